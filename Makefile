@@ -1,0 +1,79 @@
+# The portal's commands. `make help` lists them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# The embedded default: SQLite and background jobs run inline, no services needed.
+RUN_ENV := DEBUG=true
+TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret STATIC_MANIFEST=false \
+	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false CELERY_TASK_ALWAYS_EAGER=true
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the commands
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || "$$(bash scripts/find_python.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+.PHONY: setup
+setup: $(VENV)/.installed ## Create .venv and install the pinned requirements
+
+.PHONY: run
+run: setup ## Serve the portal with demo content on http://127.0.0.1:8000/ (SQLite, no services)
+	$(RUN_ENV) $(MANAGE) migrate --no-input -v 0
+	$(RUN_ENV) $(MANAGE) load_councils
+	$(RUN_ENV) $(MANAGE) seed_demo
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+.PHONY: seed
+seed: setup ## Load the council register and demo users into the local database
+	$(RUN_ENV) $(MANAGE) migrate --no-input -v 0
+	$(RUN_ENV) $(MANAGE) load_councils
+	$(RUN_ENV) $(MANAGE) seed_demo
+
+.PHONY: worker
+worker: setup ## Start a Celery worker (needs REDIS_URL)
+	$(VENV)/bin/celery -A selfreg worker --loglevel=info --concurrency=2
+
+.PHONY: beat
+beat: setup ## Start the Celery beat scheduler (needs REDIS_URL)
+	$(VENV)/bin/celery -A selfreg beat --loglevel=info
+
+.PHONY: test
+test: setup ## Run the whole suite on real PostgreSQL and Redis, with browser tests
+	@bash scripts/ensure_chromium.sh
+	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: test-fast
+test-fast: setup ## Run the suite without the browser tests
+	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: setup ## Check style and that migrations match the models
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(RUN_ENV) $(MANAGE) makemigrations --check --dry-run
+
+.PHONY: format
+format: setup ## Format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+.PHONY: check-deploy
+check-deploy: setup ## Django's deployment checks with production-like settings
+	DEBUG=false SECRET_KEY=$$(openssl rand -hex 32) SECURE_SSL_REDIRECT=true \
+		SECURE_HSTS_SECONDS=31536000 $(MANAGE) check --deploy --fail-level WARNING
+
+.PHONY: assets
+assets: setup ## Rebuild the vendored GOV.UK Frontend and plotly.js files (needs Node)
+	bash scripts/build_assets.sh
+
+.PHONY: migrations
+migrations: setup ## Make migrations for model changes
+	$(RUN_ENV) $(MANAGE) makemigrations

@@ -1,0 +1,115 @@
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from selfreg.models import Council, CouncilType, Nation
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    error_messages = {
+        "invalid_login": _(
+            "Enter a correct email address and password. After 5 wrong attempts you will be "
+            "locked out for an hour."
+        ),
+        "inactive": _("This account is inactive."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("username", field_width=Fluid.TWO_THIRDS),
+            Field.text("password", field_width=Fluid.TWO_THIRDS),
+            Button("submit", _("Sign in")),
+        )
+
+
+class CouncilSearchForm(forms.Form):
+    q = forms.CharField(label=_("Council name or code"), required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Any type"))] + CouncilType.choices
+    )
+    nation = forms.ChoiceField(
+        label=_("Nation"), required=False, choices=[("", _("Any nation"))] + Nation.choices
+    )
+    include_former = forms.BooleanField(label=_("Include former councils"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Field.text("q", field_width=Fluid.TWO_THIRDS),
+            Field("kind"),
+            Field("nation"),
+            Field.checkbox("include_former", small=True),
+            Button("search", _("Search"), css_class="govuk-button--secondary"),
+        )
+
+    def filter(self, councils):
+        data = self.cleaned_data if self.is_valid() else {}
+        if not data.get("include_former"):
+            councils = councils.current()
+        if data.get("q"):
+            councils = councils.search(data["q"])
+        if data.get("kind"):
+            councils = councils.filter(kind=data["kind"])
+        if data.get("nation"):
+            councils = councils.filter(nation=data["nation"])
+        return councils
+
+
+class GroupingForm(forms.Form):
+    name = forms.CharField(label=_("Name of the grouping"), max_length=200)
+    description = forms.CharField(
+        label=_("What the grouping is for"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = [Field.text("name", field_width=Fluid.TWO_THIRDS), Field("description")]
+        if owners is not None:
+            self.fields["owner"] = forms.ModelChoiceField(
+                label=_("Owning council"), queryset=owners, empty_label=None
+            )
+            fields.insert(0, Field("owner"))
+        self.helper = FormHelper()
+        self.helper.layout = Layout(*fields, Button("submit", _("Create grouping")))
+
+
+class InviteForm(forms.Form):
+    gss_code = forms.CharField(
+        label=_("GSS code of the council to invite"),
+        help_text=_("For example E06000001. Find codes on the council list."),
+        max_length=9,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("gss_code", field_width=Fixed.TEN),
+            Button("submit", _("Send invitation")),
+        )
+
+    def clean_gss_code(self):
+        code = self.cleaned_data["gss_code"].strip().upper()
+        council = Council.objects.current().filter(gss_code=code).first()
+        if council is None:
+            raise forms.ValidationError(_("Enter the GSS code of a current council."))
+        self.council = council
+        return code

@@ -1,0 +1,15 @@
+"""Every periodic job of the portal, in one place.
+
+Each entry says why it runs when it does. Jobs are idempotent, so a missed or doubled run
+does no harm.
+"""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    # Clear expired sessions at 03:15, after the overnight jobs and before people sign in.
+    "clear-expired-sessions": {
+        "task": "selfreg.tasks.sessions_clear",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}

@@ -1,0 +1,105 @@
+"""Every page built so far opens in Chromium, works, and is clean under axe (WCAG 2.2 AA)."""
+
+import pytest
+
+from selfreg import services
+from tests.browser.conftest import assert_accessible, sign_in
+
+PUBLIC_PAGES = [
+    "/",
+    "/councils/",
+    "/councils/?q=durham&include_former=on",
+    "/councils/E06000001/",
+    "/councils/E10000016/",
+    "/councils/E07000026/",
+    "/groupings/",
+    "/groupings/region-north-east/",
+    "/accessibility/",
+    "/sign-in/",
+    "/self-assessment/",
+    "/benchmarking/",
+    "/peer-challenge/",
+    "/knowledge-hub/",
+    "/councils/E99999999/",
+]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_page_is_accessible(page, path):
+    response = page.goto(path)
+    if "E99999999" in path:
+        assert response.status == 404
+        # The browser logs the document's own 404; nothing else may fail.
+        page.console_errors.remove(
+            "Failed to load resource: the server responded with a status of 404 (Not Found)"
+        )
+    else:
+        assert response.status == 200
+    assert page.locator("h1").count() == 1
+    # GOV.UK Frontend's JavaScript started (the module set its body class).
+    assert "govuk-frontend-supported" in page.locator("body").get_attribute("class")
+    assert_accessible(page)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_sign_in_errors_are_accessible(page, users):
+    sign_in(page, "officer@example.com", "wrong-password")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_officer_journey_creates_grouping_and_invites(page, users, darlington):
+    sign_in(page, "officer@example.com")
+    page.goto("/account/")
+    assert "Council officer" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    page.goto("/groupings/new/")
+    page.get_by_role("button", name="Create grouping").click()
+    assert page.locator(".govuk-error-message").count() >= 1
+    assert_accessible(page)
+
+    page.get_by_label("Name of the grouping").fill("Tees Valley partners")
+    page.get_by_role("button", name="Create grouping").click()
+    assert page.locator("h1").inner_text() == "Tees Valley partners"
+    assert "Grouping created" in page.locator(".govuk-notification-banner").inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("GSS code of the council to invite").fill("E06000005")
+    page.get_by_role("button", name="Send invitation").click()
+    assert "Darlington has been invited" in page.locator("main").inner_text()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_invited_officer_accepts(page, users, hartlepool, darlington):
+    grouping = services.grouping_create(user=users["officer"], owner=hartlepool, name="Tees")
+    services.grouping_invite(user=users["officer"], grouping=grouping, council=darlington)
+    sign_in(page, "other_officer@example.com")
+    page.goto("/account/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Accept Tees").click()
+    assert "You have joined Tees" in page.locator("main").inner_text()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_sector_staff_pages_are_accessible(page, users):
+    sign_in(page, "sector_staff@example.com")
+    for path in ["/early-warning/", "/groupings/new/"]:
+        assert page.goto(path).status == 200
+        assert_accessible(page)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_mobile_menu_toggles(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto("/")
+    toggle = page.get_by_role("button", name="Menu")
+    assert toggle.is_visible()
+    menu_link = page.locator("#navigation").get_by_role("link", name="Benchmarking")
+    assert not menu_link.is_visible()
+    toggle.click()
+    assert menu_link.is_visible()
+    context.close()

@@ -1,0 +1,90 @@
+"""Shared fixtures. The test database holds the real council register, loaded once."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from selfreg.models import RoleKind
+from tests.factories import RoleFactory, UserFactory, council
+
+HARTLEPOOL = "E06000001"
+DARLINGTON = "E06000005"
+PASSWORD = "correct-horse-battery"
+
+# Every role the portal knows, plus anonymous visitors, for tests that walk them all.
+ROLE_NAMES = [
+    "anonymous",
+    "officer",
+    "councillor",
+    "other_officer",
+    "sector_staff",
+    "peer",
+    "provider",
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_councils", stdout=io.StringIO())
+        # Transactional tests empty the tables when they end; serialised rollback puts the
+        # register back from this snapshot.
+        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
+def make_user(role: str):
+    """A user holding one role; officers and councillors belong to Hartlepool."""
+    if role == "anonymous":
+        return None
+    user = UserFactory(email=f"{role}@example.com")
+    if role == "officer":
+        RoleFactory(user=user, kind=RoleKind.OFFICER, council=council(HARTLEPOOL))
+    elif role == "councillor":
+        RoleFactory(user=user, kind=RoleKind.COUNCILLOR, council=council(HARTLEPOOL))
+    elif role == "other_officer":
+        RoleFactory(user=user, kind=RoleKind.OFFICER, council=council(DARLINGTON))
+    else:
+        RoleFactory(user=user, kind=role, council=None)
+    return user
+
+
+@pytest.fixture
+def users(db):
+    return {role: make_user(role) for role in ROLE_NAMES}
+
+
+@pytest.fixture
+def hartlepool(db):
+    return council(HARTLEPOOL)
+
+
+@pytest.fixture
+def darlington(db):
+    return council(DARLINGTON)
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user (or anonymous for None)."""
+
+    def signed_in(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Real hashing is deliberately slow; tests only need it to be a hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,151 @@
+"""Every URL of the portal, opened by every role.
+
+The table below states, for each named URL, what each role gets. A URL added without a row
+here fails `test_every_url_is_in_the_table`, so no page escapes this walk.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from selfreg import services
+from tests.conftest import ROLE_NAMES
+
+OK, REDIRECT_LOGIN, FORBIDDEN, NOT_ALLOWED = 200, "login", 403, 405
+ALL_OK = dict.fromkeys(ROLE_NAMES, OK)
+SIGNED_IN_OK = {**dict.fromkeys(ROLE_NAMES, OK), "anonymous": REDIRECT_LOGIN}
+SECTOR_ONLY = {
+    **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
+    "anonymous": REDIRECT_LOGIN,
+    "sector_staff": OK,
+}
+# Creating a footprint needs a council to own it: officers and sector staff.
+CAN_CREATE = {
+    **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
+    "anonymous": REDIRECT_LOGIN,
+    "officer": OK,
+    "other_officer": OK,
+    "sector_staff": OK,
+}
+POST_ONLY = {**dict.fromkeys(ROLE_NAMES, NOT_ALLOWED), "anonymous": REDIRECT_LOGIN}
+
+# name: (kwargs, expected status by role)
+TABLE = {
+    "home": ({}, ALL_OK),
+    "accessibility": ({}, ALL_OK),
+    "login": ({}, {**ALL_OK, **dict.fromkeys(ROLE_NAMES[1:], 302)}),
+    "logout": ({}, dict.fromkeys(ROLE_NAMES, NOT_ALLOWED)),
+    "account": ({}, SIGNED_IN_OK),
+    "council_list": ({}, ALL_OK),
+    "council_detail": ({"gss_code": "E06000001"}, ALL_OK),
+    "grouping_list": ({}, ALL_OK),
+    "grouping_create": ({}, CAN_CREATE),
+    "grouping_detail": ({"slug": "FOOTPRINT"}, ALL_OK),
+    "grouping_invite": ({"slug": "FOOTPRINT"}, POST_ONLY),
+    "grouping_remove": ({"slug": "FOOTPRINT", "gss_code": "E06000005"}, POST_ONLY),
+    "invitation_answer": ({"slug": "FOOTPRINT", "gss_code": "E06000005"}, POST_ONLY),
+    "assessment:index": ({}, ALL_OK),
+    "benchmarking:index": ({}, ALL_OK),
+    "peerchallenge:index": ({}, ALL_OK),
+    "earlywarning:index": ({}, SECTOR_ONLY),
+    "knowledgehub:index": ({}, ALL_OK),
+    "api_schema": ({}, ALL_OK),
+    "api_docs": ({}, ALL_OK),
+}
+
+# POSTs to the state-changing URLs: who may do it (302 back to a page) and who may not.
+POST_TABLE = {
+    "grouping_invite": (
+        {"slug": "FOOTPRINT"},
+        {"gss_code": "E06000004"},
+        {
+            **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
+            "anonymous": REDIRECT_LOGIN,
+            "officer": 302,
+            "sector_staff": 302,
+        },
+    ),
+    "grouping_remove": (
+        {"slug": "FOOTPRINT", "gss_code": "E06000005"},
+        {},
+        {
+            **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
+            "anonymous": REDIRECT_LOGIN,
+            "officer": 302,
+            "sector_staff": 302,
+        },
+    ),
+    "invitation_answer": (
+        {"slug": "FOOTPRINT", "gss_code": "E06000005"},
+        {"answer": "accept"},
+        {
+            **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
+            "anonymous": REDIRECT_LOGIN,
+            "other_officer": 302,
+        },
+    ),
+}
+
+
+def url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_is_in_the_table():
+    assert set(url_names()) == set(TABLE)
+
+
+@pytest.fixture
+def footprint(users, hartlepool, darlington):
+    grouping = services.grouping_create(user=users["officer"], owner=hartlepool, name="Tees")
+    services.grouping_invite(user=users["officer"], grouping=grouping, council=darlington)
+    return grouping
+
+
+def check(response, expected):
+    if expected == REDIRECT_LOGIN:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+    else:
+        assert response.status_code == expected
+
+
+def resolve(kwargs, footprint):
+    return {k: (footprint.slug if v == "FOOTPRINT" else v) for k, v in kwargs.items()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLE_NAMES)
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_get_every_url_as_every_role(client_for, users, footprint, name, role):
+    kwargs, expected = TABLE[name]
+    response = client_for(users[role]).get(reverse(name, kwargs=resolve(kwargs, footprint)))
+    check(response, expected[role])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLE_NAMES)
+@pytest.mark.parametrize("name", sorted(POST_TABLE))
+def test_post_every_action_as_every_role(client_for, users, footprint, name, role):
+    kwargs, data, expected = POST_TABLE[name]
+    url = reverse(name, kwargs=resolve(kwargs, footprint))
+    before = sorted(footprint.memberships.values_list("council__gss_code", "status"))
+    response = client_for(users[role]).post(url, data)
+    check(response, expected[role])
+    after = sorted(footprint.memberships.values_list("council__gss_code", "status"))
+    assert (after != before) is (expected[role] == 302)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_admin_is_for_site_staff_only(client_for, users, role):
+    response = client_for(users[role]).get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
