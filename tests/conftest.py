@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from selfreg.models import RoleKind
 from tests.factories import RoleFactory, UserFactory, council
@@ -30,9 +29,16 @@ ROLE_NAMES = [
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_councils", stdout=io.StringIO())
-        # Transactional tests empty the tables when they end; serialised rollback puts the
-        # register back from this snapshot.
-        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def register_loaded(transactional_db):
+    """Transactional tests (a live server, a worker thread) end by emptying every table;
+    the next one loads the register again."""
+    from selfreg.models import Council
+
+    if not Council.objects.exists():
+        call_command("load_councils", stdout=io.StringIO())
 
 
 def make_user(role: str):

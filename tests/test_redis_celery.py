@@ -36,7 +36,8 @@ def redis_url():
 
 
 @pytest.fixture
-def celery_worker(redis_url, transactional_db):
+def celery_worker(redis_url, register_loaded):
+    """A worker thread with its own database connection, so the test data must be committed."""
     keys = ("broker_url", "result_backend", "task_always_eager")
     previous = {key: app.conf[key] for key in keys}
     app.conf.update(

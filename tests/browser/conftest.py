@@ -43,7 +43,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, register_loaded):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.console_errors = []

@@ -24,7 +24,6 @@ PUBLIC_PAGES = [
 ]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_public_page_is_accessible(page, path):
     response = page.goto(path)
@@ -42,14 +41,12 @@ def test_public_page_is_accessible(page, path):
     assert_accessible(page)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sign_in_errors_are_accessible(page, users):
     sign_in(page, "officer@example.com", "wrong-password")
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_officer_journey_creates_grouping_and_invites(page, users, darlington):
     sign_in(page, "officer@example.com")
     page.goto("/account/")
@@ -72,7 +69,6 @@ def test_officer_journey_creates_grouping_and_invites(page, users, darlington):
     assert "Darlington has been invited" in page.locator("main").inner_text()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_invited_officer_accepts(page, users, hartlepool, darlington):
     grouping = services.grouping_create(user=users["officer"], owner=hartlepool, name="Tees")
     services.grouping_invite(user=users["officer"], grouping=grouping, council=darlington)
@@ -83,7 +79,6 @@ def test_invited_officer_accepts(page, users, hartlepool, darlington):
     assert "You have joined Tees" in page.locator("main").inner_text()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sector_staff_pages_are_accessible(page, users):
     sign_in(page, "sector_staff@example.com")
     for path in ["/early-warning/", "/groupings/new/"]:
@@ -91,8 +86,7 @@ def test_sector_staff_pages_are_accessible(page, users):
         assert_accessible(page)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_mobile_menu_toggles(browser, live_server):
+def test_mobile_menu_toggles(browser, live_server, register_loaded):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800})
     page = context.new_page()
     page.goto("/")

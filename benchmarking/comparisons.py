@@ -1,0 +1,415 @@
+"""Comparison statistics for councils, computed set-wise over a long table of values.
+
+Input is one row per (metric, period, group, council) with these columns:
+
+* ``metric``, ``period``, ``group``, ``gss_code``: keys (text or categorical);
+* ``value``: float; missing values (NaN, and infinities) are left out of every statistic;
+* ``polarity``: ``higher_better``, ``lower_better``, ``target`` or ``neutral``;
+* ``target_value`` (optional): float, used only when the polarity is ``target``;
+* ``scale`` (optional): 100 if the value is a percentage, 1 if a proportion, NaN when a
+  confidence interval does not apply;
+* ``sample_size`` (optional): the number of people or cases behind a proportion, or NaN.
+
+``polarity`` and ``target_value`` belong to the metric, so they must be the same on every row
+of a (metric, period, group). A "group" is the set of councils compared with each other, such
+as all English unitary councils; the same council may appear in several groups.
+
+Everything is vectorised: the table is sorted once per pass with numpy and no Python code runs
+per value or per group, so millions of rows take seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from benchmarking.periods import previous_period
+
+KEYS = ["metric", "period", "group"]
+POSITION_KEYS = [*KEYS, "gss_code"]
+CHANGE_KEYS = ["metric", "period", "gss_code"]
+
+HIGHER_BETTER = "higher_better"
+LOWER_BETTER = "lower_better"
+TARGET = "target"
+NEUTRAL = "neutral"
+POLARITIES = (HIGHER_BETTER, LOWER_BETTER, TARGET, NEUTRAL)
+_HIGHER, _LOWER, _TARGET, _NEUTRAL = range(len(POLARITIES))  # positions in POLARITIES
+
+Z_95 = 1.959963984540054  # two-sided 95% point of the standard normal distribution
+
+STAT_COLUMNS = ["n", "median", "lower_quartile", "upper_quartile", "mean", "min", "max"]
+POSITION_COLUMNS = [
+    "value",
+    "percentile",
+    "quartile_band",
+    "rank",
+    "ci_low",
+    "ci_high",
+    "significant",
+]
+
+
+# --- small numeric helpers -------------------------------------------------------------------
+
+
+def wilson_interval(
+    p: np.ndarray | float, n: np.ndarray | float, z: float = Z_95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion ``p`` observed in a sample of ``n``.
+
+    Returns NaN where ``n`` is missing or not positive, or ``p`` is outside [0, 1].
+    """
+    p = np.asarray(p, dtype="float64")
+    n = np.asarray(n, dtype="float64")
+    ok = np.isfinite(p) & np.isfinite(n) & (n > 0) & (p >= 0) & (p <= 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z2 = z * z
+        denom = 1 + z2 / n
+        centre = (p + z2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    low = np.where(ok, centre - half, np.nan)
+    high = np.where(ok, centre + half, np.nan)
+    return low, high
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    # The same two-sided formula numpy uses, so results match np.quantile bit for bit.
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _group_ids(df: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer id per row for the combination of ``columns``, and the keys of each id."""
+    codes, uniques = zip(*(_factorize(df[c]) for c in columns), strict=True)
+    combined = np.zeros(len(df), dtype=np.int64)
+    for code, unique in zip(codes, uniques, strict=True):
+        combined = combined * len(unique) + code
+    gid, first = pd.factorize(combined)
+    first = np.asarray(first, dtype=np.int64)
+    keys: dict[str, object] = {}
+    for column, unique in reversed(list(zip(columns, uniques, strict=True))):
+        keys[column] = unique.take(first % len(unique))
+        first = first // len(unique)
+    key_frame = pd.DataFrame({c: keys[c] for c in columns})
+    return gid.astype(np.int64), key_frame
+
+
+class _Sorted:
+    """Values sorted within groups, with tie runs, ready for ranks and quantiles."""
+
+    def __init__(self, gid: np.ndarray, x: np.ndarray, ngroups: int) -> None:
+        order = np.lexsort((x, gid))
+        g = gid[order]
+        s = x[order]
+        m = len(s)
+        self.counts = np.bincount(g, minlength=ngroups)
+        self.starts = np.concatenate(([0], np.cumsum(self.counts)[:-1])).astype(np.int64)
+        self.sorted_values = s
+        idx = np.arange(m, dtype=np.int64)
+        new_run = np.ones(m, dtype=bool)
+        new_run[1:] = (g[1:] != g[:-1]) | (s[1:] != s[:-1])
+        run_start = np.maximum.accumulate(np.where(new_run, idx, 0))
+        run_last = np.ones(m, dtype=bool)
+        run_last[:-1] = new_run[1:]
+        run_end = np.minimum.accumulate(np.where(run_last, idx, m - 1)[::-1])[::-1]
+        group_start = self.starts[g]
+        n = self.counts[g]
+        below = np.empty(m, dtype=np.int64)
+        above = np.empty(m, dtype=np.int64)
+        below[order] = run_start - group_start
+        above[order] = group_start + n - 1 - run_end
+        # Per input position (same order as gid/x): how many values in the group are
+        # strictly below and strictly above, and the group size.
+        self.below = below
+        self.above = above
+        self.n = self.counts[gid]
+
+    def quantile(self, q: float) -> np.ndarray:
+        """Linear-interpolation quantile per group (Excel QUARTILE.INC); NaN for empty groups."""
+        counts = self.counts
+        has = counts > 0
+        pos = (np.maximum(counts, 1) - 1) * q
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, np.maximum(counts, 1) - 1)
+        t = pos - lo
+        out = np.full(len(counts), np.nan)
+        if has.any():
+            s = self.sorted_values
+            out[has] = _lerp(s[self.starts[has] + lo[has]], s[self.starts[has] + hi[has]], t[has])
+        return out
+
+    def percentile(self) -> np.ndarray:
+        """Mid-rank percentile of each value: 0 for the lowest, 100 for the highest."""
+        ties_others = self.n - 1 - self.below - self.above
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = 100.0 * (self.below + 0.5 * ties_others) / (self.n - 1)
+        return np.where(self.n == 1, 50.0, pct)
+
+
+def _require(df: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise KeyError(f"Missing column(s): {', '.join(missing)}.")
+
+
+def _float_column(df: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in df.columns:
+        return np.full(len(df), np.nan)
+    return pd.to_numeric(df[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _valid_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    value = _float_column(df, "value")
+    return value, np.isfinite(value)
+
+
+def _stats_arrays(ranked: _Sorted, value: np.ndarray, gid_valid: np.ndarray) -> dict:
+    counts = ranked.counts
+    s = ranked.sorted_values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(gid_valid, weights=value, minlength=len(counts)) / counts
+    has = counts > 0
+    lo = np.full(len(counts), np.nan)
+    hi = np.full(len(counts), np.nan)
+    lo[has] = s[ranked.starts[has]]
+    hi[has] = s[ranked.starts[has] + counts[has] - 1]
+    return {
+        "n": counts.astype(np.int64),
+        "median": ranked.quantile(0.5),
+        "lower_quartile": ranked.quantile(0.25),
+        "upper_quartile": ranked.quantile(0.75),
+        "mean": np.where(has, mean, np.nan),
+        "min": lo,
+        "max": hi,
+    }
+
+
+def _polarity_codes(df: pd.DataFrame, gid: np.ndarray, ngroups: int) -> np.ndarray:
+    """Polarity index (into POLARITIES) per group, checking it is constant within groups."""
+    codes, uniques = _factorize(df["polarity"])
+    unknown = [u for u in uniques if u not in POLARITIES]
+    if unknown:
+        raise ValueError(f"Unknown polarity {unknown[0]!r}. Use one of: {', '.join(POLARITIES)}.")
+    lookup = np.array([POLARITIES.index(u) for u in uniques], dtype=np.int64)
+    row_pol = lookup[codes]
+    group_pol = np.full(ngroups, -1, dtype=np.int64)
+    group_pol[gid] = row_pol
+    if (group_pol[gid] != row_pol).any():
+        raise ValueError("polarity must be the same on every row of a (metric, period, group).")
+    return group_pol
+
+
+def _group_targets(df: pd.DataFrame, gid: np.ndarray, ngroups: int) -> np.ndarray:
+    target = _float_column(df, "target_value")
+    group_target = np.full(ngroups, np.nan)
+    group_target[gid] = target
+    spread = group_target[gid]
+    differs = ~((spread == target) | (np.isnan(spread) & np.isnan(target)))
+    if differs.any():
+        raise ValueError("target_value must be the same on every row of a (metric, period, group).")
+    return group_target
+
+
+def _check_unique(gid: np.ndarray, df: pd.DataFrame) -> None:
+    council, uniques = _factorize(df["gss_code"])
+    key = gid * max(len(uniques), 1) + council
+    if not pd.Index(key).is_unique:
+        raise ValueError("Each council may appear only once per (metric, period, group).")
+
+
+def _align_stats(key_frame: pd.DataFrame, stats: pd.DataFrame) -> dict:
+    """Per-group arrays from a stats frame supplied by the caller, in group-id order."""
+    _require(stats, [*KEYS, "median", "lower_quartile", "upper_quartile"])
+    left = key_frame.astype(object)
+    right = stats[[*KEYS, "median", "lower_quartile", "upper_quartile"]].copy()
+    right[KEYS] = right[KEYS].astype(object)
+    if right.duplicated(KEYS).any():
+        raise ValueError("stats has more than one row for a (metric, period, group).")
+    merged = left.merge(right, on=KEYS, how="left", sort=False)
+    return {c: merged[c].to_numpy(dtype="float64", na_value=np.nan) for c in right.columns[3:]}
+
+
+# --- public API ------------------------------------------------------------------------------
+
+
+def group_statistics(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per (metric, period, group): n, median, quartiles, mean, min and max.
+
+    Quartiles use linear interpolation, as numpy and pandas do by default and as Excel's
+    QUARTILE.INC does. Missing values are left out; a group with none has n = 0.
+    """
+    _require(df, [*KEYS, "value"])
+    gid, key_frame = _group_ids(df, KEYS)
+    value, valid = _valid_values(df)
+    ranked = _Sorted(gid[valid], value[valid], len(key_frame))
+    arrays = _stats_arrays(ranked, value[valid], gid[valid])
+    out = key_frame.copy()
+    for column in STAT_COLUMNS:
+        out[column] = arrays[column]
+    return out
+
+
+def _positions(df: pd.DataFrame, stats: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    _require(df, [*POSITION_KEYS, "value", "polarity"])
+    gid, key_frame = _group_ids(df, KEYS)
+    ngroups = len(key_frame)
+    _check_unique(gid, df)
+    value, valid = _valid_values(df)
+    group_pol = _polarity_codes(df, gid, ngroups)
+    group_target = _group_targets(df, gid, ngroups)
+
+    gid_v = gid[valid]
+    v = value[valid]
+    ranked = _Sorted(gid_v, v, ngroups)
+    if stats is None:
+        arrays = _stats_arrays(ranked, v, gid_v)
+        stats = key_frame.copy()
+        for column in STAT_COLUMNS:
+            stats[column] = arrays[column]
+    else:
+        arrays = _align_stats(key_frame, stats)
+    med = arrays["median"][gid_v]
+    lq = arrays["lower_quartile"][gid_v]
+    uq = arrays["upper_quartile"][gid_v]
+
+    pol = group_pol[gid_v]
+    band = np.select(
+        [pol == _HIGHER, pol == _LOWER],
+        [
+            np.select([v >= uq, v >= med, v >= lq], [1, 2, 3], 4),
+            np.select([v <= lq, v <= med, v <= uq], [1, 2, 3], 4),
+        ],
+        0,
+    )
+    rank = np.where(pol == _LOWER, ranked.below + 1, ranked.above + 1)
+
+    # Target metrics: rank and band by distance from the target, in a second sorted pass.
+    is_target = pol == _TARGET
+    target = group_target[gid_v]
+    dist_ok = is_target & np.isfinite(target)
+    if is_target.any():
+        d = np.abs(v[dist_ok] - target[dist_ok])
+        g_d = gid_v[dist_ok]
+        by_dist = _Sorted(g_d, d, ngroups)
+        dlq = by_dist.quantile(0.25)[g_d]
+        dmed = by_dist.quantile(0.5)[g_d]
+        duq = by_dist.quantile(0.75)[g_d]
+        band[dist_ok] = np.select([d <= dlq, d <= dmed, d <= duq], [1, 2, 3], 4)
+        rank[dist_ok] = by_dist.below + 1
+    quartiles_known = np.isfinite(lq) & np.isfinite(med) & np.isfinite(uq)
+    band_ok = np.where(is_target, dist_ok, (pol != _NEUTRAL) & quartiles_known)
+    rank_ok = ~is_target | dist_ok
+
+    scale = _float_column(df, "scale")[valid]
+    sample = _float_column(df, "sample_size")[valid]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = wilson_interval(v / scale, sample)
+    ci_low = low * scale
+    ci_high = high * scale
+    has_ci = np.isfinite(ci_low) & np.isfinite(ci_high) & np.isfinite(med)
+    outside = (med < ci_low) | (med > ci_high)
+
+    n_rows = len(df)
+
+    def spread_float(values: np.ndarray) -> np.ndarray:
+        out = np.full(n_rows, np.nan)
+        out[valid] = values
+        return out
+
+    def spread_int(values: np.ndarray, ok: np.ndarray) -> pd.arrays.IntegerArray:
+        data = np.zeros(n_rows, dtype=np.int64)
+        mask = np.ones(n_rows, dtype=bool)
+        data[valid] = np.where(ok, values, 0)
+        mask[valid] = ~ok
+        return pd.arrays.IntegerArray(data, mask)
+
+    sig_data = np.zeros(n_rows, dtype=bool)
+    sig_mask = np.ones(n_rows, dtype=bool)
+    sig_data[valid] = outside & has_ci
+    sig_mask[valid] = ~has_ci
+
+    positions = pd.DataFrame(
+        {
+            **{c: df[c].reset_index(drop=True) for c in POSITION_KEYS},
+            "value": value,
+            "percentile": spread_float(ranked.percentile()),
+            "quartile_band": spread_int(band, band_ok),
+            "rank": spread_int(rank, rank_ok),
+            "ci_low": spread_float(np.where(has_ci, ci_low, np.nan)),
+            "ci_high": spread_float(np.where(has_ci, ci_high, np.nan)),
+            "significant": pd.arrays.BooleanArray(sig_data, sig_mask),
+        }
+    )
+    return stats, positions
+
+
+def council_positions(df: pd.DataFrame, stats: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per input row: where each council's value sits within its group.
+
+    Columns: the keys, ``value``, ``percentile``, ``quartile_band``, ``rank``, ``ci_low``,
+    ``ci_high`` and ``significant``. Rows keep the input order. Pass ``stats`` from
+    ``group_statistics`` to reuse it; otherwise it is computed.
+    """
+    return _positions(df, stats)[1]
+
+
+def _previous_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the previous period's label and the council's value then (NaN if none)."""
+    _require(df, [*CHANGE_KEYS, "value"])
+    metric, metric_u = _factorize(df["metric"])
+    council, council_u = _factorize(df["gss_code"])
+    period, period_u = _factorize(df["period"])
+    labels = [str(label) for label in period_u]
+    # Parse each distinct label once; previous periods may not appear in the data at all.
+    previous = [previous_period(label) for label in labels]
+    universe = {label: i for i, label in enumerate(labels)}
+    for label in previous:
+        universe.setdefault(label, len(universe))
+    prev_code = np.array([universe[label] for label in previous], dtype=np.int64)
+    n_periods = len(universe)
+    base = (metric * max(len(council_u), 1) + council) * n_periods
+    key = base + period
+    prev_key = base + prev_code[period]
+
+    value, valid = _valid_values(df)
+    known_keys = key[valid]
+    known_values = value[valid]
+    # The same council value appears once per group; keep the first occurrence.
+    first = ~pd.Index(known_keys).duplicated()
+    lookup = pd.Index(known_keys[first])
+    pos = lookup.get_indexer(prev_key)
+    prev_value = np.where(pos >= 0, known_values[first][np.maximum(pos, 0)], np.nan)
+    prev_label = np.asarray(previous, dtype=object)[period]
+    return prev_label, prev_value
+
+
+def changes(df: pd.DataFrame) -> pd.DataFrame:
+    """Change since the previous period, one row per (metric, period, gss_code).
+
+    The previous period is ``periods.previous_period`` of the row's period (same kind and
+    length). ``change`` is NaN when either value is missing. A council's value is assumed
+    to be the same in every group, so duplicates across groups are dropped first.
+    """
+    _require(df, [*CHANGE_KEYS, "value"])
+    unique = df.drop_duplicates(CHANGE_KEYS)[[*CHANGE_KEYS, "value"]].reset_index(drop=True)
+    prev_label, prev_value = _previous_values(unique)
+    value = _float_column(unique, "value")
+    unique["value"] = value
+    unique["previous_period"] = prev_label
+    unique["previous_value"] = prev_value
+    unique["change"] = value - prev_value
+    return unique
+
+
+def compare(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Group statistics, and council positions with a ``change`` column, in one pass."""
+    stats, positions = _positions(df, None)
+    _, prev_value = _previous_values(df)
+    positions["change"] = positions["value"].to_numpy() - prev_value
+    return stats, positions
