@@ -290,7 +290,8 @@ class RoleKind(models.TextChoices):
     PROVIDER = "provider", _("Improvement support provider")
 
 
-COUNCIL_ROLES = {RoleKind.OFFICER, RoleKind.COUNCILLOR}
+# A tuple, not a set: its order is written into a migration and must not vary.
+COUNCIL_ROLES = (RoleKind.OFFICER, RoleKind.COUNCILLOR)
 
 
 class RoleQuerySet(models.QuerySet):
