@@ -211,8 +211,12 @@ SPECTACULAR_SETTINGS = {
 
 MAILERS = {
     "default": {
+        # Printed to the console while developing; sent by SMTP (EMAIL_URL) otherwise.
         "BACKEND": env.str(
-            "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+            "EMAIL_BACKEND",
+            default="django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
         )
     }
 }
