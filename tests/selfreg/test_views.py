@@ -63,7 +63,9 @@ def test_footprint_journey(client_for, users, hartlepool, darlington):
 
     response = officer.post(reverse("grouping_invite", args=[grouping.slug]), {"gss_code": "XX"})
     assert response.status_code == 400
-    assert "Enter the GSS code of a current council" in response.content.decode()
+    body = response.content.decode()
+    assert "govuk-error-summary" in body
+    assert body.count("Enter the GSS code of a current council") == 2  # summary and field
 
     officer.post(reverse("grouping_invite", args=[grouping.slug]), {"gss_code": "e06000005"})
     invitation = grouping.memberships.get(council=darlington)
@@ -100,7 +102,9 @@ def test_sign_in_and_lockout_after_five_failures(client, users):
     for _ in range(4):
         response = client.post(url, {"username": "officer@example.com", "password": "wrong"})
         assert response.status_code == 200
-        assert "Enter a correct email address and password" in response.content.decode()
+        body = response.content.decode()
+        assert "There is a problem" in body
+        assert "Enter a correct email address and password" in body
     response = client.post(url, {"username": "officer@example.com", "password": "wrong"})
     assert response.status_code == 429
     assert "You are locked out" in response.content.decode()
