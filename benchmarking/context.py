@@ -303,9 +303,11 @@ def council_pools(context: pd.DataFrame) -> pd.Series:
     """Pool label per council: nation, and in England the tier, so like is compared with like."""
     nation = context["nation"].astype(str)
     kind = context["local_authority_type"]
+    # Districts are compared with districts; counties with unitary, metropolitan and London
+    # councils, which deliver the same upper-tier services (social care, education, roads).
     tier = np.select(
-        [kind.eq("CTY"), kind.eq("NMD"), kind.isin(SINGLE_TIER_TYPES)],
-        ["county councils", "district councils", "single-tier councils"],
+        [kind.eq("NMD"), kind.eq("CTY") | kind.isin(SINGLE_TIER_TYPES)],
+        ["district councils", "upper-tier and unitary councils"],
         "councils",
     )
     return (nation + ": " + pd.Series(tier, index=context.index)).rename("pool")

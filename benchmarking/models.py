@@ -1,0 +1,219 @@
+"""The metric catalogue, submitted values, and the comparisons computed from them."""
+
+import re
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from benchmarking.periods import parse_period
+from selfreg.models import Council, Visibility
+
+METRIC_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9&_.\-]{0,39}$")
+
+
+class Element(models.TextChoices):
+    """The three elements of benchmarking."""
+
+    PERCEPTION = "perception", _("Resident perception")
+    COST = "cost", _("Productivity and unit cost")
+    OUTCOME = "outcome", _("Outcomes and performance")
+
+
+class Polarity(models.TextChoices):
+    HIGHER_BETTER = "higher_better", _("Higher is better")
+    LOWER_BETTER = "lower_better", _("Lower is better")
+    TARGET = "target", _("Closest to a target is best")
+    NEUTRAL = "neutral", _("Neither higher nor lower is better")
+
+
+class MetricQuerySet(models.QuerySet):
+    def of_element(self, element: str):
+        return self.filter(element=element)
+
+
+class Metric(models.Model):
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(METRIC_CODE, _("Use letters, digits and & _ . - only."))],
+    )
+    title = models.CharField(_("title"), max_length=300)
+    element = models.CharField(_("element"), max_length=20, choices=Element.choices)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    polarity = models.CharField(
+        _("polarity"), max_length=20, choices=Polarity.choices, default=Polarity.NEUTRAL
+    )
+    target_value = models.FloatField(_("target value"), null=True, blank=True)
+    decimals = models.PositiveSmallIntegerField(_("decimal places"), default=1)
+    definition = models.TextField(_("definition"), blank=True)
+    source = models.TextField(_("source"), blank=True)
+    numerator_label = models.CharField(_("numerator"), max_length=300, blank=True)
+    denominator_label = models.CharField(_("denominator"), max_length=300, blank=True)
+    frequency = models.CharField(_("frequency"), max_length=40, blank=True)
+    context_note = models.TextField(_("what to bear in mind when comparing"), blank=True)
+    sdl_reference = models.CharField(_("Single Data List reference"), max_length=100, blank=True)
+    dataset = models.CharField(_("dataset"), max_length=40, blank=True)
+
+    objects = MetricQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["element", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(polarity="target") | models.Q(target_value__isnull=False),
+                name="target_metric_has_target",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.code})"
+
+    @property
+    def scale(self) -> float | None:
+        """What a proportion is out of, for confidence intervals: 100 for percentages."""
+        unit = self.unit.strip().lower()
+        if unit in {"%", "percent", "percentage"}:
+            return 100.0
+        if unit in {"proportion", "rate"}:
+            return 1.0
+        return None
+
+
+class Source(models.TextChoices):
+    UPLOAD = "upload", _("File upload")
+    FORM = "form", _("Web form")
+    API = "api", _("API")
+    DATASET = "dataset", _("Dataset import")
+
+
+class ValueQuerySet(models.QuerySet):
+    def for_council(self, council):
+        return self.filter(council=council)
+
+    def chronological(self):
+        return self.order_by("period_end", "-period_start")
+
+
+class Value(models.Model):
+    """One figure for one council, metric and period."""
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="values")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values")
+    period = models.CharField(_("period"), max_length=20)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    value = models.FloatField(_("value"))
+    numerator = models.FloatField(_("numerator"), null=True, blank=True)
+    denominator = models.FloatField(_("denominator"), null=True, blank=True)
+    sample_size = models.FloatField(_("sample size"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    visibility = models.CharField(
+        _("who can see it"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_ref = models.CharField(_("from"), max_length=200, blank=True)
+    submitted_by = models.ForeignKey(
+        "selfreg.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ValueQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "metric", "period"], name="one_value_per_period"
+            )
+        ]
+        indexes = [models.Index(fields=["metric", "period"])]
+
+    def __str__(self):
+        return f"{self.council} {self.metric.code} {self.period}: {self.value}"
+
+    def set_period(self, label: str) -> None:
+        period = parse_period(label)
+        self.period, self.period_start, self.period_end = period.label, period.start, period.end
+
+
+class Audience(models.TextChoices):
+    """Statistics are computed once over public values and once over what the sector sees."""
+
+    PUBLIC = "public", _("Public")
+    SECTOR = "sector", _("Sector")
+
+
+class ComparisonStatistic(models.Model):
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="statistics")
+    period = models.CharField(max_length=20)
+    group = models.CharField(max_length=200)
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    n = models.PositiveIntegerField()
+    median = models.FloatField(null=True)
+    lower_quartile = models.FloatField(null=True)
+    upper_quartile = models.FloatField(null=True)
+    mean = models.FloatField(null=True)
+    min = models.FloatField(null=True)
+    max = models.FloatField(null=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "period", "group", "audience"], name="one_statistic_per_group"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.metric.code} {self.period} {self.group} ({self.audience})"
+
+
+class ComparisonPosition(models.Model):
+    statistic = models.ForeignKey(
+        ComparisonStatistic, on_delete=models.CASCADE, related_name="positions"
+    )
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
+    value = models.FloatField(null=True)
+    percentile = models.FloatField(null=True)
+    quartile_band = models.PositiveSmallIntegerField(null=True)
+    rank = models.PositiveIntegerField(null=True)
+    change = models.FloatField(null=True)
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    significant = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["statistic", "council"], name="one_position_each")
+        ]
+
+    def __str__(self):
+        return f"{self.council_id} in {self.statistic_id}: {self.value}"
+
+
+class SimilarCouncil(models.Model):
+    """One of a council's nearest neighbours by context (docs/method/similar-councils.md)."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="neighbours")
+    neighbour = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    distance = models.FloatField()
+    coverage = models.FloatField(default=1.0)
+    shares = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["council", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "rank"], name="one_neighbour_per_rank"),
+            models.UniqueConstraint(fields=["council", "neighbour"], name="neighbour_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.council} ~ {self.neighbour} ({self.rank})"
+
+    def closest_variables(self, n: int = 3) -> list[str]:
+        return sorted(self.shares, key=self.shares.get)[:n]

@@ -7,6 +7,12 @@ does no harm.
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
+    # Recompute every comparison at 02:30, when few people use the portal: it repairs anything
+    # an interrupted incremental recompute left behind. Idempotent.
+    "recompute-comparisons": {
+        "task": "benchmarking.tasks.comparisons_recompute_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Clear expired sessions at 03:15, after the overnight jobs and before people sign in.
     "clear-expired-sessions": {
         "task": "selfreg.tasks.sessions_clear",

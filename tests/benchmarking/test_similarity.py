@@ -411,16 +411,15 @@ def test_missing_context_is_scotland_census_and_northern_ireland():
 
 def test_pools():
     pools = council_pools(real_context())
-    assert pools[HARTLEPOOL] == "England: single-tier councils"
-    assert pools[KENT] == "England: county councils"
+    assert pools[HARTLEPOOL] == "England: upper-tier and unitary councils"
+    assert pools[KENT] == "England: upper-tier and unitary councils"
     assert pools["E07000105"] == "England: district councils"
     assert pools["S12000033"] == "Scotland: councils"
     assert pools.value_counts().to_dict() == {
         "England: district councils": 164,
-        "England: single-tier councils": 132,
+        "England: upper-tier and unitary councils": 153,
         "Scotland: councils": 32,
         "Wales: councils": 22,
-        "England: county councils": 21,
         "Northern Ireland: councils": 11,
     }
 

@@ -1,0 +1,499 @@
+"""Writes to benchmarking: metrics, values and the comparisons computed from them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from benchmarking import selectors
+from benchmarking.comparisons import compare
+from benchmarking.models import (
+    Audience,
+    ComparisonPosition,
+    ComparisonStatistic,
+    Element,
+    Metric,
+    Polarity,
+    SimilarCouncil,
+    Value,
+)
+from benchmarking.periods import PeriodError, previous_period
+from benchmarking.validation import CouncilFacts, FileProblems, Problem, validate_values
+from selfreg import access
+from selfreg.models import Council, Visibility
+
+METRIC_COLUMNS = (
+    "code",
+    "title",
+    "element",
+    "unit",
+    "polarity",
+    "target_value",
+    "decimals",
+    "definition",
+    "source",
+    "numerator_label",
+    "denominator_label",
+    "frequency",
+    "context_note",
+    "sdl_reference",
+)
+COMPARED_FIELDS = ("value", "numerator", "denominator", "sample_size", "note", "visibility")
+BATCH = 5000
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+@dataclass
+class MetricReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def metric_rows_check(rows: list[dict]) -> list[dict]:
+    """Validate catalogue rows (code, title, element required); raise FileProblems."""
+    problems: list[Problem] = []
+    clean: list[dict] = []
+    seen: dict[str, int] = {}
+    elements, polarities = set(Element.values), set(Polarity.values)
+    for index, raw in enumerate(rows):
+        line = index + 2
+        row = {k: (raw.get(k) or "").strip() for k in METRIC_COLUMNS}
+        for column in ("code", "title", "element"):
+            if not row[column]:
+                problems.append(Problem(line, column, "This is required."))
+        if row["code"]:
+            if row["code"] in seen:
+                problems.append(Problem(line, "code", f"Repeats row {seen[row['code']]}."))
+            seen.setdefault(row["code"], line)
+            try:
+                Metric._meta.get_field("code").run_validators(row["code"])
+            except Exception:  # noqa: BLE001 - a ValidationError; the message is ours
+                problems.append(Problem(line, "code", "Use letters, digits and & _ . - only."))
+        if row["element"] and row["element"] not in elements:
+            problems.append(Problem(line, "element", f"Use one of {', '.join(sorted(elements))}."))
+        polarity = row["polarity"] or Polarity.NEUTRAL
+        if polarity not in polarities:
+            problems.append(
+                Problem(line, "polarity", f"Use one of {', '.join(sorted(polarities))}.")
+            )
+        target = _optional_number(row["target_value"], line, "target_value", problems)
+        if polarity == Polarity.TARGET and target is None:
+            problems.append(Problem(line, "target_value", "A target metric needs a target."))
+        decimals = _optional_number(row["decimals"], line, "decimals", problems)
+        clean.append(
+            {
+                **{k: row[k] for k in METRIC_COLUMNS if k not in ("target_value", "decimals")},
+                "polarity": polarity,
+                "target_value": target,
+                "decimals": int(decimals) if decimals is not None else 1,
+            }
+        )
+    if problems:
+        raise FileProblems(problems)
+    return clean
+
+
+def _optional_number(text: str, line: int, column: str, problems: list[Problem]):
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        problems.append(Problem(line, column, f"'{text}' is not a number."))
+        return None
+
+
+def metrics_import(*, rows: list[dict], dataset: str = "") -> MetricReport:
+    """Create or update catalogue entries; columns left blank keep their current value."""
+    clean = metric_rows_check(rows)
+    report = MetricReport()
+    with transaction.atomic():
+        existing = {m.code: m for m in Metric.objects.filter(code__in=[r["code"] for r in clean])}
+        for row in clean:
+            metric = existing.get(row["code"])
+            if dataset:
+                row["dataset"] = dataset
+            if metric is None:
+                Metric.objects.create(**row)
+                report.created.append(row["code"])
+                continue
+            changed = {
+                k: v
+                for k, v in row.items()
+                if v not in ("", None) and getattr(metric, k) != v and k != "code"
+            }
+            if not changed:
+                report.unchanged += 1
+                continue
+            for name, value in changed.items():
+                setattr(metric, name, value)
+            metric.save()
+            report.updated.append(row["code"])
+    return report
+
+
+def metrics_read_csv(content: bytes) -> list[dict]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileProblems([Problem(0, "", "The file is not UTF-8 text.")]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"code", "title", "element"} <= set(reader.fieldnames):
+        raise FileProblems([Problem(1, "", "The columns code, title and element are required.")])
+    unknown = set(reader.fieldnames) - set(METRIC_COLUMNS)
+    if unknown:
+        raise FileProblems([Problem(1, c, "This column is not recognised.") for c in unknown])
+    return list(reader)
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    pairs: set[tuple[int, str]] = field(default_factory=set)
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated
+
+
+def council_facts() -> dict[str, CouncilFacts]:
+    return {
+        gss: CouncilFacts(pk, start, end)
+        for pk, gss, start, end in Council.objects.with_gss().values_list(
+            "pk", "gss_code", "start_date", "end_date"
+        )
+    }
+
+
+def values_check(*, frame: pd.DataFrame, user=None) -> pd.DataFrame:
+    """Validate a whole table of values for this user; raise FileProblems, write nothing.
+
+    A user of None means a trusted command-line import, which may write for any council.
+    """
+    writable = None
+    if user is not None:
+        writable = set(
+            access.submittable_councils(user).with_gss().values_list("gss_code", flat=True)
+        )
+    metrics = dict(Metric.objects.values_list("code", "pk"))
+    return validate_values(frame, councils=council_facts(), metrics=metrics, writable=writable)
+
+
+def values_import(
+    *,
+    frame: pd.DataFrame,
+    source: str,
+    visibility: str = Visibility.PUBLIC,
+    user=None,
+    source_ref: str = "",
+    recompute: bool = True,
+) -> ImportReport:
+    """Check, then create or update values in one transaction, keeping their history.
+
+    An identical re-import changes nothing. Comparisons for the metric-periods that changed
+    are recomputed in the background once the transaction has committed.
+    """
+    clean = values_check(frame=frame, user=user)
+    report = ImportReport()
+    with transaction.atomic():
+        existing = _existing_values(clean)
+        merged = clean.merge(
+            existing, on=["council_id", "metric_id", "period"], how="left", suffixes=("", "_old")
+        )
+        merged["visibility"] = visibility
+        is_new = merged["id"].isna().to_numpy()
+        differs = np.zeros(len(merged), dtype=bool)
+        for name in COMPARED_FIELDS:
+            new, old = merged[name], merged[f"{name}_old"]
+            same = (new == old) | (new.isna() & old.isna())
+            differs |= ~same.to_numpy(dtype=bool)
+        is_changed = ~is_new & differs
+        report.created = int(is_new.sum())
+        report.updated = int(is_changed.sum())
+        report.unchanged = len(merged) - report.created - report.updated
+        common = {
+            "source": source,
+            "source_ref": source_ref[:200],
+            "submitted_by": user if user is not None and user.is_authenticated else None,
+            "updated_at": timezone.now(),
+        }
+
+        new_objects = [
+            Value(
+                council_id=row.council_id,
+                metric_id=row.metric_id,
+                period=row.period,
+                period_start=row.period_start,
+                period_end=row.period_end,
+                value=row.value,
+                numerator=_none(row.numerator),
+                denominator=_none(row.denominator),
+                sample_size=_none(row.sample_size),
+                note=row.note,
+                visibility=visibility,
+                **common,
+            )
+            for row in merged[is_new].itertuples(index=False)
+        ]
+        history_user = user if user is not None and user.is_authenticated else None
+        if new_objects:
+            bulk_create_with_history(
+                new_objects, Value, batch_size=BATCH, default_user=history_user
+            )
+        changed_objects = [
+            Value(
+                pk=int(row.id),
+                council_id=row.council_id,
+                metric_id=row.metric_id,
+                period=row.period,
+                period_start=row.period_start,
+                period_end=row.period_end,
+                value=row.value,
+                numerator=_none(row.numerator),
+                denominator=_none(row.denominator),
+                sample_size=_none(row.sample_size),
+                note=row.note,
+                visibility=visibility,
+                **common,
+            )
+            for row in merged[is_changed].itertuples(index=False)
+        ]
+        if changed_objects:
+            bulk_update_with_history(
+                changed_objects,
+                Value,
+                [*COMPARED_FIELDS, "source", "source_ref", "submitted_by", "updated_at"],
+                batch_size=BATCH,
+                default_user=history_user,
+            )
+        touched = merged[is_new | is_changed]
+        report.pairs = set(
+            zip(touched["metric_id"].tolist(), touched["period"].tolist(), strict=True)
+        )
+        if recompute and report.pairs:
+            pairs = sorted(report.pairs)
+            transaction.on_commit(lambda: _enqueue_recompute(pairs))
+    return report
+
+
+def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:
+    from benchmarking.tasks import comparisons_recompute_task
+
+    comparisons_recompute_task.delay(pairs=[list(p) for p in pairs])
+
+
+def _none(value):
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+def _existing_values(clean: pd.DataFrame) -> pd.DataFrame:
+    columns = ["id", "council_id", "metric_id", "period", *COMPARED_FIELDS]
+    query = Value.objects.filter(
+        metric_id__in=clean["metric_id"].unique().tolist(),
+        period__in=clean["period"].unique().tolist(),
+        council_id__in=clean["council_id"].unique().tolist(),
+    ).values_list(*columns)
+    existing = pd.DataFrame.from_records(query, columns=columns)
+    renamed = {name: f"{name}_old" for name in COMPARED_FIELDS}
+    existing = existing.rename(columns=renamed)
+    for name in ("value", "numerator", "denominator", "sample_size"):
+        existing[f"{name}_old"] = pd.to_numeric(existing[f"{name}_old"]).astype("float64")
+    existing["council_id"] = existing["council_id"].astype("int64")
+    existing["metric_id"] = existing["metric_id"].astype("int64")
+    return existing
+
+
+# --- comparisons -----------------------------------------------------------------------------
+
+
+@dataclass
+class RecomputeReport:
+    statistics: int = 0
+    positions: int = 0
+
+
+def comparisons_recompute(*, pairs: list[tuple[int, str]] | None = None) -> RecomputeReport:
+    """Recompute stored comparisons, all of them or those of some (metric id, period) pairs.
+
+    A changed value moves its own period's statistics and the next period's "change", so
+    both are recomputed. Safe to run twice: each affected metric-period is replaced whole.
+    """
+    if pairs is None:
+        frame = selectors.values_frame()
+        targets = frame[["metric_id", "period"]].drop_duplicates()
+    else:
+        frame, targets = _incremental_frame(pairs)
+    report = RecomputeReport()
+    members = selectors.group_members()
+    results = []
+    for audience in Audience.values:
+        visible = frame[frame["visibility"].isin(selectors.audience_filter(audience))]
+        if audience == Audience.SECTOR:
+            # Where nothing is shared with the sector only, its figures equal the public ones.
+            sector_pairs = visible.loc[
+                visible["visibility"] == Visibility.SECTOR, ["metric_id", "period"]
+            ]
+            visible = visible.merge(sector_pairs.drop_duplicates(), on=["metric_id", "period"])
+        if visible.empty:
+            continue
+        expanded = visible.merge(members, on="council_id").rename(
+            columns={"metric_id": "metric", "council_id": "gss_code"}
+        )
+        stats, positions = compare(expanded)
+        keep = targets.rename(columns={"metric_id": "metric"})
+        stats = stats.merge(keep, on=["metric", "period"])
+        positions = positions.merge(keep, on=["metric", "period"])
+        results.append((audience, stats, positions))
+    with transaction.atomic():
+        _delete_statistics(targets)
+        for audience, stats, positions in results:
+            s, p = _save_comparisons(audience, stats, positions)
+            report.statistics += s
+            report.positions += p
+    return report
+
+
+def _incremental_frame(pairs: list[tuple[int, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    metric_ids = sorted({int(m) for m, _ in pairs})
+    periods = {p for _, p in pairs}
+    known = set(
+        Value.objects.filter(metric_id__in=metric_ids).values_list("period", flat=True).distinct()
+    )
+    following = {p for p in known if _previous(p) in periods}
+    wanted = periods | following
+    needed = wanted | {_previous(p) for p in wanted} - {None}
+    frame = selectors.values_frame(metric_ids=metric_ids, periods=needed)
+    targets = frame.loc[frame["period"].isin(wanted), ["metric_id", "period"]].drop_duplicates()
+    # A pair whose last value was deleted still needs its old statistics removed.
+    asked = pd.DataFrame(sorted(pairs), columns=["metric_id", "period"]).astype(
+        {"metric_id": "int64"}
+    )
+    targets = pd.concat([targets, asked]).drop_duplicates()
+    return frame, targets
+
+
+def _previous(label: str) -> str | None:
+    try:
+        return previous_period(label)
+    except PeriodError:
+        return None
+
+
+def _delete_statistics(targets: pd.DataFrame) -> None:
+    for metric_id, periods in targets.groupby("metric_id")["period"]:
+        ComparisonStatistic.objects.filter(metric_id=metric_id, period__in=list(periods)).delete()
+
+
+def _save_comparisons(
+    audience: str, stats: pd.DataFrame, positions: pd.DataFrame
+) -> tuple[int, int]:
+    if stats.empty:
+        return 0, 0
+    objects = [
+        ComparisonStatistic(
+            metric_id=int(row.metric),
+            period=row.period,
+            group=row.group,
+            audience=audience,
+            n=int(row.n),
+            median=_none(row.median),
+            lower_quartile=_none(row.lower_quartile),
+            upper_quartile=_none(row.upper_quartile),
+            mean=_none(row.mean),
+            min=_none(row.min),
+            max=_none(row.max),
+        )
+        for row in stats.itertuples(index=False)
+    ]
+    created = ComparisonStatistic.objects.bulk_create(objects, batch_size=BATCH)
+    ids = pd.DataFrame(
+        {
+            "metric": [o.metric_id for o in created],
+            "period": [o.period for o in created],
+            "group": [o.group for o in created],
+            "statistic_id": [o.pk for o in created],
+        }
+    )
+    positions = positions.merge(ids, on=["metric", "period", "group"])
+    columns = [
+        "statistic_id",
+        "council_id",
+        "value",
+        "percentile",
+        "quartile_band",
+        "rank",
+        "change",
+        "ci_low",
+        "ci_high",
+        "significant",
+    ]
+    table = pd.DataFrame(
+        {
+            "statistic_id": positions["statistic_id"].astype("int64"),
+            "council_id": positions["gss_code"].astype("int64"),
+            **{c: positions[c] for c in columns[2:]},
+        }
+    )
+    _bulk_insert(ComparisonPosition, columns, table)
+    return len(created), len(table)
+
+
+def _bulk_insert(model, columns: list[str], table: pd.DataFrame) -> None:
+    """Insert many rows: COPY on PostgreSQL, batched bulk_create elsewhere."""
+    if table.empty:
+        return
+    records = table.astype(object).where(table.notna(), None).itertuples(index=False, name=None)
+    if connection.vendor == "postgresql":
+        names = ", ".join(model._meta.get_field(c).column for c in columns)
+        sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for record in records:
+                copy.write_row(record)
+        return
+    model.objects.bulk_create(
+        (model(**dict(zip(columns, record, strict=True))) for record in records), batch_size=BATCH
+    )
+
+
+# --- similar councils ------------------------------------------------------------------------
+
+
+def similar_councils_save(*, neighbours: pd.DataFrame) -> int:
+    """Replace the stored similar councils with a freshly computed table."""
+    ids = dict(Council.objects.with_gss().values_list("gss_code", "pk"))
+    share_columns = [c for c in neighbours.columns if c.startswith("share_")]
+    objects = [
+        SimilarCouncil(
+            council_id=ids[row["gss_code"]],
+            neighbour_id=ids[row["neighbour_gss_code"]],
+            rank=int(row["rank"]),
+            distance=float(row["distance"]),
+            coverage=float(row.get("coverage", 1.0)),
+            shares={
+                c.removeprefix("share_"): round(float(row[c]), 4)
+                for c in share_columns
+                if pd.notna(row[c])
+            },
+        )
+        for row in neighbours.to_dict("records")
+        if row["gss_code"] in ids and row["neighbour_gss_code"] in ids
+    ]
+    with transaction.atomic():
+        SimilarCouncil.objects.all().delete()
+        SimilarCouncil.objects.bulk_create(objects, batch_size=BATCH)
+    return len(objects)

@@ -1,0 +1,18 @@
+from celery import shared_task
+
+from benchmarking import services
+
+
+@shared_task(
+    time_limit=30 * 60,
+    soft_time_limit=25 * 60,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def comparisons_recompute_task(pairs: list[list] | None = None) -> dict:
+    """Recompute comparisons; pairs are [metric id, period] lists, or None for everything."""
+    report = services.comparisons_recompute(
+        pairs=[(int(m), str(p)) for m, p in pairs] if pairs is not None else None
+    )
+    return {"statistics": report.statistics, "positions": report.positions}
