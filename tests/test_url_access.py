@@ -18,7 +18,7 @@ SECTOR_ONLY = {
     "anonymous": REDIRECT_LOGIN,
     "sector_staff": OK,
 }
-# Creating a footprint needs a council to own it: officers and sector staff.
+# Creating a footprint or submitting data needs a council to act for: officers, sector staff.
 CAN_CREATE = {
     **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
     "anonymous": REDIRECT_LOGIN,
@@ -45,6 +45,7 @@ TABLE = {
     "invitation_answer": ({"slug": "FOOTPRINT", "gss_code": "E06000005"}, POST_ONLY),
     "assessment:index": ({}, ALL_OK),
     "benchmarking:index": ({}, ALL_OK),
+    "benchmarking:upload": ({}, CAN_CREATE),
     "peerchallenge:index": ({}, ALL_OK),
     "earlywarning:index": ({}, SECTOR_ONLY),
     "knowledgehub:index": ({}, ALL_OK),

@@ -47,10 +47,16 @@ def page(browser, live_server, register_loaded):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.console_errors = []
-    page.on(
-        "console",
-        lambda message: message.type == "error" and page.console_errors.append(message.text),
-    )
+
+    def record(message):
+        # A page answered with 400 or 404 on purpose logs its own status; anything else counts.
+        own_status = message.text.startswith("Failed to load resource") and (
+            message.location.get("url") == page.url
+        )
+        if message.type == "error" and not own_status:
+            page.console_errors.append(message.text)
+
+    page.on("console", record)
     yield page
     context.close()
 

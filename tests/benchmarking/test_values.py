@@ -1,0 +1,263 @@
+"""Getting values in: one validation path, whole-file rejection, idempotent re-import, history."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+
+from benchmarking.models import ComparisonPosition, ComparisonStatistic, Metric, Value
+from benchmarking.services import comparisons_recompute, metrics_import, values_import
+from benchmarking.validation import FileProblems, read_table
+from selfreg.models import Visibility
+
+HEADER = "gss_code,metric_code,period,value,sample_size\n"
+
+
+@pytest.fixture
+def metrics(db):
+    metrics_import(
+        rows=[
+            {
+                "code": "sat",
+                "title": "Satisfied",
+                "element": "perception",
+                "unit": "%",
+                "polarity": "higher_better",
+            },
+            {
+                "code": "cost",
+                "title": "Cost per head",
+                "element": "cost",
+                "unit": "£",
+                "polarity": "lower_better",
+            },
+            {
+                "code": "gap",
+                "title": "Pay gap",
+                "element": "outcome",
+                "unit": "%",
+                "polarity": "target",
+                "target_value": "0",
+            },
+        ]
+    )
+    return {m.code: m for m in Metric.objects.all()}
+
+
+def table(text: str) -> pd.DataFrame:
+    return read_table(text.encode(), "upload.csv")
+
+
+def problems_of(text: str, **kwargs) -> list[str]:
+    with pytest.raises(FileProblems) as raised:
+        values_import(frame=table(text), source="upload", **kwargs)
+    return [str(p) for p in raised.value.problems]
+
+
+GOOD = HEADER + (
+    "E06000001,sat,2019-20,55,400\n"
+    "E06000002,sat,2019-20,60,380\n"
+    "E06000003,sat,2019-20,65,500\n"
+    "E06000004,sat,2019-20,70,\n"
+    "E06000005,sat,2019-20,75,\n"
+    "E06000001,sat,2018-19,50,300\n"
+)
+
+
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        ("E99999999,sat,2019-20,5,", "Row 2, gss_code: No council has the code 'E99999999'."),
+        (",sat,2019-20,5,", "Row 2, gss_code: Enter the council's GSS code."),
+        ("E06000001,nope,2019-20,5,", "Row 2, metric_code: No metric has the code 'nope'."),
+        ("E06000001,sat,2019-21 Q5,5,", "Row 2, period:"),
+        ("E06000001,sat,20-21,5,", "Row 2, period:"),
+        ("E06000001,sat,2019-20,five,", "Row 2, value: 'five' is not a number."),
+        ("E06000001,sat,2019-20,,", "Row 2, value: Enter a value."),
+        ("E06000001,sat,2019-20,5,-3", "Row 2, sample_size: A sample size cannot be negative."),
+        ("E07000026,sat,2024-25,5,", "Row 2, period: 'E07000026' did not exist in 2024-25."),
+    ],
+)
+def test_each_kind_of_problem_is_reported_by_row_and_column(metrics, row, expected):
+    # The good rows after the bad one must not be written either.
+    messages = problems_of(HEADER + row + "\n" + GOOD.removeprefix(HEADER))
+    assert any(m.startswith(expected) for m in messages), messages
+    assert Value.objects.count() == 0
+
+
+def test_duplicates_in_the_file_name_the_first_row(metrics):
+    messages = problems_of(
+        HEADER + "E06000001,sat,2019-20,5,\nE06000002,sat,2019-20,6,\nE06000001,sat,2019-20,7,\n"
+    )
+    assert messages == ["Row 4, period: This council, metric and period repeat row 2."]
+
+
+def test_every_problem_is_listed_not_just_the_first(metrics):
+    messages = problems_of(HEADER + "E99999999,nope,2019-99,x,\nE06000001,sat,2019-20,1,\n")
+    assert len(messages) == 4
+    assert {m.split(":")[0] for m in messages} == {
+        "Row 2, gss_code",
+        "Row 2, metric_code",
+        "Row 2, period",
+        "Row 2, value",
+    }
+
+
+def test_missing_and_unknown_columns(metrics):
+    assert problems_of("gss_code,metric_code,value\nE06000001,sat,1\n") == [
+        "Row 1, period: This column is missing."
+    ]
+    messages = problems_of(HEADER.strip() + ",colour\nE06000001,sat,2019-20,1,,red\n")
+    assert messages == ["Row 1, colour: This column is not recognised."]
+
+
+def test_unreadable_files_are_rejected_clearly():
+    with pytest.raises(FileProblems, match="Upload a CSV or XLSX file"):
+        read_table(b"x", "values.pdf")
+    with pytest.raises(FileProblems, match="not UTF-8"):
+        read_table("gss_code\n\xe9".encode("latin-1"), "values.csv")
+
+
+def test_xlsx_files_take_the_same_path(metrics):
+    buffer = io.BytesIO()
+    pd.read_csv(io.StringIO(GOOD), dtype=str).to_excel(buffer, index=False)
+    report = values_import(frame=read_table(buffer.getvalue(), "v.xlsx"), source="upload")
+    assert report.created == 6
+
+
+def test_reimport_is_idempotent_and_a_correction_is_an_update_with_history(metrics):
+    first = values_import(frame=table(GOOD), source="upload")
+    assert (first.created, first.updated, first.unchanged) == (6, 0, 0)
+    again = values_import(frame=table(GOOD), source="upload")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 6)
+    assert Value.history.count() == 6
+
+    corrected = GOOD.replace("E06000001,sat,2019-20,55,400", "E06000001,sat,2019-20,56,400")
+    report = values_import(frame=table(corrected), source="upload")
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 5)
+    value = Value.objects.get(council__gss_code="E06000001", metric__code="sat", period="2019-20")
+    assert value.value == 56
+    assert [h.value for h in value.history.order_by("history_date")] == [55, 56]
+
+
+def test_officers_write_only_for_their_own_council(metrics, users):
+    messages = problems_of(GOOD, user=users["officer"])
+    assert "Row 3, gss_code: You cannot submit data for 'E06000002'." in messages
+    assert Value.objects.count() == 0
+    own = HEADER + "E06000001,sat,2019-20,55,400\n"
+    assert values_import(frame=table(own), source="upload", user=users["officer"]).created == 1
+    for role in ("councillor", "peer", "provider"):
+        assert problems_of(own, user=users[role])
+    assert (
+        values_import(frame=table(GOOD), source="upload", user=users["sector_staff"]).created == 5
+    )
+
+
+def test_import_values_command_rejects_whole_file(metrics, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(GOOD + "E06000001,sat,2017-18,oops,\n")
+    with pytest.raises(CommandError) as raised:
+        call_command("import_values", str(bad))
+    assert "nothing was written" in str(raised.value)
+    assert "Row 8, value: 'oops' is not a number." in str(raised.value)
+    assert Value.objects.count() == 0
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD)
+    out = io.StringIO()
+    call_command("import_values", str(good), "--visibility", "sector", stdout=out)
+    assert "6 created" in out.getvalue()
+    assert set(Value.objects.values_list("visibility", flat=True)) == {Visibility.SECTOR}
+
+
+def position(code, period, group, gss, audience="public"):
+    return ComparisonPosition.objects.get(
+        statistic__metric__code=code,
+        statistic__period=period,
+        statistic__group=group,
+        statistic__audience=audience,
+        council__gss_code=gss,
+    )
+
+
+def test_recompute_matches_hand_computed_statistics(metrics):
+    values_import(frame=table(GOOD), source="upload", recompute=False)
+    comparisons_recompute()
+    stat = ComparisonStatistic.objects.get(
+        metric__code="sat", period="2019-20", group="all", audience="public"
+    )
+    # 55, 60, 65, 70, 75: QUARTILE.INC gives 60 and 70, the median 65.
+    assert (stat.n, stat.median, stat.lower_quartile, stat.upper_quartile) == (5, 65, 60, 70)
+    assert (stat.mean, stat.min, stat.max) == (65, 55, 75)
+    hartlepool = position("sat", "2019-20", "all", "E06000001")
+    assert hartlepool.quartile_band == 4 and hartlepool.rank == 5
+    assert hartlepool.change == 5  # 55 against 50 the year before
+    # Wilson 95% interval for 55% of 400.
+    p, n, z = 0.55, 400, 1.959963984540054
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    assert hartlepool.ci_low == pytest.approx(100 * (centre - half))
+    assert hartlepool.ci_high == pytest.approx(100 * (centre + half))
+    assert hartlepool.significant is True  # 65 lies above the interval (50.1 to 59.8)
+    assert position("sat", "2019-20", "all", "E06000005").quartile_band == 1
+    region = ComparisonStatistic.objects.get(
+        metric__code="sat", period="2019-20", group="region:north-east", audience="public"
+    )
+    assert region.n == 5
+
+
+def test_sector_values_count_only_in_sector_statistics(metrics):
+    values_import(frame=table(GOOD), source="upload", recompute=False)
+    values_import(
+        frame=table(HEADER + "E06000006,sat,2019-20,100,\n"),
+        source="upload",
+        visibility=Visibility.SECTOR,
+        recompute=False,
+    )
+    comparisons_recompute()
+    stats = {
+        s.audience: s.n
+        for s in ComparisonStatistic.objects.filter(
+            metric__code="sat", period="2019-20", group="all"
+        )
+    }
+    assert stats == {"public": 5, "sector": 6}
+    # Where nothing is shared with the sector only, no separate sector figures are stored.
+    assert not ComparisonStatistic.objects.filter(period="2018-19", audience="sector").exists()
+
+
+def test_incremental_recompute_updates_the_period_and_the_next_change(metrics):
+    values_import(frame=table(GOOD), source="upload", recompute=False)
+    comparisons_recompute()
+    report = values_import(
+        frame=table(HEADER + "E06000001,sat,2018-19,40,300\n"), source="upload", recompute=False
+    )
+    assert report.pairs == {(metrics["sat"].pk, "2018-19")}
+    comparisons_recompute(pairs=sorted(report.pairs))
+    assert position("sat", "2018-19", "all", "E06000001").value == 40
+    assert position("sat", "2019-20", "all", "E06000001").change == 15
+
+
+def test_committing_values_enqueues_recompute_on_commit(
+    metrics, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        values_import(frame=table(GOOD), source="upload")
+    assert len(callbacks) == 1
+    # Celery runs eagerly in tests, so the job has already stored the comparisons.
+    assert ComparisonStatistic.objects.filter(metric__code="sat", group="all").count() == 2
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        values_import(frame=table(GOOD), source="upload")
+    assert callbacks == []  # nothing changed, nothing to recompute
+
+
+def test_target_polarity_bands_by_distance(metrics):
+    rows = HEADER + "".join(
+        f"{gss},gap,2019-20,{value},\n"
+        for gss, value in [("E06000001", -1), ("E06000002", 4), ("E06000003", 2), ("E06000004", -8)]
+    )
+    values_import(frame=table(rows), source="upload", recompute=False)
+    comparisons_recompute()
+    assert position("gap", "2019-20", "all", "E06000001").rank == 1
+    assert position("gap", "2019-20", "all", "E06000004").rank == 4
