@@ -25,16 +25,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 setup: $(VENV)/.installed ## Create .venv and install the pinned requirements
 
 .PHONY: run
-run: setup ## Serve the portal with demo content on http://127.0.0.1:8000/ (SQLite, no services)
-	$(RUN_ENV) $(MANAGE) migrate --no-input -v 0
-	$(RUN_ENV) $(MANAGE) load_councils
-	$(RUN_ENV) $(MANAGE) seed_demo
+run: seed ## Serve the portal with demo content on http://127.0.0.1:8000/ (SQLite, no services)
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
 .PHONY: seed
-seed: setup ## Load the council register and demo users into the local database
+seed: setup ## Load the council register, similar councils and demo users (safe to rerun)
 	$(RUN_ENV) $(MANAGE) migrate --no-input -v 0
 	$(RUN_ENV) $(MANAGE) load_councils
+	$(RUN_ENV) $(MANAGE) similar_councils --compute
 	$(RUN_ENV) $(MANAGE) seed_demo
 
 .PHONY: worker
