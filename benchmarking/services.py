@@ -493,7 +493,17 @@ def similar_councils_save(*, neighbours: pd.DataFrame) -> int:
         for row in neighbours.to_dict("records")
         if row["gss_code"] in ids and row["neighbour_gss_code"] in ids
     ]
+    before = set(SimilarCouncil.objects.values_list("council_id", "neighbour_id"))
     with transaction.atomic():
         SimilarCouncil.objects.all().delete()
         SimilarCouncil.objects.bulk_create(objects, batch_size=BATCH)
+        if before != {(o.council_id, o.neighbour_id) for o in objects}:
+            # The similar:<gss> comparison groups changed, so every comparison may have.
+            transaction.on_commit(_enqueue_full_recompute)
     return len(objects)
+
+
+def _enqueue_full_recompute() -> None:
+    from benchmarking.tasks import comparisons_recompute_task
+
+    comparisons_recompute_task.delay()
