@@ -459,9 +459,12 @@ def _bulk_insert(model, columns: list[str], table: pd.DataFrame) -> None:
         return
     records = table.astype(object).where(table.notna(), None).itertuples(index=False, name=None)
     if connection.vendor == "postgresql":
-        names = ", ".join(model._meta.get_field(c).column for c in columns)
-        sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
+        fields = [model._meta.get_field(c) for c in columns]
+        names = ", ".join(f.column for f in fields)
+        sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN (FORMAT BINARY)"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            # Binary COPY is twice as fast as text, and needs the column types spelt out.
+            copy.set_types([f.db_type(connection) for f in fields])
             for record in records:
                 copy.write_row(record)
         return
