@@ -67,7 +67,7 @@ def metric_rows_check(rows: list[dict]) -> list[dict]:
     elements, polarities = set(Element.values), set(Polarity.values)
     for index, raw in enumerate(rows):
         line = index + 2
-        row = {k: (raw.get(k) or "").strip() for k in METRIC_COLUMNS}
+        row = {k: _text(raw.get(k)) for k in METRIC_COLUMNS}
         for column in ("code", "title", "element"):
             if not row[column]:
                 problems.append(Problem(line, column, "This is required."))
@@ -101,6 +101,13 @@ def metric_rows_check(rows: list[dict]) -> list[dict]:
     if problems:
         raise FileProblems(problems)
     return clean
+
+
+def _text(cell) -> str:
+    """A cell as trimmed text; None and NaN are blank, 0 stays "0"."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ""
+    return str(cell).strip()
 
 
 def _optional_number(text: str, line: int, column: str, problems: list[Problem]):

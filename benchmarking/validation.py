@@ -100,7 +100,9 @@ def validate_values(
     if len(frame) > MAX_ROWS:
         raise FileProblems([Problem(0, "", f"The file has more than {MAX_ROWS:,} rows.")])
 
-    frame = frame.reset_index(drop=True).copy()
+    # Rows may arrive as numbers (API JSON, datasets): check everything as text, like a file.
+    frame = frame.reset_index(drop=True)
+    frame = frame.astype(object).where(frame.notna(), "").astype(str)
     for column in OPTIONAL_COLUMNS:
         if column not in frame:
             frame[column] = ""

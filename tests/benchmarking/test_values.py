@@ -261,3 +261,32 @@ def test_target_polarity_bands_by_distance(metrics):
     comparisons_recompute()
     assert position("gap", "2019-20", "all", "E06000001").rank == 1
     assert position("gap", "2019-20", "all", "E06000004").rank == 4
+
+
+def test_numbers_are_checked_like_text(metrics):
+    """Rows from JSON or datasets arrive as numbers; they take the same path as file cells."""
+    frame = pd.DataFrame(
+        {"gss_code": ["E06000001"], "metric_code": ["sat"], "period": ["2019-20"], "value": [1.5]}
+    )
+    assert values_import(frame=frame, source="api").created == 1
+    frame["value"] = [np.nan]
+    with pytest.raises(FileProblems, match="Enter a value"):
+        values_import(frame=frame, source="api")
+
+
+def test_metric_rows_accept_numbers_and_a_zero_target(db):
+    report = metrics_import(
+        rows=[
+            {
+                "code": "gap",
+                "title": "Gap",
+                "element": "outcome",
+                "polarity": "target",
+                "target_value": 0,
+                "decimals": 2,
+            }
+        ]
+    )
+    assert report.created == ["gap"]
+    metric = Metric.objects.get(code="gap")
+    assert (metric.target_value, metric.decimals) == (0, 2)

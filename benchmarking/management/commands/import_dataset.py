@@ -1,0 +1,111 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from benchmarking.datasets import DATASETS, GroupingError, dataset_import
+from benchmarking.services import comparisons_recompute
+from benchmarking.validation import FileProblems
+from selfreg.models import Council
+
+DATA_DIR = Path(settings.BASE_DIR) / "data"
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a published dataset whole: its metrics, family groups and values, then "
+        "recompute the comparisons that changed. Safe to rerun. A bad value means nothing is "
+        "written."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", nargs="?", help="The dataset's name; see --list.")
+        parser.add_argument(
+            "--list", action="store_true", dest="list_only", help="List the datasets and stop."
+        )
+        parser.add_argument(
+            "--no-recompute",
+            action="store_true",
+            help="Do not recompute comparisons (run recompute_comparisons later).",
+        )
+        parser.add_argument("--data-dir", default=str(DATA_DIR), help=f"Default: {DATA_DIR}")
+
+    def handle(self, *args, name, list_only, no_recompute, data_dir, **options):
+        if list_only or not name:
+            for dataset in DATASETS.values():
+                self.stdout.write(f"{dataset.name}: {dataset.title}\n    {dataset.licence}")
+            if not list_only:
+                raise CommandError("Name a dataset to import.")
+            return
+        dataset = DATASETS.get(name)
+        if dataset is None:
+            raise CommandError(
+                f"There is no dataset called '{name}'. Use one of: {', '.join(DATASETS)}."
+            )
+
+        councils = dict(Council.objects.with_gss().values_list("gss_code", "ecode"))
+        if not councils:
+            raise CommandError("The council register is empty. Run load_councils first.")
+        try:
+            content = dataset.load(Path(data_dir), councils)
+        except OSError as error:
+            raise CommandError(
+                f"Cannot read the files of {name}: {error.strerror}: {error.filename}."
+            ) from error
+        except ValueError as error:
+            raise CommandError(f"{name} was not imported; nothing changed.\n{error}") from error
+
+        self.stdout.write(f"{dataset.title}\n{dataset.licence}")
+        try:
+            report = dataset_import(name=name, content=content)
+        except FileProblems as error:
+            listing = "\n".join(str(p) for p in error.problems)
+            raise CommandError(
+                f"{name} was rejected; nothing was written. {len(error.problems)} "
+                f"problem(s):\n{listing}"
+            ) from error
+        except GroupingError as error:
+            raise CommandError(f"{name} was not imported; nothing changed.\n{error}") from error
+        metrics, groupings, values, pairs = (
+            report.metrics,
+            report.groupings,
+            report.values,
+            report.pairs,
+        )
+        self.stdout.write(
+            f"Metrics: {len(metrics.created)} created, {len(metrics.updated)} updated, "
+            f"{metrics.unchanged} unchanged."
+        )
+        if content.groupings:
+            self.stdout.write(
+                f"Family groups: {len(groupings.created)} created, {len(groupings.updated)} "
+                f"updated, {groupings.unchanged} unchanged; {groupings.joined} councils "
+                f"joined, {groupings.left} left."
+            )
+        self.stdout.write(
+            f"Values: {values.created} created, {values.updated} updated, "
+            f"{values.unchanged} unchanged."
+        )
+        if content.skipped:
+            self.stdout.write(f"Left out ({len(content.skipped)}):")
+            for line in content.skipped:
+                self.stdout.write(f"  - {line}")
+        if content.notes:
+            self.stdout.write("Notes:")
+            for line in content.notes:
+                self.stdout.write(f"  - {line}")
+
+        if no_recompute:
+            self.stdout.write(
+                f"Comparisons not recomputed ({len(pairs)} metric-periods changed). "
+                "Run recompute_comparisons when ready."
+            )
+            return
+        if not pairs:
+            self.stdout.write("Comparisons: nothing changed, so nothing to recompute.")
+            return
+        report = comparisons_recompute(pairs=sorted(pairs))
+        self.stdout.write(
+            f"Comparisons: {report.statistics} group statistics and {report.positions} council "
+            f"positions stored for {len(pairs)} metric-periods."
+        )
