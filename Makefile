@@ -29,10 +29,12 @@ run: seed ## Serve the portal with demo content on http://127.0.0.1:8000/ (SQLit
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
 .PHONY: seed
-seed: setup ## Load the council register, similar councils and demo users (safe to rerun)
+seed: setup ## Load the register, similar councils, real datasets and demo users (safe to rerun)
 	$(RUN_ENV) $(MANAGE) migrate --no-input -v 0
 	$(RUN_ENV) $(MANAGE) load_councils
 	$(RUN_ENV) $(MANAGE) similar_councils --compute
+	$(RUN_ENV) $(MANAGE) import_dataset lgbf
+	$(RUN_ENV) $(MANAGE) import_dataset england-rs
 	$(RUN_ENV) $(MANAGE) seed_demo
 
 .PHONY: worker
@@ -75,3 +77,8 @@ assets: setup ## Rebuild the vendored GOV.UK Frontend and plotly.js files (needs
 .PHONY: migrations
 migrations: setup ## Make migrations for model changes
 	$(RUN_ENV) $(MANAGE) makemigrations
+
+.PHONY: bench
+bench: setup ## Measure import and recompute speed on PostgreSQL (see BENCHMARKS.md)
+	@DEBUG=false SECRET_KEY=bench STATIC_MANIFEST=false CELERY_TASK_ALWAYS_EAGER=true \
+		bash scripts/with_services.sh $(MANAGE) bench $(BENCH_ARGS)
