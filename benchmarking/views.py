@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from benchmarking import api_docs as api_docs_module
 from benchmarking.forms import ValuesUploadForm
 from benchmarking.models import Source
 from benchmarking.services import values_import
@@ -37,3 +38,7 @@ def upload(request):
             return render(request, "benchmarking/upload.html", context, status=400)
         context.update(report=report, filename=upload.name)
     return render(request, "benchmarking/upload.html", context)
+
+
+def api_docs(request):
+    return render(request, "benchmarking/api_docs.html", {"endpoints": api_docs_module.endpoints()})

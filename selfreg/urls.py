@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
 from selfreg import views
 
@@ -33,8 +33,8 @@ urlpatterns = [
     path("peer-challenge/", include("peerchallenge.urls")),
     path("early-warning/", include("earlywarning.urls")),
     path("knowledge-hub/", include("knowledgehub.urls")),
+    path("api/v1/", include("benchmarking.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/v1/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),
 ]
 

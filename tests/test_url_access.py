@@ -50,6 +50,14 @@ TABLE = {
     "earlywarning:index": ({}, SECTOR_ONLY),
     "knowledgehub:index": ({}, ALL_OK),
     "api_schema": ({}, ALL_OK),
+    "api_council_list": ({}, ALL_OK),
+    "api_council_detail": ({"gss_code": "E06000001"}, ALL_OK),
+    "api_council_similar": ({"gss_code": "E06000001"}, ALL_OK),
+    "api_metric_list": ({}, ALL_OK),
+    # No metric exists in this walk; tests/benchmarking/test_api.py opens them with data.
+    "api_metric_detail": ({"code": "NO-SUCH-METRIC"}, dict.fromkeys(ROLE_NAMES, 404)),
+    "api_value_list": ({}, ALL_OK),
+    "api_comparison": ({}, dict.fromkeys(ROLE_NAMES, 400)),
     "api_docs": ({}, ALL_OK),
 }
 

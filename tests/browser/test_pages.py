@@ -21,6 +21,7 @@ PUBLIC_PAGES = [
     "/peer-challenge/",
     "/knowledge-hub/",
     "/councils/E99999999/",
+    "/api/v1/docs/",
 ]
 
 

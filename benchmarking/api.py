@@ -1,0 +1,846 @@
+"""The open data API, `/api/v1/`: anyone reads public data; officers and sector staff write.
+
+Who may see a value is decided by `selfreg.access` alone (through `visible_q` and the stored
+comparison audiences); who may write is checked inside `services.values_import`. Every list
+is also served as CSV with `?format=csv`: JSON lists are paginated (limit/offset, 500 a page),
+CSV is not, so one request gets every row.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db.models import F, Prefetch, Q
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from benchmarking import selectors, services
+from benchmarking.comparisons import compare
+from benchmarking.models import (
+    Audience,
+    ComparisonPosition,
+    ComparisonStatistic,
+    Element,
+    Metric,
+    SimilarCouncil,
+    Source,
+)
+from benchmarking.periods import PeriodError, latest, parse_period, previous_period, sort_periods
+from benchmarking.renderers import CSVRenderer
+from benchmarking.serializers import (
+    ComparisonSerializer,
+    CouncilSerializer,
+    DetailSerializer,
+    ImportResultSerializer,
+    MetricDetailSerializer,
+    MetricSerializer,
+    PositionSerializer,
+    RejectedSerializer,
+    SimilarCouncilSerializer,
+    StatisticsSerializer,
+    ValueRowSerializer,
+    ValueSerializer,
+    ValueSubmissionSerializer,
+    ValueUploadSerializer,
+)
+from benchmarking.validation import FileProblems, Problem, read_table
+from selfreg import access
+from selfreg.models import Council, CouncilType, Nation, Visibility
+
+JSON = "application/json"
+REGION_CODES_FILE = settings.BASE_DIR / "data" / "councils" / "region_codes.csv"
+MAX_LATEST = 50
+GROUP_FORMS = (
+    "all, type:<type code>, region:<region slug or code>, similar:<gss>, grouping:<slug> "
+    "or custom:<gss>,<gss>,…"
+)
+
+
+class BadParameter(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "A parameter is not valid."
+    default_code = "bad_parameter"
+
+
+class TooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The submission is too large."
+    default_code = "too_large"
+
+
+# --- shared parts ----------------------------------------------------------------------------
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv"],
+    description="`csv` returns every row (not paginated) as a CSV attachment.",
+)
+ERRORS = {
+    400: OpenApiResponse(DetailSerializer, description="A parameter is missing or not valid."),
+    404: OpenApiResponse(DetailSerializer, description="Something named does not exist."),
+}
+
+CSV_RESPONSE = OpenApiResponse(
+    OpenApiTypes.STR, description="With `format=csv`: every row, flattened (see renderers.py)."
+)
+
+
+def list_responses(serializer, *errors: int) -> dict:
+    """A paginated JSON list, or with `format=csv` the whole list as CSV."""
+    return {
+        (200, JSON): serializer(many=True),
+        (200, "text/csv"): CSV_RESPONSE,
+        **{code: ERRORS[code] for code in errors},
+    }
+
+
+class OpenDataMixin:
+    """JSON and CSV, throttled, CSV unpaginated."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    csv_name = "data"
+
+    def wants_csv(self) -> bool:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return getattr(renderer, "format", None) == CSVRenderer.format
+
+    def paginate_queryset(self, queryset):
+        if self.wants_csv():
+            return None
+        return super().paginate_queryset(queryset)
+
+    def csv_filename(self) -> str:
+        return f"{self.csv_name}.csv"
+
+    def csv_header(self) -> list[str]:
+        return list(self.get_serializer().fields)
+
+
+def codes(text: str | None) -> list[str]:
+    """Distinct items of a comma-separated parameter, in the order given."""
+    items = [item.strip() for item in (text or "").split(",")]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def boolean(name: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"true", "1", "yes"}:
+        return True
+    if value in {"false", "0", "no"}:
+        return False
+    raise BadParameter(f"{name} must be true or false.")
+
+
+def metric_or_404(code: str) -> Metric:
+    metric = Metric.objects.filter(code=code.strip()).first()
+    if metric is None:
+        raise NotFound(f"No metric has the code '{code.strip()}'.")
+    return metric
+
+
+def period_label(text: str) -> str:
+    try:
+        return parse_period(text).label
+    except PeriodError as error:
+        raise BadParameter(str(error)) from None
+
+
+def clean(value):
+    """A cell as a plain JSON value: numpy scalars unwrapped, NaN and NA as null."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# --- regions and groups ----------------------------------------------------------------------
+
+
+@functools.cache
+def region_codes() -> dict[str, str]:
+    """ONS region code (RGNCD) to region name (RGNNM), from data/councils/region_codes.csv."""
+    frame = pd.read_csv(REGION_CODES_FILE, dtype=str, usecols=["RGNCD", "RGNNM"])
+    return dict(zip(frame["RGNCD"].str.strip(), frame["RGNNM"].str.strip(), strict=True))
+
+
+def known_regions() -> dict[str, str]:
+    """Region slug to area name, as `selectors.region_group` derives them from the register."""
+    areas = Council.objects.with_gss().order_by().values_list("region", "nation").distinct()
+    names = {(region if nation == Nation.ENGLAND else nation) for region, nation in areas}
+    return {slugify(name): name for name in names if name}
+
+
+def region_area(text: str) -> tuple[str, str] | None:
+    """(slug, area name) for a region's slug, name or ONS code, or a nation's name."""
+    text = text.strip()
+    slug = slugify(region_codes().get(text.upper(), text))
+    area = known_regions().get(slug)
+    return (slug, area) if area else None
+
+
+def region_q(area: str) -> Q:
+    """Councils in a region of England, or in a nation outside it."""
+    return Q(nation=Nation.ENGLAND, region=area) | (~Q(nation=Nation.ENGLAND) & Q(nation=area))
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str  # exactly as `selectors.group_members` writes it, or `custom:<gss>,…`
+    council_ids: tuple[int, ...] | None = None  # only for custom groups
+
+    @property
+    def is_custom(self) -> bool:
+        return self.council_ids is not None
+
+
+def resolve_group(user, text: str) -> Group:
+    kind, _, argument = text.strip().partition(":")
+    kind, argument = kind.strip().lower(), argument.strip()
+    if kind == "all" and not argument:
+        return Group("all")
+    if kind == "type" and argument.upper() in CouncilType.values:
+        return Group(f"type:{argument.upper()}")
+    if kind == "type":
+        raise NotFound(
+            f"No council type has the code '{argument}'. "
+            f"Use one of {', '.join(CouncilType.values)}."
+        )
+    if kind == "region":
+        found = region_area(argument)
+        if found is None:
+            raise NotFound(
+                f"No region is called '{argument}'. Use a region's name, its slug or its ONS "
+                "code (such as E12000001), or Wales, Scotland or Northern Ireland."
+            )
+        return Group(f"region:{found[0]}")
+    if kind == "similar":
+        council = access.access_council_by_gss(user, argument.upper())
+        return Group(f"similar:{council.gss_code}")
+    if kind == "grouping":
+        grouping = access.access_grouping_by_slug(user, argument)
+        return Group(f"grouping:{grouping.slug}")
+    if kind == "custom":
+        wanted = sorted({code.upper() for code in codes(argument)})
+        if not wanted:
+            raise NotFound("A custom group needs at least one GSS code: custom:<gss>,<gss>,…")
+        found = dict(Council.objects.filter(gss_code__in=wanted).values_list("gss_code", "pk"))
+        missing = [code for code in wanted if code not in found]
+        if missing:
+            raise NotFound(f"No council has the code(s) {', '.join(missing)}.")
+        return Group(f"custom:{','.join(wanted)}", tuple(found[code] for code in wanted))
+    raise NotFound(f"Unknown group '{text}'. Use {GROUP_FORMS}.")
+
+
+# --- councils --------------------------------------------------------------------------------
+
+
+def councils_queryset():
+    successors = Prefetch("successors", queryset=Council.objects.only("pk", "gss_code"))
+    return Council.objects.with_gss().select_related("county").prefetch_related(successors)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Councils, current and abolished",
+        parameters=[
+            OpenApiParameter(
+                "type", str, description="Council type code(s), comma-separated: UA, NMD, …"
+            ),
+            OpenApiParameter("nation", str, enum=Nation.values),
+            OpenApiParameter(
+                "region",
+                str,
+                description="A region's name, slug or ONS code (E12000001), or a nation's name.",
+            ),
+            OpenApiParameter(
+                "current", bool, description="true: councils that exist today; false: abolished."
+            ),
+            FORMAT_PARAMETER,
+        ],
+        responses=list_responses(CouncilSerializer, 400),
+    )
+)
+class CouncilList(OpenDataMixin, generics.ListAPIView):
+    serializer_class = CouncilSerializer
+    csv_name = "councils"
+
+    def get_queryset(self):
+        params = self.request.query_params
+        councils = councils_queryset()
+        if kinds := codes(params.get("type")):
+            kinds = [kind.upper() for kind in kinds]
+            unknown = [kind for kind in kinds if kind not in CouncilType.values]
+            if unknown:
+                raise BadParameter(
+                    f"Unknown council type {', '.join(unknown)}. "
+                    f"Use one of {', '.join(CouncilType.values)}."
+                )
+            councils = councils.filter(kind__in=kinds)
+        if nation := params.get("nation", "").strip():
+            by_lower = {value.lower(): value for value in Nation.values}
+            if nation.lower() not in by_lower:
+                raise BadParameter(f"Unknown nation. Use one of {', '.join(Nation.values)}.")
+            councils = councils.filter(nation=by_lower[nation.lower()])
+        if region := params.get("region", "").strip():
+            found = region_area(region)
+            if found is None:
+                raise BadParameter(f"No region is called '{region}'.")
+            councils = councils.filter(region_q(found[1]))
+        if current := params.get("current", "").strip():
+            today = Council.objects.current()
+            councils = (
+                councils.filter(pk__in=today.values("pk"))
+                if boolean("current", current)
+                else councils.exclude(pk__in=today.values("pk"))
+            )
+        return councils.order_by("name", "gss_code")
+
+
+@extend_schema(summary="One council", responses={200: CouncilSerializer, 404: ERRORS[404]})
+class CouncilDetail(OpenDataMixin, generics.RetrieveAPIView):
+    serializer_class = CouncilSerializer
+    queryset = Council.objects.all()
+    lookup_field = "gss_code"
+
+    def get_object(self):
+        return access.access_council_by_gss(self.request.user, self.kwargs["gss_code"].upper())
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A council's similar councils, nearest first",
+        parameters=[FORMAT_PARAMETER],
+        responses=list_responses(SimilarCouncilSerializer, 404),
+    )
+)
+class SimilarCouncilList(OpenDataMixin, generics.ListAPIView):
+    serializer_class = SimilarCouncilSerializer
+
+    def get_queryset(self):
+        council = access.access_council_by_gss(self.request.user, self.kwargs["gss_code"].upper())
+        return (
+            SimilarCouncil.objects.filter(council=council)
+            .select_related("neighbour")
+            .order_by("rank")
+        )
+
+    def csv_filename(self) -> str:
+        return f"similar-councils-{self.kwargs['gss_code'].upper()}.csv"
+
+    def csv_header(self) -> list[str]:
+        # `shares` is an object: its keys become `shares.<variable>` columns after these.
+        return [name for name in self.get_serializer().fields if name != "shares"]
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="The metric catalogue",
+        parameters=[
+            OpenApiParameter("element", str, enum=Element.values),
+            OpenApiParameter("dataset", str, description="The dataset a metric came with."),
+            FORMAT_PARAMETER,
+        ],
+        responses=list_responses(MetricSerializer, 400),
+    )
+)
+class MetricList(OpenDataMixin, generics.ListAPIView):
+    serializer_class = MetricSerializer
+    csv_name = "metrics"
+
+    def get_queryset(self):
+        params = self.request.query_params
+        metrics = Metric.objects.all()
+        if element := params.get("element", "").strip():
+            if element not in Element.values:
+                raise BadParameter(f"Unknown element. Use one of {', '.join(Element.values)}.")
+            metrics = metrics.filter(element=element)
+        if "dataset" in params:
+            metrics = metrics.filter(dataset=params["dataset"].strip())
+        return metrics.order_by("element", "code")
+
+
+@extend_schema(
+    summary="One metric, with the periods that have values you may see",
+    responses={200: MetricDetailSerializer, 404: ERRORS[404]},
+)
+class MetricDetail(OpenDataMixin, generics.RetrieveAPIView):
+    serializer_class = MetricDetailSerializer
+    queryset = Metric.objects.all()
+    lookup_field = "code"
+
+    def get_object(self):
+        return metric_or_404(self.kwargs["code"])
+
+    def retrieve(self, request, *args, **kwargs):
+        metric = self.get_object()
+        labels = selectors.visible_values(request.user, metric=metric).values_list(
+            "period", flat=True
+        )
+        context = {**self.get_serializer_context(), "periods": sort_periods(labels.distinct())}
+        return Response(MetricDetailSerializer(metric, context=context).data)
+
+
+# --- values ----------------------------------------------------------------------------------
+
+VALUE_FIELDS = [
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "sample_size",
+    "note",
+    "visibility",
+    "updated_at",
+]
+VALUE_ANNOTATIONS = {
+    "gss_code": F("council__gss_code"),
+    "council_name": F("council__name"),
+    "metric_code": F("metric__code"),
+}
+
+
+class CSVTextParser(BaseParser):
+    """A raw CSV body (`Content-Type: text/csv`), handed on as bytes."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read()
+
+
+class CanSubmitValues(BasePermission):
+    """Reading is open; writing needs a user who may submit for at least one council."""
+
+    message = "You cannot submit data for any council."
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return access.submittable_councils(request.user).exists()
+
+
+def text_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    return json.dumps(value)
+
+
+def rows_frame(rows: list) -> pd.DataFrame:
+    """A JSON list of rows as a table of text cells, as if read from a CSV file."""
+    if not rows:
+        raise FileProblems([Problem(1, "", "The submission has no rows of values.")])
+    not_objects = [
+        Problem(index + 2, "", "Each row must be a JSON object.")
+        for index, row in enumerate(rows)
+        if not isinstance(row, dict)
+    ]
+    if not_objects:
+        raise FileProblems(not_objects)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return pd.DataFrame(
+        [[text_cell(row.get(column)) for column in columns] for row in rows],
+        columns=columns,
+        dtype=str,
+    )
+
+
+def is_json_rows(data) -> bool:
+    """Rows sent as JSON (a list, or an object's `rows`), numbered by position in the list."""
+    return isinstance(data, list) or (isinstance(data, dict) and isinstance(data.get("rows"), list))
+
+
+def problems_body(error: FileProblems, *, json_rows: bool) -> dict:
+    """The 400 body. For JSON lists, `row` is the row's position in the list (from 1)."""
+
+    def row(problem: Problem) -> int:
+        return max(problem.row - 1, 0) if json_rows else problem.row
+
+    count = len(error.problems)
+    return {
+        "detail": (
+            f"The submission was rejected and nothing was written: {count} "
+            f"problem{'s' if count != 1 else ''} found."
+        ),
+        "problems": [
+            {"row": row(p), "column": p.column, "message": p.message} for p in error.problems
+        ],
+    }
+
+
+VALUE_PARAMETERS = [
+    OpenApiParameter("metric", str, description="Metric code(s), comma-separated."),
+    OpenApiParameter(
+        "period",
+        str,
+        description=(
+            "Period label(s), comma-separated (2019, 2019-20, 2019-20 Q1, 2019-22), or "
+            "`latest` or `latest:N`: each metric's latest N periods among the values you may "
+            "see, whichever councils `area` names."
+        ),
+    ),
+    OpenApiParameter("area", str, description="GSS code(s) of councils, comma-separated."),
+    FORMAT_PARAMETER,
+]
+SUBMISSION = PolymorphicProxySerializer(
+    component_name="ValueSubmissionJSON",
+    serializers=[ValueRowSerializer(many=True), ValueSubmissionSerializer],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Values you may see",
+        parameters=VALUE_PARAMETERS,
+        responses=list_responses(ValueSerializer, 400, 404),
+    ),
+    post=extend_schema(
+        summary="Submit values (token)",
+        description=(
+            'Send a JSON list of rows, a JSON object `{"visibility", "rows"}`, a CSV body '
+            "(`Content-Type: text/csv`) or a multipart upload with a `file` (CSV or XLSX). "
+            "`visibility` (public, sector or council; public by default) may also be given as "
+            "a query parameter. The whole submission is checked first: one problem anywhere "
+            "and nothing is written. Officers may submit for their own council only."
+        ),
+        parameters=[OpenApiParameter("visibility", str, enum=Visibility.values)],
+        request={
+            "application/json": SUBMISSION,
+            "multipart/form-data": ValueUploadSerializer,
+            "text/csv": OpenApiTypes.STR,
+        },
+        responses={
+            (200, JSON): OpenApiResponse(ImportResultSerializer, description="Nothing changed."),
+            (201, JSON): OpenApiResponse(
+                ImportResultSerializer, description="Values were written."
+            ),
+            (400, JSON): OpenApiResponse(
+                RejectedSerializer, description="Rejected; nothing written."
+            ),
+            (401, JSON): OpenApiResponse(DetailSerializer, description="No valid token."),
+            (403, JSON): OpenApiResponse(
+                DetailSerializer, description="May submit for no council."
+            ),
+            (413, JSON): OpenApiResponse(DetailSerializer, description="Too large."),
+        },
+    ),
+)
+class ValueList(OpenDataMixin, generics.ListAPIView):
+    serializer_class = ValueSerializer
+    # A token first, so an anonymous write gets 401 with `WWW-Authenticate: Token`.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [CanSubmitValues]
+    parser_classes = [JSONParser, MultiPartParser, CSVTextParser]
+    csv_name = "values"
+
+    def get_queryset(self):
+        params = self.request.query_params
+        user = self.request.user
+        values = selectors.visible_values(user)
+        if metric_codes := codes(params.get("metric")):
+            found = dict(Metric.objects.filter(code__in=metric_codes).values_list("code", "pk"))
+            missing = [code for code in metric_codes if code not in found]
+            if missing:
+                raise NotFound(f"No metric has the code(s) {', '.join(missing)}.")
+            values = values.filter(metric_id__in=found.values())
+        if area := codes(params.get("area")):
+            area = [code.upper() for code in area]
+            found = dict(Council.objects.filter(gss_code__in=area).values_list("gss_code", "pk"))
+            missing = [code for code in area if code not in found]
+            if missing:
+                raise NotFound(f"No council has the code(s) {', '.join(missing)}.")
+            values = values.filter(council_id__in=found.values())
+        if period := params.get("period", "").strip():
+            values = values.filter(self.period_q(period, metric_codes))
+        return values.order_by(
+            "metric__code", "period_end", "-period_start", "council__name"
+        ).values(*VALUE_FIELDS, **VALUE_ANNOTATIONS)
+
+    def period_q(self, text: str, metric_codes: list[str]) -> Q:
+        if text.lower().startswith("latest"):
+            n = self.latest_count(text)
+            visible = selectors.visible_values(self.request.user)
+            if metric_codes:
+                visible = visible.filter(metric__code__in=metric_codes)
+            by_metric: dict[int, list[str]] = {}
+            for metric_id, label in visible.values_list("metric_id", "period").distinct():
+                by_metric.setdefault(metric_id, []).append(label)
+            q = Q(pk__in=[])
+            for metric_id, labels in by_metric.items():
+                q |= Q(metric_id=metric_id, period__in=latest(labels, n))
+            return q
+        return Q(period__in=[period_label(label) for label in codes(text)])
+
+    @staticmethod
+    def latest_count(text: str) -> int:
+        word, _, count = text.partition(":")
+        if word.strip().lower() != "latest":
+            raise BadParameter("Use period=latest or period=latest:N.")
+        if not count:
+            return 1
+        if not count.strip().isdigit() or not 1 <= int(count) <= MAX_LATEST:
+            raise BadParameter(f"In latest:N, N must be a whole number from 1 to {MAX_LATEST}.")
+        return int(count)
+
+    def post(self, request, *args, **kwargs):
+        # DRF reads JSON and CSV bodies past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        multipart = request.content_type.startswith("multipart/")
+        if limit and not multipart and length.isdigit() and int(length) > limit:
+            raise TooLarge(f"Send at most {limit // (1024 * 1024)} MB; upload a file instead.")
+        json_rows = is_json_rows(request.data)
+        try:
+            frame, visibility = self.submission(request)
+            report = services.values_import(
+                frame=frame,
+                source=Source.API,
+                user=request.user,
+                visibility=visibility,
+                source_ref="api",
+            )
+        except FileProblems as error:
+            return Response(
+                problems_body(error, json_rows=json_rows), status=status.HTTP_400_BAD_REQUEST
+            )
+        body = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+        return Response(
+            body, status=status.HTTP_201_CREATED if report.changed else status.HTTP_200_OK
+        )
+
+    def submission(self, request) -> tuple[pd.DataFrame, str]:
+        """The submitted table as text cells, and the visibility to give its values."""
+        data = request.data
+        visibility = request.query_params.get("visibility")
+        if isinstance(data, bytes):
+            frame = read_table(data, "values.csv")
+        elif "file" in request.FILES:
+            upload = request.FILES["file"]
+            frame = read_table(upload.read(), upload.name or "values.csv")
+            visibility = data.get("visibility") or visibility
+        elif isinstance(data, list):
+            frame = rows_frame(data)
+        elif isinstance(data, dict) and isinstance(data.get("rows"), list):
+            frame = rows_frame(data["rows"])
+            visibility = data.get("visibility") or visibility
+        else:
+            raise BadParameter(
+                "Send a JSON list of rows, a JSON object with `rows`, a CSV body "
+                "(Content-Type: text/csv) or a multipart upload with a `file`."
+            )
+        visibility = str(visibility or Visibility.PUBLIC).strip().lower()
+        if visibility not in Visibility.values:
+            raise FileProblems(
+                [Problem(0, "visibility", f"Use one of {', '.join(Visibility.values)}.")]
+            )
+        return frame, visibility
+
+
+# --- comparisons -----------------------------------------------------------------------------
+
+STATISTIC_FIELDS = list(StatisticsSerializer().fields)
+POSITION_FIELDS = list(PositionSerializer().fields)
+
+
+@extend_schema(
+    summary="How councils compare in a group",
+    description=(
+        "Group statistics and each council's position. Councils are listed by name (`order="
+        "rank` lists them best first); only councils with a value appear. Stored groups are "
+        "computed over public values, or for signed-in councils and sector staff over public "
+        "and sector-only values where there are any; custom groups are computed now over the "
+        "values you may see."
+    ),
+    parameters=[
+        OpenApiParameter("metric", str, required=True, description="A metric code."),
+        OpenApiParameter(
+            "period",
+            str,
+            required=True,
+            description="A period label, or `latest` for the latest with figures for the group.",
+        ),
+        OpenApiParameter("group", str, required=True, description=f"One of {GROUP_FORMS}."),
+        OpenApiParameter("order", str, enum=["name", "rank"], default="name"),
+        OpenApiParameter(
+            "format",
+            str,
+            enum=["json", "csv"],
+            description="`csv`: one row per council, the group's statistics repeated on each.",
+        ),
+    ],
+    responses={
+        (200, JSON): ComparisonSerializer,
+        (200, "text/csv"): CSV_RESPONSE,
+        **ERRORS,
+    },
+)
+class ComparisonDetail(OpenDataMixin, APIView):
+    def get(self, request, *args, **kwargs):
+        params = request.query_params
+        missing = [
+            name for name in ("metric", "period", "group") if not params.get(name, "").strip()
+        ]
+        if missing:
+            raise BadParameter(
+                f"Missing parameter{'s' if len(missing) > 1 else ''}: {', '.join(missing)}."
+            )
+        order = params.get("order", "name").strip().lower() or "name"
+        if order not in ("name", "rank"):
+            raise BadParameter("order must be name or rank.")
+        metric = metric_or_404(params["metric"])
+        group = resolve_group(request.user, params["group"])
+        period = params["period"].strip()
+        if group.is_custom:
+            audience, period, statistics, councils = self.custom(metric, period, group)
+        else:
+            audience, period, statistics, councils = self.stored(metric, period, group)
+        key = (
+            (lambda c: (c["rank"] is None, c["rank"] or 0, c["name"], c["gss_code"]))
+            if order == "rank"
+            else (lambda c: (c["name"], c["gss_code"]))
+        )
+        data = {
+            "metric": metric.code,
+            "metric_title": metric.title,
+            "unit": metric.unit,
+            "polarity": metric.polarity,
+            "period": period,
+            "group": group.label,
+            "audience": audience,
+            "statistics": statistics,
+            "councils": sorted(councils, key=key),
+        }
+        self.names = (metric.code, period, group.label)
+        return Response(ComparisonSerializer(data).data)
+
+    def not_found(self, metric: Metric, group: Group, period: str | None = None) -> NotFound:
+        when = f" in {period}" if period else ""
+        return NotFound(f"There is no comparison of {metric.code} for {group.label}{when}.")
+
+    def stored(self, metric: Metric, period: str, group: Group):
+        audiences = [Audience.PUBLIC]
+        if access.is_in_sector(self.request.user):
+            audiences.append(Audience.SECTOR)
+        statistics = ComparisonStatistic.objects.filter(
+            metric=metric, group=group.label, audience__in=audiences
+        )
+        if period.lower() == "latest":
+            labels = list(statistics.values_list("period", flat=True).distinct())
+            if not labels:
+                raise self.not_found(metric, group)
+            period = latest(labels)[0]
+        else:
+            period = period_label(period)
+        found = {s.audience: s for s in statistics.filter(period=period)}
+        statistic = found.get(Audience.SECTOR) or found.get(Audience.PUBLIC)
+        if statistic is None:
+            raise self.not_found(metric, group, period)
+        positions = ComparisonPosition.objects.filter(statistic=statistic).values(
+            *[f for f in POSITION_FIELDS if f not in ("gss_code", "name")],
+            gss_code=F("council__gss_code"),
+            name=F("council__name"),
+        )
+        stats = {name: getattr(statistic, name) for name in STATISTIC_FIELDS}
+        return statistic.audience, period, stats, list(positions)
+
+    def custom(self, metric: Metric, period: str, group: Group):
+        visible = selectors.visible_values(
+            self.request.user, metric=metric, council_id__in=group.council_ids
+        )
+        if period.lower() == "latest":
+            labels = list(visible.values_list("period", flat=True).distinct())
+            if not labels:
+                raise self.not_found(metric, group)
+            period = latest(labels)[0]
+        else:
+            period = period_label(period)
+        columns = ["gss_code", "name", "period", "value", "sample_size"]
+        rows = visible.filter(period__in=[period, previous_period(period)]).values_list(
+            "council__gss_code", "council__name", "period", "value", "sample_size"
+        )
+        frame = pd.DataFrame.from_records(list(rows), columns=columns)
+        if not (frame["period"] == period).any():
+            raise self.not_found(metric, group, period)
+        names = dict(zip(frame["gss_code"], frame["name"], strict=True))
+        frame = frame.drop(columns="name").assign(
+            metric=metric.code,
+            group=group.label,
+            polarity=metric.polarity,
+            target_value=metric.target_value if metric.target_value is not None else np.nan,
+            scale=metric.scale if metric.scale is not None else np.nan,
+        )
+        frame["value"] = frame["value"].astype("float64")
+        frame["sample_size"] = pd.to_numeric(frame["sample_size"]).astype("float64")
+        stats, positions = compare(frame)
+        stats_row = stats[stats["period"] == period].iloc[0]
+        positions = positions[positions["period"] == period]
+        statistics = {name: clean(stats_row[name]) for name in STATISTIC_FIELDS}
+        councils = [
+            {
+                **{name: clean(row[name]) for name in POSITION_FIELDS if name != "name"},
+                "name": names[row["gss_code"]],
+            }
+            for row in positions.to_dict("records")
+        ]
+        return "custom", period, statistics, councils
+
+    # CSV: one row per council, the group's statistics repeated as `statistics.<name>`.
+
+    def csv_header(self) -> list[str]:
+        return [
+            "metric",
+            "period",
+            "group",
+            "audience",
+            *(f"statistics.{name}" for name in STATISTIC_FIELDS),
+            *POSITION_FIELDS,
+        ]
+
+    def csv_rows(self, data) -> list[dict]:
+        common = {key: data[key] for key in ("metric", "period", "group", "audience")}
+        stats = {f"statistics.{name}": data["statistics"][name] for name in STATISTIC_FIELDS}
+        return [{**common, **stats, **council} for council in data["councils"]]
+
+    def csv_filename(self) -> str:
+        metric, period, group = getattr(self, "names", ("comparison", "", ""))
+        words = f"{metric} {period} {group}".replace(":", " ").replace(",", " ")
+        return f"comparison-{slugify(words)[:120]}.csv"

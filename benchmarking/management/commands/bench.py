@@ -1,0 +1,791 @@
+"""`make bench`: how fast values are imported and comparisons recomputed, on PostgreSQL.
+
+A performance benchmark, not a test: it asserts nothing and prints ONE JSON line on stdout
+(progress goes to stderr). Everything is measured in one run on one machine, so compare the
+ratios it reports rather than seconds from different runs. BENCHMARKS.md explains each figure.
+
+It creates its own database on the DATABASE_URL's server (``portal_bench`` by default), fills
+it with synthetic councils (GSS codes E99xxxxxx, clearly marked as not real), synthetic
+metrics and values, and drops it at the end, also on failure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager, suppress
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
+from django.utils import timezone
+
+from benchmarking import selectors, services
+from benchmarking.models import (
+    Audience,
+    ComparisonPosition,
+    ComparisonStatistic,
+    Element,
+    Metric,
+    Polarity,
+    Source,
+    Value,
+)
+from benchmarking.periods import parse_period
+from selfreg.models import Council, CouncilType, Nation, Visibility
+
+REGIONS = [
+    "North East",
+    "North West",
+    "Yorkshire and The Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+]
+# One metric in SECTOR_EVERY shares a quarter of its values with the sector only, so both
+# audiences' code paths run and the sector statistics exist for those metric-periods.
+SECTOR_EVERY = 10
+SECTOR_SHARE = 0.25
+LATEST_START_YEAR = 2024  # the latest period is the financial year 2024-25
+COPY_CHUNK = 500_000
+TARGETS = {"full_s": 60.0, "full_vs_pandas": 3.0, "incremental_s": 2.0, "import_vs_ie": 20.0}
+
+
+def log(message: str) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    print(f"[bench {stamp}] {message}", file=sys.stderr, flush=True)
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+class Memory:
+    """Samples this process's resident memory in a thread; reports the peak per phase."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        self.every = every
+        self.peak = 0
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def rss(self) -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * self._page
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.peak = max(self.peak, self.rss())
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def reset(self) -> None:
+        self.peak = self.rss()
+
+
+class Phases:
+    """Wall-clock seconds and peak memory of named phases, logged as they finish."""
+
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+        self.seconds: dict[str, float] = {}
+        self.measured: dict[str, bool] = {}
+        self.peak_gb: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str, measured: bool = True):
+        log(f"{name} ...")
+        self.memory.reset()
+        start = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - start
+        self.memory.peak = max(self.memory.peak, self.memory.rss())
+        self.seconds[name] = elapsed
+        self.measured[name] = measured
+        self.peak_gb[name] = round(self.memory.peak / 2**30, 2)
+        note = "" if measured else " (setup, not measured)"
+        log(f"{name}: {elapsed:.2f} s, peak RSS {self.peak_gb[name]} GB{note}")
+
+
+@contextmanager
+def timed_calls(targets: list[tuple[object, str, str]], totals: dict[str, float]):
+    """Wrap functions on modules so their cumulative seconds land in ``totals``."""
+    patches = []
+    for owner, attribute, label in targets:
+        original = getattr(owner, attribute)
+        totals.setdefault(label, 0.0)
+
+        def wrapper(*args, _original=original, _label=label, **kwargs):
+            start = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                totals[_label] += time.perf_counter() - start
+
+        patches.append(mock.patch.object(owner, attribute, wrapper))
+    for patch in patches:
+        patch.start()
+    try:
+        yield totals
+    finally:
+        for patch in reversed(patches):
+            patch.stop()
+
+
+def rate(rows: int, seconds: float) -> float:
+    return round(rows / seconds, 1) if seconds > 0 else float("inf")
+
+
+def r(seconds: float, digits: int = 2) -> float:
+    return round(seconds, digits)
+
+
+# --- the synthetic dataset -------------------------------------------------------------------
+
+
+class Synthetic:
+    """A long file of values: metric-major, then period, then council, held as numpy arrays.
+
+    Row ``i`` is metric ``i // (P*C)``, period ``(i // C) % P``, council ``i % C``. Values are
+    rounded to two decimals, so ties happen as they do in real data; a quarter of the metrics
+    are percentages with a sample size (so confidence intervals are computed).
+    """
+
+    def __init__(self, councils: int, metrics: int, periods: int, seed: int) -> None:
+        self.c, self.m, self.p = councils, metrics, periods
+        self.n = councils * metrics * periods
+        rng = np.random.default_rng(seed)
+        first = LATEST_START_YEAR - periods + 1
+        self.labels = [f"{y}-{(y + 1) % 100:02d}" for y in range(first, LATEST_START_YEAR + 1)]
+        self.periods = [parse_period(label) for label in self.labels]
+        self.gss = [f"E99{i + 1:06d}" for i in range(councils)]
+        self.codes = [f"BENCH{i + 1:05d}" for i in range(metrics)]
+        self.percent = np.arange(metrics) % 4 == 0
+        self.sector_metric = np.arange(metrics) % SECTOR_EVERY == SECTOR_EVERY - 1
+
+        idx = np.arange(self.n, dtype=np.int64)
+        self.metric_ix = (idx // (periods * councils)).astype(np.int32)
+        self.period_ix = ((idx // councils) % periods).astype(np.int32)
+        self.council_ix = (idx % councils).astype(np.int32)
+        del idx
+        centre = rng.uniform(20, 80, metrics)
+        spread = rng.uniform(2, 15, metrics)
+        council_effect = rng.normal(0, 1, councils)
+        trend = rng.normal(0, 0.5, metrics)
+        noise = rng.standard_normal(self.n)
+        value = (
+            centre[self.metric_ix]
+            + spread[self.metric_ix] * (0.6 * council_effect[self.council_ix] + 0.8 * noise)
+            + trend[self.metric_ix] * self.period_ix
+        )
+        del noise
+        is_percent = self.percent[self.metric_ix]
+        value = np.where(is_percent, np.clip(value, 0, 100), value)
+        self.value = np.round(value, 2)
+        sample = rng.integers(200, 2000, self.n).astype(np.float64)
+        self.sample = np.where(is_percent, sample, np.nan)
+        sector = self.sector_metric[self.metric_ix] & (rng.random(self.n) < SECTOR_SHARE)
+        self.sector = sector
+
+    def metric_rows(self) -> list[Metric]:
+        polarities = [
+            Polarity.HIGHER_BETTER,
+            Polarity.LOWER_BETTER,
+            Polarity.HIGHER_BETTER,
+            Polarity.LOWER_BETTER,
+            Polarity.NEUTRAL,
+            Polarity.TARGET,
+        ]
+        elements = list(Element.values)
+        rows = []
+        for i, code in enumerate(self.codes):
+            polarity = polarities[i % len(polarities)]
+            rows.append(
+                Metric(
+                    code=code,
+                    title=f"Synthetic benchmark metric {i + 1} (not a real measure)",
+                    element=elements[i % len(elements)],
+                    unit="%" if self.percent[i] else "£",
+                    polarity=polarity,
+                    target_value=50.0 if polarity == Polarity.TARGET else None,
+                    dataset="bench",
+                )
+            )
+        return rows
+
+    def council_rows(self) -> list[Council]:
+        return [
+            Council(
+                la_code=f"BENCH{i + 1:04d}",
+                gss_code=gss,
+                name=f"Synthetic council {i + 1:03d}",
+                official_name=f"Synthetic benchmark council {i + 1:03d} (not a real council)",
+                kind=CouncilType.UNITARY,
+                nation=Nation.ENGLAND,
+                region=REGIONS[i % len(REGIONS)],
+            )
+            for i, gss in enumerate(self.gss)
+        ]
+
+    def text_frame(self, rows: np.ndarray) -> pd.DataFrame:
+        """Rows of the long file as an uploaded table has them: text cells."""
+        sample = self.sample[rows]
+        return pd.DataFrame(
+            {
+                "gss_code": np.asarray(self.gss, dtype=object)[self.council_ix[rows]],
+                "metric_code": np.asarray(self.codes, dtype=object)[self.metric_ix[rows]],
+                "period": np.asarray(self.labels, dtype=object)[self.period_ix[rows]],
+                "value": self.value[rows].astype(str),
+                "sample_size": np.where(np.isnan(sample), "", np.nan_to_num(sample).astype(str)),
+            }
+        ).astype(str)
+
+
+# --- database lifecycle ----------------------------------------------------------------------
+
+
+def server_connect(settings_dict: dict) -> psycopg.Connection:
+    return psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict.get("USER") or None,
+        password=settings_dict.get("PASSWORD") or None,
+        host=settings_dict.get("HOST") or None,
+        port=settings_dict.get("PORT") or None,
+        autocommit=True,
+    )
+
+
+def drop_database(server: dict, name: str) -> None:
+    with server_connect(server) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark value import and comparison recompute on PostgreSQL against bare pandas and "
+        "django-import-export; prints one JSON line. Uses and drops its own database."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--councils", type=int, default=400)
+        parser.add_argument("--metrics", type=int, default=2000)
+        parser.add_argument("--periods", type=int, default=10)
+        parser.add_argument(
+            "--import-slice",
+            type=int,
+            default=200_000,
+            help="Rows imported through values_import to measure the import rate.",
+        )
+        parser.add_argument(
+            "--baseline-slice",
+            type=int,
+            default=10_000,
+            help="Rows imported through django-import-export (and values_import) to compare.",
+        )
+        parser.add_argument(
+            "--small-upload",
+            type=int,
+            default=100,
+            help="Metrics in the realistic one-council return timed for incremental recompute.",
+        )
+        parser.add_argument("--seed", type=int, default=20240401)
+        parser.add_argument("--database", default="portal_bench")
+        parser.add_argument("--keep-db", action="store_true", help="Leave the database behind.")
+
+    def handle(self, *args, **opts):
+        db = connections["default"]
+        if db.vendor != "postgresql":
+            raise CommandError("The benchmark needs PostgreSQL: set DATABASE_URL.")
+        name = opts["database"]
+        if not name.startswith("portal_bench"):
+            raise CommandError("The benchmark database's name must start with portal_bench.")
+        server = dict(db.settings_dict)
+        if server["NAME"] == name:
+            raise CommandError("Point DATABASE_URL at the server's usual database, not the bench.")
+        signal.signal(signal.SIGTERM, _interrupt)
+
+        log(f"creating database {name} on {server.get('HOST') or 'localhost'}")
+        drop_database(server, name)
+        with server_connect(server) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        memory = Memory()
+        memory.start()
+        try:
+            db.close()
+            db.settings_dict["NAME"] = name
+            settings.DATABASES["default"]["NAME"] = name
+            result = Bench(opts, Phases(memory)).run()
+        finally:
+            memory.stop()
+            db.close()
+            db.settings_dict["NAME"] = server["NAME"]
+            settings.DATABASES["default"]["NAME"] = server["NAME"]
+            if opts["keep_db"]:
+                log(f"kept database {name}")
+            else:
+                drop_database(server, name)
+                log(f"dropped database {name}")
+        self.stdout.write(json.dumps(result, separators=(",", ":")))
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+class Bench:
+    def __init__(self, opts: dict, phase: Phases) -> None:
+        self.opts = opts
+        self.phase = phase
+
+    # The run, in order --------------------------------------------------------------------
+
+    def run(self) -> dict:
+        o, phase = self.opts, self.phase
+        with phase("migrate", measured=False):
+            call_command("migrate", verbosity=0, interactive=False)
+        with phase("generate", measured=False):
+            data = Synthetic(o["councils"], o["metrics"], o["periods"], o["seed"])
+        self.data = data
+        import_rows = max(1, min(o["import_slice"], data.n))
+        baseline_rows = max(1, min(o["baseline_slice"], import_rows))
+        log(f"{data.n:,} values; import slice {import_rows:,}; baseline slice {baseline_rows:,}")
+
+        with phase("setup_catalogue", measured=False):
+            Council.objects.bulk_create(data.council_rows(), batch_size=1000)
+            Metric.objects.bulk_create(data.metric_rows(), batch_size=1000)
+            self.council_pk = dict(Council.objects.values_list("gss_code", "pk"))
+            self.metric_pk = dict(Metric.objects.values_list("code", "pk"))
+        # The import slice is held back from the bulk load: it is created by the measured
+        # imports, after which the database holds the whole dataset.
+        with phase("bulk_load", measured=False):
+            self.copy_values(np.arange(import_rows, data.n))
+        self.vacuum("vacuum_after_bulk_load", Value)
+
+        result = {
+            "benchmark": "make bench",
+            "date": timezone.now().replace(microsecond=0).isoformat(),
+            "machine": machine(),
+            "scale": {
+                "councils": data.c,
+                "metrics": data.m,
+                "periods": data.p,
+                "values": data.n,
+                "sector_only_values": int(data.sector.sum()),
+                "bulk_loaded_values": data.n - import_rows,
+            },
+        }
+        result["import_export"] = self.import_export_baseline(np.arange(baseline_rows))
+        result["import"] = self.import_rate(np.arange(import_rows), result["import_export"])
+        self.check_count(data.n)
+        self.vacuum("vacuum_after_imports", Value)
+        result["full_recompute"] = self.full_recompute()
+        result["pandas"] = self.pandas_baseline(result["full_recompute"])
+        result["incremental"] = self.incremental(council=0, metrics=data.m)
+        small = min(o["small_upload"], data.m)
+        if small < data.m:
+            runs = [self.incremental(council=1 + i, metrics=small) for i in range(3)]
+            result["incremental_small"] = {
+                **runs[1],
+                "council": [x["council"] for x in runs],
+                "seconds": r(float(np.median([x["seconds"] for x in runs]))),
+                "runs_s": [x["seconds"] for x in runs],
+            }
+        result["targets"] = targets(result)
+        result["setup_s"] = {
+            k: r(v, 1)
+            for k, v in self.phase.seconds.items()
+            if not self.phase.measured.get(k, True)
+        }
+        result["peak_rss_gb"] = self.phase.peak_gb
+        return result
+
+    # Setup ---------------------------------------------------------------------------------
+
+    def copy_values(self, rows: np.ndarray) -> None:
+        """Bulk load for setup, not measured: COPY straight into the values table."""
+        d = self.data
+        council_ids = np.array([self.council_pk[g] for g in d.gss], dtype=np.int64)
+        metric_ids = np.array([self.metric_pk[c] for c in d.codes], dtype=np.int64)
+        labels = np.asarray(d.labels, dtype=object)
+        starts = np.asarray([p.start.isoformat() for p in d.periods], dtype=object)
+        ends = np.asarray([p.end.isoformat() for p in d.periods], dtype=object)
+        now = timezone.now().isoformat()
+        columns = [
+            "council_id",
+            "metric_id",
+            "period",
+            "period_start",
+            "period_end",
+            "value",
+            "sample_size",
+            "note",
+            "visibility",
+            "source",
+            "source_ref",
+            "updated_at",
+        ]
+        sql = f"COPY {Value._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for begin in range(0, len(rows), COPY_CHUNK):
+                chunk = rows[begin : begin + COPY_CHUNK]
+                p = d.period_ix[chunk]
+                frame = pd.DataFrame(
+                    {
+                        "council_id": council_ids[d.council_ix[chunk]],
+                        "metric_id": metric_ids[d.metric_ix[chunk]],
+                        "period": labels[p],
+                        "period_start": starts[p],
+                        "period_end": ends[p],
+                        "value": d.value[chunk],
+                        "sample_size": d.sample[chunk],
+                        "note": "",
+                        "visibility": np.where(
+                            d.sector[chunk], Visibility.SECTOR.value, Visibility.PUBLIC.value
+                        ),
+                        "source": Source.DATASET.value,
+                        "source_ref": "",
+                        "updated_at": now,
+                    }
+                )
+                copy.write(frame.to_csv(sep="\t", header=False, index=False, na_rep="\\N"))
+                if begin // COPY_CHUNK % 4 == 3:
+                    log(f"  copied {begin + len(chunk):,} of {len(rows):,}")
+
+    def delete_values(self, rows: np.ndarray) -> None:
+        """Remove rows of the file again (and their history), for the next measured import."""
+        frame = self.data.text_frame(rows)
+        ids = list(
+            Value.objects.filter(
+                council__gss_code__in=frame["gss_code"].unique().tolist(),
+                metric__code__in=frame["metric_code"].unique().tolist(),
+                period__in=frame["period"].unique().tolist(),
+            ).values_list("pk", flat=True)
+        )
+        with connection.cursor() as cursor:
+            # Plain DELETEs: the ORM would record the deletions in the history.
+            for table in (Value.history.model._meta.db_table, Value._meta.db_table):
+                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608
+
+    def vacuum(self, name: str, *models) -> None:
+        """What autovacuum would have done by the time the next job runs (setup, not measured).
+
+        Without it, a server with autovacuum off (as some shared ones are) plans the recompute's
+        deletes on empty-table statistics and scans the whole positions table once per metric.
+        """
+        with self.phase(name, measured=False), connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+
+    def check_count(self, expected: int) -> None:
+        count = Value.objects.count()
+        if count != expected:
+            raise CommandError(f"Expected {expected:,} values after the imports, found {count:,}.")
+
+    # 1 and 2: import ------------------------------------------------------------------------
+
+    def import_export_baseline(self, rows: np.ndarray) -> dict:
+        import tablib
+
+        frame = self.data.text_frame(rows)
+        dataset = tablib.Dataset(
+            *frame.itertuples(index=False, name=None), headers=list(frame.columns)
+        )
+        resource = value_resource()()
+        with self.phase("import_export"):
+            result = resource.import_data(dataset, dry_run=False, use_transactions=True)
+        if result.has_errors() or result.has_validation_errors():
+            raise CommandError(f"django-import-export reported errors: {result.totals}")
+        ie_seconds = self.phase.seconds["import_export"]
+        created = int(result.totals.get("new", 0))
+        with self.phase("delete_baseline_slice", measured=False):
+            self.delete_values(rows)
+        with self.phase("import_same_slice"):
+            report = services.values_import(frame=frame, source=Source.DATASET, recompute=False)
+        ours = self.phase.seconds["import_same_slice"]
+        with self.phase("delete_baseline_slice_again", measured=False):
+            self.delete_values(rows)
+        return {
+            "rows": len(rows),
+            "created": created,
+            "seconds": r(ie_seconds),
+            "rows_per_s": rate(len(rows), ie_seconds),
+            "values_import_same_rows_s": r(ours),
+            "values_import_same_rows_per_s": rate(report.created, ours),
+            "ratio_same_rows": r(ie_seconds / ours, 1),
+            "config": "ModelResource, FK widgets by gss_code/code, import_id_fields "
+            "council+metric+period, skip_unchanged, history kept by save()",
+        }
+
+    def import_rate(self, rows: np.ndarray, baseline: dict) -> dict:
+        frame = self.data.text_frame(rows)
+        with self.phase("import"):
+            report = services.values_import(frame=frame, source=Source.DATASET, recompute=False)
+        seconds = self.phase.seconds["import"]
+        per_s = rate(report.created, seconds)
+        return {
+            "rows": len(rows),
+            "created": report.created,
+            "seconds": r(seconds),
+            "rows_per_s": per_s,
+            "ratio_vs_import_export": r(per_s / baseline["rows_per_s"], 1),
+            "path": "values_import(source=dataset, recompute=False): validation, merge, "
+            "bulk_create_with_history",
+        }
+
+    # 3 and 4: full recompute and the pandas baseline ---------------------------------------
+
+    def recompute(self, name: str, pairs=None) -> dict:
+        """Time comparisons_recompute, split into reading, computing and writing.
+
+        Writing includes the COMMIT, where PostgreSQL checks the deferred foreign keys of every
+        inserted position.
+        """
+        totals: dict[str, float] = {}
+        wrapped = [
+            (selectors, "values_frame", "read_values"),
+            (selectors, "group_members", "read_groups"),
+            (services, "compare", "compare"),
+            (services, "_delete_statistics", "delete"),
+            (services, "_save_comparisons", "save"),
+            (services, "_bulk_insert", "copy_positions"),
+            (connections["default"], "commit", "commit"),
+        ]
+        with timed_calls(wrapped, totals), self.phase(name):
+            report = services.comparisons_recompute(pairs=pairs)
+        total = self.phase.seconds[name]
+        read = totals["read_values"] + totals["read_groups"]
+        write = totals["delete"] + totals["save"] + totals["commit"]
+        return {
+            "seconds": r(total),
+            "read_s": r(read),
+            "compute_s": r(total - read - write),
+            "compare_s": r(totals["compare"]),
+            "write_s": r(write),
+            "delete_old_s": r(totals["delete"]),
+            "insert_statistics_s": r(totals["save"] - totals["copy_positions"]),
+            "copy_positions_s": r(totals["copy_positions"]),
+            "commit_s": r(totals["commit"]),
+            "statistics": report.statistics,
+            "positions": report.positions,
+        }
+
+    def full_recompute(self) -> dict:
+        first = self.recompute("full_recompute_into_empty_tables")
+        self.vacuum("vacuum_after_first_recompute", ComparisonStatistic, ComparisonPosition)
+        # The headline: the nightly job's case, replacing every stored comparison.
+        again = self.recompute("full_recompute")
+        self.vacuum("vacuum_after_recompute", ComparisonStatistic, ComparisonPosition)
+        members = selectors.group_members()
+        return {
+            **again,
+            "groups": int(members["group"].nunique()),
+            "group_memberships": len(members),
+            "statistics_by_audience": {
+                a: ComparisonStatistic.objects.filter(audience=a).count() for a in Audience.values
+            },
+            "into_empty_tables": first,
+        }
+
+    def pandas_baseline(self, ours: dict) -> dict:
+        phase = self.phase
+        with phase("pandas_read"):
+            frame = bare_values_frame()
+            members = selectors.group_members()
+        with phase("pandas_compute"):
+            stats, ranks = bare_pandas_statistics(frame, members)
+        del frame
+        agrees, compared = self.check_baseline(stats)
+        read, compute = phase.seconds["pandas_read"], phase.seconds["pandas_compute"]
+        end_to_end = read + compute
+        return {
+            "read_s": r(read),
+            "compute_s": r(compute),
+            "end_to_end_s": r(end_to_end),
+            "statistics": len(stats),
+            "ranks": ranks,
+            "ratio_full_recompute_vs_end_to_end": r(ours["seconds"] / end_to_end),
+            "ratio_read_and_compute_vs_end_to_end": r(
+                (ours["read_s"] + ours["compute_s"]) / end_to_end
+            ),
+            "ratio_compute_only": r(ours["compute_s"] / compute),
+            "agrees_with_stored_statistics": agrees,
+            "statistics_compared": compared,
+            "read_route": "COPY ... TO STDOUT into pandas.read_csv, metrics merged",
+        }
+
+    def check_baseline(self, stats: pd.DataFrame) -> tuple[bool, int]:
+        columns = ["metric_id", "period", "group", "audience", "n", "median"]
+        columns += ["lower_quartile", "upper_quartile", "mean", "min", "max"]
+        stored = pd.DataFrame.from_records(
+            ComparisonStatistic.objects.values_list(*columns), columns=columns
+        )
+        both = stored.merge(
+            stats, on=["metric_id", "period", "group", "audience"], suffixes=("", "_pd")
+        )
+        same = len(both) == len(stored) == len(stats)
+        same = same and bool((both["n"] == both["n_pd"]).all())
+        for column in ["median", "lower_quartile", "upper_quartile", "mean", "min", "max"]:
+            a = both[column].to_numpy(dtype=float)
+            b = both[f"{column}_pd"].to_numpy(dtype=float)
+            same = same and bool(np.allclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True))
+        if not same:
+            log(f"WARNING: pandas baseline and stored statistics differ ({len(both)} matched)")
+        return same, len(both)
+
+    # 5: incremental ------------------------------------------------------------------------
+
+    def incremental(self, *, council: int, metrics: int) -> dict:
+        d = self.data
+        latest = d.p - 1
+        metric_ix = np.arange(metrics)
+        rows = (metric_ix * d.p + latest) * d.c + council
+        frame = d.text_frame(rows)
+        frame["value"] = np.round(d.value[rows] * 1.05 + 0.5, 2).astype(str)
+        label = f"{metrics}_metrics_council_{council + 1}"
+        with self.phase(f"upload_{label}"):
+            report = services.values_import(frame=frame, source=Source.UPLOAD, recompute=False)
+        pairs = sorted(report.pairs)
+        timing = self.recompute(f"incremental_{label}", pairs=pairs)
+        return {
+            "council": d.gss[council],
+            "metric_periods": len(pairs),
+            "values_changed": report.updated,
+            "upload_import_s": r(self.phase.seconds[f"upload_{label}"]),
+            **timing,
+        }
+
+
+def value_resource():
+    """The django-import-export resource for values, as a typical project would write it."""
+    from import_export import fields, resources, widgets
+
+    class ValueResource(resources.ModelResource):
+        council = fields.Field(
+            attribute="council",
+            column_name="gss_code",
+            widget=widgets.ForeignKeyWidget(Council, field="gss_code"),
+        )
+        metric = fields.Field(
+            attribute="metric",
+            column_name="metric_code",
+            widget=widgets.ForeignKeyWidget(Metric, field="code"),
+        )
+
+        class Meta:
+            model = Value
+            fields = ("council", "metric", "period", "value", "sample_size")
+            import_id_fields = ("council", "metric", "period")
+            skip_unchanged = True
+
+        def before_save_instance(self, instance, row, **kwargs):
+            instance.set_period(instance.period)
+            instance.source = Source.DATASET
+
+    return ValueResource
+
+
+def bare_values_frame() -> pd.DataFrame:
+    """The same columns as selectors.values_frame, read the fastest plain way."""
+    columns = ", ".join(selectors.VALUE_COLUMNS)
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        sql = f"COPY (SELECT {columns} FROM {Value._meta.db_table}) TO STDOUT"  # noqa: S608
+        with cursor.cursor.copy(sql) as copy:
+            for block in copy:
+                buffer.write(block)
+    buffer.seek(0)
+    frame = pd.read_csv(
+        buffer,
+        sep="\t",
+        names=selectors.VALUE_COLUMNS,
+        na_values=["\\N"],
+        keep_default_na=False,
+        dtype={"period": str, "visibility": str},
+    )
+    metrics = pd.DataFrame.from_records(
+        Metric.objects.values_list("pk", "polarity", "target_value"),
+        columns=["metric_id", "polarity", "target_value"],
+    )
+    return frame.merge(metrics, on="metric_id", how="left")
+
+
+def bare_pandas_statistics(frame: pd.DataFrame, members: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The same statistics by plain groupby, per audience as the recompute defines them."""
+    keys = ["metric_id", "period", "group"]
+    results, ranks = [], 0
+    for audience in Audience.values:
+        visible = frame[frame["visibility"].isin(selectors.audience_filter(audience))]
+        if audience == Audience.SECTOR:
+            sector = visible.loc[visible["visibility"] == Visibility.SECTOR, keys[:2]]
+            visible = visible.merge(sector.drop_duplicates(), on=keys[:2])
+        if visible.empty:
+            continue
+        expanded = visible.merge(members, on="council_id")
+        grouped = expanded.groupby(keys, sort=False)["value"]
+        quartiles = grouped.quantile([0.25, 0.5, 0.75]).unstack()
+        quartiles.columns = ["lower_quartile", "median", "upper_quartile"]
+        summary = grouped.agg(["mean", "min", "max", "count"]).rename(columns={"count": "n"})
+        percentile = grouped.rank(pct=True)
+        ranks += len(percentile)
+        stats = summary.join(quartiles).reset_index()
+        stats["audience"] = audience
+        results.append(stats)
+    return pd.concat(results, ignore_index=True), ranks
+
+
+def machine() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        cursor.execute("SHOW autovacuum")
+        autovacuum = cursor.fetchone()[0]
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    load = None
+    with suppress(OSError):
+        load = round(os.getloadavg()[0], 2)
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gb": round(memory / 2**30, 1),
+        "postgresql": version,
+        "autovacuum": autovacuum,
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+        "load_avg_1m_at_start": load,
+    }
+
+
+def targets(result: dict) -> dict:
+    full = result["full_recompute"]["seconds"]
+    ratio = result["pandas"]["ratio_full_recompute_vs_end_to_end"]
+    incremental = result["incremental"]["seconds"]
+    small = result.get("incremental_small", {}).get("seconds")
+    import_ratio = result["import"]["ratio_vs_import_export"]
+    return {
+        "full_recompute_le_60s": full <= TARGETS["full_s"],
+        "full_recompute_within_3x_pandas": ratio <= TARGETS["full_vs_pandas"],
+        "incremental_le_2s": incremental <= TARGETS["incremental_s"],
+        "incremental_small_le_2s": None if small is None else small <= TARGETS["incremental_s"],
+        "import_ge_20x_import_export": import_ratio >= TARGETS["import_vs_ie"],
+    }
