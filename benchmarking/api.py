@@ -67,7 +67,7 @@ from benchmarking.serializers import (
 )
 from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg import access
-from selfreg.models import Council, CouncilType, Nation, Visibility
+from selfreg.models import Council, CouncilType, GroupingKind, Nation, Visibility
 
 JSON = "application/json"
 REGION_CODES_FILE = settings.BASE_DIR / "data" / "councils" / "region_codes.csv"
@@ -245,6 +245,8 @@ def resolve_group(user, text: str) -> Group:
         return Group(f"similar:{council.gss_code}")
     if kind == "grouping":
         grouping = access.access_grouping_by_slug(user, argument)
+        if grouping.kind == GroupingKind.REGION:  # stored once, as the region group
+            return Group(f"region:{grouping.slug.removeprefix('region-')}")
         return Group(f"grouping:{grouping.slug}")
     if kind == "custom":
         wanted = sorted({code.upper() for code in codes(argument)})

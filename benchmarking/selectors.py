@@ -7,7 +7,14 @@ from django.utils.text import slugify
 
 from benchmarking.models import Metric, SimilarCouncil, Value
 from selfreg.access import visible_q
-from selfreg.models import Council, GroupingMembership, MembershipStatus, Nation, Visibility
+from selfreg.models import (
+    Council,
+    GroupingKind,
+    GroupingMembership,
+    MembershipStatus,
+    Nation,
+    Visibility,
+)
 
 VALUE_COLUMNS = ["council_id", "metric_id", "period", "value", "sample_size", "visibility"]
 
@@ -49,7 +56,10 @@ def group_members() -> pd.DataFrame:
         region = region_group(council)
         if region:
             rows.append((region, council.pk))
-    memberships = GroupingMembership.objects.filter(status=MembershipStatus.MEMBER)
+    # Region groupings hold exactly the region groups' councils: store those once.
+    memberships = GroupingMembership.objects.filter(status=MembershipStatus.MEMBER).exclude(
+        grouping__kind=GroupingKind.REGION
+    )
     rows += [
         (f"grouping:{slug}", council_id)
         for slug, council_id in memberships.values_list("grouping__slug", "council_id")

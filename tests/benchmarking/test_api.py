@@ -759,7 +759,7 @@ def test_sector_users_get_public_figures_where_nothing_is_sector_only(api, bench
         ("region:north-east", "region:north-east"),
         ("region:E12000001", "region:north-east"),
         ("region:North East", "region:north-east"),
-        ("grouping:region-north-east", "grouping:region-north-east"),
+        ("grouping:region-north-east", "region:north-east"),
     ],
 )
 def test_stored_groups(api, bench, group, label):
