@@ -8,12 +8,8 @@ CSV is not, so one request gets every row.
 
 from __future__ import annotations
 
-import functools
 import json
-import math
-from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db.models import F, Prefetch, Q
@@ -37,17 +33,14 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from benchmarking import selectors, services
-from benchmarking.comparisons import compare
+from benchmarking.groups import GROUP_FORMS, codes, region_area, region_q, resolve_group
 from benchmarking.models import (
-    Audience,
-    ComparisonPosition,
-    ComparisonStatistic,
     Element,
     Metric,
     SimilarCouncil,
     Source,
 )
-from benchmarking.periods import PeriodError, latest, parse_period, previous_period, sort_periods
+from benchmarking.periods import PeriodError, latest, parse_period, sort_periods
 from benchmarking.renderers import CSVRenderer
 from benchmarking.serializers import (
     ComparisonSerializer,
@@ -67,15 +60,10 @@ from benchmarking.serializers import (
 )
 from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg import access
-from selfreg.models import Council, CouncilType, GroupingKind, Nation, Visibility
+from selfreg.models import Council, CouncilType, Nation, Visibility
 
 JSON = "application/json"
-REGION_CODES_FILE = settings.BASE_DIR / "data" / "councils" / "region_codes.csv"
 MAX_LATEST = 50
-GROUP_FORMS = (
-    "all, type:<type code>, region:<region slug or code>, similar:<gss>, grouping:<slug> "
-    "or custom:<gss>,<gss>,…"
-)
 
 
 class BadParameter(APIException):
@@ -140,12 +128,6 @@ class OpenDataMixin:
         return list(self.get_serializer().fields)
 
 
-def codes(text: str | None) -> list[str]:
-    """Distinct items of a comma-separated parameter, in the order given."""
-    items = [item.strip() for item in (text or "").split(",")]
-    return list(dict.fromkeys(item for item in items if item))
-
-
 def boolean(name: str, text: str) -> bool:
     value = text.strip().lower()
     if value in {"true", "1", "yes"}:
@@ -167,97 +149,6 @@ def period_label(text: str) -> str:
         return parse_period(text).label
     except PeriodError as error:
         raise BadParameter(str(error)) from None
-
-
-def clean(value):
-    """A cell as a plain JSON value: numpy scalars unwrapped, NaN and NA as null."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-# --- regions and groups ----------------------------------------------------------------------
-
-
-@functools.cache
-def region_codes() -> dict[str, str]:
-    """ONS region code (RGNCD) to region name (RGNNM), from data/councils/region_codes.csv."""
-    frame = pd.read_csv(REGION_CODES_FILE, dtype=str, usecols=["RGNCD", "RGNNM"])
-    return dict(zip(frame["RGNCD"].str.strip(), frame["RGNNM"].str.strip(), strict=True))
-
-
-def known_regions() -> dict[str, str]:
-    """Region slug to area name, as `selectors.region_group` derives them from the register."""
-    areas = Council.objects.with_gss().order_by().values_list("region", "nation").distinct()
-    names = {(region if nation == Nation.ENGLAND else nation) for region, nation in areas}
-    return {slugify(name): name for name in names if name}
-
-
-def region_area(text: str) -> tuple[str, str] | None:
-    """(slug, area name) for a region's slug, name or ONS code, or a nation's name."""
-    text = text.strip()
-    slug = slugify(region_codes().get(text.upper(), text))
-    area = known_regions().get(slug)
-    return (slug, area) if area else None
-
-
-def region_q(area: str) -> Q:
-    """Councils in a region of England, or in a nation outside it."""
-    return Q(nation=Nation.ENGLAND, region=area) | (~Q(nation=Nation.ENGLAND) & Q(nation=area))
-
-
-@dataclass(frozen=True)
-class Group:
-    label: str  # exactly as `selectors.group_members` writes it, or `custom:<gss>,…`
-    council_ids: tuple[int, ...] | None = None  # only for custom groups
-
-    @property
-    def is_custom(self) -> bool:
-        return self.council_ids is not None
-
-
-def resolve_group(user, text: str) -> Group:
-    kind, _, argument = text.strip().partition(":")
-    kind, argument = kind.strip().lower(), argument.strip()
-    if kind == "all" and not argument:
-        return Group("all")
-    if kind == "type" and argument.upper() in CouncilType.values:
-        return Group(f"type:{argument.upper()}")
-    if kind == "type":
-        raise NotFound(
-            f"No council type has the code '{argument}'. "
-            f"Use one of {', '.join(CouncilType.values)}."
-        )
-    if kind == "region":
-        found = region_area(argument)
-        if found is None:
-            raise NotFound(
-                f"No region is called '{argument}'. Use a region's name, its slug or its ONS "
-                "code (such as E12000001), or Wales, Scotland or Northern Ireland."
-            )
-        return Group(f"region:{found[0]}")
-    if kind == "similar":
-        council = access.access_council_by_gss(user, argument.upper())
-        return Group(f"similar:{council.gss_code}")
-    if kind == "grouping":
-        grouping = access.access_grouping_by_slug(user, argument)
-        if grouping.kind == GroupingKind.REGION:  # stored once, as the region group
-            return Group(f"region:{grouping.slug.removeprefix('region-')}")
-        return Group(f"grouping:{grouping.slug}")
-    if kind == "custom":
-        wanted = sorted({code.upper() for code in codes(argument)})
-        if not wanted:
-            raise NotFound("A custom group needs at least one GSS code: custom:<gss>,<gss>,…")
-        found = dict(Council.objects.filter(gss_code__in=wanted).values_list("gss_code", "pk"))
-        missing = [code for code in wanted if code not in found]
-        if missing:
-            raise NotFound(f"No council has the code(s) {', '.join(missing)}.")
-        return Group(f"custom:{','.join(wanted)}", tuple(found[code] for code in wanted))
-    raise NotFound(f"Unknown group '{text}'. Use {GROUP_FORMS}.")
 
 
 # --- councils --------------------------------------------------------------------------------
@@ -729,12 +620,20 @@ class ComparisonDetail(OpenDataMixin, APIView):
         if order not in ("name", "rank"):
             raise BadParameter("order must be name or rank.")
         metric = metric_or_404(params["metric"])
-        group = resolve_group(request.user, params["group"])
-        period = params["period"].strip()
-        if group.is_custom:
-            audience, period, statistics, councils = self.custom(metric, period, group)
-        else:
-            audience, period, statistics, councils = self.stored(metric, period, group)
+        try:
+            group = resolve_group(request.user, params["group"])
+            period = params["period"].strip()
+            if period.lower() != "latest":
+                period = period_label(period)
+            found = selectors.comparison_read(request.user, metric, period, group)
+        except LookupError as error:
+            raise NotFound(str(error)) from None
+        audience, period, statistics, councils = (
+            found.audience,
+            found.period,
+            found.statistics,
+            found.councils,
+        )
         key = (
             (lambda c: (c["rank"] is None, c["rank"] or 0, c["name"], c["gss_code"]))
             if order == "rank"
@@ -753,77 +652,6 @@ class ComparisonDetail(OpenDataMixin, APIView):
         }
         self.names = (metric.code, period, group.label)
         return Response(ComparisonSerializer(data).data)
-
-    def not_found(self, metric: Metric, group: Group, period: str | None = None) -> NotFound:
-        when = f" in {period}" if period else ""
-        return NotFound(f"There is no comparison of {metric.code} for {group.label}{when}.")
-
-    def stored(self, metric: Metric, period: str, group: Group):
-        audiences = [Audience.PUBLIC]
-        if access.is_in_sector(self.request.user):
-            audiences.append(Audience.SECTOR)
-        statistics = ComparisonStatistic.objects.filter(
-            metric=metric, group=group.label, audience__in=audiences
-        )
-        if period.lower() == "latest":
-            labels = list(statistics.values_list("period", flat=True).distinct())
-            if not labels:
-                raise self.not_found(metric, group)
-            period = latest(labels)[0]
-        else:
-            period = period_label(period)
-        found = {s.audience: s for s in statistics.filter(period=period)}
-        statistic = found.get(Audience.SECTOR) or found.get(Audience.PUBLIC)
-        if statistic is None:
-            raise self.not_found(metric, group, period)
-        positions = ComparisonPosition.objects.filter(statistic=statistic).values(
-            *[f for f in POSITION_FIELDS if f not in ("gss_code", "name")],
-            gss_code=F("council__gss_code"),
-            name=F("council__name"),
-        )
-        stats = {name: getattr(statistic, name) for name in STATISTIC_FIELDS}
-        return statistic.audience, period, stats, list(positions)
-
-    def custom(self, metric: Metric, period: str, group: Group):
-        visible = selectors.visible_values(
-            self.request.user, metric=metric, council_id__in=group.council_ids
-        )
-        if period.lower() == "latest":
-            labels = list(visible.values_list("period", flat=True).distinct())
-            if not labels:
-                raise self.not_found(metric, group)
-            period = latest(labels)[0]
-        else:
-            period = period_label(period)
-        columns = ["gss_code", "name", "period", "value", "sample_size"]
-        rows = visible.filter(period__in=[period, previous_period(period)]).values_list(
-            "council__gss_code", "council__name", "period", "value", "sample_size"
-        )
-        frame = pd.DataFrame.from_records(list(rows), columns=columns)
-        if not (frame["period"] == period).any():
-            raise self.not_found(metric, group, period)
-        names = dict(zip(frame["gss_code"], frame["name"], strict=True))
-        frame = frame.drop(columns="name").assign(
-            metric=metric.code,
-            group=group.label,
-            polarity=metric.polarity,
-            target_value=metric.target_value if metric.target_value is not None else np.nan,
-            scale=metric.scale if metric.scale is not None else np.nan,
-        )
-        frame["value"] = frame["value"].astype("float64")
-        frame["sample_size"] = pd.to_numeric(frame["sample_size"]).astype("float64")
-        stats, positions = compare(frame)
-        stats_row = stats[stats["period"] == period].iloc[0]
-        positions = positions[positions["period"] == period]
-        statistics = {name: clean(stats_row[name]) for name in STATISTIC_FIELDS}
-        councils = [
-            {
-                **{name: clean(row[name]) for name in POSITION_FIELDS if name != "name"},
-                "name": names[row["gss_code"]],
-            }
-            for row in positions.to_dict("records")
-        ]
-        return "custom", period, statistics, councils
 
     # CSV: one row per council, the group's statistics repeated as `statistics.<name>`.
 

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
+from django.db.models import F
 from django.utils.text import slugify
 
-from benchmarking.models import Metric, SimilarCouncil, Value
+from benchmarking.comparisons import compare
+from benchmarking.models import (
+    Audience,
+    ComparisonPosition,
+    ComparisonStatistic,
+    Metric,
+    SimilarCouncil,
+    Value,
+)
+from benchmarking.periods import latest, previous_period
+from selfreg import access
 from selfreg.access import visible_q
 from selfreg.models import (
     Council,
@@ -71,6 +86,113 @@ def group_members() -> pd.DataFrame:
             rows.append((f"similar:{gss[council_id]}", council_id))
     rows += [(f"similar:{gss[c]}", n) for c, n in similar if c in gss]
     return pd.DataFrame(rows, columns=["group", "council_id"]).drop_duplicates()
+
+
+@dataclass
+class Comparison:
+    audience: str
+    period: str
+    statistics: dict
+    councils: list[dict]
+
+
+STATISTIC_FIELDS = ["n", "median", "lower_quartile", "upper_quartile", "mean", "min", "max"]
+POSITION_FIELDS = [
+    "value",
+    "percentile",
+    "quartile_band",
+    "rank",
+    "change",
+    "ci_low",
+    "ci_high",
+    "significant",
+]
+
+
+def comparison_read(user, metric: Metric, period: str, group) -> Comparison:
+    """A metric's comparison in a group for one period (or "latest"), as the user may see it.
+
+    Stored groups are read from what `services.comparisons_recompute` wrote: the sector's
+    figures for users in the sector where they differ, the public's otherwise. Custom groups
+    are computed now over the values the user may see. Raises LookupError when there is none.
+    """
+    if group.is_custom:
+        return _custom_comparison(user, metric, period, group)
+    audiences = [Audience.PUBLIC]
+    if access.is_in_sector(user):
+        audiences.append(Audience.SECTOR)
+    statistics = ComparisonStatistic.objects.filter(
+        metric=metric, group=group.label, audience__in=audiences
+    )
+    if period.lower() == "latest":
+        labels = list(statistics.values_list("period", flat=True).distinct())
+        if not labels:
+            raise _not_found(metric, group)
+        period = latest(labels)[0]
+    found = {s.audience: s for s in statistics.filter(period=period)}
+    statistic = found.get(Audience.SECTOR) or found.get(Audience.PUBLIC)
+    if statistic is None:
+        raise _not_found(metric, group, period)
+    positions = ComparisonPosition.objects.filter(statistic=statistic).values(
+        *POSITION_FIELDS, gss_code=F("council__gss_code"), name=F("council__name")
+    )
+    stats = {name: getattr(statistic, name) for name in STATISTIC_FIELDS}
+    return Comparison(statistic.audience, period, stats, list(positions))
+
+
+def _not_found(metric: Metric, group, period: str | None = None) -> LookupError:
+    when = f" in {period}" if period else ""
+    return LookupError(f"There is no comparison of {metric.code} for {group.label}{when}.")
+
+
+def _custom_comparison(user, metric: Metric, period: str, group) -> Comparison:
+    visible = visible_values(user, metric=metric, council_id__in=group.council_ids)
+    if period.lower() == "latest":
+        labels = list(visible.values_list("period", flat=True).distinct())
+        if not labels:
+            raise _not_found(metric, group)
+        period = latest(labels)[0]
+    columns = ["gss_code", "name", "period", "value", "sample_size"]
+    rows = visible.filter(period__in=[period, previous_period(period)]).values_list(
+        "council__gss_code", "council__name", "period", "value", "sample_size"
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    if not (frame["period"] == period).any():
+        raise _not_found(metric, group, period)
+    names = dict(zip(frame["gss_code"], frame["name"], strict=True))
+    frame = frame.drop(columns="name").assign(
+        metric=metric.code,
+        group=group.label,
+        polarity=metric.polarity,
+        target_value=metric.target_value if metric.target_value is not None else np.nan,
+        scale=metric.scale if metric.scale is not None else np.nan,
+    )
+    frame["value"] = frame["value"].astype("float64")
+    frame["sample_size"] = pd.to_numeric(frame["sample_size"]).astype("float64")
+    stats, positions = compare(frame)
+    stats_row = stats[stats["period"] == period].iloc[0]
+    positions = positions[positions["period"] == period]
+    statistics = {name: plain(stats_row[name]) for name in STATISTIC_FIELDS}
+    councils = [
+        {
+            **{name: plain(row[name]) for name in POSITION_FIELDS},
+            "gss_code": row["gss_code"],
+            "name": names[row["gss_code"]],
+        }
+        for row in positions.to_dict("records")
+    ]
+    return Comparison("custom", period, statistics, councils)
+
+
+def plain(value):
+    """A cell as a plain value: numpy scalars unwrapped, NaN and NA as None."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def audience_filter(audience: str) -> list[str]:
