@@ -40,3 +40,52 @@ class ValuesUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The selected file must be smaller than 50 MB."))
         return upload
+
+
+class ComparisonGroupForm(forms.Form):
+    """Which councils to compare a council with, read from the page's query string."""
+
+    group = forms.ChoiceField(label=_("Compare with"), required=False, widget=forms.RadioSelect)
+    councils = forms.CharField(
+        label=_("Or compare with councils of your choice"),
+        help_text=_("GSS codes separated by commas, for example E06000002, E06000003"),
+        required=False,
+        max_length=2000,
+    )
+
+    def __init__(self, *args, council, has_similar: bool, groupings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.council = council
+        choices = []
+        if has_similar:
+            choices.append(("similar", _("Its 15 most similar councils")))
+        choices.append(("type", _("Councils of the same type (%s)") % council.get_kind_display()))
+        area = council.region if council.nation == "England" else council.nation
+        if area:
+            choices.append(("region", _("Councils in %s") % area))
+        choices.append(("all", _("All councils with figures")))
+        choices += [(f"grouping:{g.slug}", g.name) for g in groupings]
+        self.fields["group"].choices = choices
+        self.default = choices[0][0]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Field.radios("group", legend_size=Size.SMALL, small=True),
+            Field.text("councils"),
+            Button("show", _("Show comparison"), css_class="govuk-button--secondary"),
+        )
+
+    def group_text(self) -> str:
+        """The group in the form `groups.resolve_group` reads."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("councils"):
+            return f"custom:{self.council.gss_code},{data['councils']}"
+        choice = data.get("group") or self.default
+        if choice == "similar":
+            return f"similar:{self.council.gss_code}"
+        if choice == "type":
+            return f"type:{self.council.kind}"
+        if choice == "region":
+            area = self.council.region if self.council.nation == "England" else self.council.nation
+            return f"region:{area}"
+        return choice

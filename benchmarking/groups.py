@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from selfreg import access
-from selfreg.models import Council, CouncilType, GroupingKind, Nation
+from selfreg.models import AreaGrouping, Council, CouncilType, GroupingKind, Nation
 
 REGION_CODES_FILE = settings.BASE_DIR / "data" / "councils" / "region_codes.csv"
 GROUP_FORMS = (
@@ -72,7 +73,7 @@ class Group:
 
 
 def resolve_group(user, text: str) -> Group:
-    kind, _, argument = text.strip().partition(":")
+    kind, _sep, argument = text.strip().partition(":")
     kind, argument = kind.strip().lower(), argument.strip()
     if kind == "all" and not argument:
         return Group("all")
@@ -115,3 +116,22 @@ def resolve_group(user, text: str) -> Group:
             raise GroupNotFound(f"No council has the code(s) {', '.join(missing)}.")
         return Group(f"custom:{','.join(wanted)}", tuple(found[code] for code in wanted))
     raise GroupNotFound(f"Unknown group '{text}'. Use {GROUP_FORMS}.")
+
+
+def describe_group(group: Group) -> str:
+    """The group in words, for headings and captions."""
+    kind, _sep, argument = group.label.partition(":")
+    if kind == "all":
+        return str(_("all councils with figures"))
+    if kind == "type":
+        return str(_("%(type)s councils")) % {"type": CouncilType(argument).label}
+    if kind == "region":
+        return str(_("councils in %(area)s")) % {"area": known_regions().get(argument, argument)}
+    if kind == "similar":
+        council = Council.objects.filter(gss_code=argument).first()
+        name = council.name if council else argument
+        return str(_("%(name)s and its most similar councils")) % {"name": name}
+    if kind == "grouping":
+        grouping = AreaGrouping.objects.filter(slug=argument).first()
+        return grouping.name if grouping else argument
+    return str(_("%(n)s councils you chose")) % {"n": len(group.council_ids or ())}

@@ -72,6 +72,16 @@ class Metric(models.Model):
     def __str__(self):
         return f"{self.title} ({self.code})"
 
+    def chart_info(self) -> dict:
+        """What charts and number formatting need to know of the metric."""
+        return {
+            "title": self.title,
+            "unit": self.unit,
+            "polarity": self.polarity,
+            "decimals": self.decimals,
+            "target_value": self.target_value,
+        }
+
     @property
     def scale(self) -> float | None:
         """What a proportion is out of, for confidence intervals: 100 for percentages."""

@@ -19,7 +19,7 @@ from benchmarking.models import (
     SimilarCouncil,
     Value,
 )
-from benchmarking.periods import latest, previous_period
+from benchmarking.periods import latest, previous_period, sort_periods
 from selfreg import access
 from selfreg.access import visible_q
 from selfreg.models import (
@@ -205,3 +205,21 @@ def audience_filter(audience: str) -> list[str]:
 def visible_values(user, **filters):
     """Values the user may see, through the access module's rule."""
     return Value.objects.filter(visible_q(user)).filter(**filters)
+
+
+def group_history(user, metric: Metric, group) -> list[dict]:
+    """The group's median and quartiles for every period, oldest first (stored groups only)."""
+    if group.is_custom:
+        return []
+    audiences = [Audience.PUBLIC]
+    if access.is_in_sector(user):
+        audiences.append(Audience.SECTOR)
+    found: dict[str, dict] = {}
+    rows = ComparisonStatistic.objects.filter(
+        metric=metric, group=group.label, audience__in=audiences
+    ).values("period", "audience", "n", "median", "lower_quartile", "upper_quartile")
+    for row in rows:
+        if row["period"] in found and row["audience"] != Audience.SECTOR:
+            continue
+        found[row["period"]] = row
+    return [found[p] for p in sort_periods(found)]

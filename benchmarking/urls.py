@@ -6,4 +6,6 @@ app_name = "benchmarking"
 urlpatterns = [
     path("", views.index, name="index"),
     path("upload/", views.upload, name="upload"),
+    path("councils/<str:gss_code>/", views.council_dashboard, name="council"),
+    path("metrics/<str:code>/", views.metric_detail, name="metric"),
 ]

@@ -1,14 +1,23 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from benchmarking import api_docs as api_docs_module
-from benchmarking.forms import ValuesUploadForm
-from benchmarking.models import Source
+from benchmarking import charts, dashboards, selectors
+from benchmarking.forms import ComparisonGroupForm, ValuesUploadForm
+from benchmarking.groups import GroupNotFound, codes, describe_group, resolve_group
+from benchmarking.models import Metric, Source
+from benchmarking.periods import period_sort_key, sort_periods
+from benchmarking.renderers import to_csv
 from benchmarking.services import values_import
 from benchmarking.validation import FileProblems, read_table
 from selfreg import access
+from selfreg.models import GroupingKind
 
 
 def index(request):
@@ -42,3 +51,136 @@ def upload(request):
 
 def api_docs(request):
     return render(request, "benchmarking/api_docs.html", {"endpoints": api_docs_module.endpoints()})
+
+
+def csv_response(rows: list[dict], filename: str) -> HttpResponse:
+    response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def council_dashboard(request, gss_code):
+    council = access.access_council_by_gss(request.user, gss_code)
+    groupings = council.groupings.exclude(kind=GroupingKind.REGION).distinct()
+    form = ComparisonGroupForm(
+        request.GET or None,
+        council=council,
+        has_similar=council.neighbours.exists(),
+        groupings=groupings,
+    )
+    problem = None
+    try:
+        group = resolve_group(request.user, form.group_text())
+    except GroupNotFound as error:
+        problem = str(error)
+        group = resolve_group(request.user, f"type:{council.kind}")
+    sections = dashboards.council_dashboard(request.user, council, group)
+    if request.GET.get("format") == "csv":
+        rows = [
+            {
+                "council": council.gss_code,
+                "group": group.label,
+                "element": section.element,
+                "metric": row.metric.code,
+                "title": row.metric.title,
+                "unit": row.metric.unit,
+                "period": row.period,
+                "value": row.value,
+                "quartile_band": row.quartile_band,
+                "n": row.n,
+                "median": row.median,
+                "lower_quartile": row.lower_quartile,
+                "upper_quartile": row.upper_quartile,
+                "change": row.change,
+            }
+            for section in sections
+            for row in section.rows
+        ]
+        return csv_response(rows, f"{council.gss_code}-benchmarking.csv")
+    return render(
+        request,
+        "benchmarking/council_dashboard.html",
+        {
+            "council": council,
+            "form": form,
+            "group": group,
+            "group_name": describe_group(group),
+            "group_problem": problem,
+            "sections": sections,
+        },
+    )
+
+
+def metric_detail(request, code):
+    """One metric for one period across a comparison group, and over time."""
+    metric = get_object_or_404(Metric, code=code)
+    council = None
+    if request.GET.get("council"):
+        council = access.access_council_by_gss(request.user, request.GET["council"].upper())
+    default_group = f"similar:{council.gss_code}" if council else "all"
+    problem = None
+    try:
+        group = resolve_group(request.user, request.GET.get("group") or default_group)
+    except GroupNotFound as error:
+        problem, group = str(error), resolve_group(request.user, "all")
+    group_name = describe_group(group)
+    visible = selectors.visible_values(request.user, metric=metric)
+    periods = sort_periods(set(visible.values_list("period", flat=True)))
+    period = request.GET.get("period") if request.GET.get("period") in periods else None
+    period = period or (periods[-1] if periods else None)
+    comparison = None
+    if period:
+        try:
+            comparison = selectors.comparison_read(request.user, metric, period, group)
+        except LookupError as error:
+            problem = problem or str(error)
+    metric_info = metric.chart_info()
+    highlight = council.gss_code if council else None
+    distribution = history = None
+    if comparison:
+        shown = codes(request.GET.get("show"))
+        rows = [
+            c
+            for c in comparison.councils
+            if not shown or c["gss_code"] in shown or c["gss_code"] == highlight
+        ]
+        distribution = charts.group_distribution(
+            rows,
+            metric=metric_info,
+            highlight=highlight,
+            stats=comparison.statistics,
+            group_label=group_name,
+        )
+    if council:
+        points = [
+            {"period": p, "value": v}
+            for p, v in sorted(
+                visible.filter(council=council).values_list("period", "value"),
+                key=lambda pv: period_sort_key(pv[0]),
+            )
+        ]
+        history = charts.time_series(
+            points,
+            metric=metric_info,
+            group_points=selectors.group_history(request.user, metric, group),
+            council_name=council.name,
+            group_label=group_name,
+        )
+    query = {"metric": metric.code, "period": period or "latest", "group": group.label}
+    return render(
+        request,
+        "benchmarking/metric_detail.html",
+        {
+            "metric": metric,
+            "council": council,
+            "group": group,
+            "group_name": group_name,
+            "periods": periods,
+            "period": period,
+            "comparison": comparison,
+            "distribution": distribution,
+            "history": history,
+            "problem": problem,
+            "csv_url": f"{reverse('api_comparison')}?{urlencode({**query, 'format': 'csv'})}",
+        },
+    )

@@ -46,6 +46,9 @@ TABLE = {
     "assessment:index": ({}, ALL_OK),
     "benchmarking:index": ({}, ALL_OK),
     "benchmarking:upload": ({}, CAN_CREATE),
+    "benchmarking:council": ({"gss_code": "E06000001"}, ALL_OK),
+    # No metric exists in this walk; tests/benchmarking/test_pages.py opens them with data.
+    "benchmarking:metric": ({"code": "NO-SUCH-METRIC"}, dict.fromkeys(ROLE_NAMES, 404)),
     "peerchallenge:index": ({}, ALL_OK),
     "earlywarning:index": ({}, SECTOR_ONLY),
     "knowledgehub:index": ({}, ALL_OK),

@@ -113,3 +113,47 @@ def test_officer_upload_rejected_then_accepted(page, users, tmp_path):
     page.get_by_role("button", name="Check and submit").click()
     assert "Values saved" in page.locator(".govuk-panel").inner_text()
     assert_accessible(page)
+
+
+def test_dashboard_and_metric_page_draw_charts_accessibly(page, db):
+    from benchmarking.services import comparisons_recompute, metrics_import, values_import
+    from benchmarking.validation import read_table
+
+    metrics_import(
+        rows=[
+            {
+                "code": "sat",
+                "title": "Residents satisfied",
+                "element": "perception",
+                "unit": "%",
+                "polarity": "higher_better",
+            },
+            {
+                "code": "cost",
+                "title": "Cost per resident",
+                "element": "cost",
+                "unit": "£",
+                "polarity": "lower_better",
+            },
+        ]
+    )
+    councils = ["E06000001", "E06000002", "E06000003", "E06000004", "E06000005"]
+    text = "gss_code,metric_code,period,value\n" + "".join(
+        f"{gss},{code},{period},{10 * n + i}\n"
+        for n, gss in enumerate(councils)
+        for code in ("sat", "cost")
+        for i, period in enumerate(["2017-18", "2018-19", "2019-20"])
+    )
+    values_import(frame=read_table(text.encode(), "v.csv"), source="upload", recompute=False)
+    comparisons_recompute()
+
+    page.goto("/benchmarking/councils/E06000001/?group=region")
+    assert page.locator("svg.app-sparkline").count() == 2
+    assert_accessible(page)
+
+    page.goto("/benchmarking/metrics/sat/?council=E06000001&group=region:north-east")
+    page.wait_for_selector("[data-chart='chart-distribution'] .main-svg")
+    page.wait_for_selector("[data-chart='chart-history'] .main-svg")
+    page.get_by_text("Show the figures as a table").first.click()
+    assert "Hartlepool" in page.locator("table").first.inner_text()
+    assert_accessible(page)

@@ -1,0 +1,210 @@
+"""What a council's benchmarking dashboard shows: reads and shaping, in a fixed number of queries.
+
+For each metric with a value the user may see: the latest value, where it sits in the chosen
+comparison group (quartile band read with the metric's polarity, the group's median and
+interquartile range), the change since the previous period, and the series for a sparkline.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.utils.translation import gettext_lazy as _
+
+from benchmarking import selectors
+from benchmarking.charts import format_value
+from benchmarking.comparisons import compare
+from benchmarking.groups import Group
+from benchmarking.models import Audience, ComparisonPosition, Element, Metric, Polarity
+from benchmarking.periods import PeriodError, previous_period, sort_periods
+from selfreg import access
+
+STAT_KEYS = ("n", "median", "lower_quartile", "upper_quartile")
+POSITION_KEYS = ("quartile_band", "percentile", "rank", "change")
+BAND_WORDS = {
+    1: _("Best quarter"),
+    2: _("Second-best quarter"),
+    3: _("Second-worst quarter"),
+    4: _("Worst quarter"),
+}
+
+
+@dataclass
+class DashboardRow:
+    metric: Metric
+    period: str
+    value: float
+    series: list[tuple[str, float]]
+    n: int | None = None
+    median: float | None = None
+    lower_quartile: float | None = None
+    upper_quartile: float | None = None
+    quartile_band: int | None = None
+    percentile: float | None = None
+    rank: int | None = None
+    change: float | None = None
+
+    @property
+    def band_words(self):
+        if self.metric.polarity == Polarity.NEUTRAL:
+            return _("Not banded: neither higher nor lower is better")
+        return BAND_WORDS.get(self.quartile_band, _("Not compared"))
+
+    @property
+    def change_text(self) -> str:
+        """The change with its sign; percentages change by points, not per cent."""
+        if self.change is None:
+            return ""
+        sign = "+" if self.change > 0 else ""
+        if self.metric.unit.strip() == "%":
+            return f"{sign}{self.change:,.{self.metric.decimals}f} " + str(_("points"))
+        return sign + format_value(self.change, self.metric.chart_info())
+
+    @property
+    def band_tag(self) -> str:
+        """GOV.UK tag colours for the bands; the words carry the meaning, not the colour."""
+        return {
+            1: "govuk-tag--blue",
+            2: "govuk-tag--light-blue",
+            3: "govuk-tag--yellow",
+            4: "govuk-tag--orange",
+        }.get(self.quartile_band, "govuk-tag--grey")
+
+    @property
+    def direction(self) -> str:
+        """Direction of travel in words, read with the metric's polarity."""
+        if self.change is None:
+            return ""
+        if self.change == 0:
+            return "same"
+        if self.metric.polarity == Polarity.HIGHER_BETTER:
+            return "better" if self.change > 0 else "worse"
+        if self.metric.polarity == Polarity.LOWER_BETTER:
+            return "better" if self.change < 0 else "worse"
+        if self.metric.polarity == Polarity.TARGET and self.metric.target_value is not None:
+            before = self.value - self.change
+            target = self.metric.target_value
+            closer = abs(self.value - target) < abs(before - target)
+            return "better" if closer else "worse"
+        return "up" if self.change > 0 else "down"
+
+
+@dataclass
+class ElementSection:
+    element: str
+    label: str
+    rows: list[DashboardRow] = field(default_factory=list)
+
+
+def council_dashboard(user, council, group: Group) -> list[ElementSection]:
+    """One section per element, each with a row per metric the user may see for the council.
+
+    A fixed number of queries whatever the number of metrics: the council's visible values,
+    the metrics they belong to, and the council's positions in the group (or, for a custom
+    group, the group's values, compared now).
+    """
+    series: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    for metric_id, period, value in selectors.visible_values(user, council=council).values_list(
+        "metric_id", "period", "value"
+    ):
+        series[metric_id].append((period, value))
+    metrics = Metric.objects.in_bulk(list(series))
+    latest = {}
+    for metric_id, points in series.items():
+        order = sort_periods([p for p, _ in points])
+        by_period = dict(points)
+        series[metric_id] = [(p, by_period[p]) for p in order]
+        latest[metric_id] = order[-1]
+
+    positions = (
+        _custom_positions(user, council, group, metrics, latest)
+        if group.is_custom
+        else _stored_positions(user, council, group, latest)
+    )
+    sections = {e: ElementSection(e, label) for e, label in Element.choices}
+    for metric_id, metric in sorted(metrics.items(), key=lambda item: item[1].title):
+        period = latest[metric_id]
+        row = DashboardRow(
+            metric=metric,
+            period=period,
+            value=dict(series[metric_id])[period],
+            series=series[metric_id],
+            **positions.get(metric_id, {}),
+        )
+        sections[metric.element].rows.append(row)
+    return [s for s in sections.values() if s.rows]
+
+
+def _stored_positions(user, council, group: Group, latest: dict[int, str]) -> dict[int, dict]:
+    audiences = [Audience.PUBLIC]
+    if access.is_in_sector(user):
+        audiences.append(Audience.SECTOR)
+    rows = ComparisonPosition.objects.filter(
+        council=council,
+        statistic__group=group.label,
+        statistic__audience__in=audiences,
+        statistic__metric_id__in=list(latest),
+    ).values(
+        "statistic__metric_id",
+        "statistic__period",
+        "statistic__audience",
+        *(f"statistic__{k}" for k in STAT_KEYS),
+        *POSITION_KEYS,
+    )
+    found: dict[int, dict] = {}
+    for row in rows:
+        metric_id = row["statistic__metric_id"]
+        if row["statistic__period"] != latest[metric_id]:
+            continue
+        # The sector's figures, where they exist, include more councils' values.
+        if metric_id in found and row["statistic__audience"] != Audience.SECTOR:
+            continue
+        found[metric_id] = {
+            **{k: row[f"statistic__{k}"] for k in STAT_KEYS},
+            **{k: row[k] for k in POSITION_KEYS},
+        }
+    return found
+
+
+def _custom_positions(user, council, group: Group, metrics, latest) -> dict[int, dict]:
+    """Compare the council with a custom group now, every metric at once (one query)."""
+    wanted = {(m, p) for m, p in latest.items()} | {
+        (m, previous) for m, p in latest.items() if (previous := _previous(p))
+    }
+    rows = selectors.visible_values(
+        user, council_id__in=group.council_ids, metric_id__in=list(latest)
+    ).values_list("council_id", "metric_id", "period", "value", "sample_size")
+    frame = pd.DataFrame.from_records(
+        [r for r in rows if (r[1], r[2]) in wanted],
+        columns=["gss_code", "metric", "period", "value", "sample_size"],
+    )
+    if frame.empty:
+        return {}
+    frame["group"] = group.label
+    frame["polarity"] = frame["metric"].map(lambda m: metrics[m].polarity)
+    frame["target_value"] = frame["metric"].map(lambda m: metrics[m].target_value)
+    frame["scale"] = frame["metric"].map(lambda m: metrics[m].scale)
+    for column in ("value", "sample_size", "target_value", "scale"):
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    stats, positions = compare(frame)
+    stats = stats.set_index(["metric", "period"])
+    mine = positions[positions["gss_code"] == council.pk]
+    found = {}
+    for row in mine.to_dict("records"):
+        if row["period"] != latest[row["metric"]]:
+            continue
+        group_stats = stats.loc[(row["metric"], row["period"])]
+        found[row["metric"]] = {
+            **{k: selectors.plain(group_stats[k]) for k in STAT_KEYS},
+            **{k: selectors.plain(row[k]) for k in POSITION_KEYS},
+        }
+    return found
+
+
+def _previous(label: str) -> str | None:
+    try:
+        return previous_period(label)
+    except PeriodError:
+        return None
