@@ -1,7 +1,5 @@
 """The council dashboard and metric pages: what they show, to whom, in how many queries."""
 
-import io
-
 import pytest
 from django.urls import reverse
 
