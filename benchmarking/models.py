@@ -227,3 +227,48 @@ class SimilarCouncil(models.Model):
 
     def closest_variables(self, n: int = 3) -> list[str]:
         return sorted(self.shares, key=self.shares.get)[:n]
+
+
+class SharingChoice(models.Model):
+    """What a council shares of one element of its data: with itself, the sector or everyone.
+
+    New values take this visibility; changing it moves the council's existing values too.
+    """
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="sharing")
+    element = models.CharField(max_length=20, choices=Element.choices)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    changed_by = models.ForeignKey(
+        "selfreg.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["council", "element"], name="one_choice_per_element")
+        ]
+
+    def __str__(self):
+        return f"{self.council}: {self.element} {self.visibility}"
+
+
+class SavedComparison(models.Model):
+    """A view of the compare tool kept under a name and shared by its link."""
+
+    slug = models.SlugField(max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    query = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        "selfreg.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
