@@ -3,6 +3,7 @@ from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from benchmarking.models import Element
 from selfreg.models import Visibility
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -89,3 +90,22 @@ class ComparisonGroupForm(forms.Form):
             area = self.council.region if self.council.nation == "England" else self.council.nation
             return f"region:{area}"
         return choice
+
+
+class SharingForm(forms.Form):
+    """One choice per element of who may see the council's figures."""
+
+    def __init__(self, *args, current: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for element, label in Element.choices:
+            self.fields[element] = forms.ChoiceField(
+                label=label,
+                choices=Visibility.choices,
+                initial=current.get(element, Visibility.PUBLIC),
+                widget=forms.RadioSelect,
+            )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            *(Field.radios(element, legend_size=Size.MEDIUM) for element in Element.values),
+            Button("submit", _("Save choices")),
+        )

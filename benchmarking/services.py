@@ -21,6 +21,7 @@ from benchmarking.models import (
     Element,
     Metric,
     Polarity,
+    SharingChoice,
     SimilarCouncil,
     Value,
 )
@@ -222,7 +223,7 @@ def values_import(
         merged = clean.merge(
             existing, on=["council_id", "metric_id", "period"], how="left", suffixes=("", "_old")
         )
-        merged["visibility"] = visibility
+        merged["visibility"] = _visibility_by_choice(merged, visibility)
         is_new = merged["id"].isna().to_numpy()
         differs = np.zeros(len(merged), dtype=bool)
         for name in COMPARED_FIELDS:
@@ -252,7 +253,7 @@ def values_import(
                 denominator=_none(row.denominator),
                 sample_size=_none(row.sample_size),
                 note=row.note,
-                visibility=visibility,
+                visibility=row.visibility,
                 **common,
             )
             for row in merged[is_new].itertuples(index=False)
@@ -275,7 +276,7 @@ def values_import(
                 denominator=_none(row.denominator),
                 sample_size=_none(row.sample_size),
                 note=row.note,
-                visibility=visibility,
+                visibility=row.visibility,
                 **common,
             )
             for row in merged[is_changed].itertuples(index=False)
@@ -296,6 +297,50 @@ def values_import(
             pairs = sorted(report.pairs)
             transaction.on_commit(lambda: _enqueue_recompute(pairs))
     return report
+
+
+def _visibility_by_choice(frame: pd.DataFrame, default: str) -> pd.Series:
+    """Each row's visibility: the council's own choice for the metric's element, if made."""
+    choices = {
+        (council_id, element): visibility
+        for council_id, element, visibility in SharingChoice.objects.filter(
+            council_id__in=frame["council_id"].unique().tolist()
+        ).values_list("council_id", "element", "visibility")
+    }
+    if not choices:
+        return pd.Series(default, index=frame.index)
+    elements = dict(Metric.objects.values_list("pk", "element"))
+    keys = zip(frame["council_id"], frame["metric_id"].map(elements), strict=True)
+    return pd.Series([choices.get(key, default) for key in keys], index=frame.index)
+
+
+def sharing_set(*, user, council: Council, element: str, visibility: str) -> int:
+    """Record a council's choice for one element and apply it to the values it already has.
+
+    Returns how many values moved. Their comparisons are recomputed after the commit.
+    """
+    if not access.can_choose_sharing(user, council):
+        raise PermissionError("Only the council's own officers choose what it shares.")
+    with transaction.atomic():
+        SharingChoice.objects.update_or_create(
+            council=council,
+            element=element,
+            defaults={"visibility": visibility, "changed_by": user},
+        )
+        moving = list(
+            Value.objects.filter(council=council, metric__element=element).exclude(
+                visibility=visibility
+            )
+        )
+        for value in moving:
+            value.visibility = visibility
+        if moving:
+            bulk_update_with_history(
+                moving, Value, ["visibility"], batch_size=BATCH, default_user=user
+            )
+            pairs = sorted({(v.metric_id, v.period) for v in moving})
+            transaction.on_commit(lambda: _enqueue_recompute(pairs))
+    return len(moving)
 
 
 def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:

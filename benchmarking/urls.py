@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("upload/", views.upload, name="upload"),
     path("councils/<str:gss_code>/", views.council_dashboard, name="council"),
+    path("councils/<str:gss_code>/sharing/", views.sharing, name="sharing"),
     path("metrics/<str:code>/", views.metric_detail, name="metric"),
 ]

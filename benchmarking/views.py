@@ -1,15 +1,16 @@
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from benchmarking import api_docs as api_docs_module
-from benchmarking import charts, dashboards, selectors
-from benchmarking.forms import ComparisonGroupForm, ValuesUploadForm
+from benchmarking import charts, dashboards, selectors, services
+from benchmarking.forms import ComparisonGroupForm, SharingForm, ValuesUploadForm
 from benchmarking.groups import GroupNotFound, codes, describe_group, resolve_group
 from benchmarking.models import Metric, Source
 from benchmarking.periods import period_sort_key, sort_periods
@@ -17,7 +18,7 @@ from benchmarking.renderers import to_csv
 from benchmarking.services import values_import
 from benchmarking.validation import FileProblems, read_table
 from selfreg import access
-from selfreg.models import GroupingKind
+from selfreg.models import GroupingKind, Visibility
 
 
 def index(request):
@@ -106,6 +107,7 @@ def council_dashboard(request, gss_code):
             "group": group,
             "group_name": describe_group(group),
             "group_problem": problem,
+            "can_choose_sharing": access.can_choose_sharing(request.user, council),
             "sections": sections,
         },
     )
@@ -184,3 +186,24 @@ def metric_detail(request, code):
             "csv_url": f"{reverse('api_comparison')}?{urlencode({**query, 'format': 'csv'})}",
         },
     )
+
+
+@login_required
+def sharing(request, gss_code):
+    """A council's officers choose, per element, who sees its figures."""
+    council = access.access_council_for_sharing(request.user, gss_code)
+    current = dict(council.sharing.values_list("element", "visibility"))
+    form = SharingForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        moved = 0
+        for element, visibility in form.cleaned_data.items():
+            if current.get(element, Visibility.PUBLIC) != visibility or element not in current:
+                moved += services.sharing_set(
+                    user=request.user, council=council, element=element, visibility=visibility
+                )
+        messages.success(
+            request,
+            _("Your choices are saved. %(n)s figures changed who can see them.") % {"n": moved},
+        )
+        return redirect("benchmarking:sharing", gss_code=council.gss_code)
+    return render(request, "benchmarking/sharing.html", {"council": council, "form": form})

@@ -99,6 +99,18 @@ def can_submit_for(user, council: Council) -> bool:
     return is_officer_of(user, council)
 
 
+def can_choose_sharing(user, council: Council) -> bool:
+    """Only the council itself decides what it shares: its officers."""
+    return is_officer_of(user, council)
+
+
+def access_council_for_sharing(user, gss_code: str) -> Council:
+    council = access_council_by_gss(user, gss_code)
+    if not can_choose_sharing(user, council):
+        raise PermissionDenied("Only the council's own officers choose what it shares.")
+    return council
+
+
 def submittable_councils(user):
     """Councils the user may submit data for."""
     if is_sector_staff(user):

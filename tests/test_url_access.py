@@ -47,6 +47,11 @@ TABLE = {
     "benchmarking:index": ({}, ALL_OK),
     "benchmarking:upload": ({}, CAN_CREATE),
     "benchmarking:council": ({"gss_code": "E06000001"}, ALL_OK),
+    # Only the council's own officers choose what it shares.
+    "benchmarking:sharing": (
+        {"gss_code": "E06000001"},
+        {**dict.fromkeys(ROLE_NAMES, FORBIDDEN), "anonymous": REDIRECT_LOGIN, "officer": OK},
+    ),
     # No metric exists in this walk; tests/benchmarking/test_pages.py opens them with data.
     "benchmarking:metric": ({"code": "NO-SUCH-METRIC"}, dict.fromkeys(ROLE_NAMES, 404)),
     "peerchallenge:index": ({}, ALL_OK),

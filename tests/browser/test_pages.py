@@ -63,6 +63,16 @@ def test_officer_journey_creates_grouping_and_invites(page, users, darlington):
     assert "Darlington has been invited" in page.locator("main").inner_text()
 
 
+def test_officer_chooses_what_the_council_shares(page, users):
+    sign_in(page, "officer@example.com")
+    page.goto("/benchmarking/councils/E06000001/sharing/")
+    assert_accessible(page)
+    page.locator("#id_perception_1").check()  # own council only
+    page.get_by_role("button", name="Save choices").click()
+    assert "Your choices are saved" in page.locator(".govuk-notification-banner").inner_text()
+    assert_accessible(page)
+
+
 def test_invited_officer_accepts(page, users, hartlepool, darlington):
     grouping = services.grouping_create(user=users["officer"], owner=hartlepool, name="Tees")
     services.grouping_invite(user=users["officer"], grouping=grouping, council=darlington)
