@@ -1087,3 +1087,55 @@ def _relationship(plotted: list[dict], x_title: str, y_title: str) -> str:
     direction = "higher" if r > 0 else "lower"
     strength = "clearly tend" if abs(r) >= 0.7 else "tend"
     return f"councils with a higher {x_title} {strength} to have a {direction} {y_title}"
+
+
+# Distinguishable without colour: each council also gets its own marker shape and dash.
+SERIES_COLOURS = ["#1d70b8", "#d53880", "#00703c", "#f47738", "#4c2c92", "#505a5f"]
+SERIES_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "x"]
+SERIES_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+
+
+def multi_series(series: Mapping[str, Any], *, metric: Mapping, periods: Sequence[str]) -> Chart:
+    """One measure over time for several councils, a line each, for the compare tool.
+
+    ``series`` maps a council's name to ``{period: value}``; ``periods`` gives the order of
+    the x axis. Lines differ by colour, marker shape and dash, so no council is told apart
+    by colour alone.
+    """
+    names = list(series)
+    columns = [("period", "Period")] + [(name, name) for name in names]
+    table = [{"period": p} | {n: _number(series[n].get(p)) for n in names} for p in periods]
+    table = [{k: NO_DATA if v is None else v for k, v in row.items()} for row in table]
+    formatters = {name: (lambda v: format_value(v, metric)) for name in names}
+    title = _lower_first(str(metric.get("title") or "this measure"))
+    if not names or not periods:
+        chart = _empty(f"No data: there are no values for {title}.", columns, 400)
+        return Chart(chart.figure, chart.summary, table, columns, [])
+    data = []
+    for i, name in enumerate(names):
+        k = i % len(SERIES_COLOURS)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _plotly_text(name),
+                "x": list(periods),
+                "y": [_number(series[name].get(p)) for p in periods],
+                "line": {"color": SERIES_COLOURS[k], "dash": SERIES_DASHES[k], "width": 2},
+                "marker": {"color": SERIES_COLOURS[k], "symbol": SERIES_SYMBOLS[k], "size": 8},
+                "connectgaps": False,
+            }
+        )
+    layout = _base_layout(
+        460,
+        xaxis={"type": "category", "title": {"text": "Period"}, "gridcolor": GRID},
+        yaxis=_value_axis(metric),
+        margin={"l": 10, "r": 30, "t": 30, "b": 120, "pad": 4},
+    )
+    summary = (
+        f"{_plotly_text(str(metric.get('title') or 'The measure'))} for {len(names)} "
+        f"council{'s' if len(names) != 1 else ''}, {periods[0]} to {periods[-1]}."
+    )
+    return Chart(
+        _figure(data, layout), summary, table, columns, _display_rows(table, columns, formatters)
+    )

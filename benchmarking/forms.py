@@ -1,5 +1,5 @@
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -108,4 +108,69 @@ class SharingForm(forms.Form):
         self.helper.layout = Layout(
             *(Field.radios(element, legend_size=Size.MEDIUM) for element in Element.values),
             Button("submit", _("Save choices")),
+        )
+
+
+class CompareForm(forms.Form):
+    """The compare tool: pick measures, councils (or a group) and periods."""
+
+    metric_1 = forms.ChoiceField(label=_("First measure"))
+    metric_2 = forms.ChoiceField(label=_("Second measure (optional)"), required=False)
+    metric_3 = forms.ChoiceField(label=_("Third measure (optional)"), required=False)
+    councils = forms.CharField(
+        label=_("Councils"),
+        help_text=_("GSS codes separated by commas, for example E06000001, E06000002"),
+        required=False,
+        max_length=2000,
+    )
+    group = forms.CharField(
+        label=_("Or a group of councils"),
+        help_text=_("For example similar:E06000001, region:north-east, type:UA or all"),
+        required=False,
+        max_length=200,
+    )
+
+    def __init__(self, *args, metrics, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(m.code, f"{m.title} ({m.code})") for m in metrics]
+        self.fields["metric_1"].choices = choices
+        for name in ("metric_2", "metric_3"):
+            self.fields[name].choices = [("", _("None"))] + choices
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Field("metric_1"),
+            Field("metric_2"),
+            Field("metric_3"),
+            Field.text("councils"),
+            Field.text("group", field_width=Fluid.ONE_HALF),
+            Button("show", _("Compare")),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("councils") and not data.get("group"):
+            raise forms.ValidationError(_("Enter councils' GSS codes or a group of councils."))
+        return data
+
+    def metric_codes(self) -> list[str]:
+        codes = [self.cleaned_data.get(f"metric_{i}") for i in (1, 2, 3)]
+        return list(dict.fromkeys(c for c in codes if c))
+
+    def group_text(self) -> str:
+        if self.cleaned_data.get("councils"):
+            return f"custom:{self.cleaned_data['councils']}"
+        return self.cleaned_data["group"]
+
+
+class SaveComparisonForm(forms.Form):
+    name = forms.CharField(label=_("Name this comparison"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("name", field_width=Fluid.TWO_THIRDS),
+            Button("save", _("Save and get a link"), css_class="govuk-button--secondary"),
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.text import slugify
 
 from benchmarking.comparisons import compare
@@ -223,3 +223,33 @@ def group_history(user, metric: Metric, group) -> list[dict]:
             continue
         found[row["period"]] = row
     return [found[p] for p in sort_periods(found)]
+
+
+def group_councils(group) -> list[Council]:
+    """The councils of a group, by name (one query; stored groups as group_members builds)."""
+    kind, _sep, argument = group.label.partition(":")
+    councils = Council.objects.with_gss()
+    if group.is_custom:
+        councils = councils.filter(pk__in=group.council_ids)
+    elif kind == "type":
+        councils = councils.current().filter(kind=argument)
+    elif kind == "region":
+        councils = [c for c in councils.current() if region_group(c) == group.label]
+        return sorted(councils, key=lambda c: c.name)
+    elif kind == "similar":
+        councils = councils.filter(
+            Q(gss_code=argument)
+            | Q(
+                pk__in=SimilarCouncil.objects.filter(council__gss_code=argument).values(
+                    "neighbour_id"
+                )
+            )
+        )
+    elif kind == "grouping":
+        councils = councils.filter(
+            grouping_memberships__grouping__slug=argument,
+            grouping_memberships__status=MembershipStatus.MEMBER,
+        )
+    else:
+        councils = councils.current().exclude(kind__in=["COMB", "SRA"])
+    return list(councils.order_by("name"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,7 @@ from benchmarking.models import (
     Element,
     Metric,
     Polarity,
+    SavedComparison,
     SharingChoice,
     SimilarCouncil,
     Value,
@@ -562,3 +564,16 @@ def _enqueue_full_recompute() -> None:
     from benchmarking.tasks import comparisons_recompute_task
 
     comparisons_recompute_task.delay()
+
+
+def comparison_save(*, user, name: str, query: dict) -> SavedComparison:
+    """Keep a compare-tool view under a name, with a short unguessable link to share."""
+    allowed = {"metric_1", "metric_2", "metric_3", "councils", "group"}
+    clean = {k: str(v)[:2000] for k, v in query.items() if k in allowed and v}
+    for _attempt in range(5):
+        slug = secrets.token_urlsafe(6)
+        if not SavedComparison.objects.filter(slug=slug).exists():
+            return SavedComparison.objects.create(
+                slug=slug, name=name, query=clean, created_by=user
+            )
+    raise RuntimeError("Could not find a free link for the comparison.")

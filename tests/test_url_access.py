@@ -47,6 +47,9 @@ TABLE = {
     "benchmarking:index": ({}, ALL_OK),
     "benchmarking:upload": ({}, CAN_CREATE),
     "benchmarking:council": ({"gss_code": "E06000001"}, ALL_OK),
+    "benchmarking:compare": ({}, ALL_OK),
+    "benchmarking:compare_save": ({}, POST_ONLY),
+    "benchmarking:compare_saved": ({"slug": "no-such-link"}, dict.fromkeys(ROLE_NAMES, 404)),
     # Only the council's own officers choose what it shares.
     "benchmarking:sharing": (
         {"gss_code": "E06000001"},

@@ -167,3 +167,10 @@ def test_dashboard_and_metric_page_draw_charts_accessibly(page, db):
     page.get_by_text("Show the figures as a table").first.click()
     assert "Hartlepool" in page.locator("table").first.inner_text()
     assert_accessible(page)
+
+    page.goto(
+        "/benchmarking/compare/?metric_1=sat&metric_2=cost&councils=E06000001,E06000002,E06000003"
+    )
+    page.wait_for_selector("[data-chart='chart-lines'] .main-svg")
+    page.wait_for_selector("[data-chart='chart-scatter'] .main-svg")
+    assert_accessible(page)
