@@ -53,6 +53,7 @@ class ComparisonGroupForm(forms.Form):
         required=False,
         max_length=2000,
     )
+    ranks = forms.BooleanField(label=_("Show ranks"), required=False)
 
     def __init__(self, *args, council, has_similar: bool, groupings, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,8 +74,12 @@ class ComparisonGroupForm(forms.Form):
         self.helper.layout = Layout(
             Field.radios("group", legend_size=Size.SMALL, small=True),
             Field.text("councils"),
+            Field.checkbox("ranks", small=True),
             Button("show", _("Show comparison"), css_class="govuk-button--secondary"),
         )
+
+    def show_ranks(self) -> bool:
+        return bool(self.is_valid() and self.cleaned_data.get("ranks"))
 
     def group_text(self) -> str:
         """The group in the form `groups.resolve_group` reads."""

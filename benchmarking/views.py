@@ -116,6 +116,7 @@ def council_dashboard(request, gss_code):
             "group_name": describe_group(group),
             "group_problem": problem,
             "can_choose_sharing": access.can_choose_sharing(request.user, council),
+            "show_ranks": form.show_ranks(),
             "sections": sections,
         },
     )
@@ -176,6 +177,7 @@ def metric_detail(request, code):
             council_name=council.name,
             group_label=group_name,
         )
+    own_value = visible.filter(council=council, period=period).first() if council else None
     query = {"metric": metric.code, "period": period or "latest", "group": group.label}
     return render(
         request,
@@ -191,6 +193,8 @@ def metric_detail(request, code):
             "distribution": distribution,
             "history": history,
             "problem": problem,
+            "own_value": own_value,
+            "show": request.GET.get("show", ""),
             "csv_url": f"{reverse('api_comparison')}?{urlencode({**query, 'format': 'csv'})}",
         },
     )

@@ -135,3 +135,25 @@ def test_metric_page_period_switch_and_bad_group(client, data):
     )
     assert response.context["period"] == "2018-19"
     assert "No council type has the code" in response.content.decode()
+
+
+def test_ranks_only_on_request(client, data):
+    assert "ranked" not in dashboard(client, group="region").content.decode()
+    page = dashboard(client, group="region", ranks="on").content.decode()
+    assert "ranked 5 of 5 councils" in page
+
+
+def test_metric_page_shows_some_councils_over_the_whole_groups_statistics(client, data):
+    response = client.get(
+        reverse("benchmarking:metric", args=["m0"]),
+        {
+            "council": "E06000001",
+            "group": "region:north-east",
+            "show": "E06000002",
+            "period": "2019-20",
+        },
+    )
+    shown = {row["gss_code"] for row in response.context["distribution"].table}
+    assert shown == {"E06000001", "E06000002"}
+    assert response.context["comparison"].statistics["n"] == 5
+    assert response.context["own_value"].value == 5
