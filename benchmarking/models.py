@@ -272,3 +272,71 @@ class SavedComparison(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class UploadStatus(models.TextChoices):
+    CHECKING = "checking", _("Checking")
+    REJECTED = "rejected", _("Rejected")
+    READY = "ready", _("Ready to confirm")
+    COMMITTING = "committing", _("Saving")
+    COMMITTED = "committed", _("Saved")
+    FAILED = "failed", _("Not saved")
+
+
+class Upload(models.Model):
+    """A file of values: checked in full, confirmed by its uploader, then saved in the background.
+
+    `problems` holds every reason a file was rejected, as {row, column, message}; `summary`
+    what a valid file would change, worked out when it was checked. While the file is being
+    saved, the rows done so far are reported through the cache (see `benchmarking.uploads`);
+    `progress` and the counts here are written when the job ends.
+    """
+
+    file = models.FileField(_("file"), upload_to="uploads/%Y/%m/", max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        "selfreg.User",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="value_uploads",
+        verbose_name=_("uploaded by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=UploadStatus.choices, default=UploadStatus.CHECKING
+    )
+    visibility = models.CharField(
+        _("who can see the values"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    problems = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    progress = models.PositiveIntegerField(_("rows saved"), default=0)
+    total = models.PositiveIntegerField(_("rows to save"), default=0)
+    created_count = models.PositiveIntegerField(_("new values"), default=0)
+    updated_count = models.PositiveIntegerField(_("changed values"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged values"), default=0)
+    error_message = models.TextField(_("why it was not saved"), blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("saved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.status})"
+
+    @property
+    def status_tag(self) -> str:
+        """The GOV.UK tag colour that goes with the status."""
+        return {
+            UploadStatus.CHECKING: "govuk-tag--grey",
+            UploadStatus.REJECTED: "govuk-tag--red",
+            UploadStatus.READY: "govuk-tag--yellow",
+            UploadStatus.COMMITTING: "govuk-tag--light-blue",
+            UploadStatus.COMMITTED: "govuk-tag--green",
+            UploadStatus.FAILED: "govuk-tag--red",
+        }.get(self.status, "govuk-tag--grey")

@@ -221,11 +221,11 @@ def values_import(
     clean = values_check(frame=frame, user=user)
     report = ImportReport()
     with transaction.atomic():
-        existing = _existing_values(clean)
+        existing = existing_values(clean)
         merged = clean.merge(
             existing, on=["council_id", "metric_id", "period"], how="left", suffixes=("", "_old")
         )
-        merged["visibility"] = _visibility_by_choice(merged, visibility)
+        merged["visibility"] = visibility_by_choice(merged, visibility)
         is_new = merged["id"].isna().to_numpy()
         differs = np.zeros(len(merged), dtype=bool)
         for name in COMPARED_FIELDS:
@@ -301,7 +301,7 @@ def values_import(
     return report
 
 
-def _visibility_by_choice(frame: pd.DataFrame, default: str) -> pd.Series:
+def visibility_by_choice(frame: pd.DataFrame, default: str) -> pd.Series:
     """Each row's visibility: the council's own choice for the metric's element, if made."""
     choices = {
         (council_id, element): visibility
@@ -355,7 +355,7 @@ def _none(value):
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
 
 
-def _existing_values(clean: pd.DataFrame) -> pd.DataFrame:
+def existing_values(clean: pd.DataFrame) -> pd.DataFrame:
     columns = ["id", "council_id", "metric_id", "period", *COMPARED_FIELDS]
     query = Value.objects.filter(
         metric_id__in=clean["metric_id"].unique().tolist(),

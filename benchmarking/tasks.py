@@ -16,3 +16,12 @@ def comparisons_recompute_task(pairs: list[list] | None = None) -> dict:
         pairs=[(int(m), str(p)) for m, p in pairs] if pairs is not None else None
     )
     return {"statistics": report.statistics, "positions": report.positions}
+
+
+@shared_task(time_limit=65 * 60, soft_time_limit=60 * 60, acks_late=True)
+def upload_commit_task(upload_id: int) -> str:
+    """Save a confirmed upload; the service makes a second run (a redelivery) do nothing."""
+    from benchmarking.uploads import upload_commit
+
+    upload = upload_commit(upload_id=int(upload_id))
+    return upload.status if upload is not None else "missing"

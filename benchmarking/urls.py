@@ -1,11 +1,16 @@
 from django.urls import path
 
-from benchmarking import views
+from benchmarking import upload_views, views
 
 app_name = "benchmarking"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("upload/", views.upload, name="upload"),
+    path("upload/", upload_views.upload_start, name="upload"),
+    path("upload/history/", upload_views.upload_history, name="upload_history"),
+    path("upload/<int:upload_id>/", upload_views.upload_detail, name="upload_detail"),
+    path("upload/<int:upload_id>/confirm/", upload_views.upload_confirm, name="upload_confirm"),
+    path("upload/<int:upload_id>/progress/", upload_views.upload_progress, name="upload_progress"),
+    path("values/new/", upload_views.values_entry, name="values_entry"),
     path("councils/<str:gss_code>/", views.council_dashboard, name="council"),
     path("councils/<str:gss_code>/sharing/", views.sharing, name="sharing"),
     path("metrics/<str:code>/", views.metric_detail, name="metric"),

@@ -2,7 +2,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,45 +16,17 @@ from benchmarking.forms import (
     ComparisonGroupForm,
     SaveComparisonForm,
     SharingForm,
-    ValuesUploadForm,
 )
 from benchmarking.groups import GroupNotFound, codes, describe_group, resolve_group
-from benchmarking.models import Metric, SavedComparison, Source
+from benchmarking.models import Metric, SavedComparison
 from benchmarking.periods import period_sort_key, sort_periods
 from benchmarking.renderers import to_csv
-from benchmarking.services import values_import
-from benchmarking.validation import FileProblems, read_table
 from selfreg import access
 from selfreg.models import GroupingKind, Visibility
 
 
 def index(request):
     return render(request, "benchmarking/index.html")
-
-
-@login_required
-def upload(request):
-    councils = access.submittable_councils(request.user).with_gss()
-    if not councils.exists():
-        raise PermissionDenied(_("Only council officers and sector staff can submit data."))
-    form = ValuesUploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "councils": councils[:5], "council_count": councils.count()}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            frame = read_table(upload.read(), upload.name)
-            report = values_import(
-                frame=frame,
-                source=Source.UPLOAD,
-                visibility=form.cleaned_data["visibility"],
-                user=request.user,
-                source_ref=upload.name,
-            )
-        except FileProblems as error:
-            context.update(problems=error.problems, filename=upload.name)
-            return render(request, "benchmarking/upload.html", context, status=400)
-        context.update(report=report, filename=upload.name)
-    return render(request, "benchmarking/upload.html", context)
 
 
 def api_docs(request):

@@ -27,6 +27,8 @@ CAN_CREATE = {
     "sector_staff": OK,
 }
 POST_ONLY = {**dict.fromkeys(ROLE_NAMES, NOT_ALLOWED), "anonymous": REDIRECT_LOGIN}
+# An upload that does not exist, or that the person may not see, is not found.
+UPLOAD_MISSING = {**CAN_CREATE, "officer": 404, "other_officer": 404, "sector_staff": 404}
 
 # name: (kwargs, expected status by role)
 TABLE = {
@@ -46,6 +48,12 @@ TABLE = {
     "assessment:index": ({}, ALL_OK),
     "benchmarking:index": ({}, ALL_OK),
     "benchmarking:upload": ({}, CAN_CREATE),
+    "benchmarking:upload_history": ({}, CAN_CREATE),
+    "benchmarking:values_entry": ({}, CAN_CREATE),
+    # No upload exists in this walk; tests/benchmarking/test_uploads.py opens them with data.
+    "benchmarking:upload_detail": ({"upload_id": 999999}, UPLOAD_MISSING),
+    "benchmarking:upload_progress": ({"upload_id": 999999}, UPLOAD_MISSING),
+    "benchmarking:upload_confirm": ({"upload_id": 999999}, POST_ONLY),
     "benchmarking:council": ({"gss_code": "E06000001"}, ALL_OK),
     "benchmarking:compare": ({}, ALL_OK),
     "benchmarking:compare_save": ({}, POST_ONLY),
@@ -94,6 +102,7 @@ POST_TABLE = {
             "sector_staff": 302,
         },
     ),
+    "benchmarking:upload_confirm": ({"upload_id": 999999}, {}, UPLOAD_MISSING),
     "invitation_answer": (
         {"slug": "FOOTPRINT", "gss_code": "E06000005"},
         {"answer": "accept"},

@@ -103,28 +103,6 @@ def test_mobile_menu_toggles(browser, live_server, register_loaded):
     context.close()
 
 
-def test_officer_upload_rejected_then_accepted(page, users, tmp_path):
-    from benchmarking.services import metrics_import
-
-    metrics_import(rows=[{"code": "sat", "title": "Satisfied", "element": "perception"}])
-    sign_in(page, "officer@example.com")
-    page.goto("/benchmarking/upload/")
-    assert_accessible(page)
-    bad = tmp_path / "bad.csv"
-    bad.write_text("gss_code,metric_code,period,value\nE06000001,sat,2019-20,five\n")
-    page.get_by_label("Upload a file").set_input_files(str(bad))
-    page.get_by_role("button", name="Check and submit").click()
-    assert "There is 1 problem with bad.csv" in page.locator(".govuk-error-summary").inner_text()
-    assert "'five' is not a number." in page.locator("#problems").inner_text()
-    assert_accessible(page)
-    good = tmp_path / "good.csv"
-    good.write_text("gss_code,metric_code,period,value\nE06000001,sat,2019-20,5\n")
-    page.get_by_label("Upload a file").set_input_files(str(good))
-    page.get_by_role("button", name="Check and submit").click()
-    assert "Values saved" in page.locator(".govuk-panel").inner_text()
-    assert_accessible(page)
-
-
 def test_dashboard_and_metric_page_draw_charts_accessibly(page, db):
     from benchmarking.services import comparisons_recompute, metrics_import, values_import
     from benchmarking.validation import read_table
@@ -173,4 +151,85 @@ def test_dashboard_and_metric_page_draw_charts_accessibly(page, db):
     )
     page.wait_for_selector("[data-chart='chart-lines'] .main-svg")
     page.wait_for_selector("[data-chart='chart-scatter'] .main-svg")
+    assert_accessible(page)
+
+
+def test_officer_upload_is_checked_confirmed_and_saved_with_progress(
+    page, users, hartlepool, tmp_path, settings
+):
+    from benchmarking.models import Upload, UploadStatus, Value
+    from benchmarking.services import metrics_import
+    from benchmarking.uploads import upload_commit
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    metrics_import(
+        rows=[{"code": "sat", "title": "Satisfied", "element": "perception", "unit": "%"}]
+    )
+    header = "gss_code,metric_code,period,value\n"
+    sign_in(page, "officer@example.com")
+    page.goto("/benchmarking/upload/")
+    assert_accessible(page)
+
+    def upload(name: str, body: str) -> None:
+        path = tmp_path / name
+        path.write_text(header + body)
+        page.get_by_label("Upload a file").set_input_files(str(path))
+        page.get_by_role("button", name="Upload and check").click()
+
+    upload("bad.csv", "E06000001,sat,2019-20,five\nE06000005,sat,2019-20,4\n")
+    assert "There are 2 problems with bad.csv" in page.locator(".govuk-error-summary").inner_text()
+    problems = page.locator("#problems").inner_text()
+    assert "'five' is not a number." in problems
+    assert "You cannot submit data for 'E06000005'." in problems
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Upload a corrected file").click()
+    upload("good.csv", "E06000001,sat,2019-20,5\n")
+    assert page.locator("h1").inner_text() == "Check what your file will change"
+    assert Value.objects.count() == 0
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm and save").click()
+    # Celery runs eagerly here, so the file is saved by the time the page comes back.
+    assert "Values saved" in page.locator(".govuk-panel").inner_text()
+    assert "1" in page.locator("#counts").inner_text()
+    assert Value.objects.get().value == 5
+    assert_accessible(page)
+
+    page.get_by_role("link", name="See all your uploads").click()
+    assert page.locator("#uploads tbody tr").count() == 2
+    assert_accessible(page)
+
+    # A file still being saved by a worker: its page polls, then shows the result.
+    page.goto("/benchmarking/upload/")
+    upload("correction.csv", "E06000001,sat,2019-20,6\n")
+    waiting = Upload.objects.get(original_name="correction.csv")
+    Upload.objects.filter(pk=waiting.pk).update(status=UploadStatus.COMMITTING, total=1)
+    page.reload()
+    assert page.locator("h1").inner_text() == "Saving your file"
+    assert page.get_by_label("Rows saved").count() == 1
+    assert_accessible(page)
+    upload_commit(upload_id=waiting.pk)
+    page.wait_for_selector(".govuk-panel--confirmation", timeout=10_000)
+    assert Value.objects.get().value == 6
+    assert_accessible(page)
+
+    page.goto("/benchmarking/values/new/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Continue").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Council").select_option(label="Hartlepool (E06000001)")
+    page.get_by_label("Period").fill("2020-21")
+    page.get_by_label("Resident perception").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Satisfied (%)").fill("lots")
+    page.get_by_role("button", name="Save values").click()
+    assert "'lots' is not a number." in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Satisfied (%)").fill("7")
+    page.get_by_role("button", name="Save values").click()
+    assert (
+        "Values saved for Hartlepool, 2020-21"
+        in page.locator(".govuk-notification-banner").inner_text()
+    )
     assert_accessible(page)

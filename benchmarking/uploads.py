@@ -1,0 +1,452 @@
+"""Files of values in three steps: check in full, confirm, then save in the background.
+
+`upload_receive` stores the file and checks every row through the one path all data takes
+(`validation.read_table`, `services.values_check`). A file with any problem is `rejected`
+with every problem kept; a good one is `ready`, with a preview of what it would change,
+worked out without writing. When its uploader confirms (`upload_confirm`), a Celery job runs
+`upload_commit`, which saves the whole file in one transaction through
+`services.values_import` and ends `committed` or `failed`; it is safe to run twice.
+
+Progress while a large file is saved. The import is one transaction, so nothing it writes
+to the database, the Upload row included, can be seen until it ends; a second connection
+just for progress would need a second database alias, which the project does not have. So
+the file is imported in chunks of `CHUNK_ROWS` rows, each through `values_import`, inside
+one outer transaction (each chunk is a savepoint, and any failure rolls the whole file
+back), and the rows done so far are written after each chunk to the Django cache, which is
+outside the transaction: Redis in production, shared by the workers and the web servers, and
+the local memory cache in a first run, where Celery runs the job inside the request anyway.
+The progress endpoint reads the cache while the Upload row says `committing`; the row itself
+gets the final figures when the job ends.
+
+Who may see an upload: its uploader and sector staff, and only people who may submit data
+at all (`access_upload`). This belongs in `selfreg/access.py` and is here for now.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from benchmarking import services
+from benchmarking.models import Metric, Source, Upload, UploadStatus
+from benchmarking.periods import sort_periods
+from benchmarking.validation import FileProblems, Problem, read_table
+from selfreg import access
+from selfreg.models import Council
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 5000
+PROGRESS_TIMEOUT = 6 * 60 * 60  # longer than the job's time limit
+SUMMARY_LIST = 20  # how many councils, measures or periods a summary names
+
+
+# --- who may see an upload -------------------------------------------------------------------
+
+
+def can_upload(user) -> bool:
+    """Council officers (for their own council) and sector staff may submit values."""
+    return access.submittable_councils(user).with_gss().exists()
+
+
+def access_uploader(user) -> None:
+    if not can_upload(user):
+        raise PermissionDenied(_("Only council officers and sector staff can submit data."))
+
+
+def visible_uploads(user):
+    """The uploads this user may see: their own, or every upload for sector staff."""
+    uploads = Upload.objects.select_related("uploaded_by")
+    if access.is_sector_staff(user):
+        return uploads
+    return uploads.filter(uploaded_by_id=user.pk)
+
+
+def access_upload(user, upload_id: int) -> Upload:
+    """An upload its uploader or sector staff may see; 404 for anyone else who may submit."""
+    access_uploader(user)
+    upload = visible_uploads(user).filter(pk=upload_id).first()
+    if upload is None:
+        raise Http404("There is no such upload.")
+    return upload
+
+
+def access_upload_for_confirm(user, upload_id: int) -> Upload:
+    """Only the uploader confirms: the values are saved in their name and with their rights."""
+    upload = access_upload(user, upload_id)
+    if upload.uploaded_by_id != user.pk:
+        raise PermissionDenied(_("Only the person who uploaded a file can confirm it."))
+    return upload
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeCounts:
+    new: int
+    changed: int
+    unchanged: int
+
+
+def change_counts(merged: pd.DataFrame) -> ChangeCounts:
+    """New, changed and unchanged rows of a file merged with the values saved already.
+
+    `merged` has the file's columns, `id` (NaN where nothing is saved) and the saved figures
+    as `<field>_old`; the comparison is the one `services.values_import` makes.
+    """
+    is_new = merged["id"].isna().to_numpy()
+    differs = np.zeros(len(merged), dtype=bool)
+    for name in services.COMPARED_FIELDS:
+        new, old = merged[name], merged[f"{name}_old"]
+        same = (new == old) | (new.isna() & old.isna())
+        differs |= ~same.to_numpy(dtype=bool)
+    changed = int((~is_new & differs).sum())
+    created = int(is_new.sum())
+    return ChangeCounts(new=created, changed=changed, unchanged=len(merged) - created - changed)
+
+
+def chunk_starts(total: int, size: int = CHUNK_ROWS) -> list[int]:
+    """Where each chunk of a table of `total` rows starts."""
+    return list(range(0, total, size))
+
+
+def shift_problems(problems: list[Problem], start: int) -> list[Problem]:
+    """Problems found in a chunk, with rows numbered as in the whole file.
+
+    Row 0 is the file and row 1 its header: those stay as they are.
+    """
+    return [Problem(p.row + start if p.row >= 2 else p.row, p.column, p.message) for p in problems]
+
+
+def problem_dicts(problems: list[Problem]) -> list[dict]:
+    return [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
+
+
+def percent(done: int | None, total: int) -> int | None:
+    if done is None or total <= 0:
+        return None
+    return max(0, min(100, int(100 * done / total)))
+
+
+class UploadCannotBeSaved(Exception):
+    """A reason, in plain words, why a confirmed upload cannot be saved."""
+
+
+def failure_message(error: BaseException) -> str:
+    """What went wrong, in plain words for the uploader; the traceback goes to the log."""
+    nothing = _("Nothing from the file has been saved.")
+    if isinstance(error, UploadCannotBeSaved):
+        return " ".join([str(error), nothing])
+    if isinstance(error, FileProblems):
+        return " ".join(
+            [
+                _("The file no longer passes the checks, so it was not saved."),
+                nothing,
+                _("Fix the problems listed below, then upload the file again."),
+            ]
+        )
+    if _is_time_limit(error):
+        return " ".join(
+            [
+                _("Saving the file took too long and was stopped."),
+                nothing,
+                _("Try again, or split the file into smaller files."),
+            ]
+        )
+    if isinstance(error, OSError):
+        return " ".join(
+            [_("The stored copy of the file could not be read."), nothing, _("Upload it again.")]
+        )
+    if isinstance(error, DatabaseError):
+        return " ".join(
+            [
+                _("The database could not save the values."),
+                nothing,
+                _("Try again later. If it happens again, contact the portal team."),
+            ]
+        )
+    return " ".join(
+        [
+            _("Something went wrong while saving the file."),
+            nothing,
+            _("Try again later. If it happens again, contact the portal team."),
+        ]
+    )
+
+
+def _is_time_limit(error: BaseException) -> bool:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    return isinstance(error, SoftTimeLimitExceeded)
+
+
+# --- receiving and checking ------------------------------------------------------------------
+
+
+def upload_receive(*, user, file, visibility: str) -> Upload:
+    """Store the file and check every row; the upload ends `rejected` or `ready`.
+
+    Nothing is written to the values. A ready upload carries a summary of what it would
+    change.
+    """
+    upload = Upload.objects.create(
+        file=file,
+        original_name=Path(file.name).name[:255],
+        uploaded_by=user,
+        visibility=visibility,
+        status=UploadStatus.CHECKING,
+    )
+    frame = None
+    try:
+        frame = _read_stored(upload)
+        clean = services.values_check(frame=frame, user=user)
+    except FileProblems as error:
+        upload.status = UploadStatus.REJECTED
+        upload.problems = problem_dicts(error.problems)
+        upload.row_count = 0 if frame is None else len(frame)
+        upload.save(update_fields=["status", "problems", "row_count"])
+        return upload
+    upload.status = UploadStatus.READY
+    upload.row_count = len(clean)
+    upload.summary = upload_preview(clean=clean, visibility=visibility)
+    upload.save(update_fields=["status", "row_count", "summary"])
+    return upload
+
+
+def upload_preview(*, clean: pd.DataFrame, visibility: str) -> dict:
+    """What a checked file would change, worked out without writing anything.
+
+    The values already saved, and the visibility each row would take (a council's own
+    sharing choice wins over the uploader's), are read as `values_import` reads them.
+    """
+    existing = services.existing_values(clean)
+    merged = clean.merge(
+        existing, on=["council_id", "metric_id", "period"], how="left", suffixes=("", "_old")
+    )
+    merged["visibility"] = services.visibility_by_choice(merged, visibility)
+    counts = change_counts(merged)
+    council_ids = clean["council_id"].unique().tolist()
+    metric_ids = clean["metric_id"].unique().tolist()
+    periods = sort_periods(clean["period"].unique().tolist())
+    councils = Council.objects.filter(pk__in=council_ids).order_by("name")
+    metrics = Metric.objects.filter(pk__in=metric_ids).order_by("code")
+    return {
+        "council_count": len(council_ids),
+        "councils": list(councils.values_list("name", flat=True)[:SUMMARY_LIST]),
+        "metric_count": len(metric_ids),
+        "metrics": list(metrics.values_list("code", flat=True)[:SUMMARY_LIST]),
+        "period_count": len(periods),
+        "periods": periods[:SUMMARY_LIST],
+        "new": counts.new,
+        "changed": counts.changed,
+        "unchanged": counts.unchanged,
+    }
+
+
+def _read_stored(upload: Upload) -> pd.DataFrame:
+    with upload.file.open("rb") as stored:
+        content = stored.read()
+    return read_table(content, upload.original_name)
+
+
+# --- confirming and saving -------------------------------------------------------------------
+
+
+def upload_confirm(*, upload_id: int) -> bool:
+    """Queue a ready upload to be saved; False if it is not ready (confirmed already, say)."""
+    with transaction.atomic():
+        claimed = (
+            Upload.objects.filter(pk=upload_id, status=UploadStatus.READY)
+            .select_for_update()
+            .first()
+        )
+        if claimed is None:
+            return False
+        claimed.status = UploadStatus.COMMITTING
+        claimed.progress = 0
+        claimed.total = claimed.row_count
+        claimed.error_message = ""
+        claimed.save(update_fields=["status", "progress", "total", "error_message"])
+        transaction.on_commit(lambda: _enqueue_commit(upload_id))
+    return True
+
+
+def _enqueue_commit(upload_id: int) -> None:
+    from benchmarking.tasks import upload_commit_task
+
+    try:
+        upload_commit_task.delay(upload_id)
+    except Exception:
+        # No broker: the file waits, ready, to be confirmed again.
+        logger.exception("Could not queue upload %s", upload_id)
+        Upload.objects.filter(pk=upload_id, status=UploadStatus.COMMITTING).update(
+            status=UploadStatus.READY,
+            error_message=_(
+                "The portal could not start saving the file. Nothing has been saved. "
+                "Confirm again in a few minutes."
+            ),
+        )
+
+
+def upload_commit(*, upload_id: int) -> Upload | None:
+    """Save a confirmed upload whole, or not at all; run twice, the second run does nothing.
+
+    The Upload row is locked for the whole job, so a second run (a redelivered task) waits
+    and then finds it saved. Any error leaves the values as they were and the upload
+    `failed` with a plain message; the exception itself is logged.
+    """
+    try:
+        with transaction.atomic():
+            upload = (
+                Upload.objects.select_for_update(of=("self",))
+                .select_related("uploaded_by")
+                .filter(pk=upload_id)
+                .first()
+            )
+            if upload is None:
+                logger.warning("Upload %s does not exist: nothing to save", upload_id)
+                return None
+            if upload.status not in (UploadStatus.READY, UploadStatus.COMMITTING):
+                return upload
+            _import_whole(upload)
+    except Exception as error:
+        logger.exception("Upload %s could not be saved", upload_id)
+        problems = error.problems if isinstance(error, FileProblems) else []
+        Upload.objects.filter(pk=upload_id).exclude(status=UploadStatus.COMMITTED).update(
+            status=UploadStatus.FAILED,
+            error_message=failure_message(error),
+            problems=problem_dicts(problems),
+        )
+        upload = Upload.objects.filter(pk=upload_id).first()
+    finally:
+        _progress_forget(upload_id)
+    return upload
+
+
+def _import_whole(upload: Upload) -> None:
+    """The import itself, inside the caller's transaction; progress goes to the cache."""
+    user = upload.uploaded_by
+    if user is None:
+        raise UploadCannotBeSaved(_("The account that uploaded the file no longer exists."))
+    _progress_write(upload.pk, phase="reading", done=0, total=upload.total)
+    frame = _read_stored(upload)
+    total = len(frame)
+    created = updated = unchanged = 0
+    pairs: set[tuple[int, str]] = set()
+    for start in chunk_starts(total):
+        _progress_write(upload.pk, phase="writing", done=start, total=total)
+        try:
+            report = services.values_import(
+                frame=frame.iloc[start : start + CHUNK_ROWS],
+                source=Source.UPLOAD,
+                visibility=upload.visibility,
+                user=user,
+                source_ref=upload.original_name,
+                recompute=False,
+            )
+        except FileProblems as error:
+            raise FileProblems(shift_problems(error.problems, start)) from error
+        created += report.created
+        updated += report.updated
+        unchanged += report.unchanged
+        pairs |= report.pairs
+    _progress_write(upload.pk, phase="finishing", done=total, total=total)
+    upload.status = UploadStatus.COMMITTED
+    upload.progress = upload.total = total
+    upload.created_count, upload.updated_count, upload.unchanged_count = (
+        created,
+        updated,
+        unchanged,
+    )
+    upload.problems = []
+    upload.error_message = ""
+    upload.committed_at = timezone.now()
+    upload.save()
+    if pairs:
+        ordered = sorted(pairs)
+        transaction.on_commit(lambda: _enqueue_recompute(ordered))
+
+
+def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:
+    from benchmarking.tasks import comparisons_recompute_task
+
+    comparisons_recompute_task.delay(pairs=[list(p) for p in pairs])
+
+
+# --- progress --------------------------------------------------------------------------------
+
+
+def progress_key(upload_id: int) -> str:
+    return f"benchmarking:upload-progress:{upload_id}"
+
+
+def _progress_write(upload_id: int, *, phase: str, done: int, total: int) -> None:
+    """Report progress; a cache that does not answer must not stop the file being saved."""
+    try:
+        cache.set(
+            progress_key(upload_id),
+            {"phase": phase, "done": done, "total": total},
+            timeout=PROGRESS_TIMEOUT,
+        )
+    except Exception:
+        logger.warning("Could not report progress of upload %s", upload_id, exc_info=True)
+
+
+def _progress_forget(upload_id: int) -> None:
+    try:
+        cache.delete(progress_key(upload_id))
+    except Exception:
+        logger.warning("Could not clear progress of upload %s", upload_id, exc_info=True)
+
+
+def _progress_read(upload_id: int) -> dict:
+    try:
+        return cache.get(progress_key(upload_id)) or {}
+    except Exception:
+        logger.warning("Could not read progress of upload %s", upload_id, exc_info=True)
+        return {}
+
+
+def upload_progress(*, upload: Upload) -> dict:
+    """Where an upload has got to, for its page and the JSON its page polls."""
+    finished = upload.status not in (UploadStatus.COMMITTING, UploadStatus.CHECKING)
+    done: int | None
+    total = upload.total or upload.row_count
+    if upload.status == UploadStatus.COMMITTING:
+        reported = _progress_read(upload.pk)
+        phase = reported.get("phase", "waiting")
+        done = reported.get("done") if phase in ("writing", "finishing") else None
+        total = reported.get("total") or total
+    elif upload.status == UploadStatus.COMMITTED:
+        phase, done = "done", upload.progress
+    else:
+        phase, done = upload.status, None
+    messages = {
+        "waiting": _("Waiting to start. Other files may be being saved first."),
+        "reading": _("Reading the file."),
+        "writing": _("%(done)s of %(total)s rows saved.")
+        % {"done": f"{done or 0:,}", "total": f"{total:,}"},
+        "finishing": _("All %(total)s rows written. Finishing off.") % {"total": f"{total:,}"},
+        "done": _("All %(total)s rows saved.") % {"total": f"{total:,}"},
+    }
+    return {
+        "status": upload.status,
+        "label": str(UploadStatus(upload.status).label),
+        "phase": phase,
+        "done": done,
+        "total": total,
+        "percent": percent(done, total),
+        "finished": finished,
+        "message": messages.get(phase, str(UploadStatus(upload.status).label)),
+    }

@@ -1,0 +1,706 @@
+"""Uploads in three steps (check, confirm, save in the background) and values typed in.
+
+Everything goes through the real services and views: files are stored under a temporary
+MEDIA_ROOT, Celery runs eagerly unless a test starts a real worker on Redis, and a failure
+between checking and saving is made by changing the catalogue, as could happen for real.
+"""
+
+import datetime
+import json
+import os
+import threading
+import time
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.urls import reverse
+
+from benchmarking.models import Metric, SharingChoice, Upload, UploadStatus, Value
+from benchmarking.services import metrics_import, values_import
+from benchmarking.uploads import (
+    CHUNK_ROWS,
+    ChangeCounts,
+    chunk_starts,
+    failure_message,
+    percent,
+    progress_key,
+    shift_problems,
+    upload_commit,
+    upload_confirm,
+    upload_receive,
+)
+from benchmarking.validation import FileProblems, Problem, read_table
+from selfreg.celery import app
+from selfreg.models import Council, Role
+from tests.conftest import DARLINGTON, HARTLEPOOL, ROLE_NAMES
+
+HEADER = "gss_code,metric_code,period,value\n"
+START = reverse("benchmarking:upload")
+HISTORY = reverse("benchmarking:upload_history")
+ENTRY = reverse("benchmarking:values_entry")
+MAY_SUBMIT = {"officer", "other_officer", "sector_staff"}
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def eager():
+    """Jobs run in the request, as in a first run; a test with a worker turns this off."""
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def metrics(db):
+    metrics_import(
+        rows=[
+            {"code": "sat", "title": "Satisfied", "element": "perception", "unit": "%"},
+            {"code": "trust", "title": "Trust the council", "element": "perception"},
+            {"code": "cost", "title": "Cost per resident", "element": "cost", "unit": "£"},
+        ]
+    )
+
+
+def csv_file(text: str, name: str = "values.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def detail_url(upload) -> str:
+    return reverse("benchmarking:upload_detail", kwargs={"upload_id": upload.pk})
+
+
+def confirm_url(upload) -> str:
+    return reverse("benchmarking:upload_confirm", kwargs={"upload_id": upload.pk})
+
+
+def progress_url(upload) -> str:
+    return reverse("benchmarking:upload_progress", kwargs={"upload_id": upload.pk})
+
+
+def history_count() -> int:
+    return Value.history.count()
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+
+def test_chunks_cover_every_row_once():
+    assert chunk_starts(0) == []
+    assert chunk_starts(1) == [0]
+    assert chunk_starts(CHUNK_ROWS) == [0]
+    assert chunk_starts(2 * CHUNK_ROWS + 1) == [0, CHUNK_ROWS, 2 * CHUNK_ROWS]
+
+
+def test_problems_in_a_chunk_are_numbered_as_in_the_file():
+    found = [Problem(0, "", "file"), Problem(1, "x", "header"), Problem(2, "value", "bad")]
+    assert shift_problems(found, 5000) == [
+        Problem(0, "", "file"),
+        Problem(1, "x", "header"),
+        Problem(5002, "value", "bad"),
+    ]
+
+
+def test_percent_is_whole_and_bounded():
+    assert percent(None, 10) is None
+    assert percent(5, 0) is None
+    assert percent(1, 3) == 33
+    assert percent(12, 10) == 100
+
+
+def test_failure_messages_are_plain_words():
+    for error in [FileProblems([Problem(2, "value", "x")]), OSError("disk"), RuntimeError("x")]:
+        message = failure_message(error)
+        assert "Nothing from the file has been saved." in message
+        assert "Traceback" not in message and "Error" not in message
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+def test_a_file_with_errors_is_rejected_whole_with_every_problem(users, metrics):
+    body = HEADER + "E06000001,sat,2019-20,5\nE06000005,sat,2019-20,x\nE06000001,nope,2019,1\n"
+    upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="public")
+    assert upload.status == UploadStatus.REJECTED
+    assert upload.row_count == 3
+    assert {(p["row"], p["column"], p["message"]) for p in upload.problems} == {
+        (3, "gss_code", "You cannot submit data for 'E06000005'."),
+        (3, "value", "'x' is not a number."),
+        (4, "metric_code", "No metric has the code 'nope'."),
+    }
+    assert Value.objects.count() == 0
+    assert os.path.exists(upload.file.path)
+    assert upload_confirm(upload_id=upload.pk) is False
+
+
+def test_an_unreadable_file_is_rejected(users, metrics):
+    upload = upload_receive(
+        user=users["sector_staff"], file=csv_file("", "empty.csv"), visibility="public"
+    )
+    assert upload.status == UploadStatus.REJECTED
+    assert upload.problems[0]["row"] == 0
+
+
+def test_a_good_file_is_ready_with_a_preview_and_nothing_is_written(
+    users, metrics, django_capture_on_commit_callbacks
+):
+    officer = users["officer"]
+    saved = HEADER + "E06000001,sat,2018-19,5\nE06000001,sat,2019-20,6\n"
+    values_import(frame=read_table(saved.encode(), "v.csv"), source="upload", user=officer)
+    before = history_count()
+    body = HEADER + (
+        "E06000001,sat,2018-19,5\n"  # unchanged
+        "E06000001,sat,2019-20,7\n"  # changed
+        "E06000001,cost,2019-20,100\n"  # new
+    )
+    upload = upload_receive(user=officer, file=csv_file(body), visibility="public")
+    assert upload.status == UploadStatus.READY
+    assert upload.summary == {
+        "council_count": 1,
+        "councils": ["Hartlepool"],
+        "metric_count": 2,
+        "metrics": ["cost", "sat"],
+        "period_count": 2,
+        "periods": ["2018-19", "2019-20"],
+        "new": 1,
+        "changed": 1,
+        "unchanged": 1,
+    }
+    assert history_count() == before
+    assert Value.objects.get(metric__code="sat", period="2019-20").value == 6
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload_confirm(upload_id=upload.pk) is True
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.COMMITTED
+    counts = ChangeCounts(upload.created_count, upload.updated_count, upload.unchanged_count)
+    assert counts == ChangeCounts(new=1, changed=1, unchanged=1)
+    assert (upload.progress, upload.total) == (3, 3)
+    assert upload.committed_at is not None
+    value = Value.objects.get(metric__code="sat", period="2019-20")
+    assert (value.value, value.source, value.source_ref) == (7, "upload", "values.csv")
+
+
+def test_the_preview_follows_a_councils_sharing_choice(users, metrics):
+    officer = users["officer"]
+    SharingChoice.objects.create(
+        council=Council.objects.get(gss_code=HARTLEPOOL), element="perception", visibility="council"
+    )
+    body = HEADER + "E06000001,sat,2019-20,5\n"
+    values_import(frame=read_table(body.encode(), "v.csv"), source="upload", user=officer)
+    assert Value.objects.get().visibility == "council"
+    # Uploaded as public, but the council's own choice wins: nothing would change.
+    upload = upload_receive(user=officer, file=csv_file(body), visibility="public")
+    assert (upload.summary["new"], upload.summary["changed"], upload.summary["unchanged"]) == (
+        0,
+        0,
+        1,
+    )
+
+
+def test_committing_twice_changes_nothing_the_second_time(
+    users, metrics, django_capture_on_commit_callbacks
+):
+    body = HEADER + "E06000001,sat,2019-20,5\n"
+    upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="sector")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_confirm(upload_id=upload.pk)
+    before = (history_count(), Upload.objects.get(pk=upload.pk).committed_at)
+    again = upload_commit(upload_id=upload.pk)
+    assert again.status == UploadStatus.COMMITTED
+    assert (history_count(), again.committed_at) == before
+    assert upload_confirm(upload_id=upload.pk) is False
+    assert upload_commit(upload_id=987654321) is None
+
+
+def test_a_failure_while_saving_ends_failed_with_a_plain_message_and_nothing_written(
+    users, metrics, django_capture_on_commit_callbacks
+):
+    body = HEADER + "E06000001,cost,2019-20,100\nE06000001,sat,2019-20,5\n"
+    upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="public")
+    assert upload.status == UploadStatus.READY
+    # Between the check and the save, someone removes one of the file's measures.
+    Metric.objects.filter(code="sat").delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_confirm(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.FAILED
+    assert upload.error_message.startswith("The file no longer passes the checks")
+    assert "Nothing from the file has been saved." in upload.error_message
+    assert "Traceback" not in upload.error_message
+    assert upload.problems == [
+        {"row": 3, "column": "metric_code", "message": "No metric has the code 'sat'."}
+    ]
+    assert Value.objects.count() == 0
+    assert cache.get(progress_key(upload.pk)) is None
+    # A failed upload stays failed: running the job again does nothing.
+    assert upload_commit(upload_id=upload.pk).status == UploadStatus.FAILED
+    assert Value.objects.count() == 0
+
+
+def test_losing_the_right_to_submit_before_saving_fails_the_upload(
+    users, metrics, django_capture_on_commit_callbacks
+):
+    officer = users["officer"]
+    upload = upload_receive(
+        user=officer, file=csv_file(HEADER + "E06000001,sat,2019-20,5\n"), visibility="public"
+    )
+    Role.objects.filter(user=officer).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_confirm(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.FAILED
+    assert upload.problems[0]["message"] == "You cannot submit data for 'E06000001'."
+    assert Value.objects.count() == 0
+
+
+# --- large files -----------------------------------------------------------------------------
+
+PERIODS = ["2016-17", "2017-18", "2018-19", "2019-20"]
+BIG_METRICS = [f"m{i:02d}" for i in range(10)]
+
+
+def councils_for_big_file(n: int = 300) -> list[str]:
+    """GSS codes of councils that existed from 2016-17 to 2019-20."""
+    codes = [
+        gss
+        for gss, start, end in Council.objects.with_gss()
+        .order_by("gss_code")
+        .values_list("gss_code", "start_date", "end_date")
+        if (start is None or start <= datetime.date(2017, 3, 31))
+        and (end is None or end > datetime.date(2019, 4, 1))
+    ]
+    assert len(codes) >= n
+    return codes[:n]
+
+
+def big_file() -> tuple[str, list[str]]:
+    """12,000 rows, three chunks: ten measures by 300 councils by four periods."""
+    metrics_import(
+        rows=[{"code": c, "title": f"Measure {c}", "element": "outcome"} for c in BIG_METRICS]
+    )
+    codes = councils_for_big_file()
+    lines = [
+        f"{gss},{metric},{period},{n % 97}\n"
+        for n, (metric, gss, period) in enumerate(
+            (m, g, p) for m in BIG_METRICS for g in codes for p in PERIODS
+        )
+    ]
+    return HEADER + "".join(lines), codes
+
+
+def test_a_large_file_is_saved_in_chunks_all_or_nothing(users, django_capture_on_commit_callbacks):
+    body, _codes = big_file()
+    staff = users["sector_staff"]
+    upload = upload_receive(user=staff, file=csv_file(body, "big.csv"), visibility="public")
+    assert (upload.status, upload.row_count) == (UploadStatus.READY, 12000)
+    # The last measure's rows are all in the third chunk; remove it before saving.
+    Metric.objects.filter(code=BIG_METRICS[-1]).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_confirm(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.FAILED
+    assert len(upload.problems) == 1000  # the checks list at most 1,000 problems
+    assert upload.problems[0]["row"] == 9 * 1200 + 2  # as the file numbers it, not the chunk
+    assert Value.objects.count() == 0  # the first two chunks were rolled back too
+
+
+class RowLock:
+    """Hold a lock on one value from another connection, so a save stops when it gets there."""
+
+    def __init__(self, value_id: int):
+        self.value_id = value_id
+        self.locked = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self):
+        try:
+            with transaction.atomic():
+                Value.objects.select_for_update().get(pk=self.value_id)
+                self.locked.set()
+                self.release.wait(timeout=120)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.locked.wait(timeout=30)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.thread.join(timeout=30)
+
+
+def poll(client, url, until, timeout=60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        data = json.loads(client.get(url).content)
+        if until(data) or time.monotonic() > deadline:
+            return data
+        time.sleep(0.05)
+
+
+def prepare_blocked_upload(users) -> tuple[Upload, Value]:
+    """A ready 12,000-row upload one of whose rows in the second chunk changes a saved value."""
+    body, codes = big_file()
+    row = CHUNK_ROWS + 2000  # in the second chunk
+    metric, gss, period = BIG_METRICS[row // 1200], codes[(row % 1200) // 4], PERIODS[row % 4]
+    values_import(
+        frame=read_table(f"{HEADER}{gss},{metric},{period},-1\n".encode(), "v.csv"),
+        source="upload",
+        recompute=False,
+    )
+    upload = upload_receive(
+        user=users["sector_staff"], file=csv_file(body, "big.csv"), visibility="public"
+    )
+    assert upload.status == UploadStatus.READY
+    assert upload.summary["changed"] == 1
+    return upload, Value.objects.get()
+
+
+def test_progress_is_reported_while_a_large_file_is_saved(register_loaded, users, client_for):
+    upload, blocked = prepare_blocked_upload(users)
+    client = client_for(users["sector_staff"])
+    errors = []
+
+    def confirm():  # as the confirm view does; eagerly, the job runs in this thread
+        try:
+            upload_confirm(upload_id=upload.pk)
+        except Exception as error:  # noqa: BLE001 - reported to the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with RowLock(blocked.pk):
+        saver = threading.Thread(target=confirm, daemon=True)
+        saver.start()
+        data = poll(client, progress_url(upload), lambda d: d["done"] == CHUNK_ROWS)
+        assert data["status"] == "committing"
+        assert (data["done"], data["total"], data["percent"]) == (CHUNK_ROWS, 12000, 41)
+        assert data["message"] == "5,000 of 12,000 rows saved."
+        assert data["finished"] is False
+        page = client.get(detail_url(upload)).content.decode()
+        assert 'value="5000"' in page and "Refresh this page" in page
+        assert "js/upload-progress.js" in page
+        # The first chunk is written but cannot be seen until the whole file is saved.
+        assert Value.objects.count() == 1
+    saver.join(timeout=120)
+    assert errors == []
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.COMMITTED
+    assert (upload.created_count, upload.updated_count) == (11999, 1)
+    assert Value.objects.count() == 12000
+    data = json.loads(client.get(progress_url(upload)).content)
+    assert (data["finished"], data["done"], data["percent"]) == (True, 12000, 100)
+
+
+@pytest.fixture
+def redis_worker(register_loaded):
+    """A Celery worker thread on the real Redis, which also holds the cache."""
+    url = settings.REDIS_URL
+    reason = "REDIS_URL is not set" if not url else None
+    if url:
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        except redis.RedisError as error:
+            reason = f"Redis at {url} does not answer: {error}"
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from celery.contrib.testing.worker import start_worker
+
+    keys = ("broker_url", "result_backend", "task_always_eager")
+    previous = {key: app.conf[key] for key in keys}
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield redis.Redis.from_url(url)
+    finally:
+        app.conf.update(previous)
+
+
+@pytest.mark.redis
+def test_progress_goes_through_redis_from_a_worker(redis_worker, users, client_for):
+    assert "RedisCache" in settings.CACHES["default"]["BACKEND"]
+    upload, blocked = prepare_blocked_upload(users)
+    client = client_for(users["sector_staff"])
+    with RowLock(blocked.pk):
+        response = client.post(confirm_url(upload))
+        assert response.status_code == 302
+        data = poll(client, progress_url(upload), lambda d: d["done"] == CHUNK_ROWS)
+        assert (data["status"], data["done"]) == ("committing", CHUNK_ROWS)
+        assert redis_worker.exists(cache.make_key(progress_key(upload.pk)))
+    data = poll(client, progress_url(upload), lambda d: d["finished"], timeout=120)
+    assert (data["status"], data["done"]) == ("committed", 12000)
+    assert Value.objects.count() == 12000
+    assert not redis_worker.exists(cache.make_key(progress_key(upload.pk)))
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def test_reject_fix_confirm_and_see_the_history(
+    client_for, users, metrics, django_capture_on_commit_callbacks
+):
+    client = client_for(users["officer"])
+    assert "Upload and check" in client.get(START).content.decode()
+
+    bad = HEADER + "E06000001,sat,2019-20,five\nE06000005,sat,2019-20,4\n"
+    response = client.post(START, {"file": csv_file(bad, "bad.csv"), "visibility": "public"})
+    rejected = Upload.objects.get(original_name="bad.csv")
+    assert response.status_code == 302 and response.url == detail_url(rejected)
+    page = client.get(response.url).content.decode()
+    assert "There are 2 problems with bad.csv" in page
+    assert "Nothing from the file has been saved." in page
+    assert "&#x27;five&#x27; is not a number." in page
+    assert "You cannot submit data for &#x27;E06000005&#x27;." in page
+    assert "Confirm and save" not in page
+    assert Value.objects.count() == 0
+
+    good = HEADER + "E06000001,sat,2019-20,5\nE06000001,trust,2019-20,40\n"
+    response = client.post(START, {"file": csv_file(good, "good.csv"), "visibility": "sector"})
+    ready = Upload.objects.get(original_name="good.csv")
+    page = client.get(response.url).content.decode()
+    assert "Check what your file will change" in page
+    assert "Confirm and save" in page
+    assert Value.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(confirm_url(ready))
+    assert response.status_code == 302 and response.url == detail_url(ready)
+    page = client.get(response.url).content.decode()
+    assert "Values saved" in page
+    assert "js/upload-progress.js" not in page
+    ready.refresh_from_db()
+    assert (ready.status, ready.created_count, ready.updated_count) == ("committed", 2, 0)
+    assert set(Value.objects.values_list("visibility", "source", "submitted_by")) == {
+        ("sector", "upload", users["officer"].pk)
+    }
+    data = client.get(progress_url(ready)).json()
+    assert (data["finished"], data["done"], data["total"]) == (True, 2, 2)
+
+    before = history_count()
+    response = client.post(confirm_url(ready), follow=True)
+    assert "This file has already been confirmed." in response.content.decode()
+    assert history_count() == before
+
+    page = client.get(HISTORY).content.decode()
+    assert page.index("good.csv") < page.index("bad.csv")  # newest first
+    assert "Rejected" in page and "Saved" in page
+    assert detail_url(rejected) in page and detail_url(ready) in page
+
+
+def test_the_wrong_kind_of_file_is_a_form_error(client_for, users, metrics):
+    response = client_for(users["sector_staff"]).post(
+        START, {"file": csv_file("x", "values.pdf"), "visibility": "public"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The selected file must be a CSV or XLSX file." in page
+    assert "Error: Submit values" in page
+    assert Upload.objects.count() == 0
+
+
+def test_a_rejected_file_cannot_be_confirmed(client_for, users, metrics):
+    client = client_for(users["officer"])
+    client.post(START, {"file": csv_file(HEADER + "E06000001,sat,x,1\n"), "visibility": "public"})
+    upload = Upload.objects.get()
+    response = client.post(confirm_url(upload), follow=True)
+    assert "This file cannot be saved." in response.content.decode()
+    assert Upload.objects.get().status == UploadStatus.REJECTED
+
+
+def test_history_is_your_own_and_sector_staff_see_everyones(client_for, users, metrics):
+    upload_receive(user=users["officer"], file=csv_file(HEADER, "mine.csv"), visibility="public")
+    upload_receive(
+        user=users["other_officer"], file=csv_file(HEADER, "theirs.csv"), visibility="public"
+    )
+    page = client_for(users["officer"]).get(HISTORY).content.decode()
+    assert "mine.csv" in page and "theirs.csv" not in page
+    page = client_for(users["sector_staff"]).get(HISTORY).content.decode()
+    assert "mine.csv" in page and "theirs.csv" in page
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_who_may_open_the_pages(client_for, users, role):
+    client = client_for(users[role])
+    for url in (START, HISTORY, ENTRY):
+        response = client.get(url)
+        if role == "anonymous":
+            assert response.status_code == 302 and response.url.startswith(reverse("login"))
+        else:
+            assert response.status_code == (200 if role in MAY_SUBMIT else 403), url
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_who_may_see_and_confirm_an_officers_upload(client_for, users, metrics, role):
+    upload = upload_receive(
+        user=users["officer"],
+        file=csv_file(HEADER + "E06000001,sat,2019-20,5\n"),
+        visibility="public",
+    )
+    expected_view = {
+        "anonymous": "login",
+        "officer": 200,
+        "sector_staff": 200,
+        "other_officer": 404,
+    }.get(role, 403)
+    expected_confirm = {"anonymous": "login", "officer": 302, "other_officer": 404}.get(role, 403)
+    client = client_for(users[role])
+    for url in (detail_url(upload), progress_url(upload)):
+        response = client.get(url)
+        if expected_view == "login":
+            assert response.status_code == 302 and response.url.startswith(reverse("login"))
+        else:
+            assert response.status_code == expected_view
+    assert client.get(confirm_url(upload)).status_code == (302 if role == "anonymous" else 405)
+    response = client.post(confirm_url(upload))  # the job itself waits for a commit
+    if expected_confirm == "login":
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    else:
+        assert response.status_code == expected_confirm
+    expected_status = "committing" if role == "officer" else "ready"
+    assert Upload.objects.get().status == expected_status
+
+
+def test_a_missing_upload_is_not_found(client_for, users):
+    client = client_for(users["sector_staff"])
+    for name in ("upload_detail", "upload_progress"):
+        url = reverse(f"benchmarking:{name}", kwargs={"upload_id": 999999})
+        assert client.get(url).status_code == 404
+
+
+def test_sector_staff_see_but_do_not_confirm_an_officers_upload(client_for, users, metrics):
+    upload = upload_receive(
+        user=users["officer"],
+        file=csv_file(HEADER + "E06000001,sat,2019-20,5\n"),
+        visibility="public",
+    )
+    page = client_for(users["sector_staff"]).get(detail_url(upload)).content.decode()
+    assert "Confirm and save" not in page
+    assert "Only the person who uploaded this file can confirm it" in page
+
+
+def test_an_officer_uploads_for_their_own_council_only(client_for, users, metrics):
+    client = client_for(users["officer"])
+    body = HEADER + f"{DARLINGTON},sat,2019-20,5\n"
+    response = client.post(START, {"file": csv_file(body), "visibility": "public"}, follow=True)
+    assert "You cannot submit data for &#x27;E06000005&#x27;." in response.content.decode()
+    assert Upload.objects.get().status == UploadStatus.REJECTED
+
+
+# --- typing values in ------------------------------------------------------------------------
+
+
+def entry_query(council, period="2019-20", element="perception") -> dict:
+    return {"council": council.pk, "period": period, "element": element, "visibility": "public"}
+
+
+def test_enter_values_by_hand(client_for, users, metrics, hartlepool):
+    client = client_for(users["officer"])
+    page = client.get(ENTRY).content.decode()
+    assert "Hartlepool (E06000001)" in page and "Darlington" not in page
+
+    page = client.get(ENTRY, entry_query(hartlepool, period=" 2019-20 ")).content.decode()
+    assert "Enter values for Hartlepool, 2019-20" in page
+    assert "Satisfied (%)" in page and "Trust the council" in page
+    assert "Cost per resident" not in page
+
+    data = {**entry_query(hartlepool), "visibility": "sector", f"metric_{sat().pk}": "61.5"}
+    data[f"metric_{trust().pk}"] = ""  # blank: skipped
+    response = client.post(ENTRY, data)
+    assert response.status_code == 302
+    assert response.url == f"{ENTRY}?council={hartlepool.pk}&period=2019-20&element=perception"
+    value = Value.objects.get()
+    assert (value.metric.code, value.value, value.source, value.visibility) == (
+        "sat",
+        61.5,
+        "form",
+        "sector",
+    )
+    assert value.submitted_by == users["officer"]
+    page = client.get(response.url).content.decode()
+    assert "Values saved for Hartlepool, 2019-20: 1 new, 0 changed, 0 unchanged." in page
+    assert "Saved now: 61.5." in page
+
+    # The same figure again changes nothing; a new one is a correction.
+    client.post(ENTRY, data)
+    assert Value.objects.get().history.count() == 1
+    client.post(ENTRY, {**data, f"metric_{sat().pk}": "1,062"})
+    assert Value.objects.get().value == 1062
+    assert Value.objects.get().history.count() == 2
+
+
+def sat():
+    return Metric.objects.get(code="sat")
+
+
+def trust():
+    return Metric.objects.get(code="trust")
+
+
+def test_entry_errors_are_shown_and_nothing_is_written(client_for, users, metrics, hartlepool):
+    client = client_for(users["officer"])
+    response = client.get(ENTRY, entry_query(hartlepool, period="2019/20"))
+    page = response.content.decode()
+    assert "Error: Enter values" in page
+    assert "govuk-error-summary" in page and "Use 2019, 2019-20, 2019-20 Q1 or 2019-22." in page
+
+    response = client.post(ENTRY, {**entry_query(hartlepool), f"metric_{sat().pk}": "lots"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "govuk-error-summary" in page
+    assert "Satisfied: &#x27;lots&#x27; is not a number." in page
+    assert f'href="#id_metric_{sat().pk}"' in page
+
+    response = client.post(ENTRY, entry_query(hartlepool))
+    assert "Enter at least one value." in response.content.decode()
+
+    response = client.post(ENTRY, {**entry_query(hartlepool), "visibility": ""})
+    assert "Choose who can see these values." in response.content.decode()
+
+    response = client.post(
+        ENTRY, {**entry_query(hartlepool, period="2003-04"), f"metric_{sat().pk}": "5"}
+    )
+    assert "&#x27;E06000001&#x27; did not exist in 2003-04." in response.content.decode()
+    assert Value.objects.count() == 0
+
+
+def test_an_officer_enters_values_for_their_own_council_only(
+    client_for, users, metrics, darlington
+):
+    client = client_for(users["officer"])
+    response = client.post(ENTRY, {**entry_query(darlington), f"metric_{sat().pk}": "5"})
+    assert response.status_code == 400
+    assert "Choose a council you can submit values for." in response.content.decode()
+    assert Value.objects.count() == 0
+
+
+def test_sector_staff_enter_values_for_any_council(client_for, users, metrics, darlington):
+    client = client_for(users["sector_staff"])
+    data = {**entry_query(darlington), "visibility": "public", f"metric_{sat().pk}": "5"}
+    assert client.post(ENTRY, data).status_code == 302
+    assert Value.objects.get().council == darlington
+
+
+def test_a_councils_sharing_choice_replaces_the_visibility_question(
+    client_for, users, metrics, hartlepool
+):
+    SharingChoice.objects.create(council=hartlepool, element="perception", visibility="council")
+    client = client_for(users["officer"])
+    page = client.get(ENTRY, entry_query(hartlepool)).content.decode()
+    assert "Who can see these values?" not in page
+    assert "Hartlepool has chosen who sees these figures: Own council only." in page
+    client.post(ENTRY, {**entry_query(hartlepool), f"metric_{sat().pk}": "5"})
+    assert Value.objects.get().visibility == "council"
