@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from benchmarking.models import Metric, SimilarCouncil
+from benchmarking.services import METRIC_COLUMNS
 from selfreg.models import Council, Visibility
 
 # --- councils --------------------------------------------------------------------------------
@@ -67,23 +68,7 @@ class SimilarCouncilSerializer(serializers.ModelSerializer):
 
 # --- metrics ---------------------------------------------------------------------------------
 
-METRIC_FIELDS = [
-    "code",
-    "title",
-    "element",
-    "unit",
-    "polarity",
-    "target_value",
-    "decimals",
-    "definition",
-    "source",
-    "numerator_label",
-    "denominator_label",
-    "frequency",
-    "context_note",
-    "sdl_reference",
-    "dataset",
-]
+METRIC_FIELDS = [*METRIC_COLUMNS, "dataset"]
 
 
 class MetricSerializer(serializers.ModelSerializer):

@@ -243,44 +243,14 @@ def values_import(
             "updated_at": timezone.now(),
         }
 
-        new_objects = [
-            Value(
-                council_id=row.council_id,
-                metric_id=row.metric_id,
-                period=row.period,
-                period_start=row.period_start,
-                period_end=row.period_end,
-                value=row.value,
-                numerator=_none(row.numerator),
-                denominator=_none(row.denominator),
-                sample_size=_none(row.sample_size),
-                note=row.note,
-                visibility=row.visibility,
-                **common,
-            )
-            for row in merged[is_new].itertuples(index=False)
-        ]
-        history_user = user if user is not None and user.is_authenticated else None
+        history_user = common["submitted_by"]
+        new_objects = [_value(row, common) for row in merged[is_new].itertuples(index=False)]
         if new_objects:
             bulk_create_with_history(
                 new_objects, Value, batch_size=BATCH, default_user=history_user
             )
         changed_objects = [
-            Value(
-                pk=int(row.id),
-                council_id=row.council_id,
-                metric_id=row.metric_id,
-                period=row.period,
-                period_start=row.period_start,
-                period_end=row.period_end,
-                value=row.value,
-                numerator=_none(row.numerator),
-                denominator=_none(row.denominator),
-                sample_size=_none(row.sample_size),
-                note=row.note,
-                visibility=row.visibility,
-                **common,
-            )
+            _value(row, common, pk=int(row.id))
             for row in merged[is_changed].itertuples(index=False)
         ]
         if changed_objects:
@@ -343,6 +313,25 @@ def sharing_set(*, user, council: Council, element: str, visibility: str) -> int
             pairs = sorted({(v.metric_id, v.period) for v in moving})
             transaction.on_commit(lambda: _enqueue_recompute(pairs))
     return len(moving)
+
+
+def _value(row, common: dict, pk: int | None = None) -> Value:
+    """A Value from a row of the checked table (and, to update one, its id)."""
+    return Value(
+        pk=pk,
+        council_id=row.council_id,
+        metric_id=row.metric_id,
+        period=row.period,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        value=row.value,
+        numerator=_none(row.numerator),
+        denominator=_none(row.denominator),
+        sample_size=_none(row.sample_size),
+        note=row.note,
+        visibility=row.visibility,
+        **common,
+    )
 
 
 def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:
@@ -484,18 +473,7 @@ def _save_comparisons(
         }
     )
     positions = positions.merge(ids, on=["metric", "period", "group"])
-    columns = [
-        "statistic_id",
-        "council_id",
-        "value",
-        "percentile",
-        "quartile_band",
-        "rank",
-        "change",
-        "ci_low",
-        "ci_high",
-        "significant",
-    ]
+    columns = ["statistic_id", "council_id", *selectors.POSITION_FIELDS]
     table = pd.DataFrame(
         {
             "statistic_id": positions["statistic_id"].astype("int64"),

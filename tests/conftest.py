@@ -1,9 +1,12 @@
 """Shared fixtures. The test database holds the real council register, loaded once."""
 
 import io
+import os
 from pathlib import Path
 
 import pytest
+import redis
+from django.conf import settings
 from django.core.management import call_command
 
 from selfreg.models import RoleKind
@@ -94,3 +97,39 @@ def data_dir() -> Path:
 def fast_password_hasher(settings):
     """Real hashing is deliberately slow; tests only need it to be a hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The real Redis. Under CI a missing one fails the run: these tests must never be
+    silently skipped."""
+    url = settings.REDIS_URL
+    reason = "REDIS_URL is not set" if not url else None
+    if url:
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        except redis.RedisError as error:
+            reason = f"Redis at {url} does not answer: {error}"
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def celery_worker(redis_url, register_loaded):
+    """A Celery worker thread on the real Redis broker. It has its own database connection,
+    so the test's data must be committed (a transactional test). Yields a Redis client."""
+    from celery.contrib.testing.worker import start_worker
+
+    from selfreg.celery import app
+
+    keys = ("broker_url", "result_backend", "task_always_eager")
+    previous = {key: app.conf[key] for key in keys}
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield redis.Redis.from_url(redis_url)
+    finally:
+        app.conf.update(previous)

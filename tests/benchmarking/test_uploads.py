@@ -12,7 +12,6 @@ import threading
 import time
 
 import pytest
-import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -404,34 +403,8 @@ def test_progress_is_reported_while_a_large_file_is_saved(register_loaded, users
     assert (data["finished"], data["done"], data["percent"]) == (True, 12000, 100)
 
 
-@pytest.fixture
-def redis_worker(register_loaded):
-    """A Celery worker thread on the real Redis, which also holds the cache."""
-    url = settings.REDIS_URL
-    reason = "REDIS_URL is not set" if not url else None
-    if url:
-        try:
-            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-        except redis.RedisError as error:
-            reason = f"Redis at {url} does not answer: {error}"
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from celery.contrib.testing.worker import start_worker
-
-    keys = ("broker_url", "result_backend", "task_always_eager")
-    previous = {key: app.conf[key] for key in keys}
-    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield redis.Redis.from_url(url)
-    finally:
-        app.conf.update(previous)
-
-
 @pytest.mark.redis
-def test_progress_goes_through_redis_from_a_worker(redis_worker, users, client_for):
+def test_progress_goes_through_redis_from_a_worker(celery_worker, users, client_for):
     assert "RedisCache" in settings.CACHES["default"]["BACKEND"]
     upload, blocked = prepare_blocked_upload(users)
     client = client_for(users["sector_staff"])
@@ -440,11 +413,11 @@ def test_progress_goes_through_redis_from_a_worker(redis_worker, users, client_f
         assert response.status_code == 302
         data = poll(client, progress_url(upload), lambda d: d["done"] == CHUNK_ROWS)
         assert (data["status"], data["done"]) == ("committing", CHUNK_ROWS)
-        assert redis_worker.exists(cache.make_key(progress_key(upload.pk)))
+        assert celery_worker.exists(cache.make_key(progress_key(upload.pk)))
     data = poll(client, progress_url(upload), lambda d: d["finished"], timeout=120)
     assert (data["status"], data["done"]) == ("committed", 12000)
     assert Value.objects.count() == 12000
-    assert not redis_worker.exists(cache.make_key(progress_key(upload.pk)))
+    assert not celery_worker.exists(cache.make_key(progress_key(upload.pk)))
 
 
 # --- views -----------------------------------------------------------------------------------
