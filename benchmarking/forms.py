@@ -7,7 +7,6 @@ from benchmarking.models import Element
 from selfreg.models import Visibility
 
 
-
 class ComparisonGroupForm(forms.Form):
     """Which councils to compare a council with, read from the page's query string."""
 
