@@ -35,6 +35,7 @@ seed: setup ## Load the register, similar councils, real datasets and demo users
 	$(RUN_ENV) $(MANAGE) similar_councils --compute
 	$(RUN_ENV) $(MANAGE) import_dataset lgbf
 	$(RUN_ENV) $(MANAGE) import_dataset england-rs
+	$(RUN_ENV) $(MANAGE) load_survey_questions
 	$(RUN_ENV) $(MANAGE) seed_demo
 
 .PHONY: worker
@@ -80,5 +81,6 @@ migrations: setup ## Make migrations for model changes
 
 .PHONY: bench
 bench: setup ## Measure import and recompute speed on PostgreSQL (see BENCHMARKS.md)
-	@DEBUG=false SECRET_KEY=bench STATIC_MANIFEST=false CELERY_TASK_ALWAYS_EAGER=true \
-		bash scripts/with_services.sh $(MANAGE) bench $(BENCH_ARGS)
+	@set -o pipefail; DEBUG=false SECRET_KEY=bench STATIC_MANIFEST=false CELERY_TASK_ALWAYS_EAGER=true \
+		bash scripts/with_services.sh $(MANAGE) bench $(BENCH_ARGS) \
+		| awk '/^[{]/ { print; next } { print > "/dev/stderr" }'

@@ -46,6 +46,17 @@ TABLE = {
     "grouping_remove": ({"slug": "FOOTPRINT", "gss_code": "E06000005"}, POST_ONLY),
     "invitation_answer": ({"slug": "FOOTPRINT", "gss_code": "E06000005"}, POST_ONLY),
     "assessment:index": ({}, ALL_OK),
+    "assessment:survey_list": ({"gss_code": "E06000001"}, ALL_OK),
+    # Recording a survey: the council's own officers and sector staff.
+    "assessment:survey_new": (
+        {"gss_code": "E06000001"},
+        {
+            **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
+            "anonymous": REDIRECT_LOGIN,
+            "officer": OK,
+            "sector_staff": OK,
+        },
+    ),
     "benchmarking:index": ({}, ALL_OK),
     "benchmarking:upload": ({}, CAN_CREATE),
     "benchmarking:upload_history": ({}, CAN_CREATE),

@@ -233,3 +233,55 @@ def test_officer_upload_is_checked_confirmed_and_saved_with_progress(
         in page.locator(".govuk-notification-banner").inner_text()
     )
     assert_accessible(page)
+
+
+def test_officer_records_a_resident_survey(page, users):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("load_survey_questions", stdout=io.StringIO())
+    sign_in(page, "officer@example.com")
+    page.goto("/self-assessment/")
+    page.get_by_role("link", name="Resident surveys: Hartlepool").click()
+    assert page.locator("h1").inner_text() == "Resident surveys"
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Record a survey").click()
+    assert_accessible(page)
+    page.get_by_label("Financial year of the fieldwork").fill("2024-25")
+    for prefix, (day, month, year) in {
+        "fieldwork_start": ("2", "9", "2024"),
+        "fieldwork_end": ("30", "9", "2024"),
+    }.items():
+        page.locator(f"#id_{prefix}_0").fill(day)
+        page.locator(f"#id_{prefix}_1").fill(month)
+        page.locator(f"#id_{prefix}_2").fill(year)
+    page.get_by_label("Online").check()
+    page.get_by_label("How many people took part?").fill("900")
+    counts = {
+        "very_satisfied": 300,
+        "fairly_satisfied": 350,
+        "neither": 150,
+        "fairly_dissatisfied": 100,
+        "very_dissatisfied": 50,
+        "dont_know": 50,
+    }
+    for answer, count in counts.items():
+        page.locator(f"#id_count__sat-area__{answer}").fill(str(count))
+    page.get_by_role("button", name="Record survey").click()
+
+    assert page.title().startswith("Error: ")
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "the counts add up to 1,000, which is 100 more than the 900 people" in summary
+    assert_accessible(page)
+
+    page.get_by_label("How many people took part?").fill("1000")
+    page.get_by_role("button", name="Record survey").click()
+    assert "Survey recorded for Hartlepool, 2024-25" in (
+        page.locator(".govuk-notification-banner").inner_text()
+    )
+    results = page.locator("table").first.inner_text()
+    assert "68.4%" in results
+    assert "65.4% to 71.3%" in results
+    assert_accessible(page)
