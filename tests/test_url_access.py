@@ -30,6 +30,9 @@ POST_ONLY = {**dict.fromkeys(ROLE_NAMES, NOT_ALLOWED), "anonymous": REDIRECT_LOG
 # An upload that does not exist, or that the person may not see, is not found.
 UPLOAD_MISSING = {**CAN_CREATE, "officer": 404, "other_officer": 404, "sector_staff": 404}
 
+ASSESSMENT = {"gss_code": "E06000001", "year": "2025-26"}
+SIGNED_IN_404 = {**dict.fromkeys(ROLE_NAMES, 404), "anonymous": REDIRECT_LOGIN}
+
 # name: (kwargs, expected status by role)
 TABLE = {
     "home": ({}, ALL_OK),
@@ -47,6 +50,26 @@ TABLE = {
     "invitation_answer": ({"slug": "FOOTPRINT", "gss_code": "E06000005"}, POST_ONLY),
     "assessment:index": ({}, ALL_OK),
     "assessment:survey_list": ({"gss_code": "E06000001"}, ALL_OK),
+    "assessment:overview": ({"gss_code": "E06000001"}, ALL_OK),
+    # No framework is loaded in this walk, so those who may start one get 404.
+    "assessment:assessment_new": (
+        {"gss_code": "E06000001"},
+        {
+            **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
+            "anonymous": REDIRECT_LOGIN,
+            "officer": 404,
+            "sector_staff": 404,
+        },
+    ),
+    # No assessment exists in this walk; tests/assessment/test_pages.py opens them with data.
+    "assessment:detail": (ASSESSMENT, dict.fromkeys(ROLE_NAMES, 404)),
+    "assessment:theme": ({**ASSESSMENT, "code": "leadership"}, dict.fromkeys(ROLE_NAMES, 404)),
+    "assessment:consultation": (ASSESSMENT, dict.fromkeys(ROLE_NAMES, 404)),
+    "assessment:respond": (ASSESSMENT, dict.fromkeys(ROLE_NAMES, 404)),
+    "assessment:transition": ({**ASSESSMENT, "state": "consultation"}, SIGNED_IN_404),
+    "assessment:moderation": (ASSESSMENT, SIGNED_IN_404),
+    "assessment:scrutiny": (ASSESSMENT, SIGNED_IN_404),
+    "assessment:scrutiny_answer": ({**ASSESSMENT, "comment_id": 999999}, POST_ONLY),
     # Recording a survey: the council's own officers and sector staff.
     "assessment:survey_new": (
         {"gss_code": "E06000001"},

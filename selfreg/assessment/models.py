@@ -123,3 +123,273 @@ class SurveyAnswerCount(models.Model):
 
     def __str__(self):
         return f"{self.survey_id} {self.question_id} {self.answer}: {self.count}"
+
+
+# --- the self-assessment: frameworks and the yearly cycle -----------------------------------
+
+
+class Framework(models.Model):
+    """One version of a self-assessment framework: its themes and rating scale, as data.
+
+    A version that any assessment uses is frozen: its themes are never edited again, so an
+    assessment always reads the framework it was made on. Changes make a new version
+    (`services.framework_new_version`).
+    """
+
+    slug = models.SlugField(_("short name"), max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    version = models.PositiveSmallIntegerField(_("version"))
+    published = models.BooleanField(_("published for councils to use"), default=False)
+    description = models.TextField(_("description"), blank=True)
+    scale = models.JSONField(
+        _("rating scale"),
+        default=list,
+        help_text=_("Levels from best to worst, each {code, label, description}."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slug", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="one_framework_version")
+        ]
+
+    def __str__(self):
+        return f"{self.name} (version {self.version})"
+
+    @property
+    def is_frozen(self) -> bool:
+        """In use by an assessment: its themes and scale may no longer change."""
+        return self.assessments.exists()
+
+    @property
+    def level_codes(self) -> list[str]:
+        return [level["code"] for level in self.scale]
+
+    def level_label(self, code: str) -> str:
+        return next((lvl["label"] for lvl in self.scale if lvl["code"] == code), "")
+
+
+class Theme(models.Model):
+    """One theme of a framework version: what good looks like, in a few plain prompts."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="themes")
+    code = models.SlugField(_("code"), max_length=60)
+    title = models.CharField(_("title"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    optional = models.BooleanField(_("optional: a council chooses whether to add it"))
+    prompts = models.TextField(_("what good looks like"), help_text=_("One prompt per line."))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["framework", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="one_theme_code_per_version")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def prompt_list(self) -> list[str]:
+        return [line.strip() for line in self.prompts.splitlines() if line.strip()]
+
+
+class AssessmentState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    CONSULTATION = "consultation", _("Open for consultation")
+    SCRUTINY = "scrutiny", _("In scrutiny")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+# The cycle, in order: the only moves a person can make. Archiving happens when the next
+# year's assessment is published.
+NEXT_STATE = {
+    AssessmentState.DRAFT: AssessmentState.CONSULTATION,
+    AssessmentState.CONSULTATION: AssessmentState.SCRUTINY,
+    AssessmentState.SCRUTINY: AssessmentState.PUBLISHED,
+}
+EDITABLE_STATES = {
+    AssessmentState.DRAFT,
+    AssessmentState.CONSULTATION,
+    AssessmentState.SCRUTINY,
+}
+PUBLIC_STATES = {AssessmentState.PUBLISHED, AssessmentState.ARCHIVED}
+
+
+class SelfAssessment(models.Model):
+    """A council's self-assessment for one financial year, on one framework version."""
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="self_assessments")
+    year = models.CharField(
+        _("financial year"), max_length=20, validators=[validate_financial_year]
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="assessments")
+    optional_themes = models.ManyToManyField(
+        Theme, blank=True, related_name="+", verbose_name=_("optional themes chosen")
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=AssessmentState.choices,
+        default=AssessmentState.DRAFT,
+    )
+    created_by = models.ForeignKey(
+        "selfreg.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[optional_themes])
+
+    class Meta:
+        ordering = ["council", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "year"], name="one_assessment_per_year")
+        ]
+
+    def __str__(self):
+        return f"{self.council} self-assessment {self.year}"
+
+    def get_absolute_url(self):
+        return reverse("assessment:detail", args=[self.council.gss_code, self.year])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def is_public(self) -> bool:
+        return self.state in PUBLIC_STATES
+
+    @property
+    def next_state(self) -> str | None:
+        return NEXT_STATE.get(self.state)
+
+    def themes(self):
+        """The core themes of its framework version and the optional ones chosen."""
+        return self.framework.themes.filter(
+            models.Q(optional=False) | models.Q(pk__in=self.optional_themes.all())
+        )
+
+
+class ThemeAssessment(models.Model):
+    """The council's judgement on one theme, with its narrative, evidence and cited metrics."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="theme_assessments"
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="+")
+    judgement = models.CharField(_("judgement"), max_length=40, blank=True)
+    narrative = models.TextField(_("narrative"), blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    metric_codes = models.JSONField(_("benchmarking metrics cited"), default=list, blank=True)
+    updated_by = models.ForeignKey(
+        "selfreg.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assessment", "theme__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "theme"], name="one_judgement_per_theme")
+        ]
+
+    def __str__(self):
+        return f"{self.assessment}: {self.theme}"
+
+
+class Agreement(models.TextChoices):
+    AGREE = "agree", _("Agree")
+    PARTLY = "partly", _("Partly agree")
+    DISAGREE = "disagree", _("Disagree")
+
+
+class ModerationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for moderation")
+    SHOWN = "shown", _("Shown")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class ConsultationResponse(models.Model):
+    """What a resident said of one theme. No personal data beyond an optional name."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="responses"
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="+")
+    agreement = models.CharField(_("do you agree?"), max_length=10, choices=Agreement.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    status = models.CharField(
+        _("moderation"),
+        max_length=10,
+        choices=ModerationStatus.choices,
+        default=ModerationStatus.PENDING,
+    )
+    moderated_by = models.ForeignKey(
+        "selfreg.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assessment", "created_at"]
+
+    def __str__(self):
+        return f"{self.assessment}: {self.get_agreement_display()}"
+
+
+class ScrutinyComment(models.Model):
+    """A councillor's challenge of the assessment (or of one theme), and the council's answer."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="scrutiny_comments"
+    )
+    theme = models.ForeignKey(
+        Theme, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    councillor = models.ForeignKey("selfreg.User", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"))
+    response = models.TextField(_("the council's response"), blank=True)
+    responded_by = models.ForeignKey(
+        "selfreg.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assessment", "created_at"]
+
+    def __str__(self):
+        return f"{self.assessment}: comment {self.pk}"
+
+
+class Transition(models.Model):
+    """One move of an assessment through its cycle: who moved it, when."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_state = models.CharField(max_length=20, choices=AssessmentState.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=AssessmentState.choices)
+    by = models.ForeignKey(
+        "selfreg.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.assessment}: {self.from_state} → {self.to_state}"

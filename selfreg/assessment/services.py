@@ -1,4 +1,4 @@
-"""Writes for self-assessment: recording a resident survey and its results."""
+"""Writes for self-assessment: the resident survey, frameworks and the yearly cycle."""
 
 from __future__ import annotations
 
@@ -8,18 +8,30 @@ import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
-from benchmarking.models import Source, Value
-from benchmarking.periods import parse_period
+from benchmarking.models import Metric, Source, Value
+from benchmarking.periods import FINANCIAL_YEAR, PeriodError, parse_period, period_sort_key
 from benchmarking.services import values_import
 from benchmarking.validation import FileProblems
 from selfreg import access
+from selfreg.assessment import access as assessment_access
 from selfreg.assessment.models import (
+    Agreement,
+    AssessmentState,
+    ConsultationResponse,
+    Framework,
+    ModerationStatus,
+    ScrutinyComment,
+    SelfAssessment,
     Survey,
     SurveyAnswerCount,
     SurveyMethod,
     SurveyQuestion,
     SurveyStatus,
+    Theme,
+    ThemeAssessment,
+    Transition,
 )
 from selfreg.assessment.survey import Problem, QuestionSpec, satisfaction, survey_problems
 
@@ -177,3 +189,330 @@ def _recompute(pairs: list[tuple[int, str]]) -> None:
     from benchmarking.tasks import comparisons_recompute_task
 
     comparisons_recompute_task.delay(pairs=[list(p) for p in pairs])
+
+
+# --- the self-assessment: frameworks and the yearly cycle -----------------------------------
+
+
+class AssessmentRefused(ValueError):
+    """A write refused by the rules of the cycle; the message says why, in words for people."""
+
+
+def frameworks_load(*, frameworks: list[dict]) -> dict[str, int]:
+    """Create or update framework versions from data (`data/framework_default.json`).
+
+    Safe to rerun. A version no assessment uses is brought into line with the data; a version
+    in use is frozen, so data that would change it is refused whole: publish a new version
+    number instead.
+    """
+    problems = []
+    for data in frameworks:
+        existing = Framework.objects.filter(slug=data["slug"], version=data["version"]).first()
+        if existing and existing.is_frozen and _framework_differs(existing, data):
+            problems.append(
+                f"{data['slug']} version {data['version']} is used by assessments and cannot "
+                "change: give the changed framework a new version number."
+            )
+    if problems:
+        raise AssessmentRefused("\n".join(problems))
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with transaction.atomic():
+        for data in frameworks:
+            existing = Framework.objects.filter(slug=data["slug"], version=data["version"]).first()
+            if existing and not _framework_differs(existing, data):
+                counts["unchanged"] += 1
+                continue
+            framework, created = Framework.objects.update_or_create(
+                slug=data["slug"],
+                version=data["version"],
+                defaults={
+                    "name": data["name"],
+                    "description": data.get("description", ""),
+                    "published": data.get("published", True),
+                    "scale": data["scale"],
+                },
+            )
+            wanted = {t["code"] for t in data["themes"]}
+            framework.themes.exclude(code__in=wanted).delete()
+            for order, theme in enumerate(data["themes"], start=1):
+                Theme.objects.update_or_create(
+                    framework=framework,
+                    code=theme["code"],
+                    defaults={
+                        "title": theme["title"],
+                        "order": order,
+                        "optional": theme.get("optional", False),
+                        "prompts": "\n".join(theme["prompts"]),
+                    },
+                )
+            counts["created" if created else "updated"] += 1
+    return counts
+
+
+def _framework_differs(framework: Framework, data: dict) -> bool:
+    stored = {
+        "name": framework.name,
+        "description": framework.description,
+        "published": framework.published,
+        "scale": framework.scale,
+        "themes": [
+            (t.code, t.title, t.optional, t.prompt_list) for t in framework.themes.order_by("order")
+        ],
+    }
+    given = {
+        "name": data["name"],
+        "description": data.get("description", ""),
+        "published": data.get("published", True),
+        "scale": data["scale"],
+        "themes": [
+            (t["code"], t["title"], t.get("optional", False), list(t["prompts"]))
+            for t in data["themes"]
+        ],
+    }
+    return stored != given
+
+
+def framework_new_version(*, user, framework: Framework) -> Framework:
+    """Copy a framework version, themes and scale, as the next unpublished version to edit."""
+    if not assessment_access.can_manage_frameworks(user):
+        raise PermissionError("Only sector staff make new framework versions.")
+    with transaction.atomic():
+        latest = (
+            Framework.objects.select_for_update()
+            .filter(slug=framework.slug)
+            .order_by("-version")
+            .first()
+        )
+        copy = Framework.objects.create(
+            slug=framework.slug,
+            name=framework.name,
+            description=framework.description,
+            version=latest.version + 1,
+            published=False,
+            scale=framework.scale,
+        )
+        bulk_create_with_history(
+            [
+                Theme(
+                    framework=copy,
+                    code=t.code,
+                    title=t.title,
+                    order=t.order,
+                    optional=t.optional,
+                    prompts=t.prompts,
+                )
+                for t in framework.themes.all()
+            ],
+            Theme,
+        )
+    return copy
+
+
+def current_framework() -> Framework | None:
+    """The newest published version of the newest framework: what a new assessment uses."""
+    return Framework.objects.filter(published=True).order_by("-created_at", "-version").first()
+
+
+def assessment_create(
+    *,
+    user,
+    council,
+    year: str,
+    framework: Framework | None = None,
+    optional_theme_codes: list[str] | tuple = (),
+) -> SelfAssessment:
+    """Start a council's self-assessment for a financial year, in draft, a blank per theme."""
+    if not assessment_access.can_create(user, council):
+        raise PermissionError("You cannot start a self-assessment for this council.")
+    framework = framework or current_framework()
+    if framework is None or not framework.published:
+        raise AssessmentRefused(_("There is no published framework to assess against yet."))
+    try:
+        period = parse_period(year)
+    except PeriodError as error:
+        raise AssessmentRefused(str(error)) from error
+    if period.kind != FINANCIAL_YEAR:
+        raise AssessmentRefused(_("Enter a financial year, for example 2025-26."))
+    year = period.label
+    if SelfAssessment.objects.filter(council=council, year=year).exists():
+        raise AssessmentRefused(
+            _("%(council)s already has a self-assessment for %(year)s.")
+            % {"council": council.name, "year": year}
+        )
+    optional = list(framework.themes.filter(optional=True, code__in=optional_theme_codes))
+    unknown = set(optional_theme_codes) - {t.code for t in optional}
+    if unknown:
+        raise AssessmentRefused(
+            _("These are not optional themes of the framework: %(codes)s")
+            % {"codes": ", ".join(sorted(unknown))}
+        )
+    with transaction.atomic():
+        assessment = SelfAssessment.objects.create(
+            council=council, year=year, framework=framework, created_by=user
+        )
+        assessment.optional_themes.set(optional)
+        bulk_create_with_history(
+            [ThemeAssessment(assessment=assessment, theme=t) for t in assessment.themes()],
+            ThemeAssessment,
+            default_user=user if getattr(user, "is_authenticated", False) else None,
+        )
+        Transition.objects.create(
+            assessment=assessment, from_state="", to_state=AssessmentState.DRAFT, by=user
+        )
+    return assessment
+
+
+def theme_save(
+    *,
+    user,
+    theme_assessment: ThemeAssessment,
+    judgement: str,
+    narrative: str,
+    evidence: str,
+    metric_codes: list[str],
+) -> ThemeAssessment:
+    """Save a theme's draft judgement. Refused once the assessment is published."""
+    assessment = theme_assessment.assessment
+    if not assessment_access.can_edit(user, assessment):
+        if not assessment.is_editable:
+            raise AssessmentRefused(_("A published self-assessment cannot be changed."))
+        raise PermissionError("Only the council's officers change its self-assessment.")
+    if judgement and judgement not in assessment.framework.level_codes:
+        raise AssessmentRefused(_("Choose a judgement from the scale."))
+    codes = list(dict.fromkeys(c.strip() for c in metric_codes if c.strip()))
+    known = set(Metric.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise AssessmentRefused(
+            _("No benchmarking metric has the code %(codes)s.") % {"codes": ", ".join(unknown)}
+        )
+    with transaction.atomic():
+        locked = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
+        if not locked.is_editable:
+            raise AssessmentRefused(_("A published self-assessment cannot be changed."))
+        theme_assessment.judgement = judgement
+        theme_assessment.narrative = narrative
+        theme_assessment.evidence = evidence
+        theme_assessment.metric_codes = codes
+        theme_assessment.updated_by = user
+        theme_assessment.save()
+    return theme_assessment
+
+
+def assessment_move(*, user, assessment: SelfAssessment, to_state: str) -> SelfAssessment:
+    """Move an assessment one step along its cycle, recording who did it.
+
+    Publishing needs every core theme judged, and archives the council's earlier published
+    assessments.
+    """
+    if not assessment_access.can_move(user, assessment, to_state):
+        raise PermissionError("You cannot move this self-assessment to that stage.")
+    if to_state == AssessmentState.PUBLISHED:
+        unjudged = [
+            ta.theme.title
+            for ta in assessment.theme_assessments.select_related("theme")
+            if not ta.theme.optional and not ta.judgement
+        ]
+        if unjudged:
+            raise AssessmentRefused(
+                _("Give a judgement for every core theme before publishing: %(themes)s")
+                % {"themes": "; ".join(unjudged)}
+            )
+    with transaction.atomic():
+        locked = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.state != assessment.state:
+            raise AssessmentRefused(_("Someone else has moved this self-assessment on."))
+        from_state = locked.state
+        locked.state = to_state
+        if to_state == AssessmentState.PUBLISHED:
+            locked.published_at = timezone.now()
+            _archive_earlier(user=user, assessment=locked)
+        locked.save()
+        Transition.objects.create(
+            assessment=locked, from_state=from_state, to_state=to_state, by=user
+        )
+    assessment.refresh_from_db()
+    return assessment
+
+
+def _archive_earlier(*, user, assessment: SelfAssessment) -> None:
+    earlier = SelfAssessment.objects.select_for_update().filter(
+        council=assessment.council, state=AssessmentState.PUBLISHED
+    )
+    for old in earlier:
+        if period_sort_key(old.year) >= period_sort_key(assessment.year):
+            continue
+        old.state = AssessmentState.ARCHIVED
+        old.save(update_fields=["state"])
+        Transition.objects.create(
+            assessment=old,
+            from_state=AssessmentState.PUBLISHED,
+            to_state=AssessmentState.ARCHIVED,
+            by=user,
+        )
+
+
+def response_submit(
+    *, assessment: SelfAssessment, theme: Theme, agreement: str, comment: str = "", name: str = ""
+) -> ConsultationResponse:
+    """A resident's response to one theme; anyone may respond while consultation is open."""
+    if not assessment_access.can_respond(None, assessment):
+        raise AssessmentRefused(_("This consultation is not open."))
+    if not assessment.themes().filter(pk=theme.pk).exists():
+        raise AssessmentRefused(_("Choose a theme of this self-assessment."))
+    if agreement not in Agreement.values:
+        raise AssessmentRefused(_("Choose whether you agree."))
+    with transaction.atomic():
+        return ConsultationResponse.objects.create(
+            assessment=assessment,
+            theme=theme,
+            agreement=agreement,
+            comment=comment.strip(),
+            name=name.strip(),
+        )
+
+
+def response_moderate(*, user, response: ConsultationResponse, status: str):
+    """Show or hide a response; only shown responses are published."""
+    if not assessment_access.can_moderate(user, response.assessment):
+        raise PermissionError("Only the council's officers and sector staff moderate.")
+    if not response.assessment.is_editable:
+        raise AssessmentRefused(_("A published self-assessment cannot be changed."))
+    if status not in (ModerationStatus.SHOWN, ModerationStatus.HIDDEN):
+        raise AssessmentRefused(_("Choose whether to show or hide the response."))
+    with transaction.atomic():
+        response.status = status
+        response.moderated_by = user
+        response.moderated_at = timezone.now()
+        response.save()
+    return response
+
+
+def scrutiny_comment_add(
+    *, user, assessment: SelfAssessment, text: str, theme: Theme | None = None
+) -> ScrutinyComment:
+    """A councillor of the council challenges the assessment while it is in scrutiny."""
+    if not assessment_access.can_comment(user, assessment):
+        raise PermissionError("Only the council's councillors comment, during scrutiny.")
+    if not text.strip():
+        raise AssessmentRefused(_("Enter your comment."))
+    if theme is not None and not assessment.themes().filter(pk=theme.pk).exists():
+        raise AssessmentRefused(_("Choose a theme of this self-assessment."))
+    with transaction.atomic():
+        return ScrutinyComment.objects.create(
+            assessment=assessment, theme=theme, councillor=user, text=text.strip()
+        )
+
+
+def scrutiny_comment_answer(*, user, comment: ScrutinyComment, response: str) -> ScrutinyComment:
+    """The council's officers answer a councillor's comment while scrutiny is open."""
+    if not assessment_access.can_answer(user, comment):
+        raise PermissionError("Only the council's officers answer, during scrutiny.")
+    if not response.strip():
+        raise AssessmentRefused(_("Enter the council's response."))
+    with transaction.atomic():
+        comment.response = response.strip()
+        comment.responded_by = user
+        comment.responded_at = timezone.now()
+        comment.save()
+    return comment

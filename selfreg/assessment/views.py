@@ -4,16 +4,50 @@ from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Fixed, Layout
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from benchmarking import selectors
 from benchmarking.periods import period_sort_key
 from selfreg import access
-from selfreg.assessment.models import SurveyMethod, SurveyQuestion
-from selfreg.assessment.services import SurveyProblems, survey_record
+from selfreg.assessment import access as assessment_access
+from selfreg.assessment.access import (
+    access_assessment,
+    access_assessment_for_moderation,
+    access_assessment_for_scrutiny,
+)
+from selfreg.assessment.forms import (
+    AssessmentForm,
+    ResponseForm,
+    ScrutinyAnswerForm,
+    ScrutinyCommentForm,
+    ThemeForm,
+)
+from selfreg.assessment.models import (
+    AssessmentState,
+    ModerationStatus,
+    SurveyMethod,
+    SurveyQuestion,
+)
+from selfreg.assessment.selectors import dashboard_rows, theme_evidence
+from selfreg.assessment.services import (
+    AssessmentRefused,
+    SurveyProblems,
+    assessment_create,
+    assessment_move,
+    current_framework,
+    response_moderate,
+    response_submit,
+    scrutiny_comment_add,
+    scrutiny_comment_answer,
+    survey_record,
+    theme_save,
+)
 from selfreg.assessment.survey import interval
 from selfreg.models import Council, RoleKind
 
@@ -248,3 +282,333 @@ def survey_list(request, gss_code):
             "can_record": access.can_submit_for(request.user, council),
         },
     )
+
+
+# --- the self-assessment cycle ---------------------------------------------------------------
+
+
+def _posted(request):
+    """The posted data, or None for a GET: an empty POST is still a submission to check."""
+    return request.POST if request.method == "POST" else None
+
+
+def _themes(assessment):
+    """Its theme judgements in framework order, themes loaded."""
+    return list(
+        assessment.theme_assessments.select_related("theme").order_by("theme__order", "theme__code")
+    )
+
+
+def overview(request, gss_code):
+    """Every year's self-assessment of a council that this person may see."""
+    council = access.access_council_by_gss(request.user, gss_code)
+    assessments = [
+        a
+        for a in council.self_assessments.select_related("framework").order_by("-year")
+        if assessment_access.can_see(request.user, a)
+    ]
+    return render(
+        request,
+        "assessment/overview.html",
+        {
+            "council": council,
+            "assessments": assessments,
+            "can_create": assessment_access.can_create(request.user, council),
+        },
+    )
+
+
+@login_required
+def assessment_new(request, gss_code):
+    council = access.access_council_by_gss(request.user, gss_code)
+    if not assessment_access.can_create(request.user, council):
+        raise PermissionDenied(_("Only the council's officers and sector staff can start one."))
+    framework = current_framework()
+    if framework is None:
+        raise Http404(_("No framework has been published yet."))
+    form = AssessmentForm(_posted(request), framework=framework)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = assessment_create(
+                user=request.user,
+                council=council,
+                year=form.cleaned_data["year"],
+                framework=framework,
+                optional_theme_codes=form.cleaned_data["optional_themes"],
+            )
+        except AssessmentRefused as error:
+            form.add_error("year", str(error))
+        else:
+            messages.success(request, _("Self-assessment started."))
+            return redirect(assessment.get_absolute_url())
+    return render(
+        request,
+        "assessment/assessment_form.html",
+        {"council": council, "form": form, "framework": framework},
+        status=400 if form.errors else 200,
+    )
+
+
+def detail(request, gss_code, year):
+    """The published assessment for everyone; the working copy for the council and sector."""
+    assessment = access_assessment(request.user, gss_code, year)
+    working = assessment_access.can_see_working(request.user, assessment)
+    if not assessment.is_public and not working:
+        return redirect("assessment:consultation", gss_code=gss_code, year=year)
+    next_state = assessment.next_state
+    return render(
+        request,
+        "assessment/detail.html",
+        {
+            "assessment": assessment,
+            "council": assessment.council,
+            "themes": _themes(assessment),
+            "working": working and not assessment.is_public,
+            "can_edit": assessment_access.can_edit(request.user, assessment),
+            "next_state": next_state,
+            "next_label": AssessmentState(next_state).label if next_state else "",
+            "can_move": bool(next_state)
+            and assessment_access.can_move(request.user, assessment, next_state),
+            "can_moderate": assessment_access.can_moderate(request.user, assessment),
+            "can_see_scrutiny": assessment_access.can_see_scrutiny(request.user, assessment),
+            "transitions": assessment.transitions.select_related("by") if working else [],
+            "responses": assessment.responses.filter(status=ModerationStatus.SHOWN).select_related(
+                "theme"
+            ),
+            "comments": assessment.scrutiny_comments.select_related("theme", "councillor")
+            if assessment.is_public
+            else [],
+        },
+    )
+
+
+def theme(request, gss_code, year, code):
+    """One theme: what good looks like, the judgement, and the benchmark evidence cited.
+
+    The council's officers edit it here while the assessment is not yet published.
+    """
+    assessment = access_assessment(request.user, gss_code, year)
+    if not assessment.is_public and not assessment_access.can_see_working(request.user, assessment):
+        return redirect("assessment:consultation", gss_code=gss_code, year=year)
+    theme_assessment = (
+        assessment.theme_assessments.select_related("theme").filter(theme__code=code).first()
+    )
+    if theme_assessment is None:
+        raise Http404(_("This self-assessment has no theme with that code."))
+    can_edit = assessment_access.can_edit(request.user, assessment)
+    form = None
+    if can_edit:
+        initial = {
+            "judgement": theme_assessment.judgement,
+            "narrative": theme_assessment.narrative,
+            "evidence": theme_assessment.evidence,
+            "metric_codes": ", ".join(theme_assessment.metric_codes),
+        }
+        form = ThemeForm(_posted(request), initial=initial, framework=assessment.framework)
+    elif request.method == "POST":
+        raise PermissionDenied(_("Only the council's officers can change its self-assessment."))
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            theme_save(user=request.user, theme_assessment=theme_assessment, **form.cleaned_data)
+        except AssessmentRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Draft saved for %(theme)s.") % {"theme": theme_assessment.theme.title},
+            )
+            return redirect(assessment.get_absolute_url())
+    cited, check = theme_evidence(theme_assessment, dashboard_rows(request.user, assessment))
+    return render(
+        request,
+        "assessment/theme.html",
+        {
+            "assessment": assessment,
+            "council": assessment.council,
+            "theme_assessment": theme_assessment,
+            "theme": theme_assessment.theme,
+            "judgement_label": assessment.framework.level_label(theme_assessment.judgement),
+            "form": form,
+            "cited": cited,
+            "check": check,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+def transition(request, gss_code, year, state):
+    """Confirm, then move the assessment one step on."""
+    assessment = access_assessment(request.user, gss_code, year)
+    if state not in AssessmentState.values or not assessment_access.can_move(
+        request.user, assessment, state
+    ):
+        raise PermissionDenied(_("You cannot move this self-assessment to that stage."))
+    problem = ""
+    if request.method == "POST":
+        try:
+            assessment_move(user=request.user, assessment=assessment, to_state=state)
+        except AssessmentRefused as error:
+            problem = str(error)
+        else:
+            messages.success(
+                request,
+                _("Self-assessment moved to: %(state)s.") % {"state": AssessmentState(state).label},
+            )
+            return redirect(assessment.get_absolute_url())
+    return render(
+        request,
+        "assessment/transition_confirm.html",
+        {
+            "assessment": assessment,
+            "council": assessment.council,
+            "state": state,
+            "state_label": AssessmentState(state).label,
+            "problem": problem,
+        },
+        status=400 if problem else 200,
+    )
+
+
+def consultation(request, gss_code, year):
+    """The public consultation: the council's draft judgements and moderated comments."""
+    assessment = access_assessment(request.user, gss_code, year)
+    if assessment.state != AssessmentState.CONSULTATION:
+        raise Http404(_("This self-assessment is not open for consultation."))
+    return render(
+        request,
+        "assessment/consultation.html",
+        {
+            "assessment": assessment,
+            "council": assessment.council,
+            "themes": _themes(assessment),
+            "responses": assessment.responses.filter(status=ModerationStatus.SHOWN).select_related(
+                "theme"
+            ),
+        },
+    )
+
+
+def respond(request, gss_code, year):
+    """Anyone may respond while the consultation is open; nothing shows until moderated."""
+    assessment = access_assessment(request.user, gss_code, year)
+    if not assessment_access.can_respond(request.user, assessment):
+        raise Http404(_("This self-assessment is not open for consultation."))
+    themes = [ta.theme for ta in _themes(assessment)]
+    form = ResponseForm(_posted(request), themes=themes)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            response_submit(
+                assessment=assessment,
+                theme=next(t for t in themes if t.code == data["theme"]),
+                agreement=data["agreement"],
+                comment=data["comment"],
+                name=data["name"],
+            )
+        except AssessmentRefused as error:
+            form.add_error(None, str(error))
+        else:
+            return render(
+                request,
+                "assessment/respond_done.html",
+                {"assessment": assessment, "council": assessment.council},
+            )
+    return render(
+        request,
+        "assessment/respond_form.html",
+        {"assessment": assessment, "council": assessment.council, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def moderation(request, gss_code, year):
+    """Responses waiting to be shown or hidden; only shown ones are published."""
+    assessment = access_assessment_for_moderation(request.user, gss_code, year)
+    if request.method == "POST":
+        response = assessment.responses.filter(pk=request.POST.get("response")).first()
+        if response is None:
+            raise Http404(_("No such response."))
+        try:
+            response_moderate(
+                user=request.user, response=response, status=request.POST.get("status", "")
+            )
+        except AssessmentRefused as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Response %(status)s.") % {"status": response.get_status_display().lower()},
+            )
+        return redirect("assessment:moderation", gss_code=gss_code, year=year)
+    return render(
+        request,
+        "assessment/moderation.html",
+        {
+            "assessment": assessment,
+            "council": assessment.council,
+            "responses": assessment.responses.select_related("theme", "moderated_by"),
+            "can_change": assessment.is_editable,
+        },
+    )
+
+
+@login_required
+def scrutiny(request, gss_code, year):
+    """Councillors of the council challenge the assessment; its officers answer."""
+    assessment = access_assessment_for_scrutiny(request.user, gss_code, year)
+    themes = [ta.theme for ta in _themes(assessment)]
+    can_comment = assessment_access.can_comment(request.user, assessment)
+    form = ScrutinyCommentForm(_posted(request), themes=themes) if can_comment else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("Only the council's councillors comment, during scrutiny."))
+        if form.is_valid():
+            chosen = next((t for t in themes if t.code == form.cleaned_data["theme"]), None)
+            try:
+                scrutiny_comment_add(
+                    user=request.user,
+                    assessment=assessment,
+                    text=form.cleaned_data["text"],
+                    theme=chosen,
+                )
+            except AssessmentRefused as error:
+                form.add_error("text", str(error))
+            else:
+                messages.success(request, _("Comment added."))
+                return redirect("assessment:scrutiny", gss_code=gss_code, year=year)
+    comments = [
+        {
+            "comment": c,
+            "can_answer": assessment_access.can_answer(request.user, c),
+        }
+        for c in assessment.scrutiny_comments.select_related("theme", "councillor", "responded_by")
+    ]
+    return render(
+        request,
+        "assessment/scrutiny.html",
+        {
+            "assessment": assessment,
+            "council": assessment.council,
+            "form": form,
+            "comments": comments,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def scrutiny_answer(request, gss_code, year, comment_id):
+    assessment = access_assessment_for_scrutiny(request.user, gss_code, year)
+    comment = assessment_access.access_comment_for_answer(request.user, assessment, comment_id)
+    form = ScrutinyAnswerForm(request.POST)
+    if form.is_valid():
+        scrutiny_comment_answer(
+            user=request.user, comment=comment, response=form.cleaned_data["response"]
+        )
+        messages.success(request, _("Response saved."))
+    else:
+        messages.error(request, _("Enter the council's response."))
+    return redirect("assessment:scrutiny", gss_code=gss_code, year=year)

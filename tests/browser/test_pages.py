@@ -285,3 +285,105 @@ def test_officer_records_a_resident_survey(page, users):
     assert "68.4%" in results
     assert "65.4% to 71.3%" in results
     assert_accessible(page)
+
+
+def test_council_self_assessment_from_draft_to_published(page, users):
+    import io
+
+    from django.core.management import call_command
+
+    from selfreg.assessment.models import SelfAssessment
+
+    call_command("load_frameworks", stdout=io.StringIO())
+    base = "/self-assessment/councils/E06000001/"
+
+    def sign_out():
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_load_state()
+
+    sign_in(page, "officer@example.com")
+    page.goto(base)
+    assert_accessible(page)
+    page.get_by_role("button", name="Start a self-assessment").click()
+    page.get_by_label("Financial year").fill("2025")
+    page.get_by_role("button", name="Start self-assessment").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Financial year").fill("2025-26")
+    page.get_by_label("Community safety").check()
+    page.get_by_role("button", name="Start self-assessment").click()
+    assert page.locator("h1").inner_text() == "Self-assessment 2025-26"
+    assert_accessible(page)
+
+    for code in [
+        "local-priorities",
+        "leadership",
+        "governance-culture",
+        "financial-planning",
+        "capacity-improvement",
+    ]:
+        page.goto(f"{base}2025-26/themes/{code}/")
+        page.get_by_label("Good", exact=True).check()
+        page.get_by_label("Narrative").fill(f"Narrative for {code}.")
+        page.get_by_role("button", name="Save draft").click()
+    assert "Draft saved" in page.locator(".govuk-notification-banner").inner_text()
+    page.get_by_role("link", name="Change Organisational and place leadership").click()
+    assert_accessible(page)
+    page.goto(f"{base}2025-26/")
+
+    page.get_by_role("button", name="Move to: Open for consultation").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm").click()
+    sign_out()
+
+    page.goto(f"{base}2025-26/consultation/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Respond").click()
+    page.get_by_role("button", name="Send response").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Governance and culture").check()
+    page.get_by_label("Partly agree", exact=True).check()
+    page.get_by_label("Your comment (optional)").fill("Meetings should be in the evening.")
+    page.get_by_role("button", name="Send response").click()
+    assert page.locator(".govuk-panel__title").inner_text() == "Response sent"
+    assert_accessible(page)
+
+    sign_in(page, "officer@example.com")
+    page.goto(f"{base}2025-26/moderation/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Show").click()
+    assert "Shown" in page.locator("#moderation").inner_text()
+    page.goto(f"{base}2025-26/")
+    page.get_by_role("button", name="Move to: In scrutiny").click()
+    page.get_by_role("button", name="Confirm").click()
+    sign_out()
+
+    sign_in(page, "councillor@example.com")
+    page.goto(f"{base}2025-26/scrutiny/")
+    assert_accessible(page)
+    page.get_by_label("Your comment").fill("Is the budget gap really closed?")
+    page.get_by_role("button", name="Add comment").click()
+    assert "Comment added" in page.locator(".govuk-notification-banner").inner_text()
+    assert_accessible(page)
+    sign_out()
+
+    sign_in(page, "officer@example.com")
+    page.goto(f"{base}2025-26/scrutiny/")
+    page.get_by_label("The council's response").fill("Yes: see the outturn report.")
+    page.get_by_role("button", name="Save response").click()
+    assert_accessible(page)
+    page.goto(f"{base}2025-26/")
+    page.get_by_role("button", name="Move to: Published").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm").click()
+    assert "Published" in page.locator("main .govuk-tag").first.inner_text()
+    assert SelfAssessment.objects.get().state == "published"
+    sign_out()
+
+    page.goto(f"{base}2025-26/")
+    text = page.locator("main").inner_text()
+    assert "Meetings should be in the evening." in text
+    assert "Is the budget gap really closed?" in text
+    assert "Yes: see the outturn report." in text
+    assert_accessible(page)

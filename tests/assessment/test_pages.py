@@ -1,0 +1,231 @@
+"""The self-assessment pages: who sees what at each stage, and the evidence on a theme page."""
+
+import pytest
+from django.urls import reverse
+
+from benchmarking.models import SimilarCouncil
+from benchmarking.services import comparisons_recompute, metrics_import, values_import
+from benchmarking.validation import read_table
+from selfreg.assessment import services
+from selfreg.assessment.models import AssessmentState, ModerationStatus
+from tests.factories import council
+
+D, C, S, P = (
+    AssessmentState.DRAFT,
+    AssessmentState.CONSULTATION,
+    AssessmentState.SCRUTINY,
+    AssessmentState.PUBLISHED,
+)
+ROLES = ["anonymous", "officer", "councillor", "other_officer", "sector_staff", "peer", "provider"]
+WORKING = {"officer", "councillor", "sector_staff"}
+
+
+def status(client, name, assessment, **extra):
+    url = reverse(
+        f"assessment:{name}",
+        kwargs={"gss_code": assessment.council.gss_code, "year": assessment.year, **extra},
+    )
+    response = client.get(url)
+    if response.status_code == 302 and "/sign-in/" in response["Location"]:
+        return "login"
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("state", [D, C, S, P])
+def test_who_sees_each_page_at_each_stage(make_assessment, users, client_for, role, state):
+    assessment = make_assessment(state=state)
+    client = client_for(users[role])
+    working = role in WORKING
+    detail = 200 if (working or state == P) else (302 if state == C else 404)
+    assert status(client, "detail", assessment) == detail
+    assert status(client, "theme", assessment, code="leadership") == detail
+    assert status(client, "consultation", assessment) == (200 if state == C else 404)
+    assert status(client, "respond", assessment) == (200 if state == C else 404)
+    hidden = state in (D, S)
+    if role == "anonymous":
+        expected = "login"
+    elif hidden and not working:
+        expected = 404
+    elif role in ("officer", "sector_staff"):
+        expected = 200
+    else:
+        expected = 403
+    assert status(client, "moderation", assessment) == expected
+    if role == "anonymous":
+        expected = "login"
+    elif hidden and not working:
+        expected = 404
+    elif state == D:
+        expected = 403
+    elif working or state == P:
+        expected = 200
+    else:
+        expected = 403
+    assert status(client, "scrutiny", assessment) == expected
+
+
+def test_overview_lists_only_what_the_person_may_see(make_assessment, users, client_for):
+    make_assessment(year="2024-25", state=P)
+    make_assessment(year="2025-26")
+    url = reverse("assessment:overview", args=["E06000001"])
+    public = client_for(None).get(url).content.decode()
+    assert "Self-assessment 2024-25" in public
+    assert "Self-assessment 2025-26" not in public
+    assert "Start a self-assessment" not in public
+    own = client_for(users["officer"]).get(url).content.decode()
+    assert "Self-assessment 2025-26" in own
+    assert "Start a self-assessment" in own
+
+
+def test_officer_starts_and_saves_a_theme_through_the_pages(framework, users, client_for):
+    client = client_for(users["officer"])
+    url = reverse("assessment:assessment_new", args=["E06000001"])
+    bad = client.post(url, {"year": "2025"})
+    assert bad.status_code == 400
+    assert "govuk-error-summary" in bad.content.decode()
+    response = client.post(url, {"year": "2025-26", "optional_themes": ["productivity"]})
+    assert response.status_code == 302
+    theme_url = reverse("assessment:theme", args=["E06000001", "2025-26", "productivity"])
+    response = client.post(
+        theme_url, {"judgement": "adequate", "narrative": "Costs are high.", "metric_codes": ""}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Draft saved for Productivity" in page
+    assert "Adequate" in page
+
+
+def test_the_move_needs_a_confirming_post_and_explains_a_refusal(
+    make_assessment, users, client_for
+):
+    assessment = make_assessment(state=S)
+    client = client_for(users["officer"])
+    url = reverse("assessment:transition", args=["E06000001", "2025-26", "published"])
+    assert client.get(url).status_code == 200
+    assessment.refresh_from_db()
+    assert assessment.state == S
+    refused = client.post(url)
+    assert refused.status_code == 400
+    assert "every core theme" in refused.content.decode()
+    assert client_for(users["councillor"]).post(url).status_code == 403
+
+
+def test_consultation_shows_only_moderated_responses(make_assessment, users, client_for):
+    assessment = make_assessment(state=C)
+    client = client_for(None)
+    respond_url = reverse("assessment:respond", args=["E06000001", "2025-26"])
+    assert client.post(respond_url, {}).status_code == 400
+    response = client.post(
+        respond_url,
+        {"theme": "leadership", "agreement": "disagree", "comment": "Roads are poor", "name": ""},
+    )
+    assert "Response sent" in response.content.decode()
+    consultation_url = reverse("assessment:consultation", args=["E06000001", "2025-26"])
+    assert "Roads are poor" not in client.get(consultation_url).content.decode()
+    pending = assessment.responses.get()
+    staff = client_for(users["officer"])
+    moderation_url = reverse("assessment:moderation", args=["E06000001", "2025-26"])
+    assert "Roads are poor" in staff.get(moderation_url).content.decode()
+    staff.post(moderation_url, {"response": pending.pk, "status": ModerationStatus.SHOWN})
+    pending.refresh_from_db()
+    assert pending.status == ModerationStatus.SHOWN
+    assert "Roads are poor" in client_for(None).get(consultation_url).content.decode()
+
+
+def test_scrutiny_page_comment_and_answer(make_assessment, users, client_for):
+    assessment = make_assessment(state=S)
+    url = reverse("assessment:scrutiny", args=["E06000001", "2025-26"])
+    councillor = client_for(users["councillor"])
+    assert "Add a comment" in councillor.get(url).content.decode()
+    councillor.post(url, {"theme": "", "text": "Is finance really good?"})
+    comment = assessment.scrutiny_comments.get()
+    officer = client_for(users["officer"])
+    assert "Add a comment" not in officer.get(url).content.decode()
+    assert officer.post(url, {"text": "Sneaky"}).status_code == 403
+    answer_url = reverse("assessment:scrutiny_answer", args=["E06000001", "2025-26", comment.pk])
+    assert client_for(users["councillor"]).post(answer_url, {"response": "x"}).status_code == 403
+    client_for(users["officer"]).post(answer_url, {"response": "Yes, see the accounts."})
+    comment.refresh_from_db()
+    assert comment.response == "Yes, see the accounts."
+
+
+def test_published_page_is_public_and_frozen(make_assessment, users, client_for):
+    assessment = make_assessment(state=P)
+    page = client_for(None).get(assessment.get_absolute_url()).content.decode()
+    assert "We do this well." in page
+    assert "Move to" not in page
+    theme_url = reverse("assessment:theme", args=["E06000001", "2025-26", "leadership"])
+    officer = client_for(users["officer"])
+    assert "Save draft" not in officer.get(theme_url).content.decode()
+    assert officer.post(theme_url, {"judgement": "weak"}).status_code == 403
+
+
+@pytest.fixture
+def evidence(db):
+    """Two higher-is-better metrics; Hartlepool worst of its similar councils on both."""
+    metrics_import(
+        rows=[
+            {
+                "code": code,
+                "title": title,
+                "element": "outcome",
+                "unit": "%",
+                "polarity": "higher_better",
+            }
+            for code, title in [("ev1", "Roads in good repair"), ("ev2", "Homes built")]
+        ]
+    )
+    similar = ["E06000002", "E06000003", "E06000004", "E06000005"]
+    hartlepool = council("E06000001")
+    for rank, gss in enumerate(similar, start=1):
+        SimilarCouncil.objects.create(
+            council=hartlepool, neighbour=council(gss), rank=rank, distance=rank
+        )
+    rows = (
+        "".join(
+            f"{gss},{code},2023-24,{10 * n + 5}\n"
+            for code in ("ev1", "ev2")
+            for n, gss in enumerate(["E06000001", *similar])
+        )
+        + "E06000001,ev1,2022-23,20\n"
+    )
+    values_import(
+        frame=read_table(("gss_code,metric_code,period,value\n" + rows).encode(), "v.csv"),
+        source="upload",
+        visibility="public",
+        recompute=False,
+    )
+    comparisons_recompute()
+
+
+def test_theme_page_shows_cited_evidence_and_flags_disagreement(
+    evidence, make_assessment, users, client_for
+):
+    assessment = make_assessment()
+    ta = assessment.theme_assessments.get(theme__code="leadership")
+    services.theme_save(
+        user=users["officer"],
+        theme_assessment=ta,
+        judgement="strong",
+        narrative="",
+        evidence="",
+        metric_codes=["ev1", "ev2"],
+    )
+    url = reverse("assessment:theme", args=["E06000001", "2025-26", "leadership"])
+    page = client_for(users["officer"]).get(url).content.decode()
+    assert "Roads in good repair" in page
+    assert "Homes built" in page
+    assert page.count("Worst quarter") == 2
+    assert "-15" in page  # the change since 2022-23 on ev1
+    assert "The judgement and the cited evidence disagree." in page
+    assert "2 of the 2 compared metrics are in the worst quarter" in page
+    services.theme_save(
+        user=users["officer"],
+        theme_assessment=ta,
+        judgement="adequate",
+        narrative="",
+        evidence="",
+        metric_codes=["ev1", "ev2"],
+    )
+    assert "disagree" not in client_for(users["officer"]).get(url).content.decode()
