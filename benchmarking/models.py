@@ -183,10 +183,24 @@ class ComparisonStatistic(models.Model):
 
 
 class ComparisonPosition(models.Model):
+    """A council's place in one stored comparison: derived data, rewritten by the recompute.
+
+    No database foreign-key constraints: positions are only ever written together with their
+    statistic, and checking tens of millions of rows at commit was half the nightly
+    recompute (BENCHMARKS.md). Django still deletes them with their statistic or council.
+    The unique (statistic, council) index serves look-ups by statistic.
+    """
+
     statistic = models.ForeignKey(
-        ComparisonStatistic, on_delete=models.CASCADE, related_name="positions"
+        ComparisonStatistic,
+        on_delete=models.CASCADE,
+        related_name="positions",
+        db_constraint=False,
+        db_index=False,
     )
-    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
+    council = models.ForeignKey(
+        Council, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     value = models.FloatField(null=True)
     percentile = models.FloatField(null=True)
     quartile_band = models.PositiveSmallIntegerField(null=True)
