@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -405,13 +406,67 @@ def comparisons_recompute(*, pairs: list[tuple[int, str]] | None = None) -> Reco
         stats = stats.merge(keep, on=["metric", "period"])
         positions = positions.merge(keep, on=["metric", "period"])
         results.append((audience, stats, positions))
+    full_rebuild = pairs is None and connection.vendor == "postgresql"
     with transaction.atomic():
-        _delete_statistics(targets)
-        for audience, stats, positions in results:
-            s, p = _save_comparisons(audience, stats, positions)
-            report.statistics += s
-            report.positions += p
+        if full_rebuild:
+            _truncate_comparisons()
+        else:
+            _delete_statistics(targets)
+        with _positions_indexes_dropped() if full_rebuild else nullcontext():
+            for audience, stats, positions in results:
+                s, p = _save_comparisons(audience, stats, positions)
+                report.statistics += s
+                report.positions += p
     return report
+
+
+def _truncate_comparisons() -> None:
+    """Empty both tables at once: the nightly rebuild replaces every row.
+
+    TRUNCATE holds an exclusive lock until the commit, so pages reading comparisons wait
+    for the rebuild rather than see it half done; it runs at night (selfreg.schedules).
+    """
+    names = [ComparisonPosition._meta.db_table, ComparisonStatistic._meta.db_table]
+    with connection.cursor() as cursor:
+        # Deferred foreign-key checks of earlier writes in this transaction must run first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"TRUNCATE {', '.join(names)}")
+
+
+@contextmanager
+def _positions_indexes_dropped():
+    """Load positions into an unindexed table, then build the indexes once.
+
+    Building an index over millions of rows after the load is several times faster than
+    keeping it up to date row by row. The definitions are read from the database, so the
+    same indexes and constraint come back exactly as the migrations made them.
+    """
+    table = ComparisonPosition._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'u'",
+            [table],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "WHERE i.tablename = %s AND i.indexname NOT IN ("
+            "  SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [table, table],
+        )
+        indexes = cursor.fetchall()
+        quote = connection.ops.quote_name
+        for name, _definition in constraints:
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {quote(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for name, definition in constraints:
+            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
 def _incremental_frame(pairs: list[tuple[int, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -474,31 +529,7 @@ def _save_comparisons(
 ) -> tuple[int, int]:
     if stats.empty:
         return 0, 0
-    objects = [
-        ComparisonStatistic(
-            metric_id=int(row.metric),
-            period=row.period,
-            group=row.group,
-            audience=audience,
-            n=int(row.n),
-            median=_none(row.median),
-            lower_quartile=_none(row.lower_quartile),
-            upper_quartile=_none(row.upper_quartile),
-            mean=_none(row.mean),
-            min=_none(row.min),
-            max=_none(row.max),
-        )
-        for row in stats.itertuples(index=False)
-    ]
-    created = ComparisonStatistic.objects.bulk_create(objects, batch_size=BATCH)
-    ids = pd.DataFrame(
-        {
-            "metric": [o.metric_id for o in created],
-            "period": [o.period for o in created],
-            "group": [o.group for o in created],
-            "statistic_id": [o.pk for o in created],
-        }
-    )
+    ids = _insert_statistics(audience, stats)
     positions = positions.merge(ids, on=["metric", "period", "group"])
     columns = ["statistic_id", "council_id", *selectors.POSITION_FIELDS]
     table = pd.DataFrame(
@@ -509,7 +540,61 @@ def _save_comparisons(
         }
     )
     _bulk_insert(ComparisonPosition, columns, table)
-    return len(created), len(table)
+    return len(ids), len(table)
+
+
+STATISTIC_COLUMNS = ["n", "median", "lower_quartile", "upper_quartile", "mean", "min", "max"]
+
+
+def _insert_statistics(audience: str, stats: pd.DataFrame) -> pd.DataFrame:
+    """Insert group statistics; return (metric, period, group, statistic_id) for each."""
+    if connection.vendor == "postgresql":
+        # One INSERT from arrays, returning the new ids: bulk_create compiles every field of
+        # every row in Python, which took longer than computing the statistics.
+        table = ComparisonStatistic._meta.db_table
+        quote = connection.ops.quote_name
+        numbers = [
+            stats[c].astype(object).where(stats[c].notna(), None).tolist()
+            for c in STATISTIC_COLUMNS
+        ]
+        # Only the model's own table and column names are formatted in.
+        sql = (
+            f"INSERT INTO {quote(table)} (metric_id, period, {quote('group')}, audience, "  # noqa: S608
+            f"{', '.join(quote(c) for c in STATISTIC_COLUMNS)}, computed_at) "
+            "SELECT t.*, now() FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], "
+            "%s::integer[], %s::float8[], %s::float8[], %s::float8[], %s::float8[], "
+            "%s::float8[], %s::float8[]) AS t "
+            f"RETURNING metric_id, period, {quote('group')}, id"
+        )
+        params = [
+            stats["metric"].astype(int).tolist(),
+            stats["period"].astype(str).tolist(),
+            stats["group"].astype(str).tolist(),
+            [audience] * len(stats),
+            stats["n"].astype(int).tolist(),
+            *numbers[1:],
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            returned = cursor.fetchall()
+        return pd.DataFrame(returned, columns=["metric", "period", "group", "statistic_id"])
+    created = ComparisonStatistic.objects.bulk_create(
+        [
+            ComparisonStatistic(
+                metric_id=int(row.metric),
+                period=row.period,
+                group=row.group,
+                audience=audience,
+                **{c: _none(getattr(row, c)) for c in STATISTIC_COLUMNS},
+            )
+            for row in stats.itertuples(index=False)
+        ],
+        batch_size=BATCH,
+    )
+    return pd.DataFrame(
+        [(o.metric_id, o.period, o.group, o.pk) for o in created],
+        columns=["metric", "period", "group", "statistic_id"],
+    )
 
 
 def _bulk_insert(model, columns: list[str], table: pd.DataFrame) -> None:

@@ -290,3 +290,26 @@ def test_metric_rows_accept_numbers_and_a_zero_target(db):
     assert report.created == ["gap"]
     metric = Metric.objects.get(code="gap")
     assert (metric.target_value, metric.decimals) == (0, 2)
+
+
+def test_full_rebuild_puts_back_every_index_and_constraint(metrics):
+    """The nightly rebuild loads positions unindexed, then rebuilds what the migrations made."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the unindexed load is PostgreSQL's")
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1",
+                [ComparisonPosition._meta.db_table],
+            )
+            return cursor.fetchall()
+
+    before = schema()
+    values_import(frame=table(GOOD), source="upload", recompute=False)
+    comparisons_recompute()
+    assert schema() == before
+    assert any(name == "one_position_each" for name, _ in before)
+    assert ComparisonPosition.objects.filter(statistic__group="all").count() == 6
