@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -410,13 +409,15 @@ def comparisons_recompute(*, pairs: list[tuple[int, str]] | None = None) -> Reco
     with transaction.atomic():
         if full_rebuild:
             _truncate_comparisons()
+            dropped = _positions_indexes_drop()
         else:
             _delete_statistics(targets)
-        with _positions_indexes_dropped() if full_rebuild else nullcontext():
-            for audience, stats, positions in results:
-                s, p = _save_comparisons(audience, stats, positions)
-                report.statistics += s
-                report.positions += p
+        for audience, stats, positions in results:
+            s, p = _save_comparisons(audience, stats, positions)
+            report.statistics += s
+            report.positions += p
+        if full_rebuild:
+            _positions_indexes_restore(*dropped)
     return report
 
 
@@ -433,15 +434,16 @@ def _truncate_comparisons() -> None:
         cursor.execute(f"TRUNCATE {', '.join(names)}")
 
 
-@contextmanager
-def _positions_indexes_dropped():
-    """Load positions into an unindexed table, then build the indexes once.
+def _positions_indexes_drop() -> tuple[list, list]:
+    """Drop the positions table's indexes and unique constraint; return their definitions.
 
     Building an index over millions of rows after the load is several times faster than
     keeping it up to date row by row. The definitions are read from the database, so the
-    same indexes and constraint come back exactly as the migrations made them.
+    same indexes and constraint come back exactly as the migrations made them; in a
+    transaction, a failure rolls the drop back too.
     """
     table = ComparisonPosition._meta.db_table
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
@@ -450,18 +452,21 @@ def _positions_indexes_dropped():
         )
         constraints = cursor.fetchall()
         cursor.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-            "WHERE i.tablename = %s AND i.indexname NOT IN ("
-            "  SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname "
+            "NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
             [table, table],
         )
         indexes = cursor.fetchall()
-        quote = connection.ops.quote_name
         for name, _definition in constraints:
             cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {quote(name)}")
-    yield
+    return constraints, indexes
+
+
+def _positions_indexes_restore(constraints: list, indexes: list) -> None:
+    table = ComparisonPosition._meta.db_table
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for _name, definition in indexes:
             cursor.execute(definition)

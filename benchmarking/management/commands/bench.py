@@ -571,22 +571,27 @@ class Bench:
             (selectors, "group_members", "read_groups"),
             (services, "compare", "compare"),
             (services, "_delete_statistics", "delete"),
+            (services, "_truncate_comparisons", "truncate"),
+            (services, "_positions_indexes_drop", "drop_indexes"),
             (services, "_save_comparisons", "save"),
             (services, "_bulk_insert", "copy_positions"),
+            (services, "_positions_indexes_restore", "build_indexes"),
             (connections["default"], "commit", "commit"),
         ]
         with timed_calls(wrapped, totals), self.phase(name):
             report = services.comparisons_recompute(pairs=pairs)
         total = self.phase.seconds[name]
         read = totals["read_values"] + totals["read_groups"]
-        write = totals["delete"] + totals["save"] + totals["commit"]
+        clear = totals["delete"] + totals["truncate"] + totals["drop_indexes"]
+        write = clear + totals["save"] + totals["build_indexes"] + totals["commit"]
         return {
             "seconds": r(total),
             "read_s": r(read),
             "compute_s": r(total - read - write),
             "compare_s": r(totals["compare"]),
             "write_s": r(write),
-            "delete_old_s": r(totals["delete"]),
+            "delete_old_s": r(clear),
+            "build_indexes_s": r(totals["build_indexes"]),
             "insert_statistics_s": r(totals["save"] - totals["copy_positions"]),
             "copy_positions_s": r(totals["copy_positions"]),
             "commit_s": r(totals["commit"]),
