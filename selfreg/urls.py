@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from selfreg import views
@@ -14,6 +15,12 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("councils/", views.council_list, name="council_list"),
     path("councils/<str:gss_code>/", views.council_detail, name="council_detail"),
+    # Each council's self-assessments, at the address people expect under the council.
+    path(
+        "councils/<str:gss_code>/self-assessment/",
+        RedirectView.as_view(pattern_name="assessment:overview"),
+        name="council_self_assessment",
+    ),
     path("groupings/", views.grouping_list, name="grouping_list"),
     path("groupings/new/", views.grouping_create, name="grouping_create"),
     path("groupings/<slug:slug>/", views.grouping_detail, name="grouping_detail"),

@@ -42,6 +42,7 @@ TABLE = {
     "account": ({}, SIGNED_IN_OK),
     "council_list": ({}, ALL_OK),
     "council_detail": ({"gss_code": "E06000001"}, ALL_OK),
+    "council_self_assessment": ({"gss_code": "E06000001"}, dict.fromkeys(ROLE_NAMES, 302)),
     "grouping_list": ({}, ALL_OK),
     "grouping_create": ({}, CAN_CREATE),
     "grouping_detail": ({"slug": "FOOTPRINT"}, ALL_OK),

@@ -150,3 +150,15 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     nonce = csp.split("'nonce-")[1].split("'")[0]
     assert f'nonce="{nonce}"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_council_self_assessment_address_leads_to_its_overview(client):
+    response = client.get("/councils/E06000001/self-assessment/")
+    assert response.status_code == 302
+    assert response.url == reverse("assessment:overview", args=["E06000001"])
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_print_stylesheet(client):
+    assert 'css/print.css" media="print"' in client.get("/").content.decode()
