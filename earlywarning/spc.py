@@ -1,0 +1,510 @@
+"""Statistical process control (XmR charts) for one council's own time series.
+
+This follows the NHS England "Making Data Count" approach. It is a pure module: plain Python
+and numpy, with no Django and no database, so it can be used and tested anywhere.
+
+Limits
+    The centre line is the mean of the values. The moving range is ``|x[i] - x[i-1]|`` and
+    ``MR̄`` is its mean. The process limits are ``mean ± 2.66 × MR̄`` (three sigma, with
+    sigma estimated as ``MR̄ / 1.128``). The warning ("two sigma") lines are
+    ``mean ± (2/3) × 2.66 × MR̄``.
+
+How many values
+    - 12 or more: the limits use every value and any signal is firm.
+    - 6 to 11: the limits are trial limits and every signal is marked provisional.
+    - fewer than 6: no signal at all; :func:`assess` returns an empty result with a reason.
+
+Rules (each is a small function below that returns the indices it flags)
+    1. :func:`beyond_limit`: a value beyond a process limit.
+    2. :func:`run_about_mean`: 7 or more values in a row on the same side of the mean.
+       A value exactly on the mean breaks the run.
+    3. :func:`trend`: 7 or more values in a row, each higher (or each lower) than the one
+       before. Two equal values in a row break the trend.
+    4. :func:`two_of_three`: two out of three values in a row beyond the same warning line.
+
+"Exactly" is judged with a tiny tolerance (``1e-9`` of the largest value's size) so that
+floating-point rounding in the mean does not create or hide signals. In particular a flat
+series (every value equal, so ``MR̄ = 0`` and all the limits collapse onto the mean) never
+raises any signal: no value is beyond a limit, every value sits on the mean, and no two
+values differ.
+
+Polarity
+    Each signal has a side: above the mean (or rising, for a trend) or below (or falling).
+    The polarity turns the side into a direction:
+
+    - ``higher_better``: above/rising is an improvement; below/falling is a concern.
+    - ``lower_better``: the other way round.
+    - ``neutral``: neither is better. Signals are still reported, with direction
+      ``"variation"``, never as a concern or an improvement.
+    - ``target``: being close to ``target`` is better, and a concern means moving away from
+      it. Precisely: for rules 1, 2 and 4, a flagged stretch (one value for rules 1 and 4,
+      one whole run for rule 2) is a concern if the mean of its values is further from the
+      target than the process mean is, an improvement if it is closer, and ``"variation"``
+      if it is the same distance. For rule 3, a trend is a concern if its last value is
+      further from the target than its first value, an improvement if closer, and
+      ``"variation"`` if the same distance. So when the target is above the mean, values
+      below the mean are always a concern; values above it are an improvement unless they
+      overshoot the target by more than the mean falls short of it. When the target equals
+      the mean, every shift is a concern.
+
+Missing values
+    ``None`` and NaN are dropped, together with their periods, before anything is
+    computed: the moving range joins the values either side of a gap. The indices in each
+    :class:`Finding` refer to positions in the list that was passed in, so they can be
+    matched back to the caller's data; :attr:`Assessment.dropped` lists the positions that
+    were left out. Infinite values are an error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "FIRM_POINTS",
+    "MIN_POINTS",
+    "Assessment",
+    "Finding",
+    "Limits",
+    "assess",
+    "beyond_limit",
+    "plain",
+    "run_about_mean",
+    "trend",
+    "two_of_three",
+    "xmr",
+]
+
+#: Scaling constant from the mean moving range to the process limits (3 / 1.128).
+E2 = 2.66
+#: Fewest values for a trial (provisional) assessment.
+MIN_POINTS = 6
+#: Fewest values for firm limits and signals.
+FIRM_POINTS = 12
+#: Length of a run or a trend that counts as a signal.
+RUN_LENGTH = 7
+
+Polarity = Literal["higher_better", "lower_better", "target", "neutral"]
+Direction = Literal["concern", "improvement", "variation"]
+POLARITIES: tuple[str, ...] = ("higher_better", "lower_better", "target", "neutral")
+
+# Rule names used in Finding.rule.
+BEYOND_LIMIT = "beyond_limit"
+RUN = "run"
+TREND = "trend"
+TWO_OF_THREE = "two_of_three"
+RULES: tuple[str, ...] = (BEYOND_LIMIT, RUN, TREND, TWO_OF_THREE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The centre line and limits of an XmR chart."""
+
+    mean: float
+    lower: float
+    upper: float
+    lower_2s: float
+    upper_2s: float
+    moving_range_mean: float
+    points: int
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule firing on one side of the mean, read through the polarity.
+
+    ``direction`` is ``"concern"`` (worse), ``"improvement"`` (better) or ``"variation"``
+    (a signal that is neither better nor worse, such as any signal for a neutral measure).
+    ``indices`` are positions in the values passed to :func:`assess`, and ``periods`` are
+    the matching period labels.
+    """
+
+    rule: str
+    direction: Direction
+    indices: list[int]
+    periods: list[str]
+    provisional: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The result of :func:`assess`. ``limits`` is None when there are too few values."""
+
+    polarity: str
+    target: float | None
+    limits: Limits | None
+    findings: list[Finding] = field(default_factory=list)
+    reason: str | None = None
+    dropped: list[int] = field(default_factory=list)
+
+    @property
+    def provisional(self) -> bool:
+        return self.limits is not None and self.limits.provisional
+
+    @property
+    def concerns(self) -> list[Finding]:
+        return [f for f in self.findings if f.direction == "concern"]
+
+    @property
+    def improvements(self) -> list[Finding]:
+        return [f for f in self.findings if f.direction == "improvement"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def plain(value: float) -> str:
+    """Default number format: one decimal place from 1 upwards, 3 significant figures below.
+
+    Thousands are separated with commas: ``plain(1234.56) == "1,234.6"``,
+    ``plain(54.1666) == "54.2"``, ``plain(0.03456) == "0.0346"``.
+    """
+    if value == 0:
+        return "0"
+    if abs(value) >= 1:
+        return f"{value:,.1f}"
+    decimals = 2 - math.floor(math.log10(abs(value)))
+    return f"{value:.{decimals}f}"
+
+
+def _clean(values: Sequence[float | None]) -> tuple[np.ndarray, list[int]]:
+    """Return the present values as floats and their positions in the input."""
+    kept: list[float] = []
+    positions: list[int] = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        x = float(v)
+        if math.isnan(x):
+            continue
+        if math.isinf(x):
+            raise ValueError(f"value at position {i} is infinite")
+        kept.append(x)
+        positions.append(i)
+    return np.asarray(kept, dtype=float), positions
+
+
+def _tolerance(x: np.ndarray) -> float:
+    """Tiny absolute tolerance for 'exactly equal', scaled to the data."""
+    scale = float(np.max(np.abs(x))) if len(x) else 0.0
+    return 1e-9 * max(scale, 1.0)
+
+
+def _segments(mask: Sequence[bool]) -> list[tuple[int, int]]:
+    """Maximal stretches of True in ``mask`` as (start, end) inclusive."""
+    out: list[tuple[int, int]] = []
+    start = None
+    for i, m in enumerate(mask):
+        if m and start is None:
+            start = i
+        elif not m and start is not None:
+            out.append((start, i - 1))
+            start = None
+    if start is not None:
+        out.append((start, len(mask) - 1))
+    return out
+
+
+def _check_side(side: str, allowed: tuple[str, str]) -> None:
+    if side not in allowed:
+        raise ValueError(f"side must be one of {allowed}, not {side!r}")
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def xmr(values: Sequence[float | None]) -> Limits:
+    """Work out the XmR limits for a series.
+
+    Missing values (None or NaN) are dropped first. Needs at least 2 values; the limits are
+    marked provisional with fewer than 12 (:data:`FIRM_POINTS`). When every value is equal
+    the mean moving range is 0 and all the lines collapse onto the mean.
+    """
+    x, _ = _clean(values)
+    if len(x) < 2:
+        raise ValueError("at least 2 values are needed to work out a moving range")
+    mean = float(np.mean(x))
+    mr_bar = float(np.mean(np.abs(np.diff(x))))
+    width = E2 * mr_bar
+    return Limits(
+        mean=mean,
+        lower=mean - width,
+        upper=mean + width,
+        lower_2s=mean - width * 2 / 3,
+        upper_2s=mean + width * 2 / 3,
+        moving_range_mean=mr_bar,
+        points=len(x),
+        provisional=len(x) < FIRM_POINTS,
+    )
+
+
+# --------------------------------------------------------------------------- rules
+#
+# Each public rule takes the values (already without gaps), the limits where it needs them
+# and a side, and returns the sorted indices it flags. The _segments variants return the
+# stretches that make up a signal, which assess() needs to read and explain each one.
+
+
+def _beyond_limit_segments(x, limits: Limits, side: str) -> list[tuple[int, int]]:
+    _check_side(side, ("above", "below"))
+    x = np.asarray(x, dtype=float)
+    tol = _tolerance(x)
+    mask = x > limits.upper + tol if side == "above" else x < limits.lower - tol
+    return [(i, i) for i in np.flatnonzero(mask).tolist()]
+
+
+def beyond_limit(x, limits: Limits, side: str) -> list[int]:
+    """Rule 1: values beyond the upper (``side="above"``) or lower (``"below"``) process limit.
+
+    A value exactly on a limit is not beyond it. In a flat series the limits equal the mean
+    and every value is on them, so nothing is flagged.
+    """
+    return [i for i, _ in _beyond_limit_segments(x, limits, side)]
+
+
+def _run_segments(x, mean: float, side: str, length: int = RUN_LENGTH):
+    _check_side(side, ("above", "below"))
+    x = np.asarray(x, dtype=float)
+    tol = _tolerance(x)
+    mask = x > mean + tol if side == "above" else x < mean - tol
+    return [(s, e) for s, e in _segments(mask.tolist()) if e - s + 1 >= length]
+
+
+def run_about_mean(x, mean: float, side: str, length: int = RUN_LENGTH) -> list[int]:
+    """Rule 2: ``length`` (7) or more values in a row all above (or all below) the mean.
+
+    A value exactly on the mean is on neither side, so it breaks the run: 3 above, 1 on
+    the mean and 4 more above is not a run of 7.
+    """
+    return [i for s, e in _run_segments(x, mean, side, length) for i in range(s, e + 1)]
+
+
+def _trend_segments(x, side: str, length: int = RUN_LENGTH):
+    _check_side(side, ("rising", "falling"))
+    x = np.asarray(x, dtype=float)
+    if len(x) < 2:
+        return []
+    tol = _tolerance(x)
+    d = np.diff(x)
+    steps = d > tol if side == "rising" else d < -tol
+    # A stretch of k qualifying steps, from step s to step e, covers values s to e + 1.
+    return [(s, e + 1) for s, e in _segments(steps.tolist()) if e - s + 2 >= length]
+
+
+def trend(x, side: str, length: int = RUN_LENGTH) -> list[int]:
+    """Rule 3: ``length`` (7) or more values in a row, each higher (``side="rising"``) or
+    each lower (``"falling"``) than the one before.
+
+    Two equal values in a row are neither a rise nor a fall, so they break the trend.
+    The trend may cross the mean; only the direction of each step matters.
+    """
+    return [i for s, e in _trend_segments(x, side, length) for i in range(s, e + 1)]
+
+
+def _two_of_three_segments(x, limits: Limits, side: str) -> list[tuple[int, int]]:
+    _check_side(side, ("above", "below"))
+    x = np.asarray(x, dtype=float)
+    tol = _tolerance(x)
+    beyond = x > limits.upper_2s + tol if side == "above" else x < limits.lower_2s - tol
+    flagged: set[int] = set()
+    for start in range(len(x) - 2):
+        window = [i for i in range(start, start + 3) if beyond[i]]
+        if len(window) >= 2:
+            flagged.update(window)
+    return [(i, i) for i in sorted(flagged)]
+
+
+def two_of_three(x, limits: Limits, side: str) -> list[int]:
+    """Rule 4: two out of three values in a row beyond the same warning (two-sigma) line.
+
+    The warning lines are ``mean ± (2/3) × 2.66 × MR̄``. Values beyond the process limit
+    also count as beyond the warning line. Only the values beyond the line are flagged;
+    the third value of the three can be anywhere.
+    """
+    return [i for i, _ in _two_of_three_segments(x, limits, side)]
+
+
+# --------------------------------------------------------------------------- assessment
+
+
+def _polarity_phrase(polarity: str, target: float | None, fmt: Callable[[float], str]) -> str:
+    if polarity == "higher_better":
+        return "where higher is better"
+    if polarity == "lower_better":
+        return "where lower is better"
+    if polarity == "target":
+        return f"where being close to the target of {fmt(target)} is better"
+    return "where neither higher nor lower is better"
+
+
+def _direction(
+    rule: str, side: str, seg_values: np.ndarray, mean: float, polarity: str, target
+) -> Direction:
+    up = side in ("above", "rising")
+    if polarity == "neutral":
+        return "variation"
+    if polarity == "higher_better":
+        return "improvement" if up else "concern"
+    if polarity == "lower_better":
+        return "concern" if up else "improvement"
+    # target
+    if rule == TREND:
+        before, after = abs(seg_values[0] - target), abs(seg_values[-1] - target)
+    else:
+        before, after = abs(mean - target), abs(float(np.mean(seg_values)) - target)
+    tol = 1e-9 * max(abs(mean), abs(target), 1.0)
+    if after > before + tol:
+        return "concern"
+    if after < before - tol:
+        return "improvement"
+    return "variation"
+
+
+def _join(items: list[str]) -> str:
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _explain(
+    rule: str,
+    side: str,
+    segs: list[tuple[int, int]],
+    x: np.ndarray,
+    labels: list[str],
+    limits: Limits,
+    fmt: Callable[[float], str],
+    where: str,
+) -> str:
+    n = len(x)
+    if rule in (BEYOND_LIMIT, TWO_OF_THREE):
+        points = [i for s, e in segs for i in range(s, e + 1)]
+        listed = _join([f"{labels[i]}: {fmt(x[i])}" for i in points])
+        if rule == BEYOND_LIMIT:
+            which = "upper" if side == "above" else "lower"
+            line = limits.upper if side == "above" else limits.lower
+            if len(points) == 1:
+                i = points[0]
+                return (
+                    f"The value for {labels[i]} ({fmt(x[i])}) was {side} the {which} "
+                    f"process limit of {fmt(line)}, {where}."
+                )
+            return (
+                f"{len(points)} values ({listed}) were {side} the {which} process limit "
+                f"of {fmt(line)}, {where}."
+            )
+        which = "upper" if side == "above" else "lower"
+        line = limits.upper_2s if side == "above" else limits.lower_2s
+        lead = "Two" if len(points) == 2 else "At least two"
+        return (
+            f"{lead} out of three values in a row were {side} the {which} warning line of "
+            f"{fmt(line)} ({listed}), {where}."
+        )
+    sentences = []
+    for s, e in segs:
+        length = e - s + 1
+        if e == n - 1:
+            subject = f"The last {length} values"
+        else:
+            subject = f"{length} values in a row, from {labels[s]} to {labels[e]},"
+        if rule == RUN:
+            sentences.append(
+                f"{subject} were all {side} the average of {fmt(limits.mean)}, {where}."
+            )
+        else:
+            verb = "rose" if side == "rising" else "fell"
+            sentences.append(
+                f"{subject} {verb} each time, from {fmt(x[s])} to {fmt(x[e])}, {where}."
+            )
+    return " ".join(sentences)
+
+
+def assess(
+    values: Sequence[float | None],
+    polarity: str,
+    target: float | None = None,
+    periods: Sequence[str] | None = None,
+    format_value: Callable[[float], str] | None = None,
+) -> Assessment:
+    """Apply the four rules to a series and read them through the measure's polarity.
+
+    ``values`` are in time order. ``periods`` are labels for the same positions (default
+    ``"point 1"``, ``"point 2"`` and so on). Missing values (None or NaN) are dropped, with
+    their periods, before anything is computed; their positions are in
+    :attr:`Assessment.dropped`, and the indices in each finding still refer to positions
+    in ``values``. ``target`` is required for ``polarity="target"`` and otherwise ignored.
+    ``format_value`` turns a number into text for the explanations (default :func:`plain`).
+
+    With fewer than 6 values the result has no limits, no findings and a ``reason``. With
+    6 to 11 values every finding is provisional. Findings come in rule order (1 to 4),
+    one per rule, side and direction.
+    """
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, not {polarity!r}")
+    if polarity == "target":
+        if target is None or not math.isfinite(float(target)):
+            raise ValueError("a target polarity needs a finite target value")
+        target = float(target)
+    if periods is not None and len(periods) != len(values):
+        raise ValueError("periods and values must be the same length")
+    fmt = format_value or plain
+
+    x, positions = _clean(values)
+    dropped = sorted(set(range(len(values))) - set(positions))
+    all_labels = (
+        [str(p) for p in periods]
+        if periods is not None
+        else [f"point {i + 1}" for i in range(len(values))]
+    )
+    labels = [all_labels[i] for i in positions]
+
+    if len(x) < MIN_POINTS:
+        reason = (
+            f"There are only {len(x)} values. At least {MIN_POINTS} are needed to tell "
+            "real change from normal variation."
+        )
+        return Assessment(polarity, target, None, [], reason, dropped)
+
+    limits = xmr(x)
+    where = _polarity_phrase(polarity, target, fmt)
+    rules = (
+        (BEYOND_LIMIT, ("above", "below"), lambda side: _beyond_limit_segments(x, limits, side)),
+        (RUN, ("above", "below"), lambda side: _run_segments(x, limits.mean, side)),
+        (TREND, ("rising", "falling"), lambda side: _trend_segments(x, side)),
+        (TWO_OF_THREE, ("above", "below"), lambda side: _two_of_three_segments(x, limits, side)),
+    )
+    findings: list[Finding] = []
+    for rule, sides, segments_for in rules:
+        for side in sides:
+            grouped: dict[str, list[tuple[int, int]]] = {}
+            for s, e in segments_for(side):
+                d = _direction(rule, side, x[s : e + 1], limits.mean, polarity, target)
+                grouped.setdefault(d, []).append((s, e))
+            for direction in ("concern", "improvement", "variation"):
+                segs = grouped.get(direction)
+                if not segs:
+                    continue
+                local = [i for s, e in segs for i in range(s, e + 1)]
+                explanation = _explain(rule, side, segs, x, labels, limits, fmt, where)
+                if limits.provisional:
+                    explanation += (
+                        f" This is provisional: the limits rest on only {limits.points} "
+                        f"values, and firm up at {FIRM_POINTS}."
+                    )
+                findings.append(
+                    Finding(
+                        rule=rule,
+                        direction=direction,
+                        indices=[positions[i] for i in local],
+                        periods=[labels[i] for i in local],
+                        provisional=limits.provisional,
+                        explanation=explanation,
+                    )
+                )
+    return Assessment(polarity, target, limits, findings, None, dropped)
