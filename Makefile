@@ -21,8 +21,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# A checkout is a development machine: manage.py runs in DEBUG unless the environment says
+# otherwise (the test, bench and deploy-check targets do). Production sets its environment.
+.env:
+	@printf '# Local development settings; every variable is listed in .env.example.\nDEBUG=true\n' > $@
+
 .PHONY: setup
-setup: $(VENV)/.installed ## Create .venv and install the pinned requirements
+setup: $(VENV)/.installed .env ## Create .venv and a local .env, and install the pinned requirements
 
 .PHONY: run
 run: seed ## Serve the portal with demo content on http://127.0.0.1:8000/ (SQLite, no services)
