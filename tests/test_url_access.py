@@ -102,6 +102,8 @@ TABLE = {
     "benchmarking:metric": ({"code": "NO-SUCH-METRIC"}, dict.fromkeys(ROLE_NAMES, 404)),
     "peerchallenge:index": ({}, ALL_OK),
     "earlywarning:index": ({}, SECTOR_ONLY),
+    "earlywarning:council": ({"gss_code": "E06000001"}, SECTOR_ONLY),
+    "earlywarning:record": ({"gss_code": "E06000001"}, SECTOR_ONLY),
     "knowledgehub:index": ({}, ALL_OK),
     "api_schema": ({}, ALL_OK),
     "api_council_list": ({}, ALL_OK),

@@ -387,3 +387,44 @@ def test_council_self_assessment_from_draft_to_published(page, users):
     assert "Is the budget gap really closed?" in text
     assert "Yes: see the outturn report." in text
     assert_accessible(page)
+
+
+def test_sector_staff_records_an_early_warning_signal(page, users):
+    """Sector staff record a signal, fixing an error first, and see it on the council page."""
+    import io
+
+    from django.core.management import call_command
+
+    from earlywarning.models import RecordedSignal
+
+    call_command("load_signal_types", stdout=io.StringIO())
+    sign_in(page, "sector_staff@example.com")
+    page.goto("/early-warning/")
+    assert_accessible(page)
+    page.get_by_label("Council's GSS code").fill("E06000001")
+    page.get_by_role("button", name="Find council").click()
+    assert "No signals have been recorded" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Record a signal").click()
+    assert_accessible(page)
+
+    page.get_by_label("What kind of signal is it?").select_option(label="Change of chief executive")
+    page.get_by_role("button", name="Record signal").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert "Enter the evidence for the signal" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Day").fill("3")
+    page.get_by_label("Month").fill("3")
+    page.get_by_label("Year").fill("2025")
+    page.get_by_label("3: high").check()
+    page.get_by_label("Evidence").fill("The chief executive left after six months.")
+    page.get_by_role("button", name="Record signal").click()
+    assert (
+        "Signal recorded for Hartlepool" in page.locator(".govuk-notification-banner").inner_text()
+    )
+    main = page.locator("main").inner_text()
+    assert "The chief executive left after six months." in main
+    assert "3 March 2025" in main
+    assert_accessible(page)
+    assert RecordedSignal.objects.get().recorded_by == users["sector_staff"]

@@ -1,0 +1,57 @@
+import io
+
+from django.core.management import call_command
+
+from earlywarning.models import Category, SignalSource, SignalType
+
+REQUIRED = {
+    "political-control-change",
+    "chief-executive-change",
+    "s151-officer-change",
+    "monitoring-officer-change",
+    "member-officer-relations",
+    "inward-looking-culture",
+    "governance-concern",
+    "financial-distress",
+    "spc-service-concern",
+    "ofsted-childrens-services",
+    "cqc-adult-social-care",
+    "send-systemic-failings",
+}
+DERIVED = {
+    "financial-distress",
+    "spc-service-concern",
+    "ofsted-childrens-services",
+    "cqc-adult-social-care",
+    "send-systemic-failings",
+}
+
+
+def test_catalogue_ships_the_signals_the_issue_asks_for(catalogue):
+    """Every signal in the issue is in the catalogue, with a valid category and source."""
+    assert set(catalogue) >= REQUIRED
+    assert {c for c, t in catalogue.items() if t.source == SignalSource.DERIVED} >= DERIVED
+    for signal_type in catalogue.values():
+        assert signal_type.category in Category.values
+        assert signal_type.description
+        assert signal_type.default_weight > 0
+        assert signal_type.half_life_months > 0
+
+
+def test_loading_twice_changes_nothing(catalogue):
+    """The loader is idempotent: a second run creates, updates and records nothing."""
+    before = SignalType.history.count()
+    out = io.StringIO()
+    call_command("load_signal_types", stdout=out)
+    assert SignalType.objects.count() == len(catalogue)
+    assert SignalType.history.count() == before
+    assert f"0 created, 0 updated, {len(catalogue)} unchanged" in out.getvalue()
+
+
+def test_loading_restores_an_edited_type(catalogue):
+    """A type edited in the database is put back to the file's version, with history."""
+    SignalType.objects.filter(code="governance-concern").update(name="Something else")
+    out = io.StringIO()
+    call_command("load_signal_types", stdout=out)
+    assert "1 updated" in out.getvalue()
+    assert SignalType.objects.get(code="governance-concern").name == "Governance concern"
