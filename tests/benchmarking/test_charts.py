@@ -16,7 +16,6 @@ from benchmarking.charts import (
     format_value,
     group_distribution,
     scatter,
-    sparkline,
     time_series,
     xmr_limits,
 )
@@ -400,7 +399,7 @@ def test_empty_time_series_says_no_data():
     assert_plain_json(chart)
 
 
-# --- 3. sparkline and XmR limits ------------------------------------------------------------
+# --- 3. XmR limits ------------------------------------------------------------
 
 
 def test_xmr_limits_by_hand():
@@ -419,59 +418,6 @@ def test_xmr_limits_skip_missing_values_and_need_two():
     assert xmr_limits([5, 5, 5]) == (5, 5, 5)
     with pytest.raises(ValueError, match="two values"):
         xmr_limits([3, None])
-
-
-def test_sparkline_is_tiny_and_bare():
-    chart = sparkline([10, 12, 11, 15, 13])
-    assert_plain_json(chart)
-    layout = chart.figure["layout"]
-    assert layout["height"] == 60
-    assert layout["margin"] == {"l": 0, "r": 0, "t": 0, "b": 0, "pad": 0}
-    assert layout["showlegend"] is False
-    assert layout["xaxis"]["visible"] is False and layout["yaxis"]["visible"] is False
-    assert "width" not in layout and "title" not in layout
-    traces = traces_by_name(chart)
-    assert traces["Value"]["y"] == [10, 12, 11, 15, 13]
-    mean, lower, upper = xmr_limits([10, 12, 11, 15, 13])
-    assert traces["Mean"]["y"] == [mean, mean]
-    assert traces["Lower limit"]["y"] == [lower, lower]
-    assert traces["Upper limit"]["y"] == [upper, upper]
-    assert "Outside the usual range" not in traces
-    assert (
-        chart.summary == "Rising over 5 values; the latest value, 13.0, is within the usual range."
-    )
-
-
-def test_sparkline_marks_points_outside_the_limits():
-    values = [20, 21, 19, 22, 20, 21, 35]
-    mean, lower, upper = xmr_limits(values)
-    assert upper < 35
-    chart = sparkline(values, periods=[str(2017 + i) for i in range(7)], metric={"unit": "%"})
-    outside = traces_by_name(chart)["Outside the usual range"]
-    assert outside["x"] == ["2023"] and outside["y"] == [35]
-    assert outside["marker"]["symbol"] == "diamond"
-    assert chart.summary == (
-        "Rising from 2017 to 2023; the latest value, 35.0%, is above the usual range."
-    )
-    assert chart.table[-1] == {"period": "2023", "value": 35, "range": "Above"}
-    assert chart.table[0]["range"] == "Within"
-
-
-def test_sparkline_summary_for_falling_level_and_short_series():
-    assert sparkline([52, 50, 47, 49, 45, 44, 42]).summary.startswith("Falling over 7 values")
-    assert sparkline([10, 11, 10, 11, 10, 11]).summary.startswith("Broadly level")
-    assert sparkline([7]).summary == "Only one value so far, 7.0, so no trend or usual range yet."
-
-
-def test_sparkline_missing_and_empty():
-    chart = sparkline([10, None, 11, 15, 13])
-    assert traces_by_name(chart)["Value"]["y"][1] is None
-    assert chart.table[1]["value"] == NO_DATA
-    empty = sparkline([])
-    assert empty.summary == "No data."
-    assert empty.table == [] and empty.figure["data"] == []
-    assert_plain_json(empty)
-    assert sparkline([None, float("nan")]).summary == "No data."
 
 
 # --- 4. scatter ------------------------------------------------------------------------------
