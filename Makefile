@@ -43,6 +43,7 @@ seed: setup ## Load the register, similar councils, real datasets and demo users
 	$(RUN_ENV) $(MANAGE) load_survey_questions
 	$(RUN_ENV) $(MANAGE) load_frameworks
 	$(RUN_ENV) $(MANAGE) load_signal_types
+	$(RUN_ENV) $(MANAGE) import_inspections
 	$(RUN_ENV) $(MANAGE) seed_demo
 
 .PHONY: worker

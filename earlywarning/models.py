@@ -110,3 +110,34 @@ class SignalView(models.Model):
 
     def __str__(self):
         return f"{self.user} viewed {self.council} at {self.viewed_at}"
+
+
+class InspectionRegime(models.TextChoices):
+    OFSTED_ILACS = "ofsted_ilacs", _("Ofsted children's services (ILACS)")
+    CQC_ASC = "cqc_asc", _("CQC adult social care assessment")
+    SEND_AREA = "send_area", _("Ofsted/CQC area SEND inspection")
+
+
+class InspectionResult(models.Model):
+    """A council's latest published inspection outcome in one regime, as imported from the
+    files in `data/inspections/` (`earlywarning.inspections`)."""
+
+    council = models.ForeignKey(
+        Council, on_delete=models.CASCADE, related_name="inspection_results"
+    )
+    regime = models.CharField(_("regime"), max_length=20, choices=InspectionRegime.choices)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    judgement = models.CharField(_("judgement"), max_length=200, blank=True)
+    concern = models.BooleanField(_("concern"), default=False)
+    source_file = models.CharField(_("source file"), max_length=200)
+
+    class Meta:
+        ordering = ["council", "regime"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "regime"], name="inspection_result_one_per_council_regime"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.council} {self.get_regime_display()}: {self.judgement or 'unreadable'}"

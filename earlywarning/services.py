@@ -1,6 +1,7 @@
 """Writing early-warning signals. Every write checks who may make it and keeps its history."""
 
 import datetime
+from dataclasses import dataclass, field
 
 import pandas as pd
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from earlywarning.access import can_record_signal
-from earlywarning.models import RecordedSignal, SignalType
+from earlywarning.models import InspectionResult, RecordedSignal, SignalType
 from earlywarning.validation import validate_signal_rows
 from selfreg.models import Council
 
@@ -106,3 +107,81 @@ def signal_types_load(*, frame: pd.DataFrame) -> tuple[int, int, int]:
             else:
                 unchanged += 1
     return created, updated, unchanged
+
+
+# --- inspection outcomes --------------------------------------------------------------------
+
+INSPECTION_FIELDS = ("published_on", "judgement", "concern", "source_file")
+
+
+@dataclass
+class InspectionLoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # (gss_code, regime, reason) for every row not written.
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    # (gss_code, regime, judgement) for rows written whose judgement is unreadable.
+    unreadable: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _date(value) -> datetime.date | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return None
+    return pd.Timestamp(value).date()
+
+
+def inspections_load(*, frame: pd.DataFrame) -> InspectionLoadReport:
+    """Create or update one result per (council, regime) from the tidy table, in one
+    transaction. Rows whose GSS code is not in the register, or whose council had been
+    abolished before the result was published, are skipped and reported."""
+    report = InspectionLoadReport()
+    councils = {c.gss_code: c for c in Council.objects.with_gss()}
+    with transaction.atomic():
+        existing = {
+            (r.council_id, r.regime): r
+            for r in InspectionResult.objects.select_for_update().filter(
+                regime__in=set(frame["regime"])
+            )
+        }
+        for record in frame.to_dict("records"):
+            gss, regime = record["gss_code"], record["regime"]
+            council = councils.get(gss)
+            published_on = _date(record["published_on"])
+            if council is None:
+                report.skipped.append((gss, regime, "GSS code not in the council register"))
+                continue
+            if council.end_date and published_on and council.end_date <= published_on:
+                report.skipped.append(
+                    (
+                        gss,
+                        regime,
+                        f"{council} was abolished on {council.end_date}, before "
+                        f"publication on {published_on}",
+                    )
+                )
+                continue
+            values = {
+                "published_on": published_on,
+                "judgement": str(record["judgement"]).strip(),
+                "concern": bool(record["concern"]),
+                "source_file": str(record["source_file"]),
+            }
+            if not record.get("readable", True):
+                report.unreadable.append((gss, regime, values["judgement"]))
+            result = existing.get((council.id, regime))
+            if result is None:
+                result = InspectionResult(council=council, regime=regime, **values)
+                result.full_clean(validate_unique=False)
+                result.save()
+                existing[(council.id, regime)] = result
+                report.created += 1
+            elif any(getattr(result, f) != values[f] for f in INSPECTION_FIELDS):
+                for name, value in values.items():
+                    setattr(result, name, value)
+                result.full_clean(validate_unique=False)
+                result.save()
+                report.updated += 1
+            else:
+                report.unchanged += 1
+    return report
