@@ -1,4 +1,5 @@
-"""What a council's benchmarking dashboard shows: reads and shaping, in a fixed number of queries.
+"""What the benchmarking pages show: a council's dashboard and the compare tool, each read in
+a fixed number of queries.
 
 For each metric with a value the user may see: the latest value, where it sits in the chosen
 comparison group (quartile band read with the metric's polarity, the group's median and
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
-from benchmarking import selectors
+from benchmarking import charts, selectors
 from benchmarking.charts import format_value
 from benchmarking.comparisons import compare
 from benchmarking.groups import Group
@@ -208,3 +209,87 @@ def _previous(label: str) -> str | None:
         return previous_period(label)
     except PeriodError:
         return None
+
+
+MAX_COMPARE_COUNCILS = 60  # a table and chart people can still read
+MAX_LINES = 8
+
+
+def compare_tables(user, codes_chosen: list[str], group) -> dict:
+    """The compare tool's figures: measures by councils by periods as rows, a line chart of
+    the first measure, and a scatter of the first two at the latest period both have."""
+    by_code = Metric.objects.in_bulk(codes_chosen, field_name="code")
+    chosen = [by_code[c] for c in codes_chosen if c in by_code]
+    everyone = selectors.group_councils(group)
+    councils = everyone[:MAX_COMPARE_COUNCILS]
+    values = selectors.visible_values(user, metric__in=chosen, council__in=councils).values_list(
+        "council_id", "metric_id", "period", "value"
+    )
+    found = {(c, m, p): v for c, m, p, v in values}
+    periods = sort_periods({p for _c, _m, p in found})
+    rows = []
+    for council in councils:
+        for period in periods:
+            cells = {m.code: found.get((council.pk, m.pk, period)) for m in chosen}
+            if any(v is not None for v in cells.values()):
+                rows.append(
+                    {
+                        "gss_code": council.gss_code,
+                        "council": council.name,
+                        "period": period,
+                        **cells,
+                    }
+                )
+    first = chosen[0] if chosen else None
+    lines = None
+    if first:
+        series = {
+            c.name: {p: found.get((c.pk, first.pk, p)) for p in periods}
+            for c in councils[:MAX_LINES]
+        }
+        lines = charts.multi_series(series, metric=first.chart_info(), periods=periods)
+    scatter = None
+    if len(chosen) >= 2:
+        x_metric, y_metric = chosen[0], chosen[1]
+        both = [
+            p
+            for p in periods
+            if any(
+                (c.pk, x_metric.pk, p) in found and (c.pk, y_metric.pk, p) in found
+                for c in councils
+            )
+        ]
+        if both:
+            period = both[-1]
+            points = [
+                {
+                    "gss_code": c.gss_code,
+                    "name": c.name,
+                    "x": found.get((c.pk, x_metric.pk, period)),
+                    "y": found.get((c.pk, y_metric.pk, period)),
+                }
+                for c in councils
+            ]
+            scatter = charts.scatter(
+                points,
+                x_metric=x_metric.chart_info(),
+                y_metric=y_metric.chart_info(),
+                highlight=group.label.removeprefix("similar:")
+                if group.label.startswith("similar:")
+                else None,
+            )
+            scatter_period = period
+    return {
+        "chosen": chosen,
+        "councils": councils,
+        "truncated": len(everyone) > MAX_COMPARE_COUNCILS,
+        "periods": periods,
+        "rows": rows,
+        "display_rows": [
+            (r["council"], r["period"], [format_value(r[m.code], m.chart_info()) for m in chosen])
+            for r in rows
+        ],
+        "lines": lines,
+        "scatter": scatter,
+        "scatter_period": scatter_period if scatter else None,
+    }

@@ -10,7 +10,7 @@ import pandas as pd
 from django.db.models import F, Q
 from django.utils.text import slugify
 
-from benchmarking.comparisons import compare
+from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare
 from benchmarking.models import (
     Audience,
     ComparisonPosition,
@@ -96,17 +96,9 @@ class Comparison:
     councils: list[dict]
 
 
-STATISTIC_FIELDS = ["n", "median", "lower_quartile", "upper_quartile", "mean", "min", "max"]
-POSITION_FIELDS = [
-    "value",
-    "percentile",
-    "quartile_band",
-    "rank",
-    "change",
-    "ci_low",
-    "ci_high",
-    "significant",
-]
+# What is stored of a comparison: the pure module's columns, and each council's change.
+STATISTIC_FIELDS = STAT_COLUMNS
+POSITION_FIELDS = [*POSITION_COLUMNS, "change"]
 
 
 def comparison_read(user, metric: Metric, period: str, group) -> Comparison:

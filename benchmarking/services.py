@@ -548,9 +548,6 @@ def _save_comparisons(
     return len(ids), len(table)
 
 
-STATISTIC_COLUMNS = ["n", "median", "lower_quartile", "upper_quartile", "mean", "min", "max"]
-
-
 def _insert_statistics(audience: str, stats: pd.DataFrame) -> pd.DataFrame:
     """Insert group statistics; return (metric, period, group, statistic_id) for each."""
     if connection.vendor == "postgresql":
@@ -560,12 +557,12 @@ def _insert_statistics(audience: str, stats: pd.DataFrame) -> pd.DataFrame:
         quote = connection.ops.quote_name
         numbers = [
             stats[c].astype(object).where(stats[c].notna(), None).tolist()
-            for c in STATISTIC_COLUMNS
+            for c in selectors.STATISTIC_FIELDS
         ]
         # Only the model's own table and column names are formatted in.
         sql = (
             f"INSERT INTO {quote(table)} (metric_id, period, {quote('group')}, audience, "  # noqa: S608
-            f"{', '.join(quote(c) for c in STATISTIC_COLUMNS)}, computed_at) "
+            f"{', '.join(quote(c) for c in selectors.STATISTIC_FIELDS)}, computed_at) "
             "SELECT t.*, now() FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], "
             "%s::integer[], %s::float8[], %s::float8[], %s::float8[], %s::float8[], "
             "%s::float8[], %s::float8[]) AS t "
@@ -590,7 +587,7 @@ def _insert_statistics(audience: str, stats: pd.DataFrame) -> pd.DataFrame:
                 period=row.period,
                 group=row.group,
                 audience=audience,
-                **{c: _none(getattr(row, c)) for c in STATISTIC_COLUMNS},
+                **{c: _none(getattr(row, c)) for c in selectors.STATISTIC_FIELDS},
             )
             for row in stats.itertuples(index=False)
         ],

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from benchmarking import api_docs as api_docs_module
 from benchmarking import charts, dashboards, selectors, services
-from benchmarking.charts import format_value
 from benchmarking.forms import (
     CompareForm,
     ComparisonGroupForm,
@@ -192,10 +191,6 @@ def sharing(request, gss_code):
     return render(request, "benchmarking/sharing.html", {"council": council, "form": form})
 
 
-MAX_COMPARE_COUNCILS = 60
-MAX_LINES = 8
-
-
 def compare(request, slug=None):
     """The compare tool: measures by councils by periods, as a table, lines and a scatter."""
     saved = get_object_or_404(SavedComparison, slug=slug) if slug else None
@@ -209,89 +204,11 @@ def compare(request, slug=None):
         except GroupNotFound as error:
             form.add_error("councils" if form.cleaned_data.get("councils") else "group", str(error))
         else:
-            context.update(_comparison_tables(request.user, form.metric_codes(), group))
+            context.update(dashboards.compare_tables(request.user, form.metric_codes(), group))
             context["query"] = urlencode({k: v for k, v in form.cleaned_data.items() if v})
             if request.GET.get("format") == "csv" and not saved:
                 return csv_response(context["rows"], "comparison.csv")
     return render(request, "benchmarking/compare.html", context)
-
-
-def _comparison_tables(user, codes_chosen: list[str], group) -> dict:
-    by_code = Metric.objects.in_bulk(codes_chosen, field_name="code")
-    chosen = [by_code[c] for c in codes_chosen if c in by_code]
-    everyone = selectors.group_councils(group)
-    councils = everyone[:MAX_COMPARE_COUNCILS]
-    values = selectors.visible_values(user, metric__in=chosen, council__in=councils).values_list(
-        "council_id", "metric_id", "period", "value"
-    )
-    found = {(c, m, p): v for c, m, p, v in values}
-    periods = sort_periods({p for _c, _m, p in found})
-    rows = []
-    for council in councils:
-        for period in periods:
-            cells = {m.code: found.get((council.pk, m.pk, period)) for m in chosen}
-            if any(v is not None for v in cells.values()):
-                rows.append(
-                    {
-                        "gss_code": council.gss_code,
-                        "council": council.name,
-                        "period": period,
-                        **cells,
-                    }
-                )
-    first = chosen[0] if chosen else None
-    lines = None
-    if first:
-        series = {
-            c.name: {p: found.get((c.pk, first.pk, p)) for p in periods}
-            for c in councils[:MAX_LINES]
-        }
-        lines = charts.multi_series(series, metric=first.chart_info(), periods=periods)
-    scatter = None
-    if len(chosen) >= 2:
-        x_metric, y_metric = chosen[0], chosen[1]
-        both = [
-            p
-            for p in periods
-            if any(
-                (c.pk, x_metric.pk, p) in found and (c.pk, y_metric.pk, p) in found
-                for c in councils
-            )
-        ]
-        if both:
-            period = both[-1]
-            points = [
-                {
-                    "gss_code": c.gss_code,
-                    "name": c.name,
-                    "x": found.get((c.pk, x_metric.pk, period)),
-                    "y": found.get((c.pk, y_metric.pk, period)),
-                }
-                for c in councils
-            ]
-            scatter = charts.scatter(
-                points,
-                x_metric=x_metric.chart_info(),
-                y_metric=y_metric.chart_info(),
-                highlight=group.label.removeprefix("similar:")
-                if group.label.startswith("similar:")
-                else None,
-            )
-            scatter_period = period
-    return {
-        "chosen": chosen,
-        "councils": councils,
-        "truncated": len(everyone) > MAX_COMPARE_COUNCILS,
-        "periods": periods,
-        "rows": rows,
-        "display_rows": [
-            (r["council"], r["period"], [format_value(r[m.code], m.chart_info()) for m in chosen])
-            for r in rows
-        ],
-        "lines": lines,
-        "scatter": scatter,
-        "scatter_period": scatter_period if scatter else None,
-    }
 
 
 @login_required

@@ -19,17 +19,10 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from benchmarking.validation import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
 REGISTER_FILE = Path("councils") / "uk_local_authorities.csv"
-VALUE_COLUMNS = (
-    "gss_code",
-    "metric_code",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "sample_size",
-    "note",
-)
+VALUE_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)  # exactly what validate_values reads
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 
 

@@ -1,11 +1,14 @@
 """Forms for the self-assessment cycle: they validate input; services act on it."""
 
+from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fixed, Layout, Size
+from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Fixed, Layout, Size
 from django import forms
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from selfreg.assessment.models import Agreement
+from selfreg.assessment.models import Agreement, SurveyMethod
 
 
 class AssessmentForm(forms.Form):
@@ -145,3 +148,138 @@ class ScrutinyAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Enter the council's response")},
     )
+
+
+class SurveyDateField(DateInputField):
+    """A GOV.UK date input whose messages name the date they are about."""
+
+    def __init__(self, *, what, **kwargs):
+        super().__init__(**kwargs)
+        message = _("Enter the day, month and year %(what)s") % {"what": what}
+        self.error_messages.update(required=message, incomplete=message)
+        for field in self.fields:
+            field.error_messages["incomplete"] = message
+            field.validators[0].message = _("Enter the date in numbers")
+
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except forms.ValidationError:
+            raise forms.ValidationError(_("Enter a real date")) from None
+
+
+def count_field_name(code: str, answer: str) -> str:
+    return f"count__{code}__{answer}"
+
+
+class SurveyForm(forms.Form):
+    """A resident survey: how it was done, then the counts of answers to each question."""
+
+    period = forms.CharField(
+        label=_("Financial year of the fieldwork"),
+        help_text=_("For example, 2024-25"),
+        max_length=20,
+        error_messages={"required": _("Enter the financial year of the fieldwork")},
+    )
+    fieldwork_start = SurveyDateField(
+        label=_("When did the fieldwork start?"),
+        help_text=_("For example, 2 9 2024"),
+        what=_("the fieldwork started"),
+    )
+    fieldwork_end = SurveyDateField(
+        label=_("When did the fieldwork end?"),
+        help_text=_("For example, 30 9 2024"),
+        what=_("the fieldwork ended"),
+    )
+    method = forms.ChoiceField(
+        label=_("How was the survey done?"),
+        choices=SurveyMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how the survey was done")},
+    )
+    sample_size = forms.IntegerField(
+        label=_("How many people took part?"),
+        help_text=_("The number of completed questionnaires, before any weighting"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={
+            "required": _("Enter how many people took part"),
+            "invalid": _("Enter how many people took part as a whole number"),
+        },
+    )
+    weighting_note = forms.CharField(
+        label=_("How were the results weighted? (optional)"),
+        help_text=_(
+            "For example, weighted by age, sex and ward to the mid-year population estimates"
+        ),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, questions, council, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        fieldsets = []
+        for question in self.questions:
+            names = []
+            for answer, label in question.answers:
+                name = count_field_name(question.code, answer)
+                self.fields[name] = forms.IntegerField(
+                    label=label,
+                    required=False,
+                    widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+                    error_messages={
+                        "invalid": gettext(
+                            "%(question)s: enter the count for '%(answer)s' as a number"
+                        )
+                        % {"question": question.short_name, "answer": label}
+                    },
+                )
+                names.append(Field.text(name, field_width=Fixed.FIVE))
+            fieldsets.append(
+                Fieldset(
+                    *names,
+                    legend=question.text_for(council),
+                    legend_size=Size.SMALL,
+                    css_class="govuk-!-margin-bottom-6",
+                )
+            )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("period", field_width=Fixed.TEN),
+            Field("fieldwork_start"),
+            Field("fieldwork_end"),
+            Field.radios("method", legend_size=Size.SMALL),
+            Field.text("sample_size", field_width=Fixed.TEN),
+            Field.textarea("weighting_note", rows=3),
+            HTML(
+                format_html(
+                    '<h2 class="govuk-heading-m">{}</h2>', gettext("Answers to each question")
+                )
+            ),
+            *fieldsets,
+            Button("save", gettext("Record survey")),
+        )
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """The counts entered, by question code and answer; blank boxes count as 0."""
+        return {
+            question.code: {
+                answer: self.cleaned_data.get(count_field_name(question.code, answer)) or 0
+                for answer, _label in question.answers
+            }
+            for question in self.questions
+        }
+
+    def add_problems(self, problems) -> None:
+        """Show each of the service's problems against the box it is about."""
+        codes = {q.code: q for q in self.questions}
+        for problem in problems:
+            if problem.field in self.fields:
+                self.add_error(problem.field, problem.message)
+            elif problem.field in codes:
+                question = codes[problem.field]
+                answer = problem.answer or question.answers[0][0]
+                self.add_error(count_field_name(question.code, answer), problem.message)
+            else:
+                self.add_error(None, problem.message)
