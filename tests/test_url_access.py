@@ -1,7 +1,11 @@
 """Every URL of the portal, opened by every role.
 
-The table below states, for each named URL, what each role gets. A URL added without a row
-here fails `test_every_url_is_in_the_table`, so no page escapes this walk.
+The tables state, for each named URL, what each role gets: the kernel's, benchmarking's and
+self-assessment's below, each other app's in `tests/<app>/url_table.py`. A URL added without
+a row fails `test_every_url_is_in_the_table`, so no page escapes this walk.
+
+An app table may define `placeholders(users) -> {"NAME": value}`: objects it creates for the
+walk, whose values replace those names in its kwargs (as "FOOTPRINT" is replaced here).
 """
 
 import pytest
@@ -9,29 +13,23 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from selfreg import services
 from tests.conftest import ROLE_NAMES
-
-OK, REDIRECT_LOGIN, FORBIDDEN, NOT_ALLOWED = 200, "login", 403, 405
-ALL_OK = dict.fromkeys(ROLE_NAMES, OK)
-SIGNED_IN_OK = {**dict.fromkeys(ROLE_NAMES, OK), "anonymous": REDIRECT_LOGIN}
-SECTOR_ONLY = {
-    **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
-    "anonymous": REDIRECT_LOGIN,
-    "sector_staff": OK,
-}
-# Creating a footprint or submitting data needs a council to act for: officers, sector staff.
-CAN_CREATE = {
-    **dict.fromkeys(ROLE_NAMES, FORBIDDEN),
-    "anonymous": REDIRECT_LOGIN,
-    "officer": OK,
-    "other_officer": OK,
-    "sector_staff": OK,
-}
-POST_ONLY = {**dict.fromkeys(ROLE_NAMES, NOT_ALLOWED), "anonymous": REDIRECT_LOGIN}
-# An upload that does not exist, or that the person may not see, is not found.
-UPLOAD_MISSING = {**CAN_CREATE, "officer": 404, "other_officer": 404, "sector_staff": 404}
+from tests.earlywarning import url_table as earlywarning_urls
+from tests.knowledgehub import url_table as knowledgehub_urls
+from tests.peerchallenge import url_table as peerchallenge_urls
+from tests.url_roles import (
+    ALL_OK,
+    CAN_CREATE,
+    FORBIDDEN,
+    NOT_ALLOWED,
+    OK,
+    POST_ONLY,
+    REDIRECT_LOGIN,
+    SIGNED_IN_404,
+    SIGNED_IN_OK,
+    UPLOAD_MISSING,
+)
 
 ASSESSMENT = {"gss_code": "E06000001", "year": "2025-26"}
-SIGNED_IN_404 = {**dict.fromkeys(ROLE_NAMES, 404), "anonymous": REDIRECT_LOGIN}
 
 # name: (kwargs, expected status by role)
 TABLE = {
@@ -100,11 +98,6 @@ TABLE = {
     ),
     # No metric exists in this walk; tests/benchmarking/test_pages.py opens them with data.
     "benchmarking:metric": ({"code": "NO-SUCH-METRIC"}, dict.fromkeys(ROLE_NAMES, 404)),
-    "peerchallenge:index": ({}, ALL_OK),
-    "earlywarning:index": ({}, SECTOR_ONLY),
-    "earlywarning:council": ({"gss_code": "E06000001"}, SECTOR_ONLY),
-    "earlywarning:record": ({"gss_code": "E06000001"}, SECTOR_ONLY),
-    "knowledgehub:index": ({}, ALL_OK),
     "api_schema": ({}, ALL_OK),
     "api_council_list": ({}, ALL_OK),
     "api_council_detail": ({"gss_code": "E06000001"}, ALL_OK),
@@ -152,6 +145,14 @@ POST_TABLE = {
 }
 
 
+APP_TABLES = [earlywarning_urls, knowledgehub_urls, peerchallenge_urls]
+ALL_GETS = {**TABLE}
+APP_POSTS = {}
+for app_table in APP_TABLES:
+    ALL_GETS.update(app_table.TABLE)
+    APP_POSTS.update(app_table.POST_TABLE)
+
+
 def url_names(resolver=None, namespace=""):
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
@@ -165,7 +166,7 @@ def url_names(resolver=None, namespace=""):
 
 
 def test_every_url_is_in_the_table():
-    assert set(url_names()) == set(TABLE)
+    assert set(url_names()) == set(ALL_GETS)
 
 
 @pytest.fixture
@@ -173,6 +174,16 @@ def footprint(users, hartlepool, darlington):
     grouping = services.grouping_create(user=users["officer"], owner=hartlepool, name="Tees")
     services.grouping_invite(user=users["officer"], grouping=grouping, council=darlington)
     return grouping
+
+
+@pytest.fixture
+def placeholders(users, footprint):
+    """Names in the tables' kwargs and the objects' keys that replace them."""
+    values = {"FOOTPRINT": footprint.slug}
+    for app_table in APP_TABLES:
+        if hasattr(app_table, "placeholders"):
+            values.update(app_table.placeholders(users))
+    return values
 
 
 def check(response, expected):
@@ -183,30 +194,42 @@ def check(response, expected):
         assert response.status_code == expected
 
 
-def resolve(kwargs, footprint):
-    return {k: (footprint.slug if v == "FOOTPRINT" else v) for k, v in kwargs.items()}
+def resolve(kwargs, placeholders):
+    return {k: placeholders.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()}
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLE_NAMES)
-@pytest.mark.parametrize("name", sorted(TABLE))
-def test_get_every_url_as_every_role(client_for, users, footprint, name, role):
-    kwargs, expected = TABLE[name]
-    response = client_for(users[role]).get(reverse(name, kwargs=resolve(kwargs, footprint)))
+@pytest.mark.parametrize("name", sorted(ALL_GETS))
+def test_get_every_url_as_every_role(client_for, users, placeholders, name, role):
+    kwargs, expected = ALL_GETS[name]
+    response = client_for(users[role]).get(reverse(name, kwargs=resolve(kwargs, placeholders)))
     check(response, expected[role])
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLE_NAMES)
 @pytest.mark.parametrize("name", sorted(POST_TABLE))
-def test_post_every_action_as_every_role(client_for, users, footprint, name, role):
+def test_post_every_action_as_every_role(client_for, users, footprint, placeholders, name, role):
     kwargs, data, expected = POST_TABLE[name]
-    url = reverse(name, kwargs=resolve(kwargs, footprint))
+    url = reverse(name, kwargs=resolve(kwargs, placeholders))
     before = sorted(footprint.memberships.values_list("council__gss_code", "status"))
     response = client_for(users[role]).post(url, data)
     check(response, expected[role])
     after = sorted(footprint.memberships.values_list("council__gss_code", "status"))
     assert (after != before) is (expected[role] == 302)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLE_NAMES)
+@pytest.mark.parametrize("name", sorted(APP_POSTS))
+def test_post_every_app_action_as_every_role(client_for, users, placeholders, name, role):
+    """The apps' state-changing URLs: who may act. Each app's own tests check what changed."""
+    kwargs, data, expected = APP_POSTS[name]
+    response = client_for(users[role]).post(
+        reverse(name, kwargs=resolve(kwargs, placeholders)), data
+    )
+    check(response, expected[role])
 
 
 @pytest.mark.django_db
