@@ -74,6 +74,12 @@ format: setup ## Format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+.PHONY: audit
+audit: setup ## Security: bandit finds no high-severity issue; no pinned package has a known vulnerability
+	$(VENV)/bin/bandit -q -r selfreg benchmarking earlywarning peerchallenge knowledgehub \
+		-x '*/migrations/*' --severity-level high
+	$(PY) scripts/audit_pins.py requirements-dev.txt
+
 .PHONY: check-deploy
 check-deploy: setup ## Django's deployment checks with production-like settings
 	DEBUG=false SECRET_KEY=$$(openssl rand -hex 32) SECURE_SSL_REDIRECT=true \
