@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,10 @@ REQUIRED_COLUMNS = ("gss_code", "metric_code", "period", "value")
 OPTIONAL_COLUMNS = ("numerator", "denominator", "sample_size", "note")
 NUMBER_COLUMNS = ("value", "numerator", "denominator", "sample_size")
 MAX_ROWS = 2_000_000
+# An XLSX file is a zip of XML. Its members' sizes once inflated are read from the zip's own
+# directory before anything is unpacked (Python never inflates a member beyond its declared
+# size), so a small file that would inflate to gigabytes is refused at once.
+MAX_XLSX_INFLATED = 100 * 1024 * 1024
 MAX_PROBLEMS = 1000
 
 
@@ -56,6 +61,7 @@ def read_table(content: bytes, filename: str) -> pd.DataFrame:
     name = filename.lower()
     try:
         if name.endswith(".xlsx"):
+            _check_xlsx_size(content)
             frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
         elif name.endswith(".csv"):
             frame = pd.read_csv(
@@ -72,7 +78,29 @@ def read_table(content: bytes, filename: str) -> pd.DataFrame:
     except Exception as error:  # noqa: BLE001 - any parser failure is the file's problem
         raise FileProblems([Problem(0, "", f"The file cannot be read: {error}")]) from error
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if repeated:
+        raise FileProblems([Problem(1, c, "This column appears more than once.") for c in repeated])
     return frame.fillna("").astype(str)
+
+
+def _check_xlsx_size(content: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise FileProblems([Problem(0, "", "The file is not a valid XLSX workbook.")]) from None
+    if inflated > MAX_XLSX_INFLATED:
+        raise FileProblems(
+            [
+                Problem(
+                    0,
+                    "",
+                    "The workbook is too large to read once unpacked "
+                    f"(over {MAX_XLSX_INFLATED // 2**20} MB). Save it as CSV UTF-8 instead.",
+                )
+            ]
+        )
 
 
 def validate_values(
@@ -118,6 +146,10 @@ def validate_values(
             text_ = message(cell) if callable(message) else message
             problems.append(Problem(int(row), column, text_))
 
+    for column in frame.columns:
+        # PostgreSQL text cannot hold a NUL byte; it is never meant, so say so.
+        nul = frame[column].str.contains("\x00", regex=False).to_numpy()
+        flag(nul, column, "This cell contains a NUL character; remove it.")
     flag((gss == "").to_numpy(), "gss_code", "Enter the council's GSS code.")
     unknown_council = ((gss != "") & ~gss.isin(councils.keys())).to_numpy()
     flag(unknown_council, "gss_code", lambda c: f"No council has the code '{c}'.")
