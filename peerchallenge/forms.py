@@ -1,0 +1,508 @@
+"""Forms for peer challenge: they validate input; services act on it."""
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from peerchallenge.models import (
+    ActionStatus,
+    ChallengeKind,
+    Control,
+    FocusArea,
+    Party,
+    PeerRole,
+    PeerSector,
+    PinKind,
+)
+from selfreg.models import Council
+
+
+def parse_weeks(text: str) -> list[int]:
+    """ "3, 7-9" -> [3, 7, 8, 9]; raises ValidationError with a plain message."""
+    weeks: set[int] = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                low, high = (int(x) for x in part.split("-", 1))
+                weeks.update(range(low, high + 1))
+            else:
+                weeks.add(int(part))
+        except ValueError:
+            raise forms.ValidationError(
+                _("Enter week numbers separated by commas, for example 3, 7-9")
+            ) from None
+    if any(w < 1 or w > 52 for w in weeks):
+        raise forms.ValidationError(_("Weeks are numbered 1 to 52"))
+    return sorted(weeks)
+
+
+def weeks_text(weeks) -> str:
+    return ", ".join(str(w) for w in weeks)
+
+
+class GdsDateField(DateInputField):
+    """A GOV.UK date input whose messages say which date is wanted."""
+
+    def __init__(self, *, required_message=None, **kwargs):
+        super().__init__(**kwargs)
+        message = required_message or _("Enter the day, month and year")
+        self.error_messages.update(required=message, incomplete=message)
+        for field in self.fields:
+            field.error_messages["incomplete"] = message
+            field.validators[0].message = _("Enter the date in numbers")
+
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except forms.ValidationError:
+            raise forms.ValidationError(_("Enter a real date")) from None
+
+
+class RequestForm(forms.Form):
+    council = forms.ModelChoiceField(
+        label=_("Council"),
+        queryset=Council.objects.none(),
+        empty_label=_("Choose a council"),
+        error_messages={"required": _("Choose the council")},
+    )
+    kind = forms.ChoiceField(
+        label=_("What type of peer challenge?"),
+        choices=ChallengeKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the type of challenge")},
+    )
+    focus_areas = forms.MultipleChoiceField(
+        label=_("Focus areas"),
+        help_text=_("Select all that apply"),
+        choices=FocusArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one focus area")},
+    )
+    preferred_weeks = forms.CharField(
+        label=_("Preferred weeks (optional)"),
+        help_text=_("Week numbers of the year, for example 10, 14-16"),
+        required=False,
+        max_length=200,
+    )
+    note = forms.CharField(
+        label=_("What do you want from the challenge? (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, councils, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["council"].queryset = councils.order_by("name")
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.select("council"),
+            Field.radios("kind", legend_size=Size.SMALL),
+            Field.checkboxes("focus_areas", legend_size=Size.SMALL, small=True),
+            Field.text("preferred_weeks", field_width=Fluid.ONE_HALF),
+            Field.textarea("note", rows=4),
+            Button("save", _("Ask for a peer challenge")),
+        )
+
+    def clean_preferred_weeks(self):
+        return parse_weeks(self.cleaned_data["preferred_weeks"])
+
+
+ROLE_BOUND_FIELDS = [(role, f"min_{role.value}", f"max_{role.value}") for role in PeerRole]
+
+
+class ScopeForm(forms.Form):
+    focus_areas = forms.MultipleChoiceField(
+        label=_("Agreed focus areas"),
+        choices=FocusArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one focus area")},
+    )
+    on_site_from = GdsDateField(
+        label=_("First day on site"),
+        help_text=_("For example, 14 4 2026"),
+        required_message=_("Enter the first day on site"),
+    )
+    days = forms.IntegerField(
+        label=_("Days on site"),
+        min_value=1,
+        max_value=10,
+        error_messages={"required": _("Enter the number of days on site")},
+    )
+    team_size = forms.IntegerField(
+        label=_("Team size"),
+        min_value=1,
+        max_value=12,
+        error_messages={"required": _("Enter the team size")},
+    )
+    host_control = forms.ChoiceField(
+        label=_("Political control of the host council"),
+        choices=[("", _("Choose political control")), *Control.choices],
+        error_messages={"required": _("Choose the host council's political control")},
+    )
+    lead_member_same_party = forms.BooleanField(
+        label=_("The lead member peer comes from the host's ruling party"),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        role_fields = []
+        for role, low, high in ROLE_BOUND_FIELDS:
+            self.fields[low] = forms.IntegerField(
+                label=_("%(role)s: fewest") % {"role": role.label},
+                min_value=0,
+                max_value=12,
+                initial=0,
+            )
+            self.fields[high] = forms.IntegerField(
+                label=_("%(role)s: most") % {"role": role.label},
+                min_value=0,
+                max_value=12,
+                initial=0,
+            )
+            role_fields += [
+                Field.text(low, field_width=Fixed.TWO),
+                Field.text(high, field_width=Fixed.TWO),
+            ]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.checkboxes("focus_areas", legend_size=Size.SMALL, small=True),
+            Field("on_site_from"),
+            Field.text("days", field_width=Fixed.TWO),
+            Field.text("team_size", field_width=Fixed.TWO),
+            Field.select("host_control"),
+            Field.checkbox("lead_member_same_party"),
+            *role_fields,
+            Button("save", _("Save scope")),
+        )
+
+    def role_template(self) -> dict:
+        return {
+            role.value: [self.cleaned_data[low], self.cleaned_data[high]]
+            for role, low, high in ROLE_BOUND_FIELDS
+            if self.cleaned_data[high]
+        }
+
+    def clean(self):
+        data = super().clean()
+        for _role, low, high in ROLE_BOUND_FIELDS:
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                self.add_error(high, _("The most must be at least the fewest"))
+        return data
+
+
+class NominateForm(forms.Form):
+    council = forms.ModelChoiceField(
+        label=_("Home council"),
+        help_text=_("For business and voluntary sector peers, the council area they work in"),
+        queryset=Council.objects.none(),
+        empty_label=_("Choose a council"),
+        error_messages={"required": _("Choose the peer's home council")},
+    )
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=200, error_messages={"required": _("Enter their name")}
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        error_messages={
+            "required": _("Enter their email address"),
+            "invalid": _("Enter an email address like name@example.com"),
+        },
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"),
+        choices=PeerSector.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the sector")},
+    )
+    role = forms.ChoiceField(
+        label=_("Peer role"),
+        choices=[("", _("Choose a role")), *PeerRole.choices],
+        error_messages={"required": _("Choose the peer role")},
+    )
+    party = forms.ChoiceField(
+        label=_("Political party (councillors only)"),
+        choices=[("", _("Not a councillor")), *Party.choices],
+        required=False,
+    )
+    organisation = forms.CharField(
+        label=_("Organisation (business and voluntary sector peers)"),
+        required=False,
+        max_length=200,
+    )
+
+    def __init__(self, *args, councils, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["council"].queryset = councils.order_by("name")
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.select("council"),
+            Field.text("full_name"),
+            Field.text("email"),
+            Field.radios("sector", legend_size=Size.SMALL, inline=True),
+            Field.select("role"),
+            Field.select("party"),
+            Field.text("organisation"),
+            Button("save", _("Nominate peer")),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") in ("lead_member", "member") and not data.get("party"):
+            self.add_error("party", _("Choose the councillor's political party"))
+        return data
+
+
+class ProfileForm(forms.Form):
+    days_offered = forms.IntegerField(
+        label=_("Days you offer this year"),
+        min_value=0,
+        max_value=60,
+        error_messages={"required": _("Enter the days you offer")},
+    )
+    unavailable_weeks = forms.CharField(
+        label=_("Weeks you are not available (optional)"),
+        help_text=_("Week numbers of the year, for example 1, 30-34"),
+        required=False,
+        max_length=300,
+    )
+    conflicts = forms.CharField(
+        label=_("Councils where you have a conflict of interest (optional)"),
+        help_text=_("GSS codes separated by commas, for example E06000004"),
+        required=False,
+        max_length=2000,
+    )
+    party = forms.ChoiceField(
+        label=_("Political party (councillors only)"),
+        choices=[("", _("Not a councillor")), *Party.choices],
+        required=False,
+    )
+    organisation = forms.CharField(label=_("Organisation"), required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        expertise_fields = []
+        for area in FocusArea:
+            name = f"expertise_{area.value}"
+            self.fields[name] = forms.DecimalField(
+                label=area.label,
+                help_text=_("0 (none) to 1 (expert)"),
+                min_value=0,
+                max_value=1,
+                max_digits=3,
+                decimal_places=2,
+                required=False,
+            )
+            expertise_fields.append(Field.text(name, field_width=Fixed.FOUR))
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("days_offered", field_width=Fixed.TWO),
+            Field.text("unavailable_weeks"),
+            Field.text("conflicts"),
+            Field.select("party"),
+            Field.text("organisation"),
+            *expertise_fields,
+            Button("save", _("Save profile")),
+        )
+
+    def clean_unavailable_weeks(self):
+        return parse_weeks(self.cleaned_data["unavailable_weeks"])
+
+    def clean_conflicts(self):
+        codes = [c.strip().upper() for c in self.cleaned_data["conflicts"].split(",") if c.strip()]
+        councils = list(Council.objects.filter(gss_code__in=codes))
+        unknown = sorted(set(codes) - {c.gss_code for c in councils})
+        if unknown:
+            raise forms.ValidationError(
+                _("No council has the code %(codes)s") % {"codes": ", ".join(unknown)}
+            )
+        return councils
+
+    def expertise(self) -> dict:
+        return {
+            area.value: float(self.cleaned_data.get(f"expertise_{area.value}") or 0)
+            for area in FocusArea
+        }
+
+
+class RoundForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the round"),
+        max_length=200,
+        error_messages={"required": _("Enter a name for the round")},
+    )
+    year = forms.IntegerField(
+        label=_("Year"),
+        min_value=2000,
+        max_value=2100,
+        error_messages={"required": _("Enter the year")},
+    )
+    time_limit = forms.IntegerField(
+        label=_("Time limit for the matcher, in seconds"),
+        min_value=5,
+        max_value=900,
+        initial=60,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("name"),
+            Field.text("year", field_width=Fixed.FOUR),
+            Field.text("time_limit", field_width=Fixed.FOUR),
+            Button("save", _("Create round")),
+        )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Will you join this team?"),
+        choices=[("accept", _("Yes, I accept")), ("decline", _("No, I decline"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether you accept or decline")},
+    )
+    reason = forms.CharField(
+        label=_("Reason for declining (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("answer", legend_size=Size.MEDIUM),
+            Field.textarea("reason", rows=3),
+            Button("save", _("Send answer")),
+        )
+
+
+class ReportForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Summary"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Enter the report's summary")},
+    )
+    findings = forms.CharField(
+        label=_("Findings"),
+        required=False,
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    recommendations = forms.CharField(
+        label=_("Recommendations"),
+        help_text=_("One recommendation per line"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.textarea("summary", rows=5),
+            Field.textarea("findings", rows=8),
+            Field.textarea("recommendations", rows=6),
+            Button("save", _("Save draft report")),
+        )
+
+
+class CorrectionForm(forms.Form):
+    text = forms.CharField(
+        label=_("What is factually wrong, and what is right?"),
+        help_text=_("Only corrections of fact. The team's judgements are theirs."),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say what is factually wrong and what is right")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.textarea("text", rows=4), Button("save", _("Send correction"))
+        )
+
+
+class ActionForm(forms.Form):
+    recommendation = forms.CharField(
+        label=_("Recommendation"),
+        max_length=2000,
+        error_messages={"required": _("Enter the recommendation this answers")},
+    )
+    action = forms.CharField(
+        label=_("Action"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Enter the action")},
+    )
+    owner = forms.CharField(
+        label=_("Owner"), max_length=200, error_messages={"required": _("Enter the owner")}
+    )
+    due = GdsDateField(
+        label=_("Due date"),
+        help_text=_("For example, 30 9 2026"),
+        required_message=_("Enter the due date"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=ActionStatus.choices,
+        widget=forms.RadioSelect,
+        initial=ActionStatus.NOT_STARTED,
+        error_messages={"required": _("Choose the status")},
+    )
+
+    def __init__(self, *args, recommendations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("recommendation"),
+            Field.textarea("action", rows=3),
+            Field.text("owner"),
+            Field("due"),
+            Field.radios("status", legend_size=Size.SMALL, inline=True),
+            Button("save", _("Save action")),
+        )
+
+
+class PinForm(forms.Form):
+    peer = forms.IntegerField(
+        label=_("Peer number"),
+        help_text=_("As shown in the pool list"),
+        min_value=1,
+        error_messages={"required": _("Enter the peer's number")},
+    )
+    kind = forms.ChoiceField(
+        label=_("What should the matcher do?"),
+        choices=[*PinKind.choices, ("clear", _("Clear the pin or exclusion"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose pin, exclude or clear")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("peer", field_width=Fixed.FOUR),
+            Field.radios("kind", legend_size=Size.SMALL),
+            Button("save", _("Save")),
+        )
+
+
+class MoveForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
