@@ -5,8 +5,15 @@ see what is recorded about it, and nothing here is published.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
-from selfreg.access import access_council_by_gss, has_role, is_sector_staff
+from selfreg.access import (
+    access_council_by_gss,
+    council_ids,
+    has_role,
+    is_officer_of,
+    is_sector_staff,
+)
 from selfreg.models import Council, RoleKind
 
 
@@ -34,3 +41,44 @@ def access_council_for_recording(user, gss_code: str) -> Council:
     if not can_record_signal(user):
         raise PermissionDenied("Only sector staff and peers can record a signal.")
     return council
+
+
+def access_alert(user, alert_id: int):
+    """An alert, for sector staff only. Anyone else is refused before the alert is looked up."""
+    from earlywarning.models import Alert
+
+    if not can_see_signals(user):
+        raise PermissionDenied("Only sector staff can see early-warning alerts.")
+    alert = Alert.objects.select_related("council", "assignee").filter(pk=alert_id).first()
+    if alert is None:
+        raise Http404("No such alert.")
+    return alert
+
+
+def can_join_conversation(user, alert) -> bool:
+    """Sector staff, and the officers of the council once it has been invited in."""
+    if is_sector_staff(user):
+        return True
+    if not alert.council_invited:
+        return False
+    return is_officer_of(user, alert.council)
+
+
+def access_conversation(user, alert_id: int):
+    """The conversation about an alert. To anyone not in it, it does not exist (404), so the
+    existence of an alert about a council is never revealed."""
+    from earlywarning.models import Alert
+
+    alert = Alert.objects.select_related("council").filter(pk=alert_id).first()
+    if alert is None or not can_join_conversation(user, alert):
+        raise Http404("No such conversation.")
+    return alert
+
+
+def conversations_for(user):
+    """The conversations a council officer has been invited into."""
+    from earlywarning.models import Alert
+
+    return Alert.objects.filter(
+        council_invited=True, council_id__in=council_ids(user, {RoleKind.OFFICER})
+    ).select_related("council")

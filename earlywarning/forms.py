@@ -5,15 +5,25 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from earlywarning.models import Severity, SignalSource, SignalType
+from earlywarning.models import (
+    AlertState,
+    Category,
+    CorporateEventKind,
+    Severity,
+    SignalSource,
+    SignalType,
+    SupportKind,
+)
+from earlywarning.services import TRANSITIONS
+from selfreg.models import RoleKind, User
 
 
 class ObservedOnField(DateInputField):
     """A GOV.UK date input with messages that say which date is wanted."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, message=None, **kwargs):
         super().__init__(**kwargs)
-        message = _("Enter the day, month and year the signal was observed")
+        message = message or _("Enter the day, month and year the signal was observed")
         self.error_messages.update(required=message, incomplete=message)
         for field in self.fields:
             field.error_messages["incomplete"] = message
@@ -59,6 +69,12 @@ class SignalForm(forms.Form):
         error_messages={"invalid": _("Enter a web address starting http:// or https://")},
     )
 
+    critical = forms.BooleanField(
+        label=_("Critical: open an alert now"),
+        help_text=_("Use only for something that needs sector staff to act at once."),
+        required=False,
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
@@ -68,6 +84,7 @@ class SignalForm(forms.Form):
             Field.radios("severity", legend_size=Size.SMALL),
             Field.textarea("evidence", rows=5),
             Field.text("source_url"),
+            Field.checkbox("critical"),
             Button("save", _("Record signal")),
         )
 
@@ -82,3 +99,192 @@ class SignalForm(forms.Form):
         if url and not url.lower().startswith(("http://", "https://")):
             raise forms.ValidationError(_("Enter a web address starting http:// or https://"))
         return url
+
+
+class CorporateEventForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What changed?"),
+        choices=CorporateEventKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what changed")},
+    )
+    occurred_on = ObservedOnField(
+        message=_("Enter the day, month and year of the change"),
+        label=_("When did it change?"),
+        help_text=_("For example, 7 5 2025"),
+    )
+    description = forms.CharField(
+        label=_("What happened"),
+        help_text=_("For example, who left, who took over and whether the post is interim."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Enter what happened")},
+    )
+    source_url = forms.URLField(
+        label=_("Web address of the source (optional)"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        error_messages={"invalid": _("Enter a web address starting http:// or https://")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("kind", legend_size=Size.SMALL),
+            Field("occurred_on"),
+            Field.textarea("description", rows=3),
+            Field.text("source_url"),
+            Button("save", _("Record change")),
+        )
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date must be today or in the past"))
+        return day
+
+
+class TransitionForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("Move the alert to"),
+        error_messages={"required": _("Choose the next state")},
+    )
+    reason = forms.CharField(
+        label=_("Reason or comment"),
+        help_text=_("Required when dismissing an alert."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, alert, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = [s for s in AlertState if s in TRANSITIONS.get(alert.state, set())]
+        self.fields["state"].choices = [("", _("Choose a state"))] + [
+            (s.value, s.label) for s in allowed
+        ]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.select("state"), Field.textarea("reason", rows=2), Button("move", _("Move"))
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("state") == AlertState.DISMISSED and not data.get("reason", "").strip():
+            self.add_error("reason", _("Enter why the alert is dismissed"))
+        return data
+
+
+def staff_users():
+    return User.objects.filter(roles__kind=RoleKind.SECTOR_STAFF, is_active=True).distinct()
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=User.objects.none(),
+        empty_label=_("Nobody"),
+        required=False,
+    )
+    due_on = DateInputField(label=_("Due date (optional)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_users().order_by("email")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.select("assignee"), Field("due_on"), Button("assign", _("Save assignment"))
+        )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Enter the note")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(Field.textarea("text", rows=3), Button("note", _("Add note")))
+
+
+class SupportLinkForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of support"),
+        choices=SupportKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the kind of support")},
+    )
+    title = forms.CharField(
+        label=_("Title"), max_length=200, error_messages={"required": _("Enter a title")}
+    )
+    url = forms.CharField(
+        label=_("Address in the portal"),
+        help_text=_("For example, /peer-challenge/requests/12/"),
+        max_length=300,
+        error_messages={"required": _("Enter the address in the portal")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.radios("kind", legend_size=Size.SMALL),
+            Field.text("title"),
+            Field.text("url"),
+            Button("link", _("Link support")),
+        )
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        if not url.startswith("/") or url.startswith("//"):
+            raise forms.ValidationError(_("Enter an address in the portal, starting with /"))
+        return url
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Enter your message")},
+    )
+    shared = forms.BooleanField(label=_("Share with the council's officers"), required=False)
+
+    def __init__(self, *args, staff=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not staff:
+            del self.fields["shared"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        fields = [Field.textarea("text", rows=3)]
+        if staff:
+            fields.append(Field.checkbox("shared"))
+        self.helper.layout = Layout(*fields, Button("send", _("Send message")))
+
+
+class QueueFilterForm(forms.Form):
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    category = forms.ChoiceField(
+        label=_("Category of signal"),
+        required=False,
+        choices=[("", _("All categories")), *Category.choices],
+    )
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("All regions"))] + [(r, r) for r in regions]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Field.select("region"), Field.select("category"), Button("filter", _("Filter"))
+        )

@@ -5,12 +5,32 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from earlywarning.access import can_record_signal
-from earlywarning.models import InspectionResult, RecordedSignal, SignalType
-from earlywarning.validation import validate_signal_rows
+from earlywarning import risk, selectors, thresholds
+from earlywarning.access import can_join_conversation, can_record_signal, can_see_signals
+from earlywarning.models import (
+    BAND_ORDER,
+    Alert,
+    AlertEvent,
+    AlertEventKind,
+    AlertReason,
+    AlertState,
+    Band,
+    ConversationMessage,
+    CorporateEvent,
+    CorporateEventKind,
+    InspectionResult,
+    RecordedSignal,
+    RiskAssessment,
+    SignalSource,
+    SignalType,
+    SupportLink,
+)
+from earlywarning.validation import validate_corporate_rows, validate_signal_rows
 from selfreg.models import Council
 
 
@@ -28,8 +48,11 @@ def signal_record(
     severity: int,
     evidence: str,
     source_url: str = "",
+    critical: bool = False,
 ) -> RecordedSignal:
-    """Record one signal about a council. Raise ValidationError if a field is wrong."""
+    """Record one signal about a council. Raise ValidationError if a field is wrong.
+
+    A signal marked critical opens an alert (or joins the council's open one)."""
     _check_recorder(user)
     signal = RecordedSignal(
         council=council,
@@ -38,6 +61,7 @@ def signal_record(
         severity=severity,
         evidence=evidence.strip(),
         source_url=source_url.strip(),
+        critical=critical,
         recorded_by=user,
     )
     signal.full_clean()
@@ -46,6 +70,9 @@ def signal_record(
     with transaction.atomic():
         signal._history_user = user
         signal.save()
+        if critical:
+            alert_open_for_signal(signal=signal, user=user)
+        transaction.on_commit(_enqueue_risk_recompute)
     return signal
 
 
@@ -56,7 +83,7 @@ def signals_import(*, rows_frame: pd.DataFrame, user) -> list[RecordedSignal]:
     """
     _check_recorder(user)
     councils = dict(Council.objects.with_gss().values_list("gss_code", "id"))
-    types = dict(SignalType.objects.values_list("code", "id"))
+    types = dict(SignalType.objects.filter(source=SignalSource.RECORDED).values_list("code", "id"))
     rows = validate_signal_rows(
         rows_frame, councils=set(councils), signal_codes=set(types), today=timezone.localdate()
     )
@@ -75,12 +102,22 @@ def signals_import(*, rows_frame: pd.DataFrame, user) -> list[RecordedSignal]:
             signal._history_user = user
             signal.save()
             created.append(signal)
+        transaction.on_commit(_enqueue_risk_recompute)
     return created
 
 
 def signal_types_load(*, frame: pd.DataFrame) -> tuple[int, int, int]:
     """Create or update the catalogue from its file. Returns (created, updated, unchanged)."""
-    fields = ("name", "category", "description", "default_weight", "half_life_months", "source")
+    fields = (
+        "name",
+        "category",
+        "description",
+        "default_weight",
+        "half_life_months",
+        "source",
+        "domain",
+        "social_care_only",
+    )
     created = updated = unchanged = 0
     with transaction.atomic():
         for record in frame.to_dict("records"):
@@ -91,6 +128,8 @@ def signal_types_load(*, frame: pd.DataFrame) -> tuple[int, int, int]:
                 "default_weight": float(record["default_weight"]),
                 "half_life_months": int(record["half_life_months"]),
                 "source": record["source"].strip(),
+                "domain": record["domain"].strip(),
+                "social_care_only": record["social_care_only"].strip().lower() == "true",
             }
             existing = SignalType.objects.filter(code=record["code"].strip()).first()
             if existing is None:
@@ -184,4 +223,388 @@ def inspections_load(*, frame: pd.DataFrame) -> InspectionLoadReport:
                 report.updated += 1
             else:
                 report.unchanged += 1
+        if report.created or report.updated:
+            transaction.on_commit(_enqueue_risk_recompute)
     return report
+
+
+# --- corporate changes ----------------------------------------------------------------------
+
+
+def _enqueue_risk_recompute() -> None:
+    from earlywarning.tasks import risk_recompute_task
+
+    risk_recompute_task.delay()
+
+
+def corporate_event_record(
+    *,
+    user,
+    council: Council,
+    kind: str,
+    occurred_on: datetime.date,
+    description: str,
+    source_url: str = "",
+) -> CorporateEvent:
+    """Record a change of political control or statutory officer. ValidationError if wrong."""
+    if not can_see_signals(user):
+        raise PermissionError("Only sector staff can record a corporate change.")
+    event = CorporateEvent(
+        council=council,
+        kind=kind,
+        occurred_on=occurred_on,
+        description=description.strip(),
+        source_url=source_url.strip(),
+        recorded_by=user,
+    )
+    event.full_clean()
+    if occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": "The date cannot be in the future."})
+    with transaction.atomic():
+        event._history_user = user
+        event.save()
+        transaction.on_commit(_enqueue_risk_recompute)
+    return event
+
+
+def corporate_events_import(*, rows_frame: pd.DataFrame, user) -> list[CorporateEvent]:
+    """Check a whole file of corporate changes, then record them all in one transaction.
+    Any problem raises FileProblems listing every problem; nothing is written."""
+    if not can_see_signals(user):
+        raise PermissionError("Only sector staff can record a corporate change.")
+    councils = dict(Council.objects.with_gss().values_list("gss_code", "id"))
+    rows = validate_corporate_rows(
+        rows_frame,
+        councils=set(councils),
+        kinds=set(CorporateEventKind.values),
+        existing={
+            (gss, kind, day)
+            for gss, kind, day in CorporateEvent.objects.values_list(
+                "council__gss_code", "kind", "occurred_on"
+            )
+        },
+        today=timezone.localdate(),
+    )
+    created = []
+    with transaction.atomic():
+        for row in rows:
+            event = CorporateEvent(
+                council_id=councils[row.gss_code],
+                kind=row.kind,
+                occurred_on=row.occurred_on,
+                description=row.description,
+                source_url=row.source_url,
+                recorded_by=user,
+            )
+            event._history_user = user
+            event.save()
+            created.append(event)
+        transaction.on_commit(_enqueue_risk_recompute)
+    return created
+
+
+# --- risk assessments -----------------------------------------------------------------------
+
+
+@dataclass
+class RiskReport:
+    as_of: datetime.date
+    results: dict  # GSS code -> scoring.Result
+    names: dict  # GSS code -> council name
+    saved: int = 0
+    alerts_opened: list = field(default_factory=list)
+
+
+def risk_compute(*, as_of: datetime.date, gss_codes=None) -> RiskReport:
+    """Every council's assessment on `as_of`, from what was known then. Writes nothing."""
+    councils = selectors.councils(gss_codes)
+    results = risk.assess_all(
+        councils,
+        inputs=selectors.rule_inputs(),
+        recorded=selectors.recorded_signals(),
+        as_of=as_of,
+        types=selectors.signal_types(),
+        scheme=thresholds.scheme(),
+        thresholds=thresholds.rule_thresholds(),
+    )
+    return RiskReport(as_of, results, {c.gss_code: c.name for c in councils})
+
+
+def risk_recompute(
+    *, as_of: datetime.date | None = None, open_alerts: bool = True, save: bool = True
+) -> RiskReport:
+    """Compute and store every council's assessment on `as_of` (today by default), then open
+    an alert for each council whose band rose to elevated or high. Safe to run twice: the
+    second run rewrites the same rows and opens nothing new."""
+    as_of = as_of or timezone.localdate()
+    report = risk_compute(as_of=as_of)
+    if not save:
+        return report
+    ids = dict(Council.objects.with_gss().values_list("gss_code", "pk"))
+    with transaction.atomic():
+        # The band each council had at its latest assessment before this date.
+        before = dict(
+            RiskAssessment.objects.filter(as_of__lt=as_of)
+            .order_by("council_id", "as_of")
+            .values_list("council_id", "band")
+        )
+        RiskAssessment.objects.filter(as_of=as_of).delete()
+        rows = []
+        for gss, result in report.results.items():
+            rows.append(
+                RiskAssessment(
+                    council_id=ids[gss],
+                    as_of=as_of,
+                    band=result.band,
+                    score=result.score,
+                    points=result.points,
+                    applicable_points=result.applicable_points,
+                    domains=result.domains,
+                    contributions=[c.as_dict() for c in result.contributions],
+                    held_back=result.held_back,
+                )
+            )
+        RiskAssessment.objects.bulk_create(rows, batch_size=500)
+        report.saved = len(rows)
+        if open_alerts:
+            for gss, result in report.results.items():
+                council_id = ids[gss]
+                rank = BAND_ORDER[result.band]
+                alert = Alert.objects.open().filter(council_id=council_id).first()
+                if alert is not None:
+                    if alert.band != result.band:
+                        alert.band, alert.band_rank = result.band, rank
+                        alert.save(update_fields=["band", "band_rank", "updated_at"])
+                    continue
+                previous = before.get(council_id)
+                if rank >= BAND_ORDER[Band.ELEVATED] and (
+                    previous is None or BAND_ORDER[previous] < BAND_ORDER[Band.ELEVATED]
+                ):
+                    report.alerts_opened.append(
+                        _alert_open(
+                            council_id=council_id,
+                            reason=AlertReason.BAND,
+                            band=result.band,
+                            categories=_categories(result),
+                            summary=(
+                                f"The risk band rose to {result.band} on {as_of:%-d %B %Y} "
+                                f"({result.score:.0%} of the points that apply)."
+                            ),
+                        )
+                    )
+    return report
+
+
+def _categories(result) -> list[str]:
+    types = dict(SignalType.objects.values_list("code", "category"))
+    return sorted({types.get(c.code, "") for c in result.contributions} - {""})
+
+
+def _alert_open(*, council_id, reason, band, categories, summary, user=None) -> Alert:
+    alert = Alert.objects.create(
+        council_id=council_id,
+        reason=reason,
+        band=band,
+        band_rank=BAND_ORDER[band],
+        categories="," + ",".join(categories) + "," if categories else "",
+        summary=summary,
+    )
+    AlertEvent.objects.create(
+        alert=alert, kind=AlertEventKind.OPENED, to_state=AlertState.NEW, text=summary, user=user
+    )
+    return alert
+
+
+def alert_open_for_signal(*, signal: RecordedSignal, user) -> Alert:
+    """A signal marked critical opens an alert, or is added to the council's open one."""
+    text = f"Critical signal recorded: {signal.signal_type.name} ({signal.observed_on:%-d %B %Y})."
+    with transaction.atomic():
+        alert = Alert.objects.open().filter(council=signal.council).first()
+        if alert is not None:
+            AlertEvent.objects.create(alert=alert, kind=AlertEventKind.SIGNAL, text=text, user=user)
+            return alert
+        latest = RiskAssessment.objects.filter(council=signal.council).order_by("-as_of").first()
+        return _alert_open(
+            council_id=signal.council_id,
+            reason=AlertReason.CRITICAL,
+            band=latest.band if latest else Band.LOW,
+            categories=[signal.signal_type.category],
+            summary=text,
+            user=user,
+        )
+
+
+# --- triage ---------------------------------------------------------------------------------
+
+TRANSITIONS = {
+    AlertState.NEW: {AlertState.TRIAGED, AlertState.DISMISSED},
+    AlertState.TRIAGED: {
+        AlertState.IN_CONVERSATION,
+        AlertState.SUPPORT_OFFERED,
+        AlertState.MONITORING,
+        AlertState.CLOSED,
+        AlertState.DISMISSED,
+    },
+    AlertState.IN_CONVERSATION: {
+        AlertState.SUPPORT_OFFERED,
+        AlertState.MONITORING,
+        AlertState.CLOSED,
+        AlertState.DISMISSED,
+    },
+    AlertState.SUPPORT_OFFERED: {
+        AlertState.IN_CONVERSATION,
+        AlertState.MONITORING,
+        AlertState.CLOSED,
+    },
+    AlertState.MONITORING: {AlertState.IN_CONVERSATION, AlertState.CLOSED},
+    AlertState.CLOSED: set(),
+    AlertState.DISMISSED: set(),
+}
+
+
+def _check_staff(user) -> None:
+    if not can_see_signals(user):
+        raise PermissionError("Only sector staff can work on alerts.")
+
+
+def alert_transition(*, user, alert: Alert, state: str, reason: str = "") -> Alert:
+    """Move an alert to its next state; dismissing needs a reason. ValidationError if not
+    allowed."""
+    _check_staff(user)
+    if state not in TRANSITIONS.get(alert.state, set()):
+        raise ValidationError(
+            {
+                "state": f"An alert that is {alert.get_state_display().lower()} cannot move to "
+                f"{AlertState(state).label.lower() if state in AlertState.values else state}."
+            }
+        )
+    reason = reason.strip()
+    if state == AlertState.DISMISSED and not reason:
+        raise ValidationError({"reason": "Enter why the alert is dismissed."})
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if state not in TRANSITIONS.get(alert.state, set()):
+            raise ValidationError({"state": "The alert has moved on; reload the page."})
+        previous = alert.state
+        alert.state = state
+        if state == AlertState.DISMISSED:
+            alert.dismissed_reason = reason
+        alert.save(update_fields=["state", "dismissed_reason", "updated_at"])
+        AlertEvent.objects.create(
+            alert=alert,
+            kind=AlertEventKind.STATE,
+            from_state=previous,
+            to_state=state,
+            text=reason,
+            user=user,
+        )
+    return alert
+
+
+def alert_assign(*, user, alert: Alert, assignee, due_on: datetime.date | None = None) -> Alert:
+    """Give the alert to a member of sector staff (and a due date); they are emailed."""
+    _check_staff(user)
+    if assignee is not None and not can_see_signals(assignee):
+        raise ValidationError({"assignee": "Alerts can only be assigned to sector staff."})
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        changed_assignee = alert.assignee_id != (assignee.pk if assignee else None)
+        changed_due = alert.due_on != due_on
+        alert.assignee, alert.due_on = assignee, due_on
+        alert.save(update_fields=["assignee", "due_on", "updated_at"])
+        if changed_assignee:
+            AlertEvent.objects.create(
+                alert=alert,
+                kind=AlertEventKind.ASSIGNED,
+                text=f"Assigned to {assignee}." if assignee else "No longer assigned.",
+                user=user,
+            )
+            if assignee is not None and assignee.email:
+                transaction.on_commit(lambda: _email_assignment(alert, assignee))
+        if changed_due:
+            AlertEvent.objects.create(
+                alert=alert,
+                kind=AlertEventKind.DUE,
+                text=f"Due {due_on:%-d %B %Y}." if due_on else "Due date removed.",
+                user=user,
+            )
+    return alert
+
+
+def _email_assignment(alert: Alert, assignee) -> None:
+    path = reverse("earlywarning:alert", args=[alert.pk])
+    send_mail(
+        subject=f"Early-warning alert assigned to you: {alert.council.name}",
+        message=(
+            f"An early-warning alert about {alert.council.name} has been assigned to you.\n\n"
+            f"{alert.summary}\n\nOpen it in the portal: {path}\n\n"
+            "This alert is confidential to sector staff."
+        ),
+        from_email=None,
+        recipient_list=[assignee.email],
+    )
+
+
+def alert_note(*, user, alert: Alert, text: str) -> AlertEvent:
+    _check_staff(user)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Enter the note."})
+    with transaction.atomic():
+        return AlertEvent.objects.create(
+            alert=alert, kind=AlertEventKind.NOTE, text=text, user=user
+        )
+
+
+def alert_support_link(*, user, alert: Alert, kind: str, title: str, url: str) -> SupportLink:
+    """Link support offered to the council: a page of the portal, by its address."""
+    _check_staff(user)
+    url = url.strip()
+    if not url.startswith("/") or url.startswith("//"):
+        raise ValidationError({"url": "Enter an address in the portal, starting with /."})
+    link = SupportLink(alert=alert, kind=kind, title=title.strip(), url=url, added_by=user)
+    link.full_clean()
+    with transaction.atomic():
+        link.save()
+        AlertEvent.objects.create(
+            alert=alert,
+            kind=AlertEventKind.SUPPORT,
+            text=f"{link.get_kind_display()}: {link.title} ({link.url}).",
+            user=user,
+        )
+    return link
+
+
+def alert_invite(*, user, alert: Alert) -> Alert:
+    """Invite the council's officers into the conversation about this alert. They see only
+    the messages shared with them, never the band or the signals."""
+    _check_staff(user)
+    with transaction.atomic():
+        if not alert.council_invited:
+            alert.council_invited = True
+            alert.save(update_fields=["council_invited", "updated_at"])
+            AlertEvent.objects.create(
+                alert=alert,
+                kind=AlertEventKind.INVITED,
+                text=f"{alert.council.name}'s officers invited into the conversation.",
+                user=user,
+            )
+    return alert
+
+
+def conversation_post(*, user, alert: Alert, text: str, shared: bool) -> ConversationMessage:
+    """Add a message. Sector staff choose whether the council sees it; a council officer's
+    message is always shared."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Enter your message."})
+    if can_see_signals(user):
+        shared_with_council = shared
+    elif can_join_conversation(user, alert):
+        shared_with_council = True
+    else:
+        raise PermissionError("You are not part of this conversation.")
+    with transaction.atomic():
+        return ConversationMessage.objects.create(
+            alert=alert, author=user, text=text, shared_with_council=shared_with_council
+        )

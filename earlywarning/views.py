@@ -1,15 +1,51 @@
 """Early-warning pages: for sector staff only. No page shows a score or a ranking."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from earlywarning.access import access_council_for_recording, access_council_for_signals
-from earlywarning.forms import SignalForm
-from earlywarning.models import Category, RecordedSignal, SignalView
-from earlywarning.services import signal_record
+from earlywarning.access import (
+    access_alert,
+    access_conversation,
+    access_council_for_recording,
+    access_council_for_signals,
+    conversations_for,
+)
+from earlywarning.forms import (
+    AssignForm,
+    CorporateEventForm,
+    MessageForm,
+    NoteForm,
+    QueueFilterForm,
+    SignalForm,
+    SupportLinkForm,
+    TransitionForm,
+)
+from earlywarning.models import (
+    OPEN_STATES,
+    Alert,
+    Category,
+    CorporateEvent,
+    Domain,
+    RecordedSignal,
+    RiskAssessment,
+    SignalView,
+)
+from earlywarning.services import (
+    alert_assign,
+    alert_invite,
+    alert_note,
+    alert_support_link,
+    alert_transition,
+    conversation_post,
+    corporate_event_record,
+    signal_record,
+)
 from selfreg.decorators import sector_staff_required
 from selfreg.models import Council
 
@@ -80,4 +116,253 @@ def record(request, gss_code):
         "earlywarning/record.html",
         {"council": council, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+# --- risk -----------------------------------------------------------------------------------
+
+
+@sector_staff_required
+def risk(request, gss_code):
+    """A council's latest risk assessment with every contribution in words and in a table."""
+    council = access_council_for_signals(request.user, gss_code)
+    SignalView.objects.create(user=request.user, council=council)
+    assessment = RiskAssessment.objects.filter(council=council).order_by("-as_of").first()
+    history = RiskAssessment.objects.filter(council=council).order_by("-as_of")[:8]
+    domains = []
+    if assessment:
+        for code, label in Domain.choices:
+            entry = assessment.domains.get(code, {})
+            domains.append(
+                {
+                    "label": label,
+                    "points": entry.get("points", 0),
+                    "max": entry.get("max", 0),
+                    "signals": entry.get("signals", 0),
+                }
+            )
+    alerts = Alert.objects.filter(council=council).order_by("-opened_at")
+    return render(
+        request,
+        "earlywarning/risk.html",
+        {
+            "council": council,
+            "assessment": assessment,
+            "domains": domains,
+            "history": history,
+            "alerts": alerts,
+            "domain_labels": dict(Domain.choices),
+        },
+    )
+
+
+@sector_staff_required
+def corporate(request, gss_code):
+    """Record a change of political control or statutory officer; list those recorded."""
+    council = access_council_for_signals(request.user, gss_code)
+    form = CorporateEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            corporate_event_record(user=request.user, council=council, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Change recorded for %(c)s.") % {"c": council.name})
+            return redirect("earlywarning:corporate", gss_code=council.gss_code)
+    events = CorporateEvent.objects.filter(council=council).select_related("recorded_by")
+    return render(
+        request,
+        "earlywarning/corporate.html",
+        {"council": council, "form": form, "events": events},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- alerts and triage ----------------------------------------------------------------------
+
+
+@sector_staff_required
+def queue(request):
+    """Open alerts, highest band first, then oldest first; filters by region and category."""
+    regions = sorted(
+        r for r in Council.objects.with_gss().values_list("region", flat=True).distinct() if r
+    )
+    form = QueueFilterForm(request.GET or None, regions=regions)
+    alerts = Alert.objects.open().select_related("council", "assignee")
+    if form.is_valid():
+        if form.cleaned_data["region"]:
+            alerts = alerts.filter(council__region=form.cleaned_data["region"])
+        if form.cleaned_data["category"]:
+            alerts = alerts.filter(categories__contains=f",{form.cleaned_data['category']},")
+    alerts = alerts.order_by("-band_rank", "opened_at")
+    today = timezone.localdate()
+    rows = [{"alert": a, "age": (today - timezone.localdate(a.opened_at)).days} for a in alerts]
+    closed = Alert.objects.exclude(state__in=OPEN_STATES).select_related("council")[:20]
+    return render(
+        request, "earlywarning/queue.html", {"form": form, "rows": rows, "closed": closed}
+    )
+
+
+def _alert_page(request, alert, status=200, **forms):
+    context = {
+        "alert": alert,
+        "events": alert.events.select_related("user"),
+        "links": alert.support_links.all(),
+        "conversation": alert.messages.select_related("author"),
+        "transition_form": forms.get("transition_form") or TransitionForm(alert=alert),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(initial={"assignee": alert.assignee_id, "due_on": alert.due_on}),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "support_form": forms.get("support_form") or SupportLinkForm(),
+        "message_form": forms.get("message_form") or MessageForm(),
+        "assessment": RiskAssessment.objects.filter(council=alert.council)
+        .order_by("-as_of")
+        .first(),
+    }
+    names = ("transition_form", "assign_form", "note_form", "support_form", "message_form")
+    context["failed_forms"] = [context[n] for n in names if context[n].errors]
+    return render(request, "earlywarning/alert.html", context, status=status)
+
+
+@sector_staff_required
+def alert(request, pk):
+    return _alert_page(request, access_alert(request.user, pk))
+
+
+def _apply(request, alert, form, key, action, done):
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, done)
+            return redirect("earlywarning:alert", pk=alert.pk)
+    return _alert_page(request, alert, status=400, **{key: form})
+
+
+@sector_staff_required
+@require_POST
+def alert_transition_view(request, pk):
+    item = access_alert(request.user, pk)
+    form = TransitionForm(request.POST, alert=item)
+    return _apply(
+        request,
+        item,
+        form,
+        "transition_form",
+        lambda d: alert_transition(
+            user=request.user, alert=item, state=d["state"], reason=d["reason"]
+        ),
+        _("The alert has moved on."),
+    )
+
+
+@sector_staff_required
+@require_POST
+def alert_assign_view(request, pk):
+    item = access_alert(request.user, pk)
+    form = AssignForm(request.POST)
+    return _apply(
+        request,
+        item,
+        form,
+        "assign_form",
+        lambda d: alert_assign(
+            user=request.user, alert=item, assignee=d["assignee"], due_on=d["due_on"]
+        ),
+        _("Assignment saved."),
+    )
+
+
+@sector_staff_required
+@require_POST
+def alert_note_view(request, pk):
+    item = access_alert(request.user, pk)
+    form = NoteForm(request.POST)
+    return _apply(
+        request,
+        item,
+        form,
+        "note_form",
+        lambda d: alert_note(user=request.user, alert=item, text=d["text"]),
+        _("Note added."),
+    )
+
+
+@sector_staff_required
+@require_POST
+def alert_support_view(request, pk):
+    item = access_alert(request.user, pk)
+    form = SupportLinkForm(request.POST)
+    return _apply(
+        request,
+        item,
+        form,
+        "support_form",
+        lambda d: alert_support_link(user=request.user, alert=item, **d),
+        _("Support linked."),
+    )
+
+
+@sector_staff_required
+@require_POST
+def alert_invite_view(request, pk):
+    item = access_alert(request.user, pk)
+    alert_invite(user=request.user, alert=item)
+    messages.success(request, _("The council's officers can now see the shared messages."))
+    return redirect("earlywarning:alert", pk=item.pk)
+
+
+@sector_staff_required
+@require_POST
+def alert_message_view(request, pk):
+    item = access_alert(request.user, pk)
+    form = MessageForm(request.POST)
+    return _apply(
+        request,
+        item,
+        form,
+        "message_form",
+        lambda d: conversation_post(
+            user=request.user, alert=item, text=d["text"], shared=d["shared"]
+        ),
+        _("Message added."),
+    )
+
+
+@login_required
+def conversation(request, pk):
+    """The conversation a council has been invited into: only the messages shared with it.
+    No band, score, signal or note is shown here."""
+    item = access_conversation(request.user, pk)
+    form = MessageForm(request.POST or None, staff=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            conversation_post(
+                user=request.user, alert=item, text=form.cleaned_data["text"], shared=True
+            )
+        except ValidationError as error:
+            form.add_error("text", error.messages)
+        else:
+            messages.success(request, _("Message sent."))
+            return redirect("earlywarning:conversation", pk=item.pk)
+    shared = item.messages.filter(shared_with_council=True).select_related("author")
+    return render(
+        request,
+        "earlywarning/conversation.html",
+        {"alert": item, "conversation": shared, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def conversations(request):
+    """The conversations the user's council has been invited into."""
+    return render(
+        request,
+        "earlywarning/conversations.html",
+        {"alerts": conversations_for(request.user)},
     )

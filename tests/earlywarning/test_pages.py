@@ -79,7 +79,7 @@ def test_recording_through_the_form(users, client_for, catalogue):
 
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     data = {
-        "signal_type": catalogue["s151-officer-change"].pk,
+        "signal_type": catalogue["financial-distress"].pk,
         "observed_on_0": tomorrow.day,
         "observed_on_1": tomorrow.month,
         "observed_on_2": tomorrow.year,

@@ -19,7 +19,7 @@ def record(user, council, catalogue, **overrides):
     arguments = {
         "user": user,
         "council": council,
-        "signal_type": catalogue["chief-executive-change"],
+        "signal_type": catalogue["member-officer-relations"],
         "observed_on": datetime.date(2025, 3, 1),
         "severity": 2,
         "evidence": "The chief executive left after six months.",
@@ -70,7 +70,7 @@ def test_every_edit_is_in_the_history(users, hartlepool, catalogue):
 
 
 GOOD_ROWS = [
-    ["E06000001", "chief-executive-change", "2025-03-01", "2", "Left suddenly.", ""],
+    ["E06000001", "member-officer-relations", "2025-03-01", "2", "Left suddenly.", ""],
     [
         "E06000005",
         "governance-concern",
@@ -102,7 +102,7 @@ def test_a_bad_file_is_rejected_whole_with_every_problem(users, catalogue):
     future = (TODAY + datetime.timedelta(days=3)).isoformat()
     rows = [
         GOOD_ROWS[0],
-        ["W99999999", "chief-executive-change", "2025-03-01", "1", "x", ""],
+        ["W99999999", "member-officer-relations", "2025-03-01", "1", "x", ""],
         ["E06000001", "no-such-signal", "2025-03-01", "1", "x", ""],
         ["E06000001", "governance-concern", "31/03/2025", "1", "x", ""],
         ["E06000001", "governance-concern", future, "1", "x", ""],

@@ -2,13 +2,99 @@
 
 TABLE: name: (kwargs, expected status by role).
 POST_TABLE: name: (kwargs, data, expected status by role).
+
+Everything but the invited conversation is for sector staff alone. "ALERT" is an alert about
+Hartlepool whose officers are invited into the conversation; "PRIVATE" one about Darlington
+whose officers are not.
 """
 
-from tests.url_roles import SECTOR_ONLY
+from tests.url_roles import NOT_ALLOWED, OK, REDIRECT_LOGIN, SECTOR_ONLY, SIGNED_IN_OK
+
+STAFF_POST_ONLY = {**SECTOR_ONLY, "sector_staff": NOT_ALLOWED}
+STAFF_POSTS = {**SECTOR_ONLY, "sector_staff": 302}
+# The invited conversation: Hartlepool's officer and sector staff; to anyone else it does not
+# exist, so its existence (and that of the alert) is never revealed.
+INVITED = {
+    "anonymous": REDIRECT_LOGIN,
+    "officer": OK,
+    "councillor": 404,
+    "other_officer": 404,
+    "sector_staff": OK,
+    "peer": 404,
+    "provider": 404,
+}
+NOBODY_BUT_STAFF = {**INVITED, "officer": 404}
 
 TABLE = {
     "earlywarning:index": ({}, SECTOR_ONLY),
     "earlywarning:council": ({"gss_code": "E06000001"}, SECTOR_ONLY),
     "earlywarning:record": ({"gss_code": "E06000001"}, SECTOR_ONLY),
+    "earlywarning:risk": ({"gss_code": "E06000001"}, SECTOR_ONLY),
+    "earlywarning:corporate": ({"gss_code": "E06000001"}, SECTOR_ONLY),
+    "earlywarning:queue": ({}, SECTOR_ONLY),
+    "earlywarning:alert": ({"pk": "ALERT"}, SECTOR_ONLY),
+    "earlywarning:alert_transition": ({"pk": "ALERT"}, STAFF_POST_ONLY),
+    "earlywarning:alert_assign": ({"pk": "ALERT"}, STAFF_POST_ONLY),
+    "earlywarning:alert_note": ({"pk": "ALERT"}, STAFF_POST_ONLY),
+    "earlywarning:alert_support": ({"pk": "ALERT"}, STAFF_POST_ONLY),
+    "earlywarning:alert_invite": ({"pk": "PRIVATE"}, STAFF_POST_ONLY),
+    "earlywarning:alert_message": ({"pk": "ALERT"}, STAFF_POST_ONLY),
+    "earlywarning:conversations": ({}, SIGNED_IN_OK),
+    "earlywarning:conversation": ({"pk": "ALERT"}, INVITED),
 }
-POST_TABLE = {}
+# A second walk of the conversation page, about the council that was not invited.
+PRIVATE_CONVERSATION = ({"pk": "PRIVATE"}, NOBODY_BUT_STAFF)
+
+POST_TABLE = {
+    "earlywarning:alert_note": (
+        {"pk": "ALERT"},
+        {"text": "Called the chief executive."},
+        STAFF_POSTS,
+    ),
+    "earlywarning:alert_message": (
+        {"pk": "ALERT"},
+        {"text": "Hello.", "shared": "on"},
+        STAFF_POSTS,
+    ),
+    "earlywarning:alert_invite": ({"pk": "PRIVATE"}, {}, STAFF_POSTS),
+    "earlywarning:alert_transition": ({"pk": "ALERT"}, {"state": "triaged"}, STAFF_POSTS),
+    "earlywarning:corporate": (
+        {"gss_code": "E06000001"},
+        {
+            "kind": "chief_executive",
+            "occurred_on_0": "1",
+            "occurred_on_1": "3",
+            "occurred_on_2": "2025",
+            "description": "Interim chief executive appointed.",
+        },
+        STAFF_POSTS,
+    ),
+    # An invited officer may reply; nobody else outside sector staff learns it exists.
+    "earlywarning:conversation": (
+        {"pk": "ALERT"},
+        {"text": "Thank you, we would welcome a call."},
+        {**INVITED, "officer": 302, "sector_staff": 302},
+    ),
+}
+
+
+def placeholders(users):
+    from earlywarning.models import Alert, AlertReason, Band
+    from selfreg.models import Council
+
+    invited = Alert.objects.create(
+        council=Council.objects.get(gss_code="E06000001"),
+        reason=AlertReason.BAND,
+        band=Band.ELEVATED,
+        band_rank=2,
+        summary="Band rose to elevated.",
+        council_invited=True,
+    )
+    private = Alert.objects.create(
+        council=Council.objects.get(gss_code="E06000005"),
+        reason=AlertReason.CRITICAL,
+        band=Band.HIGH,
+        band_rank=3,
+        summary="Critical signal.",
+    )
+    return {"ALERT": invited.pk, "PRIVATE": private.pk}

@@ -1,0 +1,156 @@
+"""Back-testing: replay the risk assessment at dated points before known failure events and
+count how many were flagged in time, and how many councils were flagged with no event.
+
+Pure: plain data in, a plain dict out. Method note: docs/method/risk-backtesting.md.
+
+The replay steps back from the latest event in steps of the scheme's period (three months)
+to the horizon before the earliest one. At each point every council is assessed from what
+was known then (`rules.Inputs.known_by`), exactly as `recompute_risk --as-of` would.
+
+* An event is **flagged in time** if its council was at `elevated` or above at some point in
+  the `horizon_months` before the event date (the event date itself excluded).
+* A **false alarm** is a council flagged at some point with no event for it in the
+  `horizon_months` after that point. Each council counts once.
+* The two baselines are computed the same way, with "flagged" meaning only that one rule
+  fired: reserves run-out alone (`fin-reserves-runout`), debt relative to net revenue
+  expenditure alone (`fin-debt-high`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from earlywarning import risk, rules, scoring
+from earlywarning.scoring import Scheme, Signal, TypeInfo
+
+BASELINES = {"reserves_runout": "fin-reserves-runout", "debt_to_nre": "fin-debt-high"}
+
+
+@dataclass(frozen=True)
+class Event:
+    gss_code: str
+    event_date: datetime.date
+    kind: str
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    return scoring.previous_date(day, -months)
+
+
+def replay_dates(events: list[Event], horizon_months: int, step_months: int) -> list[datetime.date]:
+    """Points from the latest event back to `horizon_months` before the earliest, oldest first."""
+    latest = max(e.event_date for e in events)
+    earliest = add_months(min(e.event_date for e in events), -horizon_months)
+    dates = []
+    day = latest
+    while day >= earliest:
+        dates.append(day)
+        day = scoring.previous_date(day, step_months)
+    return sorted(dates)
+
+
+def _score(flags: Mapping[datetime.date, set[str]], events: list[Event], horizon_months: int):
+    first: dict[Event, datetime.date | None] = {}
+    for event in events:
+        start = add_months(event.event_date, -horizon_months)
+        hits = [
+            d
+            for d, flagged in flags.items()
+            if start <= d < event.event_date and event.gss_code in flagged
+        ]
+        first[event] = min(hits) if hits else None
+    false_alarms = set()
+    for day, flagged in flags.items():
+        end = add_months(day, horizon_months)
+        for gss in flagged:
+            if not any(e.gss_code == gss and day < e.event_date <= end for e in events):
+                false_alarms.add(gss)
+    return first, false_alarms
+
+
+def backtest(
+    events: Iterable[Event],
+    *,
+    horizon_months: int,
+    councils: list[risk.CouncilInfo],
+    inputs: rules.Inputs,
+    recorded: Mapping[str, list[Signal]],
+    types: Mapping[str, TypeInfo],
+    scheme: Scheme,
+    thresholds,
+) -> dict:
+    events = sorted(events, key=lambda e: (e.event_date, e.gss_code))
+    if not events:
+        raise ValueError("there are no events to test against")
+    if horizon_months < 1:
+        raise ValueError("the horizon must be at least one month")
+    dates = replay_dates(events, horizon_months, scheme.period_months)
+    flags: dict[datetime.date, set[str]] = {}
+    baseline_flags: dict[str, dict[datetime.date, set[str]]] = {b: {} for b in BASELINES}
+    previous = None
+    for day in dates:
+        results = risk.assess_all(
+            councils,
+            inputs=inputs,
+            recorded=recorded,
+            as_of=day,
+            types=types,
+            scheme=scheme,
+            thresholds=thresholds,
+            previous=previous,
+        )
+        previous = {gss: r.raw_band for gss, r in results.items()}
+        flags[day] = {gss for gss, r in results.items() if scoring.band_rank(r.band) >= 2}
+        known = inputs.known_by(day)
+        for name, code in BASELINES.items():
+            baseline_flags[name][day] = set(rules.derive(known, thresholds, only={code})) & {
+                c.gss_code for c in councils
+            }
+    first, false_alarms = _score(flags, events, horizon_months)
+    at_event = {}
+    for event in events:
+        council = [c for c in councils if c.gss_code == event.gss_code]
+        if not council:
+            at_event[event] = None
+            continue
+        result = risk.assess_all(
+            council,
+            inputs=inputs,
+            recorded=recorded,
+            as_of=event.event_date,
+            types=types,
+            scheme=scheme,
+            thresholds=thresholds,
+        )[event.gss_code]
+        at_event[event] = result.band
+    baselines = {}
+    for name, code in BASELINES.items():
+        b_first, b_false = _score(baseline_flags[name], events, horizon_months)
+        baselines[name] = {
+            "rule": code,
+            "flagged_in_time": sum(1 for d in b_first.values() if d is not None),
+            "false_alarms": len(b_false),
+        }
+    return {
+        "events": len(events),
+        "horizon_months": horizon_months,
+        "assessed_from": dates[0].isoformat(),
+        "assessed_to": dates[-1].isoformat(),
+        "assessment_points": len(dates),
+        "councils_assessed": len(councils),
+        "flagged_in_time": sum(1 for d in first.values() if d is not None),
+        "false_alarms": len(false_alarms),
+        "baselines": baselines,
+        "per_event": [
+            {
+                "gss_code": e.gss_code,
+                "event_date": e.event_date.isoformat(),
+                "kind": e.kind,
+                "first_flagged": first[e].isoformat() if first[e] else None,
+                "band_at_event": at_event[e],
+            }
+            for e in events
+        ],
+    }

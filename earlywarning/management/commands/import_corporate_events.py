@@ -1,0 +1,37 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from benchmarking.validation import FileProblems, read_table
+from earlywarning.services import corporate_events_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import changes of political control and statutory officers from a CSV file with "
+        "columns gss_code,kind,occurred_on,description,source_url (kind: political_control, "
+        "chief_executive, s151_officer or monitoring_officer). Any problem means nothing is "
+        "written."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--user", required=True, help="Email of the sector staff member")
+
+    def handle(self, *args, path, user, **options):
+        recorder = get_user_model().objects.filter(email__iexact=user).first()
+        if recorder is None:
+            raise CommandError(f"No user has the email address {user}.")
+        file = Path(path)
+        try:
+            frame = read_table(file.read_bytes(), file.name)
+            created = corporate_events_import(rows_frame=frame, user=recorder)
+        except FileProblems as error:
+            listed = "\n".join(str(p) for p in error.problems)
+            raise CommandError(f"The file was not imported; nothing changed.\n{listed}") from error
+        except PermissionError as error:
+            raise CommandError(str(error)) from error
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
+        self.stdout.write(f"Corporate changes recorded: {len(created)}.")

@@ -1,0 +1,29 @@
+from celery import shared_task
+
+from earlywarning import services
+
+
+@shared_task(
+    time_limit=30 * 60,
+    soft_time_limit=25 * 60,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def risk_recompute_task() -> dict:
+    """Recompute and store today's risk assessment of every council; safe to run twice."""
+    report = services.risk_recompute()
+    return {
+        "as_of": report.as_of.isoformat(),
+        "saved": report.saved,
+        "alerts_opened": len(report.alerts_opened),
+    }
+
+
+def after_comparisons(sender=None, state=None, **kwargs) -> None:
+    """Values changed and their comparisons were recomputed: reassess risk (connected to
+    Celery's task_postrun in apps.py, because benchmarking may not import early warning)."""
+    if getattr(sender, "name", "") == "benchmarking.tasks.comparisons_recompute_task" and (
+        state in (None, "SUCCESS")
+    ):
+        risk_recompute_task.delay()

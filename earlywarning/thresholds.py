@@ -1,0 +1,83 @@
+"""The numbers the rules and the scoring use, read from the files in `data/`.
+
+Thresholds are data, not literals in code: `rule_thresholds.csv` (each rule's parameters),
+`scoring.csv` (domain maxima, severity factors, band thresholds) and `data_dates.csv` (when
+a figure counts as known). Pure: reads files, no database.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from earlywarning.scoring import Scheme
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8-sig", newline="") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+@functools.cache
+def rule_thresholds() -> dict[str, dict[str, float]]:
+    found: dict[str, dict[str, float]] = {}
+    for row in _rows("rule_thresholds.csv"):
+        found.setdefault(row["rule"], {})[row["parameter"]] = float(row["value"])
+    return found
+
+
+@functools.cache
+def scheme() -> Scheme:
+    settings: dict[str, dict[str, float]] = {}
+    for row in _rows("scoring.csv"):
+        settings.setdefault(row["setting"], {})[row["key"]] = float(row["value"])
+    return Scheme(
+        domain_max=settings["domain_max"],
+        domain_max_without_social_care=settings["domain_max_without_social_care"],
+        severity_factor={int(k): v for k, v in settings["severity_factor"].items()},
+        thresholds=settings["band"],
+        period_months=int(settings["period"]["months"]),
+        min_points=settings["period"]["min_points"],
+        type_cap=settings.get("type_cap", {}),
+    )
+
+
+@dataclass(frozen=True)
+class DataDate:
+    known_after_months: int | None
+    known_from: datetime.date | None
+
+
+@functools.cache
+def data_dates() -> dict[str, DataDate]:
+    return {
+        row["source"]: DataDate(
+            int(row["known_after_months"]) if row["known_after_months"] else None,
+            datetime.date.fromisoformat(row["known_from"]) if row["known_from"] else None,
+        )
+        for row in _rows("data_dates.csv")
+    }
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The last day of the month `months` after `day`'s month when `day` is a month end,
+    otherwise the same day (or the month's last day where it is missing)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    next_first = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    last = next_first - datetime.timedelta(days=1)
+    month_end = (day + datetime.timedelta(days=1)).day == 1
+    return last if month_end else datetime.date(year, month, min(day.day, last.day))
+
+
+def value_known_on(period_end: datetime.date, dataset: str) -> datetime.date:
+    """The day a figure for a period ending `period_end` counts as known."""
+    dates = data_dates()
+    entry = dates.get(dataset) or dates["other"]
+    return add_months(period_end, entry.known_after_months or 0)
