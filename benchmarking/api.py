@@ -80,6 +80,8 @@ class TooLarge(APIException):
 
 # --- shared parts ----------------------------------------------------------------------------
 
+NOT_BLANK = r"^[!-~]+$"  # codes, periods and groups: printable ASCII, no spaces
+
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
@@ -111,6 +113,12 @@ class OpenDataMixin:
     renderer_classes = [JSONRenderer, CSVRenderer]
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
     csv_name = "data"
+
+    def get_renderers(self):
+        # CSV is a way of reading; a write always answers in JSON, as documented.
+        if self.request.method not in SAFE_METHODS:
+            return [JSONRenderer()]
+        return super().get_renderers()
 
     def wants_csv(self) -> bool:
         renderer = getattr(self.request, "accepted_renderer", None)
@@ -423,6 +431,8 @@ SUBMISSION = PolymorphicProxySerializer(
 @extend_schema_view(
     get=extend_schema(
         summary="Values you may see",
+        # Reading is open: with no credentials, the public values.
+        auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
         parameters=VALUE_PARAMETERS,
         responses=list_responses(ValueSerializer, 400, 404),
     ),
@@ -556,10 +566,11 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
             frame = rows_frame(data["rows"])
             visibility = data.get("visibility") or visibility
         else:
-            raise BadParameter(
+            message = (
                 "Send a JSON list of rows, a JSON object with `rows`, a CSV body "
                 "(Content-Type: text/csv) or a multipart upload with a `file`."
             )
+            raise FileProblems([Problem(0, "", message)])
         visibility = str(visibility or Visibility.PUBLIC).strip().lower()
         if visibility not in Visibility.values:
             raise FileProblems(
@@ -584,14 +595,19 @@ POSITION_FIELDS = list(PositionSerializer().fields)
         "values you may see."
     ),
     parameters=[
-        OpenApiParameter("metric", str, required=True, description="A metric code."),
+        OpenApiParameter(
+            "metric", str, required=True, pattern=NOT_BLANK, description="A metric code."
+        ),
         OpenApiParameter(
             "period",
             str,
             required=True,
+            pattern=NOT_BLANK,
             description="A period label, or `latest` for the latest with figures for the group.",
         ),
-        OpenApiParameter("group", str, required=True, description=f"One of {GROUP_FORMS}."),
+        OpenApiParameter(
+            "group", str, required=True, pattern=NOT_BLANK, description=f"One of {GROUP_FORMS}."
+        ),
         OpenApiParameter("order", str, enum=["name", "rank"], default="name"),
         OpenApiParameter(
             "format",
