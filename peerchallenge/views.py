@@ -42,6 +42,11 @@ from peerchallenge.models import (
 from selfreg.decorators import sector_staff_required
 
 
+def _data(request):
+    """The submitted data, bound even when empty so that an empty form shows its errors."""
+    return request.POST if request.method == "POST" else None
+
+
 def _refused(form, error):
     form.add_error(None, str(error))
 
@@ -104,7 +109,7 @@ def challenge_request(request):
     councils = pc_access.requestable_councils(request.user)
     if not councils.exists():
         raise PermissionDenied("Only council officers and sector staff ask for a challenge.")
-    form = RequestForm(request.POST or None, councils=councils)
+    form = RequestForm(_data(request), councils=councils)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -179,7 +184,7 @@ def challenge_scope(request, pk):
     }
     for role, bounds in challenge.role_template.items():
         initial[f"min_{role}"], initial[f"max_{role}"] = bounds
-    form = ScopeForm(request.POST or None, initial=initial)
+    form = ScopeForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -227,7 +232,7 @@ def challenge_move(request, pk, state):
 @sector_staff_required
 def challenge_pin(request, pk):
     challenge = pc_access.access_challenge(request.user, pk)
-    form = PinForm(request.POST or None)
+    form = PinForm(_data(request))
     if request.method == "POST" and form.is_valid():
         peer = Peer.objects.filter(pk=form.cleaned_data["peer"]).first()
         if peer is None:
@@ -270,7 +275,7 @@ def report_edit(request, pk):
         if report
         else {}
     )
-    form = ReportForm(request.POST or None, initial=initial)
+    form = ReportForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.report_save(user=request.user, challenge=challenge, **form.cleaned_data)
@@ -295,7 +300,7 @@ def report_edit(request, pk):
 @login_required
 def report_correct(request, pk):
     challenge = pc_access.access_challenge_for_correction(request.user, pk)
-    form = CorrectionForm(request.POST or None)
+    form = CorrectionForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.correction_add(
@@ -324,7 +329,7 @@ def _action(request, challenge, action=None):
             "due": action.due,
             "status": action.status,
         }
-    form = ActionForm(request.POST or None, initial=initial)
+    form = ActionForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -380,7 +385,7 @@ def peer_list(request):
 def peer_nominate(request):
     if not pc_access.can_nominate(request.user):
         raise PermissionDenied("Only council officers and sector staff nominate peers.")
-    form = NominateForm(request.POST or None, councils=pc_access.nominating_councils(request.user))
+    form = NominateForm(_data(request), councils=pc_access.nominating_councils(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.peer_nominate(user=request.user, **form.cleaned_data)
@@ -412,7 +417,7 @@ def peer_profile(request):
         "organisation": peer.organisation,
         **{f"expertise_{code}": value for code, value in peer.expertise.items()},
     }
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -483,7 +488,7 @@ def invitation_list(request):
 def invitation_answer(request, pk):
     member = pc_access.access_invitation(request.user, pk)
     can_answer = pc_access.can_answer(request.user, member)
-    form = AnswerForm(request.POST or None)
+    form = AnswerForm(_data(request))
     if request.method == "POST":
         member = pc_access.access_invitation_for_answer(request.user, pk)
         if form.is_valid():
@@ -513,7 +518,7 @@ def invitation_answer(request, pk):
 def round_list(request):
     from peerchallenge.models import MatchingRound
 
-    form = RoundForm(request.POST or None)
+    form = RoundForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             matching_round = services.round_create(user=request.user, **form.cleaned_data)

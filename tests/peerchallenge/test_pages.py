@@ -1,0 +1,212 @@
+"""Peer challenge pages: the journey from request to confirmed team through the web."""
+
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from peerchallenge import matching
+from peerchallenge.models import (
+    Action,
+    Challenge,
+    ChallengeState,
+    MatchingRound,
+    MatchingRun,
+    MemberStatus,
+    ReportState,
+    RunStatus,
+)
+from tests.peerchallenge.builders import (
+    add_member,
+    add_report,
+    make_challenge,
+    make_peer,
+    make_pool,
+)
+
+S = ChallengeState
+pytestmark = pytest.mark.django_db
+
+
+def test_request_scope_round_run_and_confirm_through_the_web(
+    client_for, users, hartlepool, django_capture_on_commit_callbacks
+):
+    pool = make_pool()
+    officer = client_for(users["officer"])
+    response = officer.post(
+        reverse("peerchallenge:challenge_request"),
+        {
+            "council": hartlepool.pk,
+            "kind": "corporate",
+            "focus_areas": ["financial-planning", "leadership"],
+            "preferred_weeks": "10, 12-13",
+        },
+    )
+    challenge = Challenge.objects.get(host=hartlepool)
+    assert response.status_code == 302 and response.url == challenge.get_absolute_url()
+    assert challenge.preferred_weeks == [10, 12, 13]
+
+    staff = client_for(users["sector_staff"])
+    staff.post(reverse("peerchallenge:challenge_move", args=[challenge.pk, "scoping"]))
+    scope = {
+        "focus_areas": ["financial-planning", "leadership"],
+        "on_site_from_0": "8",
+        "on_site_from_1": "3",
+        "on_site_from_2": "2027",
+        "days": "3",
+        "team_size": "4",
+        "host_control": "Lab",
+        "lead_member_same_party": "on",
+        **{
+            f"{b}_{r}": "0" for r in ("chief_exec", "business", "voluntary") for b in ("min", "max")
+        },
+        "min_lead_member": "1",
+        "max_lead_member": "1",
+        "min_member": "1",
+        "max_member": "1",
+        "min_senior_officer": "1",
+        "max_senior_officer": "2",
+    }
+    response = staff.post(reverse("peerchallenge:challenge_scope", args=[challenge.pk]), scope)
+    assert response.status_code == 302
+    challenge.refresh_from_db()
+    assert challenge.is_scoped and challenge.role_template["senior_officer"] == [1, 2]
+
+    staff.post(
+        reverse("peerchallenge:round_list"), {"name": "Spring", "year": "2027", "time_limit": "30"}
+    )
+    matching_round = MatchingRound.objects.get(name="Spring")
+    staff.post(
+        reverse("peerchallenge:round_add", args=[matching_round.pk]), {"challenge": challenge.pk}
+    )
+    export = staff.get(reverse("peerchallenge:round_export", args=[matching_round.pk]))
+    document = json.loads(export.content)
+    assert export["Content-Disposition"].startswith("attachment")
+    assert matching.validate_instance(document) == []
+    assert len(document["peers"]) == len(pool)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(reverse("peerchallenge:run_start", args=[matching_round.pk]))
+    run = MatchingRun.objects.get(round=matching_round)
+    assert response.url == run.get_absolute_url()
+    page = staff.get(run.get_absolute_url())
+    html = page.content.decode()
+    assert "Proposed team and why" in html and "Proven bound" in html
+    assert "proven best" in html
+    assert "Confirm the proposed teams" in html
+    progress = staff.get(reverse("peerchallenge:run_progress", args=[run.pk])).json()
+    assert progress["finished"] is True and progress["status"] == RunStatus.SOLVED
+
+    staff.post(reverse("peerchallenge:run_confirm", args=[run.pk]))
+    challenge.refresh_from_db()
+    assert challenge.state == S.INVITATIONS
+    assert challenge.members.filter(status=MemberStatus.INVITED).count() == 4
+
+
+def test_the_invited_peer_answers_on_their_invitation_page(client_for, users):
+    peer = make_peer("E08000007", "chief_exec", user=users["peer"])
+    challenge = make_challenge(state=S.INVITATIONS, team_size=1, template={"chief_exec": [1, 1]})
+    member = add_member(challenge, peer, MemberStatus.INVITED)
+    client = client_for(users["peer"])
+    listing = client.get(reverse("peerchallenge:invitation_list")).content.decode()
+    assert "Waiting for your answer" in listing
+    url = reverse("peerchallenge:invitation_answer", args=[member.pk])
+    response = client.post(url, {})
+    assert (
+        response.status_code == 400
+        and "Choose whether you accept or decline" in response.content.decode()
+    )
+    response = client.post(url, {"answer": "accept"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    challenge.refresh_from_db()
+    assert member.status == MemberStatus.ACCEPTED and challenge.state == S.TEAM_CONFIRMED
+    assert client.post(url, {"answer": "decline"}).status_code == 403
+
+
+def test_the_published_report_and_action_plan_are_public(client_for, users):
+    challenge = make_challenge(state=S.ACTION_PLAN)
+    add_report(challenge, state=ReportState.PUBLISHED, summary="A clear ambition.")
+    Action.objects.create(
+        challenge=challenge,
+        recommendation="Do one thing",
+        action="Did it",
+        owner="Chief executive",
+        due="2026-01-31",
+        status="done",
+    )
+    Action.objects.create(
+        challenge=challenge,
+        recommendation="Do another",
+        action="Doing it",
+        owner="Director",
+        due="2027-06-30",
+        status="in_progress",
+    )
+    client = client_for(None)
+    index = client.get(reverse("peerchallenge:index")).content.decode()
+    assert "Hartlepool" in index
+    html = client.get(reverse("peerchallenge:report", args=[challenge.pk])).content.decode()
+    assert "A clear ambition." in html
+    assert "1 of 2 actions done (50%); 1 in progress." in html
+    assert "Change" not in html  # the public cannot change the plan
+
+
+def test_a_draft_report_is_not_public(client_for, users):
+    challenge = make_challenge(state=S.FEEDBACK)
+    add_report(challenge, summary="Draft words")
+    assert (
+        client_for(None).get(reverse("peerchallenge:report", args=[challenge.pk])).status_code
+        == 404
+    )
+    assert (
+        client_for(users["other_officer"])
+        .get(reverse("peerchallenge:report", args=[challenge.pk]))
+        .status_code
+        == 404
+    )
+    officer_view = client_for(users["officer"]).get(
+        reverse("peerchallenge:report", args=[challenge.pk])
+    )
+    assert "Draft: not published" in officer_view.content.decode()
+
+
+def test_the_ledger_shows_staff_everything_and_a_council_itself(client_for, users):
+    visited = make_challenge("E06000005", S.CLOSED, on_site=datetime.date(2025, 10, 6))
+    add_member(visited, make_peer("E06000001", "member", "Lab"))
+    add_member(visited, make_peer("E10000016", "member", "Con"))
+    staff = client_for(users["sector_staff"]).get(reverse("peerchallenge:ledger_csv"))
+    rows = list(csv.DictReader(io.StringIO(staff.content.decode())))
+    assert {(r["council"], r["days_given"], r["days_received"]) for r in rows} == {
+        ("Darlington", "0", "6"),
+        ("Hartlepool", "3", "0"),
+        ("Kent", "3", "0"),
+    }
+    html = client_for(users["sector_staff"]).get(reverse("peerchallenge:ledger")).content.decode()
+    assert "Councils receiving much more than they give" in html
+    own = client_for(users["officer"]).get(reverse("peerchallenge:ledger_csv")).content.decode()
+    assert [r["council"] for r in csv.DictReader(io.StringIO(own))] == ["Hartlepool"]
+
+
+def test_bad_scope_is_refused_whole_with_every_problem(client_for, users):
+    challenge = make_challenge(state=S.SCOPING, scoped=False)
+    response = client_for(users["sector_staff"]).post(
+        reverse("peerchallenge:challenge_scope", args=[challenge.pk]),
+        {
+            "focus_areas": ["housing"],
+            "days": "3",
+            "team_size": "2",
+            "host_control": "Lab",
+            "min_member": "3",
+            "max_member": "1",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter the first day on site" in html
+    assert "The most must be at least the fewest" in html
+    challenge.refresh_from_db()
+    assert not challenge.is_scoped
