@@ -10,7 +10,8 @@ was known then (`rules.Inputs.known_by`), exactly as `recompute_risk --as-of` wo
 * An event is **flagged in time** if its council was at `elevated` or above at some point in
   the `horizon_months` before the event date (the event date itself excluded).
 * A **false alarm** is a council flagged at some point with no event for it in the
-  `horizon_months` after that point. Each council counts once.
+  `horizon_months` after that point. Each council counts once. A flag on or after one of the
+  council's own events is not counted either way: by then the event has happened.
 * The two baselines are computed the same way, with "flagged" meaning only that one rule
   fired: reserves run-out alone (`fin-reserves-runout`), debt relative to net revenue
   expenditure alone (`fin-debt-high`).
@@ -65,7 +66,10 @@ def _score(flags: Mapping[datetime.date, set[str]], events: list[Event], horizon
     for day, flagged in flags.items():
         end = add_months(day, horizon_months)
         for gss in flagged:
-            if not any(e.gss_code == gss and day < e.event_date <= end for e in events):
+            own = [e.event_date for e in events if e.gss_code == gss]
+            if any(d <= day for d in own):
+                continue  # on or after the council's event: no longer a warning
+            if not any(day < d <= end for d in own):
                 false_alarms.add(gss)
     return first, false_alarms
 

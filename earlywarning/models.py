@@ -363,6 +363,14 @@ class AlertEvent(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} on alert {self.alert_id}"
 
+    @property
+    def from_label(self) -> str:
+        return AlertState(self.from_state).label if self.from_state else ""
+
+    @property
+    def to_label(self) -> str:
+        return AlertState(self.to_state).label if self.to_state else ""
+
 
 class SupportKind(models.TextChoices):
     PEER_CHALLENGE = "peer_challenge", _("Peer challenge request")

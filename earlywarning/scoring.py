@@ -218,16 +218,16 @@ def decay(age_months: float, half_life_months: float) -> float:
 
 
 def previous_date(as_of: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` earlier (the last day of the month where that day is missing)."""
-    month_index = as_of.year * 12 + as_of.month - 1 - months
-    year, month = divmod(month_index, 12)
+    """The date ``months`` earlier (later if negative): a month end stays a month end, and
+    another day becomes the same day, or the month's last day where that day is missing."""
+    index = as_of.year * 12 + as_of.month - 1 - months
+    year, month = divmod(index, 12)
     month += 1
-    for day in (as_of.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    following = datetime.date(year + month // 12, month % 12 + 1, 1)
+    last = following - datetime.timedelta(days=1)
+    if (as_of + datetime.timedelta(days=1)).day == 1:
+        return last
+    return datetime.date(year, month, min(as_of.day, last.day))
 
 
 def assess(

@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from earlywarning.scoring import Scheme
+from earlywarning.scoring import Scheme, previous_date
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -65,15 +65,8 @@ def data_dates() -> dict[str, DataDate]:
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The last day of the month `months` after `day`'s month when `day` is a month end,
-    otherwise the same day (or the month's last day where it is missing)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    next_first = datetime.date(year + (month == 12), month % 12 + 1, 1)
-    last = next_first - datetime.timedelta(days=1)
-    month_end = (day + datetime.timedelta(days=1)).day == 1
-    return last if month_end else datetime.date(year, month, min(day.day, last.day))
+    """`months` after `day`: a month end stays a month end (see scoring.previous_date)."""
+    return previous_date(day, -months)
 
 
 def value_known_on(period_end: datetime.date, dataset: str) -> datetime.date:

@@ -264,9 +264,12 @@ def test_scheme_checks_itself():
 
 
 def test_previous_date_steps_back_whole_months():
-    assert previous_date(datetime.date(2024, 6, 30), 3) == datetime.date(2024, 3, 30)
+    assert previous_date(datetime.date(2024, 6, 30), 3) == datetime.date(2024, 3, 31)
     assert previous_date(datetime.date(2024, 5, 31), 3) == datetime.date(2024, 2, 29)
     assert previous_date(datetime.date(2023, 5, 31), 3) == datetime.date(2023, 2, 28)
+    assert previous_date(datetime.date(2024, 5, 30), 3) == datetime.date(2024, 2, 29)
+    assert previous_date(datetime.date(2024, 2, 29), 12) == datetime.date(2023, 2, 28)
+    assert previous_date(datetime.date(2023, 11, 30), -3) == datetime.date(2024, 2, 29)
     assert previous_date(datetime.date(2024, 1, 15), 3) == datetime.date(2023, 10, 15)
     assert previous_date(datetime.date(2024, 1, 15), -3) == datetime.date(2024, 4, 15)
 

@@ -1,0 +1,311 @@
+"""Alerts and triage, the risk page, corporate changes and the invited conversation."""
+
+import datetime
+import io
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from earlywarning.models import (
+    Alert,
+    AlertEvent,
+    AlertReason,
+    AlertState,
+    Band,
+    ConversationMessage,
+    CorporateEvent,
+    RiskAssessment,
+    SignalView,
+)
+from earlywarning.services import (
+    alert_assign,
+    alert_note,
+    alert_support_link,
+    alert_transition,
+    conversation_post,
+)
+from tests.earlywarning.url_table import PRIVATE_CONVERSATION, placeholders
+
+
+def make_alert(council, band=Band.ELEVATED, invited=False):
+    return Alert.objects.create(
+        council=council,
+        reason=AlertReason.BAND,
+        band=band,
+        band_rank={"watch": 1, "elevated": 2, "high": 3}[band],
+        categories=",financial,",
+        summary=f"The risk band rose to {band}.",
+        council_invited=invited,
+    )
+
+
+@pytest.fixture
+def alert(hartlepool):
+    return make_alert(hartlepool)
+
+
+def test_the_full_journey_through_the_services(alert, users):
+    """new → triaged → in conversation → support offered → monitoring → closed, every step in
+    the history with who did it."""
+    staff = users["sector_staff"]
+    for state in ("triaged", "in_conversation", "support_offered", "monitoring", "closed"):
+        alert = alert_transition(user=staff, alert=alert, state=state)
+    assert alert.state == AlertState.CLOSED
+    steps = list(alert.events.values_list("from_state", "to_state", "user"))
+    assert steps == [
+        ("new", "triaged", staff.pk),
+        ("triaged", "in_conversation", staff.pk),
+        ("in_conversation", "support_offered", staff.pk),
+        ("support_offered", "monitoring", staff.pk),
+        ("monitoring", "closed", staff.pk),
+    ]
+    assert not alert.is_open
+
+
+def test_states_move_only_along_the_allowed_paths(alert, users):
+    staff = users["sector_staff"]
+    with pytest.raises(ValidationError, match="cannot move to closed"):
+        alert_transition(user=staff, alert=alert, state="closed")
+    with pytest.raises(ValidationError, match="why the alert is dismissed"):
+        alert_transition(user=staff, alert=alert, state="dismissed", reason="  ")
+    alert = alert_transition(user=staff, alert=alert, state="dismissed", reason="Known, in hand.")
+    assert alert.dismissed_reason == "Known, in hand."
+    with pytest.raises(ValidationError):
+        alert_transition(user=staff, alert=alert, state="triaged")
+
+
+@pytest.mark.parametrize("role", ["officer", "councillor", "peer", "provider"])
+def test_only_sector_staff_work_on_alerts(alert, users, role):
+    with pytest.raises(PermissionError):
+        alert_transition(user=users[role], alert=alert, state="triaged")
+    with pytest.raises(PermissionError):
+        alert_note(user=users[role], alert=alert, text="x")
+    assert not AlertEvent.objects.exists()
+
+
+def test_assignment_emails_the_assignee_once(alert, users, django_capture_on_commit_callbacks):
+    staff = users["sector_staff"]
+    due = datetime.date(2030, 1, 31)
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_assign(user=staff, alert=alert, assignee=staff, due_on=due)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [staff.email]
+    assert "Hartlepool" in message.subject
+    assert reverse("earlywarning:alert", args=[alert.pk]) in message.body
+    kinds = list(alert.events.values_list("kind", flat=True))
+    assert kinds == ["assigned", "due"]
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_assign(user=staff, alert=alert, assignee=staff, due_on=due)
+    assert len(mail.outbox) == 1  # nothing changed, nobody emailed
+    with pytest.raises(ValidationError, match="sector staff"):
+        alert_assign(user=staff, alert=alert, assignee=users["officer"])
+
+
+def test_support_links_are_addresses_in_the_portal(alert, users):
+    staff = users["sector_staff"]
+    with pytest.raises(ValidationError, match="starting with /"):
+        alert_support_link(
+            user=staff, alert=alert, kind="other", title="x", url="https://evil.example/"
+        )
+    with pytest.raises(ValidationError):
+        alert_support_link(user=staff, alert=alert, kind="other", title="x", url="//evil")
+    link = alert_support_link(
+        user=staff,
+        alert=alert,
+        kind="peer_challenge",
+        title="Corporate peer challenge",
+        url="/peer-challenge/requests/1/",
+    )
+    assert link.get_kind_display() == "Peer challenge request"
+    assert alert.events.get().kind == "support"
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_triage_through_the_web_from_new_to_closed(alert, users, client_for):
+    """Sector staff move an alert through every state with the forms on its page."""
+    client = client_for(users["sector_staff"])
+    url = reverse("earlywarning:alert_transition", args=[alert.pk])
+    for state in ("triaged", "in_conversation", "support_offered", "monitoring", "closed"):
+        response = client.post(url, {"state": state})
+        assert response.status_code == 302, response.content.decode()[:500]
+    alert.refresh_from_db()
+    assert alert.state == "closed"
+    page = client.get(reverse("earlywarning:alert", args=[alert.pk])).content.decode()
+    assert "Monitoring" in page and "Closed" in page
+
+
+def test_bad_forms_on_the_alert_page_change_nothing(alert, users, client_for):
+    client = client_for(users["sector_staff"])
+    response = client.post(
+        reverse("earlywarning:alert_transition", args=[alert.pk]), {"state": "dismissed"}
+    )
+    assert response.status_code == 400
+    assert "Enter why the alert is dismissed" in response.content.decode()
+    response = client.post(
+        reverse("earlywarning:alert_support", args=[alert.pk]),
+        {"kind": "other", "title": "x", "url": "https://example.com"},
+    )
+    assert response.status_code == 400
+    assert "govuk-error-summary" in response.content.decode()
+    response = client.post(
+        reverse("earlywarning:alert_transition", args=[alert.pk]), {"state": "closed"}
+    )
+    assert response.status_code == 400
+    alert.refresh_from_db()
+    assert alert.state == "new"
+    assert not alert.events.exists()
+
+
+def test_queue_sorts_by_band_then_age_and_filters(users, client_for, hartlepool, darlington):
+    from selfreg.models import Council
+
+    first = make_alert(hartlepool, Band.ELEVATED)
+    high = make_alert(darlington, Band.HIGH)
+    camden = Council.objects.get(gss_code="E09000007")
+    later = make_alert(camden, Band.ELEVATED)
+    later.categories = ",service,"
+    later.save()
+    closed = make_alert(Council.objects.get(gss_code="E06000002"), Band.HIGH)
+    closed.state = "closed"
+    closed.save()
+    client = client_for(users["sector_staff"])
+    rows = client.get(reverse("earlywarning:queue")).context["rows"]
+    assert [r["alert"] for r in rows] == [high, first, later]
+    london = client.get(reverse("earlywarning:queue"), {"region": camden.region})
+    assert [r["alert"] for r in london.context["rows"]] == [later]
+    service = client.get(reverse("earlywarning:queue"), {"category": "service"})
+    assert [r["alert"] for r in service.context["rows"]] == [later]
+
+
+def test_risk_page_explains_in_words_and_a_table(users, client_for, hartlepool):
+    RiskAssessment.objects.create(
+        council=hartlepool,
+        as_of=datetime.date(2025, 1, 31),
+        band=Band.WATCH,
+        score=0.12,
+        points=3.6,
+        applicable_points=30,
+        domains={"financial": {"points": 3.6, "max": 10, "signals": 1}},
+        contributions=[
+            {
+                "code": "fin-reserves-runout",
+                "name": "Usable reserves could run out",
+                "domain": "financial",
+                "severity": 2,
+                "counted": 3.6,
+                "value": "1.4 years",
+                "group": "similar:E06000001 (its 15 similar councils)",
+                "data_date": "2023-24",
+                "source": "MHCLG Revenue Outturn Summary (RS)",
+                "words": "Usable reserves would last 1.4 years at the current rate of draw-down.",
+            }
+        ],
+    )
+    response = client_for(users["sector_staff"]).get(
+        reverse("earlywarning:risk", args=["E06000001"])
+    )
+    text = response.content.decode()
+    assert "Usable reserves would last 1.4 years at the current rate of draw-down." in text
+    assert "similar:E06000001 (its 15 similar councils)" in text
+    assert "3.60 of the 30 points" in text
+    assert SignalView.objects.filter(council=hartlepool).count() == 1
+
+
+def test_corporate_change_through_the_form(users, client_for, hartlepool):
+    client = client_for(users["sector_staff"])
+    url = reverse("earlywarning:corporate", args=["E06000001"])
+    response = client.post(url, {"kind": "s151_officer", "description": ""})
+    assert response.status_code == 400
+    assert not CorporateEvent.objects.exists()
+    response = client.post(
+        url,
+        {
+            "kind": "s151_officer",
+            "occurred_on_0": "2",
+            "occurred_on_1": "4",
+            "occurred_on_2": "2025",
+            "description": "Interim section 151 officer appointed.",
+        },
+    )
+    assert response.status_code == 302
+    event = CorporateEvent.objects.get()
+    assert (event.kind, event.occurred_on) == ("s151_officer", datetime.date(2025, 4, 2))
+    assert event.history.count() == 1
+
+
+def test_corporate_import_is_all_or_nothing(users, tmp_path, db):
+    path = tmp_path / "changes.csv"
+    path.write_text(
+        "gss_code,kind,occurred_on,description,source_url\n"
+        "E06000001,political_control,2024-05-03,No overall control to Labour,\n"
+        "E06000005,mayor,2024-05-03,x,\n"
+        "W99999999,chief_executive,2099-01-01,,ftp://x\n"
+    )
+    with pytest.raises(CommandError) as error:
+        call_command("import_corporate_events", str(path), "--user", users["sector_staff"].email)
+    message = str(error.value)
+    for words in ("kind must be one of", "W99999999", "future", "Enter what changed", "ftp://x"):
+        assert words in message
+    assert not CorporateEvent.objects.exists()
+    path.write_text(
+        "gss_code,kind,occurred_on,description\n"
+        "E06000001,political_control,2024-05-03,No overall control to Labour\n"
+        "E06000005,monitoring_officer,2024-06-01,New monitoring officer\n"
+    )
+    out = io.StringIO()
+    call_command(
+        "import_corporate_events", str(path), "--user", users["sector_staff"].email, stdout=out
+    )
+    assert "Corporate changes recorded: 2." in out.getvalue()
+    with pytest.raises(CommandError, match="already recorded"):
+        call_command("import_corporate_events", str(path), "--user", users["sector_staff"].email)
+    with pytest.raises(CommandError, match="Only sector staff"):
+        call_command("import_corporate_events", str(path), "--user", users["peer"].email)
+
+
+# --- the invited conversation -----------------------------------------------------------------
+
+
+def test_a_council_sees_only_the_messages_shared_with_it(users, client_for, hartlepool):
+    alert = make_alert(hartlepool, Band.HIGH, invited=True)
+    staff, officer = users["sector_staff"], users["officer"]
+    conversation_post(user=staff, alert=alert, text="Staff only: reserves look thin.", shared=False)
+    conversation_post(user=staff, alert=alert, text="Could we talk next week?", shared=True)
+    response = client_for(officer).get(reverse("earlywarning:conversation", args=[alert.pk]))
+    text = response.content.decode()
+    assert "Could we talk next week?" in text
+    assert "Staff only" not in text
+    for secret in ("High", "high", "risk band", "The risk band rose", "reserves"):
+        assert secret not in text
+    response = client_for(officer).post(
+        reverse("earlywarning:conversation", args=[alert.pk]), {"text": "Yes, Tuesday."}
+    )
+    assert response.status_code == 302
+    reply = ConversationMessage.objects.get(text="Yes, Tuesday.")
+    assert reply.shared_with_council and reply.author == officer
+    listing = client_for(officer).get(reverse("earlywarning:conversations")).content.decode()
+    assert reverse("earlywarning:conversation", args=[alert.pk]) in listing
+
+
+@pytest.mark.parametrize("role", ["officer", "councillor", "other_officer", "peer", "provider"])
+def test_a_council_not_invited_sees_nothing(users, client_for, role):
+    """The conversation about a council that was not invited does not exist for anyone but
+    sector staff, and the list of conversations is empty."""
+    values = placeholders(users)
+    kwargs, expected = PRIVATE_CONVERSATION
+    url = reverse("earlywarning:conversation", kwargs={"pk": values[kwargs["pk"]]})
+    assert client_for(users[role]).get(url).status_code == expected[role]
+    listing = client_for(users[role]).get(reverse("earlywarning:conversations"))
+    assert list(listing.context["alerts"]) == (
+        [Alert.objects.get(pk=values["ALERT"])] if role == "officer" else []
+    )
+    with pytest.raises(PermissionError):
+        conversation_post(
+            user=users[role], alert=Alert.objects.get(pk=values["PRIVATE"]), text="x", shared=True
+        )

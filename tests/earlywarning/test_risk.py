@@ -1,0 +1,271 @@
+"""Risk assessments from the portal's data: recompute_risk, alerts opening, back-testing."""
+
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from benchmarking.models import Metric, SimilarCouncil, Source, Value
+from earlywarning.models import Alert, AlertReason, RiskAssessment
+from earlywarning.services import risk_recompute, signal_record
+from selfreg.models import Council
+
+HARTLEPOOL, DARLINGTON = "E06000001", "E06000005"
+NEIGHBOURS = ["E06000002", "E06000003", "E06000004", "E06000006", "E06000007", "E06000008"]
+YEARS = ["2015-16", "2016-17", "2017-18"]
+
+
+def metric(code, unit="%"):
+    return Metric.objects.get_or_create(
+        code=code,
+        defaults={"title": code, "element": "cost", "unit": unit, "dataset": "england-rs"},
+    )[0]
+
+
+def put(gss, code, period, value, numerator=None, unit="%"):
+    v = Value(
+        council=Council.objects.get(gss_code=gss),
+        metric=metric(code, unit),
+        value=value,
+        numerator=numerator,
+        source=Source.DATASET,
+        source_ref="england-rs",
+    )
+    v.set_period(period)
+    v.save()
+
+
+def finances(gss, reserves, change):
+    """Reserves at each year end and the yearly change (in £ thousand)."""
+    for period, level in zip(YEARS, reserves, strict=True):
+        put(gss, "fin-usable-reserves", period, level, unit="£ thousand")
+        put(gss, "fin-reserves-change", period, change / (level - change) * 100, numerator=change)
+        put(gss, "fin-reserves-to-nre", period, level / 10)
+
+
+@pytest.fixture
+def finance_data(db, catalogue):
+    """Hartlepool and Darlington draw £40k a year from small reserves; their six similar
+    councils add £5k a year to large ones."""
+    for gss in (HARTLEPOOL, DARLINGTON):
+        finances(gss, [100, 60, 20], -40)
+        council = Council.objects.get(gss_code=gss)
+        for rank, other in enumerate(NEIGHBOURS, start=1):
+            SimilarCouncil.objects.create(
+                council=council,
+                neighbour=Council.objects.get(gss_code=other),
+                rank=rank,
+                distance=rank,
+            )
+    for other in NEIGHBOURS:
+        finances(other, [300, 305, 310], 5)
+    # Shared with the council only: must never feed the sector's assessment.
+    put(HARTLEPOOL, "fin-interest-to-nre", "2017-18", 90)
+    Value.objects.filter(metric__code="fin-interest-to-nre").update(visibility="council")
+
+
+def run_json(*args):
+    out = io.StringIO()
+    call_command("recompute_risk", *args, "--json", stdout=out)
+    payload = json.loads(out.getvalue())
+    return {c["gss_code"]: c for c in payload["councils"]}, payload
+
+
+def test_recompute_explains_each_council_from_data_known_then(finance_data):
+    """On 29 November 2018 only 2016-17 is known: reserves of £60k falling £40k a year last
+    1.5 years. From 30 November 2018 the 2017-18 figures count: £20k lasts 0.5 years."""
+    before, payload = run_json("--as-of", "2018-11-29", "--no-save")
+    assert payload["as_of"] == "2018-11-29"
+    words = [c["words"] for c in before[HARTLEPOOL]["contributions"]]
+    assert any("would last 1.5 years" in w for w in words)
+    assert all("2017-18" not in w for w in words)
+
+    after, _ = run_json("--as-of", "2018-11-30", "--no-save")
+    hartlepool = after[HARTLEPOOL]
+    runout = next(c for c in hartlepool["contributions"] if c["code"] == "fin-reserves-runout")
+    assert runout["value"] == "0.5 years"
+    assert runout["data_date"] == "2017-18 (year ending 31 March 2018)"
+    assert runout["source"] == "MHCLG Revenue Outturn Summary (RS)"
+    assert runout["group"] == f"similar:{HARTLEPOOL} (its 6 similar councils)"
+    assert runout["observed_on"] == "2018-11-30"
+    assert hartlepool["band"] in {"watch", "elevated", "high"}
+    assert set(hartlepool) >= {"band", "score", "contributions", "domains", "held_back"}
+    assert not RiskAssessment.objects.exists()  # --no-save
+
+
+def test_values_kept_to_the_council_never_count(finance_data):
+    """Hartlepool's 90% interest figure is visible to Hartlepool alone: no signal from it."""
+    result, _ = run_json("--as-of", "2019-01-31", "--no-save")
+    codes = {c["code"] for c in result[HARTLEPOOL]["contributions"]}
+    assert "fin-interest-high" not in codes
+    assert "fin-reserves-runout" in codes
+
+
+def test_financial_signals_alone_are_held_until_a_second_period(finance_data):
+    """On 30 November 2017 the 2016-17 figures became known and the financial points reach
+    elevated, but three months earlier (2015-16 figures only) they did not: the band is held
+    at watch. By 31 March 2018 the previous quarter (31 December 2017) was elevated too, so
+    the band stands."""
+    first, _ = run_json("--as-of", "2017-11-30", "--no-save")
+    assert first[HARTLEPOOL]["raw_band"] in {"elevated", "high"}
+    assert first[HARTLEPOOL]["band"] == "watch"
+    assert "one domain (financial)" in first[HARTLEPOOL]["held_back"]
+    later, _ = run_json("--as-of", "2018-03-31", "--no-save")
+    assert later[HARTLEPOOL]["band"] in {"elevated", "high"}
+
+
+def test_text_output_lists_bands_and_contributions(finance_data):
+    out = io.StringIO()
+    call_command("recompute_risk", "--as-of", "2019-01-31", "--no-save", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("Risk as of 2019-01-31:")
+    assert f"Hartlepool ({HARTLEPOOL}):" in text
+    assert "[financial] Usable reserves would last 0.5 years" in text
+
+
+def test_recompute_rejects_bad_and_future_dates(db):
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("recompute_risk", "--as-of", "31/01/2019", stdout=io.StringIO())
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    with pytest.raises(CommandError, match="future"):
+        call_command("recompute_risk", "--as-of", tomorrow, stdout=io.StringIO())
+
+
+@pytest.fixture
+def two_domains(users, catalogue, hartlepool, django_capture_on_commit_callbacks):
+    """Recent signals in two domains for Hartlepool: audit and governance 6 + 4.5 (its
+    maximum of 8 counts) and corporate 2.25: 10.25 of 30 points, 34%: elevated. Each
+    recording recomputes risk once committed."""
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        _record_two_domains(users, catalogue, hartlepool, today)
+
+
+def _record_two_domains(users, catalogue, hartlepool, today):
+    for code in ("public-interest-report", "statutory-recommendation"):
+        signal_record(
+            user=users["sector_staff"],
+            council=hartlepool,
+            signal_type=catalogue[code],
+            observed_on=today,
+            severity=3,
+            evidence="Auditor's report.",
+        )
+    signal_record(
+        user=users["sector_staff"],
+        council=hartlepool,
+        signal_type=catalogue["member-officer-relations"],
+        observed_on=today,
+        severity=3,
+        evidence="Public dispute.",
+    )
+
+
+def test_a_band_rising_to_elevated_opens_one_alert(two_domains):
+    """Recording the signals recomputes risk (Celery, eager here) and opens an alert; running
+    again stores the same assessment and opens nothing more."""
+    alerts = Alert.objects.filter(council__gss_code=HARTLEPOOL)
+    assert alerts.count() == 1
+    alert = alerts.get()
+    assert alert.reason == AlertReason.BAND
+    assert alert.band in {"elevated", "high"}
+    assert alert.category_list() == ["corporate"]
+    assert alert.events.get().kind == "opened"
+    assessment = RiskAssessment.objects.get(council__gss_code=HARTLEPOOL)
+    assert assessment.as_of == timezone.localdate()
+    assert len(assessment.contributions) == 3
+
+    report = risk_recompute()
+    assert report.alerts_opened == []
+    assert alerts.count() == 1
+    assert RiskAssessment.objects.filter(council__gss_code=HARTLEPOOL).count() == 1
+
+
+def test_a_critical_signal_opens_an_alert_at_once(users, catalogue, hartlepool):
+    signal_record(
+        user=users["peer"],
+        council=hartlepool,
+        signal_type=catalogue["financial-distress"],
+        observed_on=timezone.localdate(),
+        severity=3,
+        evidence="Section 114 notice expected at Thursday's cabinet.",
+        critical=True,
+    )
+    alert = Alert.objects.get(council=hartlepool)
+    assert alert.reason == AlertReason.CRITICAL
+    assert "Critical signal recorded: Financial distress" in alert.summary
+    assert alert.category_list() == ["financial"]
+
+
+def test_changed_values_trigger_a_recompute_through_celery(db, catalogue, hartlepool):
+    """When benchmarking's comparisons task finishes (after values change), early warning's
+    risk task runs: today's assessments appear."""
+    from benchmarking.tasks import comparisons_recompute_task
+
+    assert not RiskAssessment.objects.exists()
+    comparisons_recompute_task.delay(pairs=[])
+    assert RiskAssessment.objects.filter(as_of=timezone.localdate()).count() > 300
+
+
+# --- back-testing -----------------------------------------------------------------------------
+
+
+def events_file(tmp_path, rows):
+    path = tmp_path / "events.csv"
+    path.write_text("gss_code,event_date,kind\n" + "\n".join(rows) + "\n")
+    return str(path)
+
+
+def test_backtest_on_constructed_events(finance_data, tmp_path):
+    """Hartlepool's section 114 in June 2019 was flagged in the 12 months before; Darlington,
+    flagged too with no event, is a false alarm. The reserves baseline does the same; the debt
+    baseline, with no debt figures, flags nothing."""
+    path = events_file(tmp_path, [f"{HARTLEPOOL},2019-06-30,s114"])
+    out = io.StringIO()
+    call_command("backtest_risk", "--events", path, "--horizon-months", "12", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["events"] == 1
+    assert result["flagged_in_time"] == 1
+    assert result["false_alarms"] == 1  # Darlington
+    assert result["councils_assessed"] > 300
+    (event,) = result["per_event"]
+    assert event["gss_code"] == HARTLEPOOL
+    assert event["event_date"] == "2019-06-30"
+    assert event["first_flagged"] == "2018-06-30"
+    assert event["band_at_event"] in {"elevated", "high"}
+    assert result["baselines"]["reserves_runout"] == {
+        "rule": "fin-reserves-runout",
+        "flagged_in_time": 1,
+        "false_alarms": 1,
+    }
+    assert result["baselines"]["debt_to_nre"]["flagged_in_time"] == 0
+    assert result["baselines"]["debt_to_nre"]["false_alarms"] == 0
+
+
+def test_backtest_event_before_any_data_is_missed(finance_data, tmp_path):
+    """An event before the first figures were published cannot have been flagged."""
+    path = events_file(tmp_path, [f"{HARTLEPOOL},2016-06-30,s114"])
+    out = io.StringIO()
+    call_command("backtest_risk", "--events", path, "--horizon-months", "6", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["flagged_in_time"] == 0
+    assert result["per_event"][0]["first_flagged"] is None
+    assert result["per_event"][0]["band_at_event"] == "low"
+
+
+def test_backtest_text_and_bad_files(finance_data, tmp_path):
+    out = io.StringIO()
+    good = events_file(tmp_path, [f"{HARTLEPOOL},2019-06-30,s114"])
+    call_command("backtest_risk", "--events", good, "--horizon-months", "12", stdout=out)
+    assert out.getvalue().startswith("1 of 1 events flagged at elevated or above")
+    bad = events_file(tmp_path, ["W99999999,2019-06-30,s114", f"{HARTLEPOOL},30/06/2019,s114"])
+    with pytest.raises(CommandError) as error:
+        call_command("backtest_risk", "--events", bad, "--horizon-months", "12")
+    assert "Row 2" in str(error.value) or "row 2" in str(error.value)
+    assert "W99999999" in str(error.value)
+    assert "30/06/2019" in str(error.value)
+    with pytest.raises(CommandError, match="at least one month"):
+        call_command("backtest_risk", "--events", good, "--horizon-months", "0")
