@@ -1,5 +1,7 @@
 """Forms for peer challenge: they validate input; services act on it."""
 
+import json
+
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
@@ -506,3 +508,27 @@ class MoveForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class SolutionForm(forms.Form):
+    file = forms.FileField(
+        label=_("Solution file (JSON)"),
+        help_text=_('{"assignments": {challenge: [peer, ...]}}, or openreview-matcher\'s file'),
+        error_messages={"required": _("Choose a solution file")},
+    )
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Field("file"), Button("save", _("Check and apply")))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file must be smaller than 5 MB"))
+        try:
+            return json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise forms.ValidationError(_("The file must be JSON")) from None

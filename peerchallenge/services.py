@@ -685,3 +685,72 @@ def invitation_answer(*, user, member: TeamMember, accept: bool, reason: str = "
         else:
             refill_start(challenge=challenge, user=user)
     return member
+
+
+def run_import(*, user, matching_round: MatchingRound, data) -> MatchingRun:
+    """Apply a solution made elsewhere (our format or openreview-matcher's) to the round as
+    the round's latest run, once it keeps every rule, pin and exclusion. Its bound is unknown,
+    so it carries none; it is confirmed like any other run."""
+    from peerchallenge import matching
+
+    if not pc_access.can_run_matching(user):
+        raise PermissionError("Matching is for sector staff.")
+    try:
+        assignments = exchange.assignments_from_solution(data)
+        instance, pinned, excluded = exchange.round_instance(matching_round)
+    except ValueError as error:
+        raise Refused(str(error)) from error
+    known = {c["id"] for c in instance["challenges"]}
+    problems = [
+        _("Challenge %(id)s is not in the round, or is past matching.") % {"id": cid}
+        for cid in assignments
+        if cid not in known
+    ]
+    if not problems:
+        problems = matching.check_solution(instance, assignments)
+    for cid, peers in pinned.items():
+        missing = set(peers) - set(assignments.get(cid, []))
+        if missing:
+            problems.append(
+                _("Challenge %(id)s leaves out pinned peers %(peers)s.")
+                % {"id": cid, "peers": ", ".join(sorted(missing, key=int))}
+            )
+    for cid, peers in excluded.items():
+        present = set(peers) & set(assignments.get(cid, []))
+        if present:
+            problems.append(
+                _("Challenge %(id)s includes excluded peers %(peers)s.")
+                % {"id": cid, "peers": ", ".join(sorted(present, key=int))}
+            )
+    if problems:
+        raise Refused(_("The solution breaks the round's rules: ") + " ".join(problems[:10]))
+    objective = sum(matching.score(instance, p, c) for c, ps in assignments.items() for p in ps)
+    result = matching.Result(
+        assignments=assignments,
+        objective=objective,
+        bound=float(objective),
+        gap=0.0,
+        status="imported",
+        seconds=0.0,
+    )
+    explanations = {
+        cid: matching.explain(instance, result, cid) for cid, ps in assignments.items() if ps
+    }
+    with transaction.atomic():
+        run = MatchingRun.objects.create(
+            round=matching_round,
+            kind=RunKind.ROUND,
+            status=RunStatus.SOLVED,
+            instance=instance,
+            pinned=pinned,
+            excluded=excluded,
+            result={"assignments": assignments, "unstaffed": {}, "diagnostics": {}},
+            explanations=explanations,
+            objective=objective,
+            solver_status="imported",
+            seconds=0.0,
+            started_by=user,
+            finished_at=timezone.now(),
+        )
+        _propose(run, assignments)
+    return run

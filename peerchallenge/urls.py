@@ -29,6 +29,7 @@ urlpatterns = [
     path("rounds/<int:pk>/remove/<int:challenge_id>/", views.round_remove, name="round_remove"),
     path("rounds/<int:pk>/run/", views.run_start, name="run_start"),
     path("rounds/<int:pk>/export/", views.round_export, name="round_export"),
+    path("rounds/<int:pk>/import/", views.round_import, name="round_import"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:pk>/solution/", views.run_solution, name="run_solution"),

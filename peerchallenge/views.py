@@ -25,6 +25,7 @@ from peerchallenge.forms import (
     RequestForm,
     RoundForm,
     ScopeForm,
+    SolutionForm,
     weeks_text,
 )
 from peerchallenge.models import (
@@ -767,6 +768,29 @@ def run_solution(request, pk):
     )
     response["Content-Disposition"] = f'attachment; filename="peer-run-{run.pk}.json"'
     return response
+
+
+@sector_staff_required
+def round_import(request, pk):
+    """Apply a solution made elsewhere to the round, once it keeps every rule."""
+    matching_round = pc_access.access_round(request.user, pk)
+    form = SolutionForm(_data(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.run_import(
+                user=request.user, matching_round=matching_round, data=form.cleaned_data["file"]
+            )
+        except services.Refused as error:
+            form.add_error("file", str(error))
+        else:
+            messages.success(request, _("The solution keeps every rule. Check it, then confirm."))
+            return redirect(run)
+    return render(
+        request,
+        "peerchallenge/form.html",
+        {"form": form, "title": _("Apply a solution made elsewhere"), "round": matching_round},
+        status=400 if form.errors else 200,
+    )
 
 
 @sector_staff_required

@@ -113,6 +113,12 @@ def test_a_running_matcher_shows_its_progress(page, users):
     visit(page, run.get_absolute_url())
     assert page.locator("progress").count() == 1
     assert "Looking for a first complete assignment" in page.locator("main").inner_text()
+    visit(page, f"/peer-challenge/rounds/{matching_round.pk}/import/")
+    page.get_by_role("button", name="Check and apply").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+    visit(page, "/peer-challenge/peers/")
+    visit(page, "/peer-challenge/ledger/")
 
 
 def test_the_published_report_and_plan_are_public_and_accessible(page, users):

@@ -210,3 +210,28 @@ def test_bad_scope_is_refused_whole_with_every_problem(client_for, users):
     assert "The most must be at least the fewest" in html
     challenge.refresh_from_db()
     assert not challenge.is_scoped
+
+
+def test_a_solution_file_is_checked_and_applied_through_the_web(
+    client_for, users, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.peerchallenge.builders import make_round
+
+    matching_round = make_round()
+    make_pool()
+    challenge = make_challenge(matching_round=matching_round)
+    staff = client_for(users["sector_staff"])
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse("peerchallenge:run_start", args=[matching_round.pk]))
+    team = MatchingRun.objects.get().result["assignments"][str(challenge.pk)]
+    url = reverse("peerchallenge:round_import", args=[matching_round.pk])
+    bad = staff.post(url, {"file": SimpleUploadedFile("s.json", b"not json")})
+    assert bad.status_code == 400 and "The file must be JSON" in bad.content.decode()
+    body = json.dumps({"assignments": {str(challenge.pk): team}}).encode()
+    response = staff.post(url, {"file": SimpleUploadedFile("s.json", body)})
+    run = MatchingRun.objects.latest("pk")
+    assert response.status_code == 302 and response.url == run.get_absolute_url()
+    page = staff.get(run.get_absolute_url()).content.decode()
+    assert "this solution was made elsewhere" in page and "Confirm the proposed teams" in page

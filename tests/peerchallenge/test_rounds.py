@@ -212,3 +212,28 @@ def test_a_round_runs_on_a_real_celery_worker(celery_worker, users):
     assert run.status == RunStatus.SOLVED
     assert len(run.result["assignments"][str(challenge.pk)]) == 4
     assert Challenge.objects.get(pk=challenge.pk).state == S.TEAM_PROPOSED
+
+
+@pytest.mark.django_db
+def test_a_solution_made_elsewhere_is_applied_only_if_it_keeps_every_rule(
+    users, round_with_pool, django_capture_on_commit_callbacks
+):
+    matching_round, pool, challenge = round_with_pool
+    staff = users["sector_staff"]
+    with django_capture_on_commit_callbacks(execute=True):
+        solved = services.run_start(user=staff, matching_round=matching_round)
+    solved.refresh_from_db()
+    team = solved.result["assignments"][str(challenge.pk)]
+    openreview = {str(challenge.pk): [{"user": p, "aggregate_score": 0.5} for p in team]}
+    short = {"assignments": {str(challenge.pk): team[:2]}}
+    with pytest.raises(services.Refused, match="breaks the round's rules"):
+        services.run_import(user=staff, matching_round=matching_round, data=short)
+    with pytest.raises(services.Refused, match="not in the round"):
+        services.run_import(user=staff, matching_round=matching_round, data={"999": team})
+    with pytest.raises(PermissionError):
+        services.run_import(user=users["officer"], matching_round=matching_round, data=openreview)
+    imported = services.run_import(user=staff, matching_round=matching_round, data=openreview)
+    assert imported.status == RunStatus.SOLVED and imported.objective == solved.objective
+    assert imported.bound is None
+    assert {c["peer"] for c in imported.explanations[str(challenge.pk)]["chosen"]} == set(team)
+    assert services.proposal_confirm(user=staff, run=imported) == 4

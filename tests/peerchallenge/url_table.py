@@ -89,6 +89,7 @@ TABLE = {
     "peerchallenge:round_remove": ({"pk": "ROUND", "challenge_id": "SCOPING"}, STAFF_POST_ONLY),
     "peerchallenge:run_start": ({"pk": "ROUND"}, STAFF_POST_ONLY),
     "peerchallenge:round_export": ({"pk": "ROUND"}, SECTOR_ONLY),
+    "peerchallenge:round_import": ({"pk": "ROUND"}, SECTOR_ONLY),
     "peerchallenge:run_detail": ({"pk": "RUN"}, SECTOR_ONLY),
     "peerchallenge:run_progress": ({"pk": "RUN"}, SECTOR_ONLY),
     "peerchallenge:run_solution": ({"pk": "RUN"}, SECTOR_ONLY),
