@@ -313,22 +313,28 @@ def can_moderate_reviews(user) -> bool:
     return access.is_sector_staff(user)
 
 
-def can_verify(user, review: Review) -> bool:
-    """Sector staff or the provider confirm that the engagement took place."""
+def runs_provider(user, provider: Provider) -> bool:
+    """One of the provider's own people (sector staff are not, unless added)."""
+    return user.is_authenticated and provider.managers.filter(pk=user.pk).exists()
+
+
+def can_verify(user, review: Review, *, runs: bool | None = None) -> bool:
+    """Sector staff or the provider confirm that the engagement took place. `runs` may
+    carry `runs_provider` already worked out for a page of reviews of one offer."""
     if review.is_verified:
         return False
     if access.is_sector_staff(user):
         return True
-    return user.is_authenticated and review.offer.provider.managers.filter(pk=user.pk).exists()
+    return runs if runs is not None else runs_provider(user, review.offer.provider)
 
 
-def can_reply(user, review: Review) -> bool:
+def can_reply(user, review: Review, *, runs: bool | None = None) -> bool:
     """The provider replies once to a published review."""
     if review.status != ReviewStatus.PUBLISHED:
         return False
     if hasattr(review, "reply"):
         return False
-    return user.is_authenticated and review.offer.provider.managers.filter(pk=user.pk).exists()
+    return runs if runs is not None else runs_provider(user, review.offer.provider)
 
 
 def _review(pk: int) -> Review:

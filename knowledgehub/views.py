@@ -637,9 +637,10 @@ def offer(request, pk):
         if own
         else Review.objects.none()
     )
+    runs = access.runs_provider(request.user, offer.provider)
     for review in reviews:
-        review.can_verify = access.can_verify(request.user, review)
-        review.can_reply = access.can_reply(request.user, review)
+        review.can_verify = access.can_verify(request.user, review, runs=runs)
+        review.can_reply = access.can_reply(request.user, review, runs=runs)
     return render(
         request,
         "knowledgehub/offer.html",

@@ -84,3 +84,12 @@ def test_one_more_high_review_never_lowers_the_fair_average(existing, extra):
     before = fair.fair_average(existing, prior_mean=3.5)
     after = fair.fair_average([*existing, 5], prior_mean=3.5)
     assert after >= before - 1e-12
+
+
+def test_the_worked_example_in_the_method_note():
+    """docs/method/fair-average.md: marketplace average 201/45; A 4.56, B 4.59, C 3.81."""
+    data = {"A": [5], "B": [5] * 24 + [4] * 16, "C": [3, 4, 3, 2]}
+    assert fair.marketplace_mean(data) == pytest.approx(201 / 45)
+    scores = fair.score_offers(data)
+    assert {k: round(v.fair, 2) for k, v in scores.items()} == {"A": 4.56, "B": 4.59, "C": 3.81}
+    assert fair.ranked(scores) == ["B", "A", "C"]

@@ -228,3 +228,21 @@ def test_provider_website_must_be_http(users, client_for):
     )
     assert response.status_code == 400
     assert "Enter a web address" in response.content.decode()
+
+
+def test_pages_read_a_fixed_number_of_queries_however_many_reviews(
+    users, offer, client_for, django_assert_max_num_queries
+):
+    """The offer and comparison pages do not query once per review or per offer."""
+    staff = users["sector_staff"]
+    provider = offer.provider
+    for i, gss in enumerate(["E06000002", "E06000003", "E06000004", "E06000005"]):
+        reviewer = UserFactory(email=f"q{i}@example.com")
+        RoleFactory(user=reviewer, kind="officer", council=council(gss))
+        helpers.review(reviewer, offer, gss=gss, rating=1 + i, staff=staff)
+        helpers.offer(users["provider"], provider, title=f"Extra offer {i}")
+    client = client_for(users["provider"])
+    with django_assert_max_num_queries(10):
+        assert client.get(offer.get_absolute_url()).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("knowledgehub:marketplace")).status_code == 200
