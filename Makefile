@@ -44,6 +44,7 @@ seed: setup ## Load the register, similar councils, real datasets and demo users
 	$(RUN_ENV) $(MANAGE) load_frameworks
 	$(RUN_ENV) $(MANAGE) load_signal_types
 	$(RUN_ENV) $(MANAGE) import_inspections
+	$(RUN_ENV) $(MANAGE) recompute_risk --summary
 	$(RUN_ENV) $(MANAGE) seed_demo
 
 .PHONY: worker
@@ -98,3 +99,4 @@ bench: setup ## Measure import and recompute speed on PostgreSQL (see BENCHMARKS
 	@set -o pipefail; DEBUG=false SECRET_KEY=bench STATIC_MANIFEST=false CELERY_TASK_ALWAYS_EAGER=true \
 		bash scripts/with_services.sh $(MANAGE) bench $(BENCH_ARGS) \
 		| awk '/^[{]/ { print; next } { print > "/dev/stderr" }'
+	@DEBUG=false SECRET_KEY=bench $(MANAGE) bench_matching $(or $(BENCH_MATCHING_ARGS),--scale both)

@@ -23,6 +23,7 @@ the final programme provably cannot be in any assignment better than the one ret
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 # Above this many eligible pairs the round is solved by column generation (see module doc).
 COLUMN_STRATEGY_PAIRS = 120_000
+# Under a time limit, the last exact programme of that strategy is run only when reduced-cost
+# fixing leaves at most this many pairs; otherwise the incumbent stands with its bound.
+FINAL_PAIRS_WITH_LIMIT = 250_000
 
 # The reasons a pair is not eligible, in the order the exchange format lists the rules. The
 # first rule that fails is the one reported.
@@ -595,6 +599,11 @@ class _Round:
         return out
 
 
+def count_eligible(instance: dict) -> int:
+    """How many (peer, challenge) pairs pass E1..E8."""
+    return len(_Round(instance).pair_c)
+
+
 def score(instance: dict, peer_id: str, challenge_id: str) -> int:
     """w(p, c) = 1 + round(score_scale * (fit + reciprocity_weight * debt)), rounding half to
     even, as Python and numpy round."""
@@ -861,6 +870,7 @@ def _build(
             first = new_rows(np.full(len(tight), -np.inf), rnd.capacity[tight])
             hit = lookup[pp] >= 0
             add(first + lookup[pp[hit]], xs[hit], days[hit])
+            _capacity_cuts(rnd, tight, pp[hit], pc[hit], xs[hit], add, new_rows)
 
     # C7: one challenge a week
     if "C7" not in drop:
@@ -912,6 +922,79 @@ def _build(
         value=v,
         n_int=n + nc,
     )
+
+
+def _capacity_cuts(rnd, tight, peers, challenges, columns, add, new_rows) -> None:
+    """Valid inequalities that tighten each peer's days budget (C6) in the relaxation.
+
+    A peer with 10 days can take two 4-day challenges, not the 2.5 the relaxation allows.
+    Counting the challenges a peer takes by length (n_k of length d_k), every integer
+    choice satisfies ``sum_k a_k n_k <= b`` where b is the most ``a . n`` over the integer
+    choices that fit the days. Small whole a (0..3) are tried and those that cut off part of
+    the relaxation are added; they exclude no rule-abiding assignment, so the optimum is
+    unchanged and only the bound gets closer to it.
+    """
+    lengths = np.unique(rnd.c_days)
+    m = len(lengths)
+    if m > 4 or not len(tight):
+        return
+    klass = np.searchsorted(lengths, rnd.c_days[challenges])
+    order = np.full(rnd.n_peers, -1, dtype=np.int64)
+    order[tight] = np.arange(len(tight))
+    counts = np.bincount(order[peers] * m + klass, minlength=len(tight) * m).reshape(-1, m)
+    caps = rnd.capacity[tight]
+    upper = np.minimum(counts, np.floor(caps[:, None] / lengths[None, :] + 1e-9)).astype(int)
+    signatures: dict[tuple, int] = {}
+    sig_of = np.empty(len(tight), dtype=np.int64)
+    for i in range(len(tight)):
+        key = (float(caps[i]), tuple(upper[i]))
+        sig_of[i] = signatures.setdefault(key, len(signatures))
+    top = 3 if m <= 3 else 2
+    found: list[list[tuple[tuple[int, ...], int]]] = []
+    for cap, ub in signatures:
+        points = [
+            n
+            for n in itertools.product(*(range(u + 1) for u in ub))
+            if float(np.dot(n, lengths)) <= cap + 1e-9
+        ]
+        cuts = []
+        for a in itertools.product(range(top + 1), repeat=m):
+            if not any(a) or math.gcd(*a) > 1:
+                continue
+            best = max(sum(x * y for x, y in zip(a, n, strict=True)) for n in points)
+            if _knapsack_lp(a, lengths, ub, cap) > best + 1e-6:
+                cuts.append((a, best))
+        found.append(cuts)
+    most = max((len(c) for c in found), default=0)
+    for t in range(most):
+        has = np.array([len(found[sig]) > t for sig in sig_of], dtype=bool)
+        if not has.any():
+            continue
+        row_of = np.full(len(tight), -1, dtype=np.int64)
+        row_of[has] = np.arange(int(has.sum()))
+        rhs = np.array([found[sig][t][1] for sig in sig_of[has]], dtype=float)
+        first = new_rows(np.full(len(rhs), -np.inf), rhs)
+        coef = np.zeros((len(found), m))
+        for sig, cuts in enumerate(found):
+            if len(cuts) > t:
+                coef[sig] = cuts[t][0]
+        local = order[peers]
+        value = coef[sig_of[local], klass]
+        keep = (row_of[local] >= 0) & (value > 0)
+        add(first + row_of[local[keep]], columns[keep], value[keep])
+
+
+def _knapsack_lp(a, lengths, upper, cap) -> float:
+    """The most ``a . n`` with ``lengths . n <= cap`` and ``0 <= n <= upper`` (fractional)."""
+    total = 0.0
+    room = cap
+    for k in sorted(range(len(a)), key=lambda k: -a[k] / lengths[k]):
+        if a[k] <= 0 or room <= 0:
+            continue
+        take = min(float(upper[k]), room / lengths[k])
+        total += a[k] * take
+        room -= take * lengths[k]
+    return total
 
 
 class _Clock:
@@ -978,7 +1061,12 @@ def _run(
     start: np.ndarray | None = None,
     report: bool = True,
     lp_only: bool = False,
+    bound_cap: float | None = None,
+    bound_only_cap: bool = False,
 ) -> _Solved:
+    """Solve one programme. Progress shows HiGHS's bound, or ``bound_cap`` where that is
+    lower; with ``bound_only_cap`` HiGHS's bound is not a bound on the whole round (a
+    restricted programme) and only ``bound_cap`` is shown."""
     h = highspy.Highs()
     h.silent()
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -1003,13 +1091,19 @@ def _run(
         h.cbMipInterrupt += heartbeat
     if report and clock.on_progress is not None and not lp_only:
 
+        def shown(out):
+            bound = None if bound_only_cap else _finite(-out.mip_dual_bound)
+            if bound_cap is not None:
+                bound = bound_cap if bound is None else min(bound, bound_cap)
+            return bound
+
         def improving(event):
             out = event.data_out
-            clock.report(_finite(-out.mip_primal_bound), _finite(-out.mip_dual_bound), force=True)
+            clock.report(_finite(-out.mip_primal_bound), shown(out), force=True)
 
         def ticking(event):
             out = event.data_out
-            clock.report(_finite(-out.mip_primal_bound), _finite(-out.mip_dual_bound))
+            clock.report(_finite(-out.mip_primal_bound), shown(out))
 
         h.cbMipImprovingSolution += improving
         h.cbMipInterrupt += ticking
@@ -1390,7 +1484,7 @@ def _stage2_columns(rnd, all_cols, init_cols, start_pairs, s_lower, s_upper, cou
     start = _start_vector(sub, start_pairs, _start_staffed(rnd, start_pairs), rnd)
     left = clock.left()
     budget = 120.0 if left is None else max(5.0, 0.35 * left)
-    first = _run(sub, clock, budget=budget, start=start)
+    first = _run(sub, clock, budget=budget, start=start, bound_cap=bound_lp, bound_only_cap=True)
     if first.values is None:
         incumbent_pairs = set(start_pairs)
     else:
@@ -1405,9 +1499,15 @@ def _stage2_columns(rnd, all_cols, init_cols, start_pairs, s_lower, s_upper, cou
     if incumbent_pairs:
         fixed_keep[position[np.fromiter(incumbent_pairs, dtype=np.int64)]] = True
     keep = np.nonzero(fixed_keep)[0]
+    log.debug("reduced-cost fixing keeps %d of %d pairs", len(keep), full.n_x)
+    if clock.limit is not None and len(keep) > FINAL_PAIRS_WITH_LIMIT:
+        # Too many pairs survive for the exact programme to finish in the time given: the
+        # incumbent stands, with the relaxation's bound beside it.
+        value = float(rnd.pair_w[list(incumbent_pairs)].sum()) if incumbent_pairs else 0.0
+        return _Solved("feasible", None, value, bound_lp), incumbent_pairs
     sub = full.subset(keep)
     start = _start_vector(sub, incumbent_pairs, _start_staffed(rnd, incumbent_pairs), rnd)
-    final = _run(sub, clock, start=start)
+    final = _run(sub, clock, start=start, bound_cap=bound_lp)
     if final.values is not None and final.objective is not None and final.objective >= incumbent:
         chosen = set(sub.cols[final.values[: sub.n_x] > 0.5].tolist())
     else:
