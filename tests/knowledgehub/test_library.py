@@ -317,3 +317,21 @@ def test_attack_strings_in_every_case_study_field_are_inert(users, client_for):
         html = response.content.decode()
         assert_inert(html, page=True)
         assert "<script>alert" not in html
+
+
+def test_attack_strings_in_a_review_note_and_a_file_name_are_inert(users, client_for):
+    item = helpers.case_study(users["officer"], state=CaseStudyState.IN_REVIEW)
+    services.case_study_decide(
+        user=users["sector_staff"], case_study=item, publish=False, note=XSS
+    )
+    item.refresh_from_db()
+    services.attachment_add(
+        user=users["officer"],
+        case_study=item,
+        upload=SimpleUploadedFile('"><script>alert(1)</script>.pdf', b"%PDF-1.7 x"),
+    )
+    for role in ["officer", "sector_staff"]:
+        html = client_for(users[role]).get(item.get_absolute_url()).content.decode()
+        assert_inert(html, page=True)
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
