@@ -415,8 +415,8 @@ def pin_set(*, user, challenge: Challenge, peer: Peer, kind: str | None) -> None
     """Fix a peer onto a team, keep them off it, or (kind None) clear either."""
     if not pc_access.can_run_matching(user):
         raise PermissionError("Matching is for sector staff.")
-    if challenge.state not in (S.SCOPING, S.TEAM_PROPOSED):
-        raise Refused(_("Pins apply only before invitations are sent."))
+    if challenge.state not in (S.SCOPING, S.TEAM_PROPOSED, S.INVITATIONS):
+        raise Refused(_("Pins apply only until the team is confirmed."))
     with transaction.atomic():
         Pin.objects.filter(challenge=challenge, peer=peer).delete()
         if kind is not None:
@@ -469,6 +469,22 @@ def refill_start(*, challenge: Challenge, user) -> MatchingRun | None:
             started_by=user,
         )
         transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def refill_request(*, user, challenge: Challenge) -> MatchingRun:
+    """Sector staff ask the matcher again for a team's open places (after changing pins, say,
+    when a refill found nobody)."""
+    if not pc_access.can_run_matching(user):
+        raise PermissionError("Matching is for sector staff.")
+    if challenge.state != S.INVITATIONS:
+        raise Refused(_("Places are refilled only while invitations are out."))
+    standing = challenge.members.exclude(status=MemberStatus.DECLINED).count()
+    if standing >= (challenge.team_size or 0):
+        raise Refused(_("Every place on the team has a peer invited or accepted."))
+    run = refill_start(challenge=challenge, user=user)
+    if run is None:
+        raise Refused(_("The challenge is not in a matching round."))
     return run
 
 

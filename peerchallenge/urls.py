@@ -12,6 +12,7 @@ urlpatterns = [
     path("challenges/<int:pk>/scope/", views.challenge_scope, name="challenge_scope"),
     path("challenges/<int:pk>/move/<str:state>/", views.challenge_move, name="challenge_move"),
     path("challenges/<int:pk>/pin/", views.challenge_pin, name="challenge_pin"),
+    path("challenges/<int:pk>/refill/", views.challenge_refill, name="challenge_refill"),
     path("challenges/<int:pk>/report/", views.report_edit, name="report_edit"),
     path("challenges/<int:pk>/correction/", views.report_correct, name="report_correct"),
     path("challenges/<int:pk>/actions/new/", views.action_new, name="action_new"),

@@ -157,6 +157,8 @@ def challenge_detail(request, pk):
             "next_label": ChallengeState(next_state).label if next_state else "",
             "can_move": can_move,
             "can_scope": pc_access.can_scope(user, challenge),
+            "can_pin": staff and challenge.state in pc_access.PIN_STATES,
+            "can_refill": staff and challenge.state == ChallengeState.INVITATIONS,
             "staff": staff,
             "pins": challenge.pins.select_related("peer__user") if staff else [],
             "report": Report.objects.filter(challenge=challenge).first(),
@@ -228,6 +230,18 @@ def challenge_move(request, pk, state):
             request, _("Moved to: %(state)s.") % {"state": ChallengeState(state).label}
         )
     return redirect(challenge)
+
+
+@sector_staff_required
+@require_POST
+def challenge_refill(request, pk):
+    challenge = pc_access.access_challenge(request.user, pk)
+    try:
+        run = services.refill_request(user=request.user, challenge=challenge)
+    except services.Refused as error:
+        messages.error(request, str(error))
+        return redirect(challenge)
+    return redirect(run)
 
 
 @sector_staff_required

@@ -237,3 +237,29 @@ def test_a_solution_made_elsewhere_is_applied_only_if_it_keeps_every_rule(
     assert imported.bound is None
     assert {c["peer"] for c in imported.explanations[str(challenge.pk)]["chosen"]} == set(team)
     assert services.proposal_confirm(user=staff, run=imported) == 4
+
+
+@pytest.mark.django_db
+def test_staff_refill_open_places_after_a_refill_found_nobody(
+    users, round_with_pool, django_capture_on_commit_callbacks
+):
+    matching_round, pool, challenge = round_with_pool
+    confirm_round(users, matching_round, django_capture_on_commit_callbacks)
+    challenge.refresh_from_db()
+    staff = users["sector_staff"]
+    with pytest.raises(services.Refused, match="Every place"):
+        services.refill_request(user=staff, challenge=challenge)
+    member = challenge.members.get(role="member")
+    # Keep the other member peer off the team too: the refill then finds nobody.
+    other = next(p for p in pool if p.role == "member" and p.pk != member.peer_id)
+    services.pin_set(user=staff, challenge=challenge, peer=other, kind=PinKind.EXCLUDE)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_answer(user=member.peer.user, member=member, accept=False)
+    failed = MatchingRun.objects.get(kind=RunKind.REFILL)
+    assert failed.status == RunStatus.SOLVED and str(challenge.pk) in failed.result["unstaffed"]
+    services.pin_set(user=staff, challenge=challenge, peer=other, kind=None)
+    with pytest.raises(PermissionError):
+        services.refill_request(user=users["officer"], challenge=challenge)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refill_request(user=staff, challenge=challenge)
+    assert challenge.members.get(peer=other).status == MemberStatus.INVITED

@@ -68,6 +68,7 @@ TABLE = {
         {**dict.fromkeys(ROLE_NAMES, NOT_ALLOWED), **LOGIN},
     ),
     "peerchallenge:challenge_pin": ({"pk": "SCOPING"}, SECTOR_ONLY),
+    "peerchallenge:challenge_refill": ({"pk": "INVITED"}, STAFF_POST_ONLY),
     "peerchallenge:report_edit": ({"pk": "FEEDBACK"}, SECTOR_ONLY),
     # Only the host's officers correct facts; others who may see the draft are refused.
     "peerchallenge:report_correct": (
@@ -112,6 +113,8 @@ POST_TABLE = {
         },
     ),
     "peerchallenge:peer_accredit": ({"pk": "PEER"}, {"accredited": "yes"}, STAFF_POST_OK),
+    # Every place has a peer invited: staff are told so and sent back to the challenge.
+    "peerchallenge:challenge_refill": ({"pk": "INVITED"}, {}, STAFF_POST_OK),
     "peerchallenge:invitation_answer": (
         {"pk": "INVITATION"},
         {"answer": "accept"},
@@ -171,6 +174,7 @@ def placeholders(users) -> dict:
         "ACTION": action.pk,
         "PEER": peer.pk,
         "INVITATION": invitation.pk,
+        "INVITED": invited.pk,
         "ROUND": empty_round.pk,
         "RUN": run.pk,
     }

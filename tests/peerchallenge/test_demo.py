@@ -1,0 +1,45 @@
+"""The demo: a round ready to match, the demo peer in the pool, a published report."""
+
+import io
+
+import pytest
+
+from peerchallenge import demo, services
+from peerchallenge.models import (
+    Challenge,
+    ChallengeState,
+    MatchingRound,
+    MemberStatus,
+    Peer,
+    Report,
+    RunStatus,
+)
+from selfreg.demo import demo_seed
+from selfreg.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_round_matches_and_the_demo_peer_is_invited(django_capture_on_commit_callbacks):
+    demo_seed(password="demo-password")
+    out = io.StringIO()
+    demo.seed(stdout=out)
+    demo.seed(stdout=out)  # idempotent
+    assert Peer.objects.count() == len(demo.PEERS)
+    matching_round = MatchingRound.objects.get(name=demo.ROUND_NAME)
+    assert matching_round.challenges.count() == 3
+    hartlepool = matching_round.challenges.get(host__gss_code="E06000001")
+    assert hartlepool.requested_by.email == "officer@example.com"
+    completed = Challenge.objects.get(host__gss_code=demo.COMPLETED_HOST)
+    assert completed.state == ChallengeState.ACTION_PLAN
+    assert Report.objects.get(challenge=completed).is_published
+    assert completed.actions.count() == 3
+
+    staff = User.objects.get(email="staff@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_start(user=staff, matching_round=matching_round)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SOLVED and run.result["unstaffed"] == {}
+    services.proposal_confirm(user=staff, run=run)
+    peer = Peer.objects.get(user__email="peer@example.com")
+    assert peer.memberships.filter(status=MemberStatus.INVITED).exists()
