@@ -13,8 +13,9 @@ was known then (`rules.Inputs.known_by`), exactly as `recompute_risk --as-of` wo
   `horizon_months` after that point. Each council counts once. A flag on or after one of the
   council's own events is not counted either way: by then the event has happened.
 * The two baselines are computed the same way, with "flagged" meaning only that one rule
-  fired: reserves run-out alone (`fin-reserves-runout`), debt relative to net revenue
-  expenditure alone (`fin-debt-high`).
+  fired on figures known then, no more than one half-life of its kind (18 months) before:
+  reserves run-out alone (`fin-reserves-runout`), debt relative to net revenue expenditure
+  alone (`fin-debt-high`).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def backtest(
     if horizon_months < 1:
         raise ValueError("the horizon must be at least one month")
     dates = replay_dates(events, horizon_months, scheme.period_months)
+    assessed = {c.gss_code for c in councils}
     flags: dict[datetime.date, set[str]] = {}
     baseline_flags: dict[str, dict[datetime.date, set[str]]] = {b: {} for b in BASELINES}
     previous = None
@@ -109,8 +111,12 @@ def backtest(
         flags[day] = {gss for gss, r in results.items() if scoring.band_rank(r.band) >= 2}
         known = inputs.known_by(day)
         for name, code in BASELINES.items():
-            baseline_flags[name][day] = set(rules.derive(known, thresholds, only={code})) & {
-                c.gss_code for c in councils
+            half_life = types[code].half_life_months
+            baseline_flags[name][day] = {
+                gss
+                for gss, signals in rules.derive(known, thresholds, only={code}).items()
+                if gss in assessed
+                and any(scoring.age_in_months(s.observed_on, day) <= half_life for s in signals)
             }
     first, false_alarms = _score(flags, events, horizon_months)
     at_event = {}

@@ -213,9 +213,9 @@ def _alert_page(request, alert, status=200, **forms):
         "transition_form": forms.get("transition_form") or TransitionForm(alert=alert),
         "assign_form": forms.get("assign_form")
         or AssignForm(initial={"assignee": alert.assignee_id, "due_on": alert.due_on}),
-        "note_form": forms.get("note_form") or NoteForm(),
+        "note_form": forms.get("note_form") or NoteForm(prefix="note"),
         "support_form": forms.get("support_form") or SupportLinkForm(),
-        "message_form": forms.get("message_form") or MessageForm(),
+        "message_form": forms.get("message_form") or MessageForm(prefix="message"),
         "assessment": RiskAssessment.objects.filter(council=alert.council)
         .order_by("-as_of")
         .first(),
@@ -281,7 +281,7 @@ def alert_assign_view(request, pk):
 @require_POST
 def alert_note_view(request, pk):
     item = access_alert(request.user, pk)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, prefix="note")
     return _apply(
         request,
         item,
@@ -320,7 +320,7 @@ def alert_invite_view(request, pk):
 @require_POST
 def alert_message_view(request, pk):
     item = access_alert(request.user, pk)
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, prefix="message")
     return _apply(
         request,
         item,

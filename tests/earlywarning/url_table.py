@@ -48,12 +48,12 @@ PRIVATE_CONVERSATION = ({"pk": "PRIVATE"}, NOBODY_BUT_STAFF)
 POST_TABLE = {
     "earlywarning:alert_note": (
         {"pk": "ALERT"},
-        {"text": "Called the chief executive."},
+        {"note-text": "Called the chief executive."},
         STAFF_POSTS,
     ),
     "earlywarning:alert_message": (
         {"pk": "ALERT"},
-        {"text": "Hello.", "shared": "on"},
+        {"message-text": "Hello.", "message-shared": "on"},
         STAFF_POSTS,
     ),
     "earlywarning:alert_invite": ({"pk": "PRIVATE"}, {}, STAFF_POSTS),

@@ -18,12 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", dest="as_of", help="The date, as YYYY-MM-DD.")
         parser.add_argument("--json", action="store_true", dest="as_json")
         parser.add_argument(
+            "--summary", action="store_true", help="Print only how many councils are in each band."
+        )
+        parser.add_argument(
             "--no-save",
             action="store_true",
             help="Print only: store no assessment and open no alert.",
         )
 
-    def handle(self, *args, as_of=None, as_json=False, no_save=False, **options):
+    def handle(self, *args, as_of=None, as_json=False, no_save=False, summary=False, **options):
         today = timezone.localdate()
         if as_of:
             try:
@@ -58,8 +61,12 @@ class Command(BaseCommand):
             + "."
         )
         order = {"high": 0, "elevated": 1, "watch": 2, "low": 3}
-        for gss, result in sorted(
-            report.results.items(), key=lambda kv: (order[kv[1].band], report.names[kv[0]])
+        for gss, result in (
+            []
+            if summary
+            else sorted(
+                report.results.items(), key=lambda kv: (order[kv[1].band], report.names[kv[0]])
+            )
         ):
             self.stdout.write(
                 f"\n{report.names[gss]} ({gss}): {result.band}, {result.score:.1%} of "

@@ -1,0 +1,79 @@
+"""Demo content for a first run: risk assessed from the real data the seed loaded, and a
+triage queue to work on. Idempotent.
+
+The assessments and the alerts they open come from the real finance and inspection data:
+today's, and a replay as of 31 March 2019, four months after the 2017-18 revenue outturn was
+published (that replay is the one that opens band alerts on the shipped data). One demo
+critical signal about the demo council, an assignment, a note and a shared message are demo
+content and say so.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from earlywarning import services
+from earlywarning.models import Alert, ConversationMessage, RecordedSignal, SignalType
+from earlywarning.thresholds import DATA
+from selfreg.models import Council, User
+
+DEMO_COUNCIL = "E06000001"  # Hartlepool: the demo officer's council
+REPLAY_DATE = datetime.date(2019, 3, 31)
+DEMO_EVIDENCE = (
+    "Demo content: a made-up critical signal, to show how a critical signal opens an alert."
+)
+
+
+def seed(stdout) -> None:
+    import pandas as pd
+
+    services.signal_types_load(
+        frame=pd.read_csv(
+            DATA / "signal_types.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+    )
+    staff = User.objects.filter(email="staff@example.com").first()
+    council = Council.objects.filter(gss_code=DEMO_COUNCIL).first()
+    if staff is None or council is None:
+        stdout.write("Early warning: demo users or the register missing; nothing seeded.")
+        return
+    replay = services.risk_recompute(as_of=REPLAY_DATE)
+    today = services.risk_recompute()
+    if not RecordedSignal.objects.filter(evidence=DEMO_EVIDENCE).exists():
+        services.signal_record(
+            user=staff,
+            council=council,
+            signal_type=SignalType.objects.get(code="financial-distress"),
+            observed_on=timezone.localdate(),
+            severity=3,
+            evidence=DEMO_EVIDENCE,
+            critical=True,
+        )
+    alert = Alert.objects.open().filter(council=council).first()
+    with transaction.atomic():
+        if alert is not None and not alert.council_invited:
+            services.alert_invite(user=staff, alert=alert)
+            services.conversation_post(
+                user=staff,
+                alert=alert,
+                text="Demo content: we would like to talk about how the sector could help.",
+                shared=True,
+            )
+        first = Alert.objects.open().exclude(council=council).order_by("-band_rank").first()
+        if first is not None and first.assignee_id is None:
+            services.alert_transition(user=staff, alert=first, state="triaged")
+            services.alert_assign(user=staff, alert=first, assignee=staff)
+            services.alert_note(
+                user=staff, alert=first, text="Demo content: read the contributions first."
+            )
+    bands = {}
+    for result in today.results.values():
+        bands[result.band] = bands.get(result.band, 0) + 1
+    stdout.write(
+        f"Early warning: {today.saved} councils assessed today "
+        f"({', '.join(f'{n} {b}' for b, n in sorted(bands.items()))}), and as of "
+        f"{REPLAY_DATE:%-d %B %Y}; {Alert.objects.open().count()} open alerts, "
+        f"{ConversationMessage.objects.count()} conversation messages. "
+        f"{len(replay.alerts_opened) + len(today.alerts_opened)} alerts opened by this run."
+    )
