@@ -13,6 +13,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "benchmarking.tasks.comparisons_recompute_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Reassess every council's early-warning risk at 03:00, after the comparisons: signals
+    # age by the day, so the bands move even when no data changes. Idempotent.
+    "recompute-risk": {
+        "task": "earlywarning.tasks.risk_recompute_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
     # Clear expired sessions at 03:15, after the overnight jobs and before people sign in.
     "clear-expired-sessions": {
         "task": "selfreg.tasks.sessions_clear",
