@@ -582,7 +582,12 @@ def round_detail(request, pk):
 @require_POST
 def round_add(request, pk):
     matching_round = pc_access.access_round(request.user, pk)
-    challenge = pc_access.access_challenge(request.user, request.POST.get("challenge") or 0)
+    try:
+        challenge_id = int(request.POST.get("challenge", ""))
+    except ValueError:
+        messages.error(request, _("Choose a challenge to add."))
+        return redirect(matching_round)
+    challenge = pc_access.access_challenge(request.user, challenge_id)
     try:
         services.round_add(user=request.user, matching_round=matching_round, challenge=challenge)
     except services.Refused as error:

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from peerchallenge import ledger, selectors
 from peerchallenge.ledger import Balance, Visit
@@ -99,3 +101,30 @@ def test_a_council_sees_only_its_own_row():
     tables = selectors.ledger_tables(today=D(2026, 1, 1), council_ids={hartlepool_id})
     assert [(r["council"].gss_code, r["given"]) for r in tables["councils"]] == [("E06000001", 3)]
     assert tables["regions"] == []
+
+
+visits_strategy = st.lists(
+    st.builds(
+        Visit,
+        st.integers(0, 6),
+        st.integers(0, 6),
+        st.integers(0, 10),
+        st.dates(D(2022, 1, 1), D(2027, 12, 31)),
+    ),
+    max_size=60,
+)
+
+
+@given(visits_strategy, st.dates(D(2024, 1, 1), D(2027, 12, 31)))
+def test_the_ledger_balances_and_debts_stay_between_0_and_1(visits, today):
+    counted = ledger.in_window(visits, today)
+    balances = ledger.council_ledger(counted)
+    total = sum(v.days for v in counted)
+    assert sum(b.given for b in balances.values()) == total
+    assert sum(b.received for b in balances.values()) == total
+    assert sum(b.net for b in balances.values()) == 0
+    for balance in balances.values():
+        assert 0.0 <= balance.debt <= 1.0
+        assert (balance.debt > 0) == (balance.received > balance.given)
+    for key in ledger.imbalanced(balances):
+        assert balances[key].received >= 2 * balances[key].given

@@ -235,3 +235,17 @@ def test_a_solution_file_is_checked_and_applied_through_the_web(
     assert response.status_code == 302 and response.url == run.get_absolute_url()
     page = staff.get(run.get_absolute_url()).content.decode()
     assert "this solution was made elsewhere" in page and "Confirm the proposed teams" in page
+
+
+def test_adding_nothing_to_a_round_says_so(client_for, users):
+    from tests.peerchallenge.builders import make_round
+
+    matching_round = make_round()
+    staff = client_for(users["sector_staff"])
+    url = reverse("peerchallenge:round_add", args=[matching_round.pk])
+    response = staff.post(url, {"challenge": "not-a-number"}, follow=True)
+    assert "Choose a challenge to add." in response.content.decode()
+    unscoped = make_challenge(state=S.SCOPING, scoped=False)
+    response = staff.post(url, {"challenge": unscoped.pk}, follow=True)
+    assert "Only a scoped challenge can join a round." in response.content.decode()
+    assert not matching_round.challenges.exists()
