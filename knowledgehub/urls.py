@@ -61,6 +61,7 @@ urlpatterns = [
     ),
     # Marketplace
     path("marketplace/", views.marketplace, name="marketplace"),
+    path("marketplace/offers.csv", views.marketplace_csv, name="marketplace_csv"),
     path("marketplace/providers/new/", views.provider_new, name="provider_new"),
     path("marketplace/providers/<slug:slug>/", views.provider, name="provider"),
     path("marketplace/providers/<slug:slug>/offers/new/", views.offer_new, name="offer_new"),

@@ -321,9 +321,7 @@ def test_attack_strings_in_every_case_study_field_are_inert(users, client_for):
 
 def test_attack_strings_in_a_review_note_and_a_file_name_are_inert(users, client_for):
     item = helpers.case_study(users["officer"], state=CaseStudyState.IN_REVIEW)
-    services.case_study_decide(
-        user=users["sector_staff"], case_study=item, publish=False, note=XSS
-    )
+    services.case_study_decide(user=users["sector_staff"], case_study=item, publish=False, note=XSS)
     item.refresh_from_db()
     services.attachment_add(
         user=users["officer"],

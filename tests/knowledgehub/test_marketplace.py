@@ -246,3 +246,19 @@ def test_pages_read_a_fixed_number_of_queries_however_many_reviews(
         assert client.get(offer.get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("knowledgehub:marketplace")).status_code == 200
+
+
+def test_comparison_csv_follows_the_page_and_neutralises_formulas(users, client_for):
+    provider = services.provider_create(
+        user=users["provider"], name="=cmd|' /C calc'!A0", kind="consultancy", description="x"
+    )
+    offer = helpers.offer(users["provider"], provider, title="+SUM(A1:A9)")
+    helpers.review(users["officer"], offer, rating=2, staff=users["sector_staff"])
+    response = client_for(None).get(reverse("knowledgehub:marketplace_csv"))
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("offer,provider,provider_kind,theme")
+    assert lines[1].startswith("'+SUM(A1:A9),'=cmd|' /C calc'!A0,Consultancy")
+    assert lines[1].endswith(",0,1,0,0,0")
+    filtered = client_for(None).get(reverse("knowledgehub:marketplace_csv"), {"theme": "housing"})
+    assert len(filtered.content.decode().splitlines()) == 1

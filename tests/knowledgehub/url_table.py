@@ -82,6 +82,7 @@ TABLE = {
     "knowledgehub:post_hide": ({"slug": "OPEN", "post_id": "POST"}, POST_ONLY),
     "knowledgehub:post_report": ({"slug": "OPEN", "post_id": "POST"}, SIGNED_IN_OK),
     "knowledgehub:marketplace": ({}, ALL_OK),
+    "knowledgehub:marketplace_csv": ({}, ALL_OK),
     "knowledgehub:provider_new": ({}, PROVIDER_SIDE),
     "knowledgehub:provider": ({"slug": "PROVIDER"}, ALL_OK),
     "knowledgehub:offer_new": ({"slug": "PROVIDER"}, PROVIDER_SIDE),
