@@ -393,7 +393,34 @@ def _completed(staff: User, peers: dict[str, Peer]) -> Challenge:
             status=status,
         )
     services.challenge_move(user=staff, challenge=challenge, to_state=ChallengeState.ACTION_PLAN)
+    _backdate(challenge)
     return challenge
+
+
+# When each step of the completed demo challenge happened.
+COMPLETED_DATES = {
+    ChallengeState.REQUESTED: datetime.date(2025, 3, 3),
+    ChallengeState.SCOPING: datetime.date(2025, 3, 17),
+    ChallengeState.TEAM_PROPOSED: datetime.date(2025, 6, 2),
+    ChallengeState.INVITATIONS: datetime.date(2025, 6, 3),
+    ChallengeState.TEAM_CONFIRMED: datetime.date(2025, 6, 20),
+    ChallengeState.ON_SITE: datetime.date(2025, 10, 6),
+    ChallengeState.FEEDBACK: datetime.date(2025, 10, 9),
+    ChallengeState.REPORT_PUBLISHED: datetime.date(2026, 1, 20),
+    ChallengeState.ACTION_PLAN: datetime.date(2026, 3, 2),
+}
+
+
+def _backdate(challenge: Challenge) -> None:
+    """Demo history reads as a challenge that took a year, not one that took a second."""
+    for transition in challenge.transitions.all():
+        day = COMPLETED_DATES[transition.to_state]
+        stamp = datetime.datetime.combine(day, datetime.time(10), tzinfo=datetime.UTC)
+        transition.__class__.objects.filter(pk=transition.pk).update(at=stamp)
+    published = datetime.datetime.combine(
+        COMPLETED_DATES[ChallengeState.REPORT_PUBLISHED], datetime.time(10), tzinfo=datetime.UTC
+    )
+    Report.objects.filter(challenge=challenge).update(published_at=published)
 
 
 def seed(stdout) -> None:

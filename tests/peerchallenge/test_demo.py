@@ -32,7 +32,9 @@ def test_the_demo_round_matches_and_the_demo_peer_is_invited(django_capture_on_c
     assert hartlepool.requested_by.email == "officer@example.com"
     completed = Challenge.objects.get(host__gss_code=demo.COMPLETED_HOST)
     assert completed.state == ChallengeState.ACTION_PLAN
-    assert Report.objects.get(challenge=completed).is_published
+    report = Report.objects.get(challenge=completed)
+    assert report.is_published and report.published_at.date().isoformat() == "2026-01-20"
+    assert completed.transitions.first().at.date().isoformat() == "2025-03-03"
     assert completed.actions.count() == 3
 
     staff = User.objects.get(email="staff@example.com")
