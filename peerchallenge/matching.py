@@ -1005,6 +1005,7 @@ class _Clock:
         self.limit = limit
         self.on_progress = on_progress
         self.last = -1.0
+        self.latest: tuple[float | None, float | None] = (None, None)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
@@ -1017,6 +1018,7 @@ class _Clock:
     def report(self, objective=None, bound=None, *, force=False):
         if self.on_progress is None:
             return
+        self.latest = (objective, bound)
         now = self.elapsed()
         if not force and now - self.last < 1.0:
             return
@@ -1108,7 +1110,15 @@ def _run(
         h.cbMipImprovingSolution += improving
         h.cbMipInterrupt += ticking
     began = time.monotonic()
-    h.run()
+    if clock.on_progress is None:
+        h.run()
+    else:
+        # HiGHS calls back only once its search has started; while it presolves a large
+        # programme the caller still hears every few seconds that work goes on.
+        solver = h.startSolve()
+        while not h.wait(2.0)[0]:
+            clock.report(*clock.latest)
+        solver.join()
     status = h.getModelStatus()
     log.debug(
         "%s: %d columns, %d rows, %s in %.1f s",
@@ -1373,10 +1383,19 @@ def _greedy(rnd: _Round, candidate: np.ndarray, pins: list[tuple[int, int]]) -> 
         parties: Counter = Counter()
         councils: set[int] = set()
         picks = [rnd.pair_of[(c, p)] for p in pinned_of[c]]
-        # Each role's minimum first, then the rest of the team, best score first.
-        for phase in ("pins", "min", "max"):
-            room = rnd.role_max[c] if phase != "min" else rnd.role_min[c]
-            for j in picks if phase == "pins" else pairs:
+        # Pins, then each role's minimum with the scarcest role first (so that a member
+        # peer of the host's party does not shut out the lead member peer), then the rest
+        # of the team, best score first.
+        pair_roles = rnd.p_role[rnd.pair_p[pairs]]
+        by_role = sorted(
+            (r for r in range(len(rnd.roles)) if rnd.role_min[c, r] > 0),
+            key=lambda r: int((pair_roles == r).sum()),  # noqa: B023
+        )
+        phases = [("pins", picks, rnd.role_max[c])]
+        phases += [("min", pairs[pair_roles == r], rnd.role_min[c]) for r in by_role]
+        phases.append(("max", pairs, rnd.role_max[c]))
+        for phase, candidates, room in phases:
+            for j in candidates:
                 if len(team) >= rnd.c_size[c]:
                     break
                 p = int(rnd.pair_p[j])
@@ -1478,19 +1497,44 @@ def _stage2_columns(rnd, all_cols, init_cols, start_pairs, s_lower, s_upper, cou
             entering = entering[np.argsort(reduced[entering])[:20_000]]
         active[entering] = True
 
-    # An incumbent from the pairs the relaxation uses.
-    keep = np.nonzero(active)[0]
-    sub = full.subset(keep)
-    start = _start_vector(sub, start_pairs, _start_staffed(rnd, start_pairs), rnd)
-    left = clock.left()
-    budget = 120.0 if left is None else max(5.0, 0.35 * left)
-    first = _run(sub, clock, budget=budget, start=start, bound_cap=bound_lp, bound_only_cap=True)
-    if first.values is None:
-        incumbent_pairs = set(start_pairs)
-    else:
-        incumbent_pairs = set(sub.cols[first.values[: sub.n_x] > 0.5].tolist())
+    # An incumbent: the exact programme over the pairs the relaxation uses and those whose
+    # reduced cost is small, widening while time allows. Each answer breaks no rule.
+    incumbent_pairs = set(start_pairs)
     incumbent = float(rnd.pair_w[list(incumbent_pairs)].sum()) if incumbent_pairs else 0.0
-    clock.report(incumbent, bound_lp, force=True)
+    first = _Solved("time_limit", None, incumbent, bound_lp)
+    if reduced is not None and bound_lp is not None:
+        support = np.zeros(full.n_x, dtype=bool)
+        support[keep[relaxed.values[: len(keep)] > 1e-6]] = True
+        for width in (20.0, 100.0, 400.0):
+            left = clock.left()
+            if left is not None and left < 20:
+                break
+            near = support | (reduced <= width)
+            near[position[np.fromiter(incumbent_pairs, dtype=np.int64)]] = True
+            pairs = full.cols[np.nonzero(near)[0]]
+            sub = _build(
+                rnd,
+                pairs,
+                s_lower=s_lower,
+                s_upper=s_upper,
+                objective="score",
+                pins=pins,
+                staffed_count=count,
+            )
+            start = _start_vector(sub, incumbent_pairs, _start_staffed(rnd, incumbent_pairs), rnd)
+            budget = 120.0 if left is None else max(10.0, 0.3 * left)
+            first = _run(
+                sub, clock, budget=budget, start=start, bound_cap=bound_lp, bound_only_cap=True
+            )
+            if first.values is not None:
+                found = set(sub.cols[first.values[: sub.n_x] > 0.5].tolist())
+                value = float(rnd.pair_w[list(found)].sum())
+                if value >= incumbent:
+                    incumbent_pairs, incumbent = found, value
+            log.debug("incumbent %s from %d pairs (width %s)", incumbent, len(pairs), width)
+            clock.report(incumbent, bound_lp, force=True)
+            if bound_lp - incumbent < 1 or first.status != "optimal":
+                break
     if reduced is None or bound_lp is None:
         return first, incumbent_pairs
 
