@@ -6,7 +6,8 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
+from django.db.models.functions import Greatest
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -321,7 +322,7 @@ def community(request, slug):
     is_moderator = access.is_moderator(request.user, community)
     threads = (
         community.threads.annotate(
-            replies=Count("posts", filter=Q(posts__is_hidden=False)) - 1
+            replies=Greatest(Count("posts", filter=Q(posts__is_hidden=False)) - 1, Value(0))
         ).select_related("author")
         if can_read
         else []
