@@ -1,7 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from earlywarning.models import RecordedSignal, SignalType
+from earlywarning.models import (
+    Alert,
+    AlertEvent,
+    CorporateEvent,
+    RecordedSignal,
+    RiskAssessment,
+    SignalType,
+)
 
 
 @admin.register(SignalType)
@@ -17,3 +24,35 @@ class RecordedSignalAdmin(SimpleHistoryAdmin):
     list_filter = ["signal_type__category", "severity"]
     search_fields = ["council__name", "council__gss_code", "evidence"]
     autocomplete_fields = ["council"]
+
+
+@admin.register(CorporateEvent)
+class CorporateEventAdmin(SimpleHistoryAdmin):
+    list_display = ["council", "kind", "occurred_on", "recorded_by"]
+    list_filter = ["kind"]
+    search_fields = ["council__name", "council__gss_code", "description"]
+    autocomplete_fields = ["council"]
+
+
+@admin.register(RiskAssessment)
+class RiskAssessmentAdmin(admin.ModelAdmin):
+    list_display = ["council", "as_of", "band", "score"]
+    list_filter = ["band", "as_of"]
+    search_fields = ["council__name", "council__gss_code"]
+    readonly_fields = [f.name for f in RiskAssessment._meta.fields]
+
+
+class AlertEventInline(admin.TabularInline):
+    model = AlertEvent
+    extra = 0
+    readonly_fields = ["kind", "from_state", "to_state", "text", "user", "at"]
+    can_delete = False
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["council", "band", "state", "assignee", "opened_at"]
+    list_filter = ["state", "band", "reason"]
+    search_fields = ["council__name", "council__gss_code"]
+    inlines = [AlertEventInline]
+    readonly_fields = ["council", "reason", "summary", "band", "band_rank", "categories"]

@@ -269,3 +269,41 @@ def test_backtest_text_and_bad_files(finance_data, tmp_path):
     assert "30/06/2019" in str(error.value)
     with pytest.raises(CommandError, match="at least one month"):
         call_command("backtest_risk", "--events", good, "--horizon-months", "0")
+
+
+def test_the_nightly_schedule_reassesses_risk():
+    """The one beat schedule runs the registered risk task every night."""
+    from celery import current_app
+
+    from selfreg.schedules import BEAT_SCHEDULE
+
+    entry = BEAT_SCHEDULE["recompute-risk"]
+    assert entry["task"] == "earlywarning.tasks.risk_recompute_task"
+    assert entry["task"] in current_app.tasks
+    assert entry["schedule"].hour == {3}
+
+
+def test_summary_prints_only_the_counts(finance_data):
+    out = io.StringIO()
+    call_command("recompute_risk", "--as-of", "2019-01-31", "--summary", "--no-save", stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Risk as of 2019-01-31:")
+
+
+def test_backtest_scoring_of_flags_is_exact():
+    """Hand-worked: a flag 6 months before the event is in time; a flag with no event after it
+    is a false alarm; a flag after the council's own event counts neither way."""
+    from earlywarning.backtest import Event, _score
+
+    event = Event("A", datetime.date(2020, 6, 30), "s114")
+    flags = {
+        datetime.date(2019, 12, 31): {"A", "B"},
+        datetime.date(2020, 6, 30): {"A"},
+        datetime.date(2020, 9, 30): {"A", "C"},
+    }
+    first, false_alarms = _score(flags, [event], 12)
+    assert first[event] == datetime.date(2019, 12, 31)
+    assert false_alarms == {"B", "C"}
+    first, _ = _score(flags, [event], 3)
+    assert first[event] is None
