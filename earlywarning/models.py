@@ -293,6 +293,7 @@ class Alert(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(_("why it opened"), max_length=10, choices=AlertReason.choices)
     summary = models.TextField(_("summary"))
+    # The highest band the council reached while the alert is open.
     band = models.CharField(_("band"), max_length=10, choices=Band.choices)
     band_rank = models.PositiveSmallIntegerField(default=0)
     categories = models.CharField(max_length=200, blank=True)

@@ -372,9 +372,16 @@ def risk_recompute(
                 rank = BAND_ORDER[result.band]
                 alert = Alert.objects.open().filter(council_id=council_id).first()
                 if alert is not None:
-                    if alert.band != result.band:
+                    # An open alert keeps the highest band its council reached while open:
+                    # staff close it, ageing data does not.
+                    if rank > alert.band_rank:
                         alert.band, alert.band_rank = result.band, rank
                         alert.save(update_fields=["band", "band_rank", "updated_at"])
+                        AlertEvent.objects.create(
+                            alert=alert,
+                            kind=AlertEventKind.SIGNAL,
+                            text=f"The risk band rose to {result.band} on {as_of:%-d %B %Y}.",
+                        )
                     continue
                 previous = before.get(council_id)
                 if rank >= BAND_ORDER[Band.ELEVATED] and (

@@ -307,3 +307,32 @@ def test_backtest_scoring_of_flags_is_exact():
     assert false_alarms == {"B", "C"}
     first, _ = _score(flags, [event], 3)
     assert first[event] is None
+
+
+def test_an_open_alert_keeps_the_highest_band(
+    users, catalogue, hartlepool, django_capture_on_commit_callbacks
+):
+    """A critical signal opens an alert at the band of the day; when the band later rises the
+    same alert rises with it (and says so); when the signals fade it does not fall."""
+    staff = users["sector_staff"]
+    with django_capture_on_commit_callbacks(execute=True):
+        signal_record(
+            user=staff,
+            council=hartlepool,
+            signal_type=catalogue["financial-distress"],
+            observed_on=timezone.localdate(),
+            severity=1,
+            evidence="Budget gap.",
+            critical=True,
+        )
+    alert = Alert.objects.get(council=hartlepool)
+    assert alert.band == "low"
+    with django_capture_on_commit_callbacks(execute=True):
+        _record_two_domains(users, catalogue, hartlepool, timezone.localdate())
+    alert.refresh_from_db()
+    assert Alert.objects.filter(council=hartlepool).count() == 1
+    assert alert.band in {"elevated", "high"}
+    assert alert.events.filter(text__startswith="The risk band rose to").exists()
+    risk_recompute(as_of=timezone.localdate() + datetime.timedelta(days=3000), save=True)
+    alert.refresh_from_db()
+    assert alert.band in {"elevated", "high"}
