@@ -39,6 +39,8 @@ CASE_STUDIES = [
         "Read more on [the Local Government Association's site](https://www.local.gov.uk/).",
         "outcomes": "A balanced budget two years running, with reserves kept above the "
         "council's minimum.",
+        # Measures from the English revenue outturn dataset, where it has been imported.
+        "metrics": ["fin-reserves-to-nre", "fin-reserves-change"],
     },
     {
         "title": "Early help hubs in schools",
@@ -149,7 +151,6 @@ def seed(stdout) -> None:
 def _library(staff) -> int:
     from benchmarking.models import Metric
 
-    metrics = list(Metric.objects.order_by("code")[:2])
     made = 0
     for item in CASE_STUDIES:
         if CaseStudy.objects.filter(title=item["title"], is_demo=True).exists():
@@ -162,7 +163,7 @@ def _library(staff) -> int:
             outcomes=item["outcomes"],
             councils=Council.objects.filter(gss_code__in=item["councils"]),
             themes=Theme.objects.filter(slug__in=item["themes"]),
-            metrics=metrics if "financial-planning-and-management" in item["themes"] else [],
+            metrics=Metric.objects.filter(code__in=item.get("metrics", [])),
         )
         CaseStudy.objects.filter(pk=case_study.pk).update(is_demo=True)
         services.case_study_submit(user=staff, case_study=case_study)

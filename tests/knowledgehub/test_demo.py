@@ -8,6 +8,9 @@ from selfreg.demo import demo_seed
 
 
 def test_demo_seed_is_idempotent_and_uses_real_councils(db):
+    from benchmarking.models import Metric
+
+    Metric.objects.create(code="fin-reserves-to-nre", title="Reserves", element="cost")
     demo_seed(password="demo-password-for-tests")
     demo.seed(stdout=io.StringIO())
     counts = [m.objects.count() for m in (CaseStudy, Community, Provider, Offer, Review)]
@@ -23,3 +26,6 @@ def test_demo_seed_is_idempotent_and_uses_real_councils(db):
     assert set(Review.objects.values_list("council__gss_code", flat=True)) == {
         gss for _, gss, _, _ in demo.REVIEWS
     }
+    # Where the outturn dataset is loaded, the budgeting case study cites its measure.
+    budgeting = CaseStudy.objects.get(title="Priority-based budgeting with residents")
+    assert list(budgeting.metrics.values_list("code", flat=True)) == ["fin-reserves-to-nre"]
