@@ -99,4 +99,5 @@ bench: setup ## Measure import and recompute speed on PostgreSQL (see BENCHMARKS
 	@set -o pipefail; DEBUG=false SECRET_KEY=bench STATIC_MANIFEST=false CELERY_TASK_ALWAYS_EAGER=true \
 		bash scripts/with_services.sh $(MANAGE) bench $(BENCH_ARGS) \
 		| awk '/^[{]/ { print; next } { print > "/dev/stderr" }'
-	@DEBUG=false SECRET_KEY=bench $(MANAGE) bench_matching $(or $(BENCH_MATCHING_ARGS),--scale both)
+	@set -o pipefail; DEBUG=false SECRET_KEY=bench $(MANAGE) bench_matching $(or $(BENCH_MATCHING_ARGS),--scale both) \
+		| awk '/^[{]/ { print; next } { print > "/dev/stderr" }'

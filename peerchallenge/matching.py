@@ -607,8 +607,10 @@ def count_eligible(instance: dict) -> int:
 def score(instance: dict, peer_id: str, challenge_id: str) -> int:
     """w(p, c) = 1 + round(score_scale * (fit + reciprocity_weight * debt)), rounding half to
     even, as Python and numpy round."""
-    peer = next(p for p in instance["peers"] if p["id"] == peer_id)
-    challenge = next(c for c in instance["challenges"] if c["id"] == challenge_id)
+    peer = next((p for p in instance["peers"] if p["id"] == peer_id), None)
+    challenge = next((c for c in instance["challenges"] if c["id"] == challenge_id), None)
+    if peer is None or challenge is None:
+        raise ValueError(f"There is no peer {peer_id} or no challenge {challenge_id}.")
     council = next(c for c in instance["councils"] if c["id"] == peer["council"])
     num = 0.0
     total = 0.0

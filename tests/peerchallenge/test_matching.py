@@ -338,6 +338,12 @@ def test_score_follows_the_formula():
     assert score(inst, "p", "c") == 701
 
 
+def test_score_refuses_unknown_ids():
+    inst = generator.generate(challenges=2, peers=10, seed=1)
+    with pytest.raises(ValueError, match="no peer"):
+        score(inst, "nobody", inst["challenges"][0]["id"])
+
+
 def test_scores_agree_with_the_matrix_on_generated_rounds():
     inst = generator.generate(challenges=6, peers=80, seed=4)
     rnd = matching._Round(inst)
