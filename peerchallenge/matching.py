@@ -345,6 +345,12 @@ def _validate_rules(rules) -> list[str]:
     return problems
 
 
+def _require_valid(instance: dict) -> None:
+    problems = validate_instance(instance)
+    if problems:
+        raise ValueError("The instance is not valid: " + " ".join(problems[:20]))
+
+
 def read_assignments(data: dict) -> dict[str, list[str]]:
     """Assignments from a solution file: ``{"assignments": {challenge: [peer, ...]}}`` or
     openreview-matcher's ``{challenge: [{"user": peer, ...}]}``."""
@@ -1167,9 +1173,7 @@ def solve(
 ) -> Result:
     """The best assignment for the round. Raises ValueError on an invalid instance or on pins
     and exclusions naming unknown challenges or peers."""
-    problems = validate_instance(instance)
-    if problems:
-        raise ValueError("The instance is not valid: " + " ".join(problems[:20]))
+    _require_valid(instance)
     clock = _Clock(time_limit, on_progress)
     clock.report(force=True)
     rnd = _Round(instance, excluded)
@@ -1680,6 +1684,7 @@ def check_solution(instance: dict, assignments: dict[str, list[str]]) -> list[st
     """Every eligibility rule (E1..E8) and team or round rule (C1..C8) the assignment breaks,
     in words, each starting with the rule's code. A challenge left out (or with an empty
     team) is unstaffed, which breaks no rule."""
+    _require_valid(instance)
     rnd = _Round(instance)
     problems: list[str] = []
     teams: dict[int, list[int]] = {}
@@ -1797,6 +1802,7 @@ def explain(instance: dict, result: Result, challenge_id: str) -> dict:
     """Why this team: each chosen peer's score split into fit per focus area and the
     reciprocity term, and for every other peer in the pool the rule that kept them off, or
     that they score lower than those chosen."""
+    _require_valid(instance)
     rnd = _Round(instance)
     c = rnd._challenge(challenge_id)
     teams = {

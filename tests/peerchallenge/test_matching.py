@@ -722,3 +722,13 @@ def test_validate_rejects_a_non_object_and_a_councillor_without_party():
 def test_solve_refuses_an_invalid_instance():
     with pytest.raises(ValueError, match="not valid"):
         solve({"format": "nothing"})
+
+
+def test_check_and_explain_refuse_an_invalid_instance():
+    inst = generator.generate(challenges=2, peers=10, seed=1)
+    inst["peers"][0]["council"] = "nowhere"
+    with pytest.raises(ValueError, match="not valid"):
+        check_solution(inst, {})
+    result = matching.Result({}, 0, 0.0, 0.0, "optimal", 0.0)
+    with pytest.raises(ValueError, match="not valid"):
+        explain(inst, result, inst["challenges"][0]["id"])
