@@ -220,3 +220,45 @@ def test_provider_replies_to_a_review(page, users, hub):
     assert_accessible(page)
     page.get_by_role("link", name="Add an offer").click()
     assert_accessible(page)
+
+
+def tab_to(page, text: str, limit: int = 80) -> None:
+    """Press Tab until the focused element's text or label contains `text`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement; return (e.innerText || '') + ' ' +"
+            " (e.labels && e.labels[0] ? e.labels[0].innerText : ''); }"
+        )
+        if text in focused:
+            return
+    raise AssertionError(f"Tab never reached {text!r}")
+
+
+def test_keyboard_only_provider_reply(page, users, hub):
+    """The provider's reply journey with the keyboard alone: no clicks."""
+    helpers.review(users["officer"], hub["offer"], comment="Good", staff=users["sector_staff"])
+    sign_in(page, "provider@example.com")
+    page.goto(hub["offer"].get_absolute_url())
+    tab_to(page, "Reply")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/reply/")
+    assert_accessible(page)
+    tab_to(page, "Your reply")
+    page.keyboard.type("Thank you for the kind words.")
+    tab_to(page, "Send reply")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/offers/*/")
+    assert "Thank you for the kind words." in page.locator("main").inner_text()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/knowledge-hub/", "/knowledge-hub/marketplace/", "OFFER"])
+def test_hub_pages_fit_a_320_pixel_screen(browser, live_server, hub, users, path):
+    helpers.review(users["officer"], hub["offer"], comment="Good", staff=users["sector_staff"])
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(hub["offer"].get_absolute_url() if path == "OFFER" else path)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 320
+    context.close()
