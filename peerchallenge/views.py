@@ -57,9 +57,12 @@ def _refused(form, error):
 
 def index(request):
     """Published reports and action plans, and each person's way in."""
-    published = (
-        Challenge.objects.published().select_related("host", "report").order_by("host__name")
-    )
+    published = [
+        (challenge, selectors.action_progress(challenge))
+        for challenge in Challenge.objects.published()
+        .select_related("host", "report")
+        .order_by("host__name")
+    ]
     user = request.user
     return render(
         request,

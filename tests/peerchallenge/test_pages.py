@@ -148,7 +148,7 @@ def test_the_published_report_and_action_plan_are_public(client_for, users):
     )
     client = client_for(None)
     index = client.get(reverse("peerchallenge:index")).content.decode()
-    assert "Hartlepool" in index
+    assert "Hartlepool" in index and "1 of 2" in index
     html = client.get(reverse("peerchallenge:report", args=[challenge.pk])).content.decode()
     assert "A clear ambition." in html
     assert "1 of 2 actions done (50%); 1 in progress." in html
