@@ -1,4 +1,7 @@
-"""Early-warning pages: for sector staff only. No page shows a score or a ranking."""
+"""Early-warning pages: for sector staff only, apart from the conversation a council is
+invited into. Nothing here is published, and councils are never ranked."""
+
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -122,13 +125,25 @@ def record(request, gss_code):
 # --- risk -----------------------------------------------------------------------------------
 
 
+def _is_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 @sector_staff_required
 def risk(request, gss_code):
     """A council's latest risk assessment with every contribution in words and in a table."""
     council = access_council_for_signals(request.user, gss_code)
     SignalView.objects.create(user=request.user, council=council)
-    assessment = RiskAssessment.objects.filter(council=council).order_by("-as_of").first()
-    history = RiskAssessment.objects.filter(council=council).order_by("-as_of")[:8]
+    stored = RiskAssessment.objects.filter(council=council).order_by("-as_of")
+    chosen = request.GET.get("as_of", "")
+    assessment = (stored.filter(as_of=chosen).first() if _is_date(chosen) else None) or (
+        stored.first()
+    )
+    history = stored[:12]
     domains = []
     if assessment:
         for code, label in Domain.choices:

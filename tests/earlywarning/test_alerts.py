@@ -309,3 +309,19 @@ def test_a_council_not_invited_sees_nothing(users, client_for, role):
         conversation_post(
             user=users[role], alert=Alert.objects.get(pk=values["PRIVATE"]), text="x", shared=True
         )
+
+
+def test_risk_page_shows_an_earlier_assessment_on_request(users, client_for, hartlepool):
+    for day, band in (
+        (datetime.date(2019, 3, 31), Band.ELEVATED),
+        (datetime.date(2025, 1, 1), Band.LOW),
+    ):
+        RiskAssessment.objects.create(
+            council=hartlepool, as_of=day, band=band, score=0.3, points=9, applicable_points=30
+        )
+    client = client_for(users["sector_staff"])
+    url = reverse("earlywarning:risk", args=["E06000001"])
+    assert client.get(url).context["assessment"].as_of == datetime.date(2025, 1, 1)
+    earlier = client.get(url, {"as_of": "2019-03-31"}).context["assessment"]
+    assert earlier.band == Band.ELEVATED
+    assert client.get(url, {"as_of": "nonsense"}).context["assessment"].band == Band.LOW

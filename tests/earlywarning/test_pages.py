@@ -1,4 +1,5 @@
 import datetime
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -62,7 +63,7 @@ def test_council_page_shows_signals_and_audits_the_view(signal, users, client_fo
     response = client_for(staff).get(reverse("earlywarning:council", args=["E06000001"]))
     text = response.content.decode()
     assert "Public row between the leader and the chief executive." in text
-    assert str(users["peer"]) in text
+    assert escape(str(users["peer"])) in text
     view = SignalView.objects.get()
     assert view.user == staff
     assert view.council.gss_code == "E06000001"
