@@ -172,6 +172,9 @@ def constraints_for(challenges: list[Challenge], peers: list[Peer]) -> tuple[dic
         for peer_id, councils in conflicts.items():
             if challenge.host_id in councils:
                 excluded.setdefault(str(challenge.pk), set()).add(str(peer_id))
+    # Keeping off a peer who is not in the pool (no longer accredited, say) needs no rule.
+    in_pool = {str(peer.pk) for peer in peers}
+    excluded = {cid: ids & in_pool for cid, ids in excluded.items()}
     for challenge_id, peer_ids in excluded.items():
         if challenge_id in pinned:
             pinned[challenge_id] -= peer_ids

@@ -422,6 +422,8 @@ def pin_set(*, user, challenge: Challenge, peer: Peer, kind: str | None) -> None
         if kind is not None:
             if kind not in PinKind.values:
                 raise Refused(_("Choose whether to pin or exclude the peer."))
+            if kind == PinKind.PIN and not peer.accredited:
+                raise Refused(_("Only an accredited peer can be pinned onto a team."))
             Pin.objects.create(challenge=challenge, peer=peer, kind=kind, by=user)
 
 
@@ -590,9 +592,10 @@ def run_execute(*, run_id: int) -> MatchingRun | None:
                 _refill_invite(run, assignments)
     except Exception as error:
         logger.exception("Matching run %s failed", run_id)
+        # The matcher's own ValueErrors name the pin or rule at fault in plain words.
         message = (
             str(error)
-            if isinstance(error, Refused)
+            if isinstance(error, ValueError)
             else _(
                 "The matcher stopped with an error. Nothing has changed. Try again, and if it "
                 "happens again contact the portal team."

@@ -144,3 +144,21 @@ def test_an_unscoped_challenge_cannot_be_exported():
     challenge = make_challenge(scoped=False)
     with pytest.raises(ValueError, match="Not scoped"):
         exchange.build_instance([challenge], rules={}, year=2027)
+
+
+@pytest.mark.django_db
+def test_exclusions_of_peers_outside_the_pool_are_dropped_and_pins_need_accreditation(users):
+    matching_round = make_round()
+    challenge = make_challenge(matching_round=matching_round)
+    pool = make_pool()
+    lapsed = make_peer("E06000023", accredited=False)
+    Pin.objects.create(challenge=challenge, peer=lapsed, kind=PinKind.EXCLUDE)
+    add_member(challenge, pool[0], MemberStatus.DECLINED)
+    _, _, excluded = exchange.round_instance(matching_round)
+    assert excluded == {str(challenge.pk): [str(pool[0].pk)]}
+    from peerchallenge import services
+
+    with pytest.raises(services.Refused, match="accredited"):
+        services.pin_set(
+            user=users["sector_staff"], challenge=challenge, peer=lapsed, kind=PinKind.PIN
+        )
