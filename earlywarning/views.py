@@ -242,7 +242,9 @@ def _alert_page(request, alert, status=200, **forms):
 
 @sector_staff_required
 def alert(request, pk):
-    return _alert_page(request, access_alert(request.user, pk))
+    item = access_alert(request.user, pk)
+    SignalView.objects.create(user=request.user, council=item.council)
+    return _alert_page(request, item)
 
 
 def _apply(request, alert, form, key, action, done):

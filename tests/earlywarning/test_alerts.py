@@ -325,3 +325,26 @@ def test_risk_page_shows_an_earlier_assessment_on_request(users, client_for, har
     earlier = client.get(url, {"as_of": "2019-03-31"}).context["assessment"]
     assert earlier.band == Band.ELEVATED
     assert client.get(url, {"as_of": "nonsense"}).context["assessment"].band == Band.LOW
+
+
+def test_opening_an_alert_is_audited(alert, users, client_for):
+    client_for(users["sector_staff"]).get(reverse("earlywarning:alert", args=[alert.pk]))
+    assert SignalView.objects.get().council == alert.council
+
+
+def test_demo_content_is_idempotent(db, catalogue):
+    """The demo seeds a critical demo signal, its alert with an invited conversation, and
+    running it twice adds nothing."""
+    from earlywarning import demo
+    from selfreg.demo import demo_seed
+
+    demo_seed(password="x")
+    out = io.StringIO()
+    demo.seed(out)
+    counts = (Alert.objects.count(), ConversationMessage.objects.count())
+    demo.seed(out)
+    assert (Alert.objects.count(), ConversationMessage.objects.count()) == counts
+    alert = Alert.objects.get(council__gss_code="E06000001")
+    assert alert.reason == AlertReason.CRITICAL
+    assert alert.council_invited
+    assert "Early warning:" in out.getvalue()
