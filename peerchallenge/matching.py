@@ -1802,8 +1802,7 @@ def explain(instance: dict, result: Result, challenge_id: str) -> dict:
     """Why this team: each chosen peer's score split into fit per focus area and the
     reciprocity term, and for every other peer in the pool the rule that kept them off, or
     that they score lower than those chosen."""
-    _require_valid(instance)
-    rnd = _Round(instance)
+    rnd = _round_for_explaining(instance)
     c = rnd._challenge(challenge_id)
     teams = {
         rnd.challenge_ix[ch]: [rnd.peer_ix[p] for p in members]
@@ -1833,10 +1832,14 @@ def explain(instance: dict, result: Result, challenge_id: str) -> dict:
         if other != c
         for p in members
     }
+    # Eligible peers first, then those a rule kept off, each by score, best first: the
+    # closest alternatives to those chosen lead the list.
+    others = sorted(
+        (p for p in range(rnd.n_peers) if p not in team),
+        key=lambda p: (rnd.reason[c, p] != ELIGIBLE, -int(rnd.score_matrix[c, p]), p),
+    )
     not_chosen = []
-    for p in range(rnd.n_peers):
-        if p in team:
-            continue
+    for p in others:
         reason, detail = _why_not(rnd, c, p, team, elsewhere[p], directions)
         not_chosen.append({"peer": rnd.peer_ids[p], "reason": reason, "detail": detail})
     out = {"chosen": chosen, "not_chosen": not_chosen}
@@ -1845,10 +1848,34 @@ def explain(instance: dict, result: Result, challenge_id: str) -> dict:
     return out
 
 
+_explaining: list = []  # one (fingerprint, _Round): explaining each team of a round reuses it
+
+
+def _round_for_explaining(instance: dict) -> _Round:
+    """The arrays for ``explain``, built once while the same instance object is explained
+    team after team (a round's teams are explained one call each)."""
+    rules = instance.get("rules") if isinstance(instance, dict) else None
+    key = (
+        id(instance),
+        id(instance.get("peers")) if isinstance(instance, dict) else None,
+        id(instance.get("challenges")) if isinstance(instance, dict) else None,
+        len(instance.get("peers") or []) if isinstance(instance, dict) else None,
+        len(instance.get("challenges") or []) if isinstance(instance, dict) else None,
+        tuple(sorted(rules.items())) if isinstance(rules, dict) else None,
+    )
+    if _explaining and _explaining[0][0] == key and _explaining[0][2] is instance:
+        return _explaining[0][1]
+    _require_valid(instance)
+    rnd = _Round(instance)
+    _explaining[:] = [(key, rnd, instance)]
+    return rnd
+
+
 def _why_not(rnd: _Round, c: int, p: int, team: list[int], others: list[int], directions):
     code = int(rnd.reason[c, p])
     if code != ELIGIBLE:
-        return REASONS[code], rnd.reason_words(c, p).capitalize() + "."
+        words = rnd.reason_words(c, p)
+        return REASONS[code], words[0].upper() + words[1:] + "."
     if not team:
         return "challenge not staffed", "No team could be formed for this challenge."
     committed = float(sum(rnd.c_days[o] for o in others))

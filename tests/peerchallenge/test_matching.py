@@ -732,3 +732,19 @@ def test_check_and_explain_refuse_an_invalid_instance():
     result = matching.Result({}, 0, 0.0, 0.0, "optimal", 0.0)
     with pytest.raises(ValueError, match="not valid"):
         explain(inst, result, inst["challenges"][0]["id"])
+
+
+def test_explain_lists_the_closest_alternatives_first():
+    """Peers who were eligible come before those a rule kept off, each by score."""
+    inst = generator.generate(challenges=6, peers=80, seed=5)
+    result = solve(inst)
+    cid = next(iter(result.assignments))
+    rows = explain(inst, result, cid)["not_chosen"]
+    rnd = matching._Round(inst)
+    c = rnd.challenge_ix[cid]
+    keys = [
+        (rnd.reason[c, rnd.peer_ix[r["peer"]]] != 0, -rnd.score_matrix[c, rnd.peer_ix[r["peer"]]])
+        for r in rows
+    ]
+    assert keys == sorted(keys)
+    assert rows[0]["reason"] not in matching.REASONS.values()
