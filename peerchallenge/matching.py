@@ -1298,9 +1298,12 @@ def solve(
     bound = second.bound if second.bound is not None else float(objective)
     bound = float(max(objective, math.floor(bound + 1e-6)))
     staffed_now = {rnd.challenge_ix[c] for c in assignments}
+    probes: dict[str, list[str]] = {}
     for c in range(nc):
         if c not in staffed_now and c not in unstaffed:
-            unstaffed[c] = _round_reason(rnd, c, pins, staffed_now, clock, use_columns)
+            unstaffed[c] = _round_reason(
+                rnd, c, pins, staffed_now, clock, use_columns, candidate, probes
+            )
     if objective >= bound and proven_count:
         status = "optimal"
     elif second.status == "time_limit" or not proven_count:
@@ -1631,18 +1634,19 @@ def _removed(rnd: _Round, c: int, r: int) -> str:
     return "removed: " + ", ".join(f"{label} {n}" for label, n in removed.items())
 
 
-def _round_reason(rnd, c, pins, staffed_now, clock, use_columns) -> str:
+def _round_reason(rnd, c, pins, staffed_now, clock, use_columns, candidate, probes) -> str:
     """Why a challenge that passed the counting check is not staffed: its team rules cannot
     be met (a small programme for this challenge alone), or it competes with the rest of the
-    round for the same peers."""
+    round for the same peers. In the second case each round rule is lifted in turn (once
+    for the whole round, kept in ``probes``) to name those that stand in the way."""
     cols = np.nonzero(rnd.pair_c == c)[0]
-    candidate = np.zeros(rnd.n_challenges, dtype=bool)
-    candidate[c] = True
+    alone_mask = np.zeros(rnd.n_challenges, dtype=bool)
+    alone_mask[c] = True
     my_pins = [(cc, p) for cc, p in pins if cc == c]
-    alone = _stage1(rnd, cols, candidate, my_pins, _Clock(30.0, None), 30.0)
+    alone = _stage1(rnd, cols, alone_mask, my_pins, _Clock(30.0, None), 30.0)
     if alone.status == "infeasible" or (alone.objective is not None and alone.objective < 0.5):
         if my_pins:
-            free = _stage1(rnd, cols, candidate, [], _Clock(30.0, None), 30.0)
+            free = _stage1(rnd, cols, alone_mask, [], _Clock(30.0, None), 30.0)
             if free.objective and free.objective > 0.5:
                 return "The pinned peers cannot all sit on one team that meets the team rules."
         return (
@@ -1653,27 +1657,28 @@ def _round_reason(rnd, c, pins, staffed_now, clock, use_columns) -> str:
         "A team could be formed for this challenge alone, but not while the other challenges "
         "are staffed: the same peers are needed elsewhere in the round"
     )
-    if use_columns or (clock.left() is not None and clock.left() < 5):
+    left = clock.left()
+    if use_columns or (left is not None and left < 5):
         return text + "."
-    binding = []
-    all_cols = np.arange(len(rnd.pair_c))
-    cand = np.ones(rnd.n_challenges, dtype=bool)
-    base = len(staffed_now)
-    for rule, words in ROUND_RULES.items():
-        probe = _build(
-            rnd,
-            all_cols,
-            s_lower=np.zeros(rnd.n_challenges),
-            s_upper=cand.astype(float),
-            objective="count",
-            pins=pins,
-            drop=frozenset({rule}),
-        )
-        solved = _run(probe, _Clock(20.0, None), report=False)
-        if solved.objective is not None and solved.objective > base + 0.5:
-            binding.append(words)
-    if binding:
-        return text + " (" + ", ".join(binding) + ")."
+    if "binding" not in probes:
+        probes["binding"] = []
+        all_cols = np.nonzero(candidate[rnd.pair_c])[0]
+        for rule, words in ROUND_RULES.items():
+            probe = _build(
+                rnd,
+                all_cols,
+                s_lower=np.zeros(rnd.n_challenges),
+                s_upper=candidate.astype(float),
+                objective="count",
+                pins=pins,
+                drop=frozenset({rule}),
+            )
+            budget = 20.0 if left is None else max(1.0, min(20.0, left / 4))
+            solved = _run(probe, _Clock(budget, None), report=False)
+            if solved.objective is not None and solved.objective > len(staffed_now) + 0.5:
+                probes["binding"].append(words)
+    if probes["binding"]:
+        return text + " (" + ", ".join(probes["binding"]) + ")."
     return text + "."
 
 
