@@ -532,3 +532,50 @@ class SolutionForm(forms.Form):
             return json.loads(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise forms.ValidationError(_("The file must be JSON")) from None
+
+
+class RulesForm(forms.Form):
+    conflict_neighbours = forms.BooleanField(
+        label=_("Peers may not review a neighbouring council"), required=False
+    )
+    conflict_same_grouping = forms.BooleanField(
+        label=_("Peers may not review a council in their own region"), required=False
+    )
+    one_peer_per_council = forms.BooleanField(
+        label=_("At most one peer from any one council on a team"), required=False
+    )
+    no_mutual_review = forms.BooleanField(
+        label=_("Two councils may not review each other in the same round"), required=False
+    )
+    recent_review_years = forms.IntegerField(
+        label=_("Years a review in either direction counts as a conflict"),
+        min_value=0,
+        max_value=10,
+    )
+    max_same_party = forms.IntegerField(
+        label=_("Most councillors of one party on a team"), min_value=1, max_value=10
+    )
+    min_parties = forms.IntegerField(
+        label=_("Fewest parties among a team's councillors"), min_value=1, max_value=5
+    )
+    reciprocity_weight = forms.FloatField(
+        label=_("Weight of reciprocity in the score"),
+        help_text=_("0 ignores the ledger; 1 counts a council's debt as much as a perfect fit"),
+        min_value=0,
+        max_value=1,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.checkbox("conflict_neighbours"),
+            Field.checkbox("conflict_same_grouping"),
+            Field.checkbox("one_peer_per_council"),
+            Field.checkbox("no_mutual_review"),
+            Field.text("recent_review_years", field_width=Fixed.TWO),
+            Field.text("max_same_party", field_width=Fixed.TWO),
+            Field.text("min_parties", field_width=Fixed.TWO),
+            Field.text("reciprocity_weight", field_width=Fixed.FOUR),
+            Button("save", _("Save rules")),
+        )

@@ -385,6 +385,26 @@ def round_create(*, user, name: str, year: int, time_limit: int = 60) -> Matchin
     )
 
 
+def round_rules_save(*, user, matching_round: MatchingRound, rules: dict) -> MatchingRound:
+    """Sector staff set the round's rules (the exchange format's switches and values)."""
+    if not pc_access.can_run_matching(user):
+        raise PermissionError("Matching is for sector staff.")
+    known = default_rules()
+    unknown = set(rules) - set(known)
+    if unknown:
+        raise Refused(_("Unknown rules: %(rules)s") % {"rules": ", ".join(sorted(unknown))})
+    merged = {**known, **matching_round.rules, **rules}
+    if merged["max_same_party"] < 1 or merged["min_parties"] < 1:
+        raise Refused(_("At least one councillor of a party must be allowed on a team."))
+    if not 0 <= merged["reciprocity_weight"] <= 1:
+        raise Refused(_("The reciprocity weight is between 0 and 1."))
+    with transaction.atomic():
+        matching_round.rules = merged
+        matching_round._history_user = user
+        matching_round.save(update_fields=["rules"])
+    return matching_round
+
+
 def round_add(*, user, matching_round: MatchingRound, challenge: Challenge) -> Challenge:
     """Put a scoped challenge into a round. It leaves any other round it was in."""
     if not pc_access.can_run_matching(user):

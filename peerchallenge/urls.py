@@ -26,6 +26,7 @@ urlpatterns = [
     path("invitations/<int:pk>/", views.invitation_answer, name="invitation_answer"),
     path("rounds/", views.round_list, name="round_list"),
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
+    path("rounds/<int:pk>/rules/", views.round_rules, name="round_rules"),
     path("rounds/<int:pk>/add/", views.round_add, name="round_add"),
     path("rounds/<int:pk>/remove/<int:challenge_id>/", views.round_remove, name="round_remove"),
     path("rounds/<int:pk>/run/", views.run_start, name="run_start"),

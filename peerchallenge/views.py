@@ -24,6 +24,7 @@ from peerchallenge.forms import (
     ReportForm,
     RequestForm,
     RoundForm,
+    RulesForm,
     ScopeForm,
     SolutionForm,
     weeks_text,
@@ -578,6 +579,28 @@ def round_detail(request, pk):
             "candidates": candidates,
             "runs": matching_round.runs.select_related("challenge__host", "started_by"),
         },
+    )
+
+
+@sector_staff_required
+def round_rules(request, pk):
+    matching_round = pc_access.access_round(request.user, pk)
+    form = RulesForm(_data(request), initial=matching_round.rules)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_rules_save(
+                user=request.user, matching_round=matching_round, rules=form.cleaned_data
+            )
+        except services.Refused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Rules saved. They apply from the next run."))
+            return redirect(matching_round)
+    return render(
+        request,
+        "peerchallenge/form.html",
+        {"form": form, "title": _("The round's rules"), "round": matching_round},
+        status=400 if form.errors else 200,
     )
 
 

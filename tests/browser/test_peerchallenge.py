@@ -117,6 +117,8 @@ def test_a_running_matcher_shows_its_progress(page, users):
     page.get_by_role("button", name="Check and apply").click()
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page)
+    visit(page, f"/peer-challenge/rounds/{matching_round.pk}/rules/")
+    visit(page, f"/peer-challenge/rounds/{matching_round.pk}/")
     visit(page, "/peer-challenge/peers/")
     visit(page, "/peer-challenge/ledger/")
 

@@ -249,3 +249,32 @@ def test_adding_nothing_to_a_round_says_so(client_for, users):
     response = staff.post(url, {"challenge": unscoped.pk}, follow=True)
     assert "Only a scoped challenge can join a round." in response.content.decode()
     assert not matching_round.challenges.exists()
+
+
+def test_staff_set_the_rounds_rules_and_the_export_carries_them(client_for, users):
+    from tests.peerchallenge.builders import make_round
+
+    matching_round = make_round()
+    make_pool()
+    make_challenge(matching_round=matching_round)
+    staff = client_for(users["sector_staff"])
+    url = reverse("peerchallenge:round_rules", args=[matching_round.pk])
+    rules = {
+        "conflict_neighbours": "on",
+        "conflict_same_grouping": "on",
+        "recent_review_years": "2",
+        "max_same_party": "1",
+        "min_parties": "2",
+        "reciprocity_weight": "0.5",
+    }
+    assert staff.post(url, {**rules, "reciprocity_weight": "3"}).status_code == 400
+    assert staff.post(url, rules).status_code == 302
+    matching_round.refresh_from_db()
+    assert matching_round.rules["conflict_same_grouping"] is True
+    assert matching_round.rules["one_peer_per_council"] is False
+    assert matching_round.rules["score_scale"] == 1000
+    export = json.loads(
+        staff.get(reverse("peerchallenge:round_export", args=[matching_round.pk])).content
+    )
+    assert export["rules"] == matching_round.rules
+    assert matching.validate_instance(export) == []

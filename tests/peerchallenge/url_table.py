@@ -86,6 +86,7 @@ TABLE = {
     "peerchallenge:invitation_answer": ({"pk": "INVITATION"}, ONLY_PEER),
     "peerchallenge:round_list": ({}, SECTOR_ONLY),
     "peerchallenge:round_detail": ({"pk": "ROUND"}, SECTOR_ONLY),
+    "peerchallenge:round_rules": ({"pk": "ROUND"}, SECTOR_ONLY),
     "peerchallenge:round_add": ({"pk": "ROUND"}, STAFF_POST_ONLY),
     "peerchallenge:round_remove": ({"pk": "ROUND", "challenge_id": "SCOPING"}, STAFF_POST_ONLY),
     "peerchallenge:run_start": ({"pk": "ROUND"}, STAFF_POST_ONLY),
