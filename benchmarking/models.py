@@ -335,6 +335,8 @@ class Upload(models.Model):
     error_message = models.TextField(_("why it was not saved"), blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     committed_at = models.DateTimeField(_("saved"), null=True, blank=True)
+    # When the job to save it was handed to the queue; empty while it waits for the queue.
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -25,3 +25,11 @@ def upload_commit_task(upload_id: int) -> str:
 
     upload = upload_commit(upload_id=int(upload_id))
     return upload.status if upload is not None else "missing"
+
+
+@shared_task
+def uploads_requeue_task() -> list[int]:
+    """Queue again any confirmed upload that is waiting for the queue (see the schedule)."""
+    from benchmarking.uploads import uploads_requeue
+
+    return uploads_requeue()

@@ -24,6 +24,7 @@ at all (`access_upload`). This belongs in `selfreg/access.py` and is here for no
 
 from __future__ import annotations
 
+import datetime
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ import pandas as pd
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -277,7 +279,8 @@ def upload_confirm(*, upload_id: int) -> bool:
         claimed.progress = 0
         claimed.total = claimed.row_count
         claimed.error_message = ""
-        claimed.save(update_fields=["status", "progress", "total", "error_message"])
+        claimed.queued_at = None
+        claimed.save(update_fields=["status", "progress", "total", "error_message", "queued_at"])
         transaction.on_commit(lambda: _enqueue_commit(upload_id))
     return True
 
@@ -288,15 +291,29 @@ def _enqueue_commit(upload_id: int) -> None:
     try:
         upload_commit_task.delay(upload_id)
     except Exception:
-        # No broker: the file waits, ready, to be confirmed again.
-        logger.exception("Could not queue upload %s", upload_id)
-        Upload.objects.filter(pk=upload_id, status=UploadStatus.COMMITTING).update(
-            status=UploadStatus.READY,
-            error_message=_(
-                "The portal could not start saving the file. Nothing has been saved. "
-                "Confirm again in a few minutes."
-            ),
-        )
+        # No broker: the upload stays confirmed and waiting; `uploads_requeue` hands it to
+        # the queue once the broker answers again. Nothing is lost and nobody re-confirms.
+        logger.exception("Could not queue upload %s; it waits for the queue", upload_id)
+        return
+    Upload.objects.filter(pk=upload_id).update(queued_at=timezone.now())
+
+
+# A confirmed upload queued longer ago than its job may run was lost with its worker.
+STALE_AFTER = datetime.timedelta(minutes=70)
+
+
+def uploads_requeue(*, stale_after: datetime.timedelta = STALE_AFTER) -> list[int]:
+    """Queue again every confirmed upload that never reached the queue, or whose job was
+    lost; returns their ids. Safe to run at any time: a save that runs twice saves once."""
+    cutoff = timezone.now() - stale_after
+    waiting = list(
+        Upload.objects.filter(status=UploadStatus.COMMITTING)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=cutoff))
+        .values_list("pk", flat=True)
+    )
+    for upload_id in waiting:
+        _enqueue_commit(upload_id)
+    return waiting
 
 
 def upload_commit(*, upload_id: int) -> Upload | None:

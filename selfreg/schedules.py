@@ -13,6 +13,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "benchmarking.tasks.comparisons_recompute_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every minute, queue again any confirmed upload that could not reach the queue (the
+    # broker was down when it was confirmed) or whose worker died. Cheap: one small query.
+    "requeue-waiting-uploads": {
+        "task": "benchmarking.tasks.uploads_requeue_task",
+        "schedule": 60.0,
+    },
     # Reassess every council's early-warning risk at 03:00, after the comparisons: signals
     # age by the day, so the bands move even when no data changes. Idempotent.
     "recompute-risk": {

@@ -1,0 +1,277 @@
+"""Outages: Redis stops, a worker dies half-way, the database connection drops mid-request.
+
+Each test stops the real thing: a private Redis server started for the test and killed, a
+Celery worker process killed with SIGKILL in the middle of a save, a PostgreSQL backend
+terminated while a request is writing.
+"""
+
+import contextlib
+import datetime
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+
+from benchmarking import services as benchmarking_services
+from benchmarking.models import Metric, UploadStatus, Value
+from benchmarking.uploads import upload_confirm, upload_receive, uploads_requeue
+from selfreg.celery import app
+from selfreg.models import Council
+from tests.benchmarking.test_uploads import (
+    HEADER,
+    RowLock,
+    csv_file,
+    prepare_blocked_upload,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def redis_server(port: int):
+    """A private, throwaway Redis on `port`; stopped (SIGKILL) when the block ends."""
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, socket_connect_timeout=1)
+    for _ in range(100):
+        with contextlib.suppress(redis.RedisError):
+            if client.ping():
+                break
+        time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def broker(url: str):
+    """Celery's jobs go to `url` inside the block. Celery pools its broker connections per
+    app, so the block gets pools of its own and the app's are put back untouched after."""
+    keys = ("broker_url", "task_always_eager")
+    previous = {k: app.conf[k] for k in keys}
+    pools = app._pool, app.amqp._producer_pool
+    app._pool, app.amqp._producer_pool = None, None
+    app.conf.update(broker_url=url, task_always_eager=False)
+    try:
+        yield
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool, app.amqp._producer_pool = pools
+        app.conf.update(previous)
+
+
+def use_redis_cache(settings, url: str) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "selfreg.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+
+
+def wait_until_saved(upload, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        upload.refresh_from_db()
+        if upload.status != UploadStatus.COMMITTING:
+            return
+        time.sleep(0.1)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# --- Redis down ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_pages_render_while_redis_is_down(settings, client_for, users, metrics):
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    use_redis_cache(settings, url)
+    pages = [
+        reverse("home"),
+        reverse("benchmarking:council", kwargs={"gss_code": "E06000001"}),
+        reverse("benchmarking:compare"),
+        reverse("api_council_list"),  # throttled: its counts live in the cache
+        reverse("api_metric_list"),
+    ]
+    with broker(url):
+        for role in ("anonymous", "officer"):
+            client = client_for(users[role])
+            for page in pages:
+                assert client.get(page).status_code == 200, (role, page)
+
+
+@pytest.mark.redis
+def test_an_upload_confirmed_while_redis_is_down_is_saved_once_it_is_back(
+    transactional_db, register_loaded, users, client_for, settings, metrics
+):
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    use_redis_cache(settings, url)
+    body = HEADER + "E06000001,sat,2019-20,55\nE06000001,sat,2020-21,56\n"
+    upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="public")
+    client = client_for(users["officer"])
+    detail = reverse("benchmarking:upload_detail", kwargs={"upload_id": upload.pk})
+    confirm = reverse("benchmarking:upload_confirm", kwargs={"upload_id": upload.pk})
+    with broker(url):
+        assert client.post(confirm).status_code == 302
+        upload.refresh_from_db()
+        assert (upload.status, upload.queued_at) == (UploadStatus.COMMITTING, None)
+        page = client.get(detail)
+        assert page.status_code == 200
+        assert "Waiting to start" in page.content.decode()
+        assert Value.objects.count() == 0
+
+        with redis_server(port), start_worker(app, pool="solo", perform_ping_check=False):
+            assert uploads_requeue() == [upload.pk]  # what the beat schedule runs each minute
+            wait_until_saved(upload)
+    assert upload.status == UploadStatus.COMMITTED
+    assert upload.queued_at is not None
+    assert Value.objects.count() == 2
+    assert uploads_requeue() == []
+
+
+# --- a worker killed half-way -------------------------------------------------------------------
+
+
+def worker_process(redis_url: str) -> subprocess.Popen:
+    database = "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "selfreg", "worker", "--pool=solo"]
+    command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def backend_waiting_on_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.redis
+def test_a_worker_killed_half_way_leaves_nothing_and_the_save_runs_again_cleanly(
+    transactional_db, register_loaded, users, settings, metrics
+):
+    port = free_port()
+    with redis_server(port) as url, broker(url):
+        use_redis_cache(settings, url)
+        upload, blocked = prepare_blocked_upload(users)
+        before = list(Value.objects.values_list("pk", "value"))
+        worker = worker_process(url)
+        try:
+            with RowLock(blocked.pk):
+                assert upload_confirm(upload_id=upload.pk)
+                # The worker has written the first chunk and waits on the locked row.
+                deadline = time.monotonic() + 90
+                while not backend_waiting_on_lock() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert backend_waiting_on_lock()
+                worker.send_signal(signal.SIGKILL)
+                worker.wait(timeout=30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        # Its transaction died with it: nothing of the 12,000 rows was kept.
+        assert list(Value.objects.values_list("pk", "value")) == before
+        upload.refresh_from_db()
+        assert upload.status == UploadStatus.COMMITTING
+
+        with start_worker(app, pool="solo", perform_ping_check=False):
+            assert uploads_requeue(stale_after=datetime.timedelta(0)) == [upload.pk]
+            wait_until_saved(upload)
+    assert upload.status == UploadStatus.COMMITTED
+    assert (upload.created_count, upload.updated_count) == (11999, 1)
+    assert Value.objects.count() == 12000
+
+
+# --- the database connection dropped mid-request ------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_database_connection_gives_a_clean_error_page_and_writes_nothing(
+    register_loaded,
+    users,
+    client_for,
+    metrics,
+    monkeypatch,
+):
+    client = client_for(users["officer"])
+    client.raise_request_exception = False
+    original = benchmarking_services.bulk_create_with_history
+
+    def drop_connection_then_write(*args, **kwargs):
+        pid = connection.connection.info.backend_pid
+        dsn = "host={HOST} port={PORT} user={USER} dbname={NAME}".format(**connection.settings_dict)
+        with psycopg.connect(dsn, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(
+        benchmarking_services, "bulk_create_with_history", drop_connection_then_write
+    )
+    sat, trust = Metric.objects.get(code="sat"), Metric.objects.get(code="trust")
+    hartlepool = Council.objects.get(gss_code="E06000001")
+    response = client.post(
+        reverse("benchmarking:values_entry"),
+        {
+            "council": hartlepool.pk,
+            "period": "2019-20",
+            "element": "perception",
+            "visibility": "public",
+            f"metric_{sat.pk}": "55",
+            f"metric_{trust.pk}": "61",
+        },
+    )
+    connection.close()
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Traceback" not in page
+    assert "Sorry, there is a problem with the service" in page
+    assert Value.objects.count() == 0
