@@ -262,3 +262,45 @@ def test_comparison_csv_follows_the_page_and_neutralises_formulas(users, client_
     assert lines[1].endswith(",0,1,0,0,0")
     filtered = client_for(None).get(reverse("knowledgehub:marketplace_csv"), {"theme": "housing"})
     assert len(filtered.content.decode().splitlines()) == 1
+
+
+def test_provider_lists_itself_and_an_offer_through_the_forms(users, client_for):
+    client = client_for(users["provider"])
+    response = client.post(
+        reverse("knowledgehub:provider_new"),
+        {"name": "Tees Valley Improvement", "kind": "council", "council_code": "",
+         "description": "We sell support."},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "Enter the GSS code of the council" in response.content.decode()
+    response = client.post(
+        reverse("knowledgehub:provider_new"),
+        {"name": "Tees Valley Improvement", "kind": "council", "council_code": "e06000005",
+         "description": "We sell support.", "website": "https://example.org"},
+    )  # fmt: skip
+    provider = users["provider"].managed_providers.get()
+    assert response.url == provider.get_absolute_url()
+    assert provider.council.gss_code == "E06000005"
+    offer_data = {
+        "title": "Shared audit service", "theme": helpers.theme("governance-and-culture").pk,
+        "description": "Internal audit.", "delivery_mode": "blended",
+        "typical_duration": "A year", "price_band": "c-5k-20k", "suits": "Districts",
+        "is_active": "on",
+    }  # fmt: skip
+    response = client.post(reverse("knowledgehub:offer_new", args=[provider.slug]), offer_data)
+    offer = provider.offers.get()
+    assert response.url == offer.get_absolute_url()
+    response = client.post(
+        reverse("knowledgehub:offer_edit", args=[offer.pk]), {**offer_data, "is_active": ""}
+    )
+    offer.refresh_from_db()
+    assert not offer.is_active
+    # Another provider neither sees the withdrawn offer nor changes it.
+    other = UserFactory(email="rival@example.com")
+    RoleFactory(user=other, kind="provider", council=None)
+    assert (
+        client_for(other)
+        .post(reverse("knowledgehub:offer_edit", args=[offer.pk]), offer_data)
+        .status_code
+        == 404
+    )
