@@ -18,7 +18,9 @@ mixed-integer programmes solved by HiGHS with a zero relative gap and an absolut
 one score point, so "optimal" means proven. Large rounds (more than
 ``COLUMN_STRATEGY_PAIRS`` eligible pairs) are solved by column generation on the linear
 relaxation followed by reduced-cost fixing, which keeps the same proof: a pair left out of
-the final programme provably cannot be in any assignment better than the one returned.
+the final programme provably cannot be in any assignment better than the one returned. Under
+a time limit, when too many pairs survive the fixing for that programme to finish, the best
+assignment found is returned with the relaxation's bound and the gap (status "feasible").
 """
 
 from __future__ import annotations
