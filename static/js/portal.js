@@ -46,3 +46,24 @@ function renderCharts () {
 }
 
 renderCharts()
+
+// A table wider than the screen scrolls inside its `.app-table-scroll` wrapper. Keyboard users
+// must be able to reach and scroll it (WCAG 2.1.1), so while it overflows the wrapper is a
+// focusable region named after the table's caption.
+function labelScrollingTables () {
+  document.querySelectorAll('.app-table-scroll').forEach((el) => {
+    if (el.scrollWidth > el.clientWidth) {
+      const caption = el.querySelector('caption')
+      el.setAttribute('tabindex', '0')
+      el.setAttribute('role', 'region')
+      el.setAttribute('aria-label', caption ? caption.textContent.trim() : 'Table')
+    } else {
+      el.removeAttribute('tabindex')
+      el.removeAttribute('role')
+      el.removeAttribute('aria-label')
+    }
+  })
+}
+
+labelScrollingTables()
+window.addEventListener('resize', labelScrollingTables)
