@@ -17,6 +17,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 
+from django.http import HttpResponse
 from rest_framework.renderers import BaseRenderer
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -62,6 +63,13 @@ def to_csv(rows: Iterable[Mapping], header: list[str] | None = None) -> str:
     for row in flat:
         writer.writerow([cell(row.get(name)) for name in columns])
     return out.getvalue()
+
+
+def csv_response(rows: Iterable[Mapping], filename: str, header: list[str] | None = None):
+    """A CSV download of `rows`, formulas neutralised as above; any page's CSV uses this."""
+    response = HttpResponse(to_csv(rows, header), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 class CSVRenderer(BaseRenderer):

@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from benchmarking.forms import (
 from benchmarking.groups import GroupNotFound, codes, describe_group, resolve_group
 from benchmarking.models import Metric, SavedComparison
 from benchmarking.periods import period_sort_key, sort_periods
-from benchmarking.renderers import to_csv
+from benchmarking.renderers import csv_response
 from selfreg import access
 from selfreg.models import GroupingKind, Visibility
 
@@ -30,12 +30,6 @@ def index(request):
 
 def api_docs(request):
     return render(request, "benchmarking/api_docs.html", {"endpoints": api_docs_module.endpoints()})
-
-
-def csv_response(rows: list[dict], filename: str) -> HttpResponse:
-    response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def council_dashboard(request, gss_code):

@@ -1,18 +1,17 @@
 """Knowledge Hub pages. Each view translates the request, asks `access` who may act, calls a
 service for any write and redirects."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Greatest
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from benchmarking.renderers import csv_response
 from knowledgehub import access, search, selectors, services
 from knowledgehub.forms import (
     AttachmentForm,
@@ -558,14 +557,11 @@ def marketplace(request):
     )
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value):
-    """Text that a spreadsheet would run as a formula is given a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+MARKETPLACE_CSV_COLUMNS = [
+    "offer", "provider", "provider_kind", "theme", "price_band", "delivery_mode", "reviews",
+    "fair_average", "plain_average", "verified_engagements",
+    *(f"rated_{n}" for n in range(1, 6)),
+]  # fmt: skip
 
 
 @public
@@ -575,27 +571,23 @@ def marketplace_csv(request):
     theme = price_band = ""
     if form.is_valid():
         theme, price_band = form.cleaned_data["theme"], form.cleaned_data["price_band"]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="improvement-support-offers.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["offer", "provider", "provider_kind", "theme", "price_band", "delivery_mode",
-         "reviews", "fair_average", "plain_average", "verified_engagements",
-         "rated_1", "rated_2", "rated_3", "rated_4", "rated_5"]
-    )  # fmt: skip
-    for row in selectors.offer_comparison(theme=theme, price_band=price_band):
-        offer = row.offer
-        writer.writerow(
-            [_csv_cell(v) for v in [
-                offer.title, offer.provider.name, offer.provider.get_kind_display(),
-                offer.theme.name, offer.get_price_band_display(), offer.get_delivery_mode_display(),
-                row.score.count,
-                round(row.score.fair, 3) if row.score.count else "",
-                round(row.score.mean, 3) if row.score.count else "",
-                row.verified, *row.score.distribution,
-            ]]
-        )  # fmt: skip
-    return response
+    rows = [
+        {
+            "offer": row.offer.title,
+            "provider": row.offer.provider.name,
+            "provider_kind": row.offer.provider.get_kind_display(),
+            "theme": row.offer.theme.name,
+            "price_band": row.offer.get_price_band_display(),
+            "delivery_mode": row.offer.get_delivery_mode_display(),
+            "reviews": row.score.count,
+            "fair_average": round(row.score.fair, 3) if row.score.count else None,
+            "plain_average": round(row.score.mean, 3) if row.score.count else None,
+            "verified_engagements": row.verified,
+            **{f"rated_{n}": count for n, count in enumerate(row.score.distribution, start=1)},
+        }
+        for row in selectors.offer_comparison(theme=theme, price_band=price_band)
+    ]
+    return csv_response(rows, "improvement-support-offers.csv", header=MARKETPLACE_CSV_COLUMNS)
 
 
 @public

@@ -1,6 +1,5 @@
 """Peer challenge pages. Views translate: forms validate, `access` decides, services act."""
 
-import csv
 import json
 
 from django.contrib import messages
@@ -11,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from benchmarking.renderers import csv_response
 from peerchallenge import access as pc_access
 from peerchallenge import exchange, selectors, services
 from peerchallenge.forms import (
@@ -873,23 +873,21 @@ def ledger(request):
     )
 
 
+LEDGER_CSV_COLUMNS = ["gss_code", "council", "region", "days_given", "days_received", "net"]
+
+
 @login_required
 def ledger_csv(request):
     tables = _ledger_or_403(request.user)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="peer-days-ledger.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["gss_code", "council", "region", "days_given", "days_received", "net"])
-    for row in tables["councils"]:
-        council = row["council"]
-        writer.writerow(
-            [
-                council.gss_code,
-                council.name,
-                row["region"],
-                row["given"],
-                row["received"],
-                row["net"],
-            ]
-        )
-    return response
+    rows = [
+        {
+            "gss_code": row["council"].gss_code,
+            "council": row["council"].name,
+            "region": row["region"],
+            "days_given": row["given"],
+            "days_received": row["received"],
+            "net": row["net"],
+        }
+        for row in tables["councils"]
+    ]
+    return csv_response(rows, "peer-days-ledger.csv", header=LEDGER_CSV_COLUMNS)
