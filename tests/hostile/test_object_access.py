@@ -1,0 +1,140 @@
+"""Object-level access: what one council keeps to itself never reaches another council, by
+URL guessing or by API filters, whoever asks.
+
+Hartlepool holds a public, a sector-only and a council-only value. Every role asks for them
+through every door that returns values: the API list (with each filter a client could try),
+its CSV, the dashboard and its CSV, the metric page and the compare tool.
+"""
+
+import pandas as pd
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from benchmarking.models import Value
+from benchmarking.services import comparisons_recompute, metrics_import, values_import
+from selfreg.models import Visibility
+from tests.conftest import ROLE_NAMES
+
+pytestmark = pytest.mark.django_db
+
+# Distinctive figures, so a leak shows wherever it appears.
+FIGURES = {Visibility.PUBLIC: 11.125, Visibility.SECTOR: 22.375, Visibility.COUNCIL: 33.625}
+SEES = {
+    "anonymous": {Visibility.PUBLIC},
+    "peer": {Visibility.PUBLIC},
+    "provider": {Visibility.PUBLIC},
+    "other_officer": {Visibility.PUBLIC, Visibility.SECTOR},
+    "sector_staff": {Visibility.PUBLIC, Visibility.SECTOR},
+    "officer": set(Visibility.values),
+    "councillor": set(Visibility.values),
+}
+assert set(SEES) == set(ROLE_NAMES)
+
+
+@pytest.fixture
+def kept(db):
+    metrics_import(
+        rows=[
+            {
+                "code": f"m-{v}",
+                "title": f"Measure {v}",
+                "element": "outcome",
+                "unit": "%",
+                "polarity": "higher_better",
+            }
+            for v in FIGURES
+        ]
+    )
+    for visibility, figure in FIGURES.items():
+        rows = [
+            {
+                "gss_code": gss,
+                "metric_code": f"m-{visibility}",
+                "period": "2021-22",
+                "value": str(figure if gss == "E06000001" else 50 + n),
+            }
+            for n, gss in enumerate(["E06000001", "E06000002", "E06000003", "E06000004"])
+        ]
+        values_import(
+            frame=pd.DataFrame(rows), source="test", visibility=visibility, recompute=False
+        )
+    comparisons_recompute()
+
+
+def api_for(users, role) -> APIClient:
+    client = APIClient()
+    if users[role] is not None:
+        token, _ = Token.objects.get_or_create(user=users[role])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def leaked(text: str, role: str) -> set[str]:
+    """The visibilities whose Hartlepool figure appears in the text but should not."""
+    hidden = set(Visibility.values) - SEES[role]
+    return {v for v in hidden if str(FIGURES[v]) in text}
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_api_filters_never_reach_values_kept_from_the_requester(kept, users, role):
+    client = api_for(users, role)
+    queries = [
+        {},
+        {"area": "E06000001"},
+        {"area": "E06000001", "visibility": "council"},
+        {"area": "E06000001", "visibility": "sector"},
+        {"metric": "m-council,m-sector"},
+        {"metric": "m-council", "period": "2021-22"},
+        {"area": "E06000001", "format": "csv"},
+        {"metric": "m-council", "period": "latest"},
+    ]
+    for query in queries:
+        response = client.get(reverse("api_value_list"), query)
+        assert response.status_code in (200, 400), (query, response.status_code)
+        assert leaked(response.content.decode(), role) == set(), query
+    # And what the requester may see is there: the walk above is not passing on emptiness.
+    shown = client.get(reverse("api_value_list"), {"area": "E06000001"}).content.decode()
+    assert {v for v in Visibility.values if str(FIGURES[v]) in shown} == SEES[role]
+    for visibility in FIGURES:
+        for group in ("all", "similar:E06000001", "custom:E06000001,E06000002"):
+            response = client.get(
+                reverse("api_comparison"),
+                {"metric": f"m-{visibility}", "period": "2021-22", "group": group},
+            )
+            assert leaked(response.content.decode(), role) == set(), (visibility, group)
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_pages_and_downloads_never_show_values_kept_from_the_reader(kept, users, client_for, role):
+    client = client_for(users[role])
+    pages = [
+        reverse("benchmarking:council", kwargs={"gss_code": "E06000001"}),
+        reverse("benchmarking:council", kwargs={"gss_code": "E06000001"}) + "?format=csv",
+        reverse("benchmarking:council", kwargs={"gss_code": "E06000001"}) + "?group=all",
+        reverse("benchmarking:compare")
+        + "?metric_1=m-council&metric_2=m-sector&councils=E06000001,E06000002",
+        reverse("benchmarking:compare")
+        + "?metric_1=m-council&metric_2=m-sector&councils=E06000001,E06000002&format=csv",
+    ]
+    pages += [
+        reverse("benchmarking:metric", kwargs={"code": f"m-{v}"}) + "?council=E06000001"
+        for v in FIGURES
+    ]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code in (200, 404), (page, response.status_code)
+        assert leaked(response.content.decode(), role) == set(), page
+
+
+@pytest.mark.parametrize("role", ["other_officer", "peer", "provider", "councillor"])
+def test_no_one_writes_another_councils_values_through_the_api(kept, users, role):
+    before = list(Value.objects.order_by("pk").values_list("pk", "value", "visibility"))
+    response = api_for(users, role).post(
+        reverse("api_value_list"),
+        [{"gss_code": "E06000001", "metric_code": "m-council", "period": "2021-22", "value": 99}],
+        format="json",
+    )
+    assert response.status_code in (400, 403)
+    assert list(Value.objects.order_by("pk").values_list("pk", "value", "visibility")) == before
