@@ -9,7 +9,7 @@ from knowledgehub import access, services
 from knowledgehub.models import Follow, Membership, MemberStatus, Post, Report
 from tests.factories import RoleFactory, UserFactory
 from tests.knowledgehub import helpers
-from tests.knowledgehub.inert import assert_inert
+from tests.inert import assert_inert
 
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(1)>'
 XSS_MARKDOWN = (

@@ -13,7 +13,7 @@ from knowledgehub.access import visible_case_studies
 from knowledgehub.models import Attachment, CaseStudy, CaseStudyState
 from tests.factories import council
 from tests.knowledgehub import helpers
-from tests.knowledgehub.inert import assert_inert, tags_of
+from tests.inert import assert_inert, tags_of
 
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(1)><svg onload=alert(1)>'
 XSS_MARKDOWN = (

@@ -11,7 +11,7 @@ from knowledgehub import access, selectors, services
 from knowledgehub.models import Review, ReviewReply, ReviewStatus
 from tests.factories import RoleFactory, UserFactory, council
 from tests.knowledgehub import helpers
-from tests.knowledgehub.inert import assert_inert
+from tests.inert import assert_inert
 
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(1)><svg onload=alert(1)>'
 

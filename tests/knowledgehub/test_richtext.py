@@ -3,7 +3,7 @@
 import pytest
 
 from knowledgehub.richtext import to_html
-from tests.knowledgehub.inert import assert_inert
+from tests.inert import assert_inert
 
 ATTACKS = [
     "<script>alert(1)</script>",
