@@ -14,3 +14,18 @@ class EarlywarningConfig(AppConfig):
         from earlywarning.tasks import after_comparisons
 
         task_postrun.connect(after_comparisons, weak=False, dispatch_uid="earlywarning-risk")
+
+        # The inspection outcomes are a published dataset too: `import_dataset inspections`.
+        from benchmarking.datasets import OGL, Dataset, register
+        from earlywarning import inspections
+        from earlywarning.services import inspections_import
+
+        register(
+            Dataset(
+                name="inspections",
+                title="Ofsted children's services, CQC adult social care and area SEND outcomes",
+                licence=OGL,
+                files=tuple(str(inspections.INSPECTIONS_DIR / f) for f in inspections.FILES),
+                importer=inspections_import,
+            )
+        )

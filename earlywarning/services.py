@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from earlywarning import risk, selectors, thresholds
+from earlywarning import inspections, risk, selectors, thresholds
 from earlywarning.access import can_join_conversation, can_record_signal, can_see_signals
 from earlywarning.models import (
     BAND_ORDER,
@@ -615,3 +616,26 @@ def conversation_post(*, user, alert: Alert, text: str, shared: bool) -> Convers
         return ConversationMessage.objects.create(
             alert=alert, author=user, text=text, shared_with_council=shared_with_council
         )
+
+
+def inspections_import(data_dir: Path) -> list[str]:
+    """Read the inspection files in `data_dir`/inspections whole and load them; the lines of
+    a report for whoever ran it. Raises ValueError, with nothing written, if they cannot be
+    read. Used by `import_inspections` and by `import_dataset inspections`."""
+    try:
+        content = inspections.load(data_dir)
+        report = inspections_load(frame=content.results)
+    except (KeyError, ValidationError) as error:
+        raise ValueError(str(error)) from error
+    lines = [
+        f"Inspection results: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.skipped)} skipped."
+    ]
+    lines += [f"Skipped {regime} {gss}: {reason}." for gss, regime, reason in report.skipped]
+    lines += [f"Left out: {note}" for note in content.notes]
+    if report.unreadable:
+        listed = ", ".join(
+            f"{regime} {gss} ({j or 'blank'})" for gss, regime, j in report.unreadable
+        )
+        lines.append(f"Unreadable judgements (not concerns): {listed}")
+    return lines

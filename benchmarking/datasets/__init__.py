@@ -55,11 +55,17 @@ class DatasetContent:
 
 @dataclass(frozen=True)
 class Dataset:
+    """A published dataset. Benchmark datasets have a `loader` whose content goes through the
+    values import; a dataset of another kind, registered by the app that owns its data, has
+    an `importer(data_dir) -> list of report lines` that does its own whole-file import and
+    raises ValueError, naming the problem, when nothing was written."""
+
     name: str
     title: str
     licence: str
     files: tuple[str, ...]
-    loader: Callable[..., DatasetContent]
+    loader: Callable[..., DatasetContent] | None = None
+    importer: Callable[[Path], list[str]] | None = None
 
     def load(
         self, data_dir: Path | str, councils: Mapping[str, str] | None = None
@@ -256,3 +262,9 @@ DATASETS: dict[str, Dataset] = {
     )
     for module in (lgbf, england_rs)
 }
+
+
+def register(dataset: Dataset) -> None:
+    """Add a dataset of another app's (from its AppConfig.ready): benchmarking never imports
+    the tools, so they bring their datasets to this registry."""
+    DATASETS[dataset.name] = dataset

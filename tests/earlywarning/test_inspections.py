@@ -7,7 +7,7 @@ import io
 
 import pandas as pd
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from earlywarning import inspections
 from earlywarning.models import InspectionResult
@@ -159,3 +159,21 @@ def test_unknown_code_is_reported_not_dropped():
     report = inspections_load(frame=frame)
     assert report.skipped == [("E99999999", "cqc_asc", "GSS code not in the council register")]
     assert not InspectionResult.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_dataset_registry_imports_them_too(content):
+    out = io.StringIO()
+    call_command("import_dataset", "inspections", stdout=out)
+    text = out.getvalue()
+    assert "Open Government Licence v3.0" in text
+    count = len(content.results) - 4
+    assert f"{count} created, 0 updated, 0 unchanged, 4 skipped." in text
+    assert InspectionResult.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_the_dataset_registry_reports_missing_files(tmp_path):
+    with pytest.raises(CommandError, match="inspections was not imported; nothing changed"):
+        call_command("import_dataset", "inspections", "--data-dir", str(tmp_path))
+    assert InspectionResult.objects.count() == 0

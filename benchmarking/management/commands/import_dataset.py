@@ -43,6 +43,16 @@ class Command(BaseCommand):
                 f"There is no dataset called '{name}'. Use one of: {', '.join(DATASETS)}."
             )
 
+        if dataset.importer is not None:
+            self.stdout.write(f"{dataset.title}\n{dataset.licence}")
+            try:
+                lines = dataset.importer(Path(data_dir))
+            except (OSError, ValueError) as error:
+                raise CommandError(f"{name} was not imported; nothing changed.\n{error}") from error
+            for line in lines:
+                self.stdout.write(line)
+            return
+
         councils = dict(Council.objects.with_gss().values_list("gss_code", "ecode"))
         if not councils:
             raise CommandError("The council register is empty. Run load_councils first.")

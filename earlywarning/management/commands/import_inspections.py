@@ -1,11 +1,9 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from earlywarning import inspections
-from earlywarning.services import inspections_load
+from earlywarning.services import inspections_import
 
 DEFAULT_DATA_DIR = Path(settings.BASE_DIR) / "data"
 
@@ -26,22 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, data_dir, **options):
         try:
-            content = inspections.load(data_dir)
-            report = inspections_load(frame=content.results)
-        except (OSError, KeyError, ValueError, ValidationError) as error:
+            lines = inspections_import(Path(data_dir))
+        except (OSError, ValueError) as error:
             raise CommandError(
                 f"The inspections were not imported; nothing changed.\n{error}"
             ) from error
-        self.stdout.write(
-            f"Inspection results: {report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.skipped)} skipped."
-        )
-        for gss, regime, reason in report.skipped:
-            self.stdout.write(f"Skipped {regime} {gss}: {reason}.")
-        for note in content.notes:
-            self.stdout.write(f"Left out: {note}")
-        if report.unreadable:
-            listed = ", ".join(
-                f"{regime} {gss} ({j or 'blank'})" for gss, regime, j in report.unreadable
-            )
-            self.stdout.write(f"Unreadable judgements (not concerns): {listed}")
+        for line in lines:
+            self.stdout.write(line)
