@@ -15,25 +15,14 @@ from earlywarning.models import (
     SupportKind,
 )
 from earlywarning.services import TRANSITIONS
+from selfreg.forms import GovukDateField
 from selfreg.models import RoleKind, User
 
 
-class ObservedOnField(DateInputField):
-    """A GOV.UK date input with messages that say which date is wanted."""
-
+class ObservedOnField(GovukDateField):
     def __init__(self, message=None, **kwargs):
-        super().__init__(**kwargs)
         message = message or _("Enter the day, month and year the signal was observed")
-        self.error_messages.update(required=message, incomplete=message)
-        for field in self.fields:
-            field.error_messages["incomplete"] = message
-            field.validators[0].message = _("Enter the date in numbers")
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            raise forms.ValidationError(_("Enter a real date")) from None
+        super().__init__(message=message, **kwargs)
 
 
 class SignalForm(forms.Form):

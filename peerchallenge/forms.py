@@ -2,7 +2,6 @@
 
 import json
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
 from django import forms
@@ -18,6 +17,7 @@ from peerchallenge.models import (
     PeerSector,
     PinKind,
 )
+from selfreg.forms import GovukDateField
 from selfreg.models import Council
 
 
@@ -45,24 +45,6 @@ def parse_weeks(text: str) -> list[int]:
 
 def weeks_text(weeks) -> str:
     return ", ".join(str(w) for w in weeks)
-
-
-class GdsDateField(DateInputField):
-    """A GOV.UK date input whose messages say which date is wanted."""
-
-    def __init__(self, *, required_message=None, **kwargs):
-        super().__init__(**kwargs)
-        message = required_message or _("Enter the day, month and year")
-        self.error_messages.update(required=message, incomplete=message)
-        for field in self.fields:
-            field.error_messages["incomplete"] = message
-            field.validators[0].message = _("Enter the date in numbers")
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            raise forms.ValidationError(_("Enter a real date")) from None
 
 
 class RequestForm(forms.Form):
@@ -125,10 +107,10 @@ class ScopeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one focus area")},
     )
-    on_site_from = GdsDateField(
+    on_site_from = GovukDateField(
         label=_("First day on site"),
         help_text=_("For example, 14 4 2026"),
-        required_message=_("Enter the first day on site"),
+        message=_("Enter the first day on site"),
     )
     days = forms.IntegerField(
         label=_("Days on site"),
@@ -451,10 +433,10 @@ class ActionForm(forms.Form):
     owner = forms.CharField(
         label=_("Owner"), max_length=200, error_messages={"required": _("Enter the owner")}
     )
-    due = GdsDateField(
+    due = GovukDateField(
         label=_("Due date"),
         help_text=_("For example, 30 9 2026"),
-        required_message=_("Enter the due date"),
+        message=_("Enter the due date"),
     )
     status = forms.ChoiceField(
         label=_("Status"),

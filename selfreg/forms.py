@@ -1,3 +1,4 @@
+from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout
 from django import forms
@@ -5,6 +6,25 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from selfreg.models import Council, CouncilType, Nation
+
+
+class GovukDateField(DateInputField):
+    """A GOV.UK date input (day, month, year boxes) whose messages say which date is wanted,
+    for every form of the portal."""
+
+    def __init__(self, *, message=None, **kwargs):
+        super().__init__(**kwargs)
+        message = message or _("Enter the day, month and year")
+        self.error_messages.update(required=message, incomplete=message)
+        for field in self.fields:
+            field.error_messages["incomplete"] = message
+            field.validators[0].message = _("Enter the date in numbers")
+
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except forms.ValidationError:
+            raise forms.ValidationError(_("Enter a real date")) from None
 
 
 class SignInForm(AuthenticationForm):

@@ -1,6 +1,5 @@
 """Forms for the self-assessment cycle: they validate input; services act on it."""
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Fixed, Layout, Size
 from django import forms
@@ -9,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from selfreg.assessment.models import Agreement, SurveyMethod
+from selfreg.forms import GovukDateField
 
 
 class AssessmentForm(forms.Form):
@@ -150,22 +150,10 @@ class ScrutinyAnswerForm(forms.Form):
     )
 
 
-class SurveyDateField(DateInputField):
-    """A GOV.UK date input whose messages name the date they are about."""
-
+class SurveyDateField(GovukDateField):
     def __init__(self, *, what, **kwargs):
-        super().__init__(**kwargs)
         message = _("Enter the day, month and year %(what)s") % {"what": what}
-        self.error_messages.update(required=message, incomplete=message)
-        for field in self.fields:
-            field.error_messages["incomplete"] = message
-            field.validators[0].message = _("Enter the date in numbers")
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            raise forms.ValidationError(_("Enter a real date")) from None
+        super().__init__(message=message, **kwargs)
 
 
 def count_field_name(code: str, answer: str) -> str:
