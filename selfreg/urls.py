@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
@@ -40,6 +40,12 @@ urlpatterns = [
     path("peer-challenge/", include("peerchallenge.urls")),
     path("early-warning/", include("earlywarning.urls")),
     path("knowledge-hub/", include("knowledgehub.urls")),
+    # The hub's addresses as they are often written, `/knowledgehub/search/?q=…`, lead there.
+    re_path(
+        r"^knowledgehub/(?P<rest>.*)$",
+        RedirectView.as_view(url="/knowledge-hub/%(rest)s", query_string=True, permanent=True),
+        name="knowledgehub_short",
+    ),
     path("api/v1/", include("benchmarking.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),

@@ -8,8 +8,8 @@ from django.urls import reverse
 from knowledgehub import access, services
 from knowledgehub.models import Follow, Membership, MemberStatus, Post, Report
 from tests.factories import RoleFactory, UserFactory
-from tests.knowledgehub import helpers
 from tests.inert import assert_inert
+from tests.knowledgehub import helpers
 
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(1)>'
 XSS_MARKDOWN = (

@@ -12,8 +12,8 @@ from knowledgehub import search, services
 from knowledgehub.access import visible_case_studies
 from knowledgehub.models import Attachment, CaseStudy, CaseStudyState
 from tests.factories import council
-from tests.knowledgehub import helpers
 from tests.inert import assert_inert, tags_of
+from tests.knowledgehub import helpers
 
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(1)><svg onload=alert(1)>'
 XSS_MARKDOWN = (
@@ -333,3 +333,9 @@ def test_attack_strings_in_a_review_note_and_a_file_name_are_inert(users, client
         assert_inert(html, page=True)
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_short_hub_address_leads_to_search_with_the_query(client_for, users):
+    response = client_for(users["anonymous"]).get("/knowledgehub/search/?q=budgets&theme=housing")
+    assert response.status_code == 301
+    assert response.url == "/knowledge-hub/search/?q=budgets&theme=housing"

@@ -10,8 +10,8 @@ from django.urls import reverse
 from knowledgehub import access, selectors, services
 from knowledgehub.models import Review, ReviewReply, ReviewStatus
 from tests.factories import RoleFactory, UserFactory, council
-from tests.knowledgehub import helpers
 from tests.inert import assert_inert
+from tests.knowledgehub import helpers
 
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(1)><svg onload=alert(1)>'
 

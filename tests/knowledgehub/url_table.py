@@ -52,6 +52,7 @@ STAFF_POST_ONLY = {**SECTOR_ONLY, "sector_staff": NOT_ALLOWED}
 TABLE = {
     "knowledgehub:index": ({}, ALL_OK),
     "knowledgehub:search": ({}, ALL_OK),
+    "knowledgehub_short": ({"rest": "search/"}, dict.fromkeys(ROLE_NAMES, 301)),
     "knowledgehub:case_study_new": ({}, WRITERS),
     "knowledgehub:case_study": ({"pk": "DRAFT"}, DRAFT_SEEN),
     "knowledgehub:case_study_edit": ({"pk": "DRAFT"}, DRAFT_EDIT),
