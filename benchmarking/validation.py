@@ -81,7 +81,24 @@ def read_table(content: bytes, filename: str) -> pd.DataFrame:
     repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if repeated:
         raise FileProblems([Problem(1, c, "This column appears more than once.") for c in repeated])
-    return frame.fillna("").astype(str)
+    frame = frame.fillna("").astype(str)
+    if problems := nul_cells(frame):
+        raise FileProblems(problems)
+    return frame
+
+
+def nul_cells(frame: pd.DataFrame) -> list[Problem]:
+    """Cells holding a NUL character, which no one means and PostgreSQL cannot store."""
+    problems = []
+    for column in frame.columns:
+        text = frame[column].astype(str)
+        for index in np.flatnonzero(text.str.contains("\x00", regex=False).to_numpy()):
+            problems.append(
+                Problem(
+                    int(index) + 2, str(column), "This cell contains a NUL character; remove it."
+                )
+            )
+    return problems
 
 
 def _check_xlsx_size(content: bytes) -> None:
@@ -146,10 +163,7 @@ def validate_values(
             text_ = message(cell) if callable(message) else message
             problems.append(Problem(int(row), column, text_))
 
-    for column in frame.columns:
-        # PostgreSQL text cannot hold a NUL byte; it is never meant, so say so.
-        nul = frame[column].str.contains("\x00", regex=False).to_numpy()
-        flag(nul, column, "This cell contains a NUL character; remove it.")
+    problems += nul_cells(frame)
     flag((gss == "").to_numpy(), "gss_code", "Enter the council's GSS code.")
     unknown_council = ((gss != "") & ~gss.isin(councils.keys())).to_numpy()
     flag(unknown_council, "gss_code", lambda c: f"No council has the code '{c}'.")

@@ -248,3 +248,20 @@ def test_signal_files_give_a_message(body, encoding):
         assert error.problems
         return
     assert len(clean) == len(frame)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command", ["import_signals", "import_corporate_events"])
+def test_record_files_with_a_nul_character_are_refused_whole(command, users, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from earlywarning.models import CorporateEvent, RecordedSignal
+
+    path = tmp_path / "records.csv"
+    path.write_bytes(
+        b"gss_code,signal_code,observed_on,severity,evidence\n"
+        b"E06000001,x,2026-01-01,2,fine\nE06000001,x,2026-01-02,2,bad\x00cell\n"
+    )
+    with pytest.raises(CommandError, match="Row 3, evidence: This cell contains a NUL"):
+        call_command(command, str(path), "--user", users["sector_staff"].email)
+    assert RecordedSignal.objects.count() == CorporateEvent.objects.count() == 0
