@@ -408,7 +408,8 @@ def test_sector_staff_records_an_early_warning_signal(page, users):
     page.get_by_role("button", name="Record a signal").click()
     assert_accessible(page)
 
-    page.get_by_label("What kind of signal is it?").select_option(label="Change of chief executive")
+    kind = page.get_by_label("What kind of signal is it?")
+    kind.select_option(label="Poor member/officer relations")
     page.get_by_role("button", name="Record signal").click()
     assert page.locator(".govuk-error-summary").is_visible()
     assert "Enter the evidence for the signal" in page.locator(".govuk-error-summary").inner_text()
@@ -418,13 +419,13 @@ def test_sector_staff_records_an_early_warning_signal(page, users):
     page.get_by_label("Month").fill("3")
     page.get_by_label("Year").fill("2025")
     page.get_by_label("3: high").check()
-    page.get_by_label("Evidence").fill("The chief executive left after six months.")
+    page.get_by_label("Evidence").fill("Leader and chief executive no longer meet.")
     page.get_by_role("button", name="Record signal").click()
     assert (
         "Signal recorded for Hartlepool" in page.locator(".govuk-notification-banner").inner_text()
     )
     main = page.locator("main").inner_text()
-    assert "The chief executive left after six months." in main
+    assert "Leader and chief executive no longer meet." in main
     assert "3 March 2025" in main
     assert_accessible(page)
     assert RecordedSignal.objects.get().recorded_by == users["sector_staff"]

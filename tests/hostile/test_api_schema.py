@@ -78,3 +78,23 @@ def test_api_answers_every_generated_request_within_its_schema(api_schema):
             case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
         check()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/values/?metric=a%00b",
+        "/api/v1/comparisons/?metric=x&period=2021-22&group=all%00",
+        "/api/v1/councils/?region=%00",
+        "/councils/?q=Hart%00lepool",
+        "/knowledge-hub/search/?q=%00",
+    ],
+)
+def test_a_nul_character_in_an_address_is_refused_plainly(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        assert response.json() == {"detail": "The address contains a NUL character (%00)."}
+    else:
+        assert "Traceback" not in response.content.decode()
