@@ -101,3 +101,13 @@ bench: setup ## Measure import and recompute speed on PostgreSQL (see BENCHMARKS
 		| awk '/^[{]/ { print; next } { print > "/dev/stderr" }'
 	@set -o pipefail; DEBUG=false SECRET_KEY=bench $(MANAGE) bench_matching $(or $(BENCH_MATCHING_ARGS),--scale both) \
 		| awk '/^[{]/ { print; next } { print > "/dev/stderr" }'
+
+.venv-load/.installed: scripts/loadtest/requirements.txt
+	@test -x .venv-load/bin/python || "$$(bash scripts/find_python.sh)" -m venv .venv-load
+	.venv-load/bin/python -m pip install --quiet --upgrade pip
+	.venv-load/bin/python -m pip install --quiet -r scripts/loadtest/requirements.txt
+	@touch $@
+
+.PHONY: loadtest
+loadtest: setup .venv-load/.installed ## Load: locust against gunicorn on seeded PostgreSQL (see BENCHMARKS.md)
+	bash scripts/loadtest/run.sh
