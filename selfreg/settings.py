@@ -218,6 +218,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 500,
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min"},
+    # Throttles count by client address. Trust X-Forwarded-For only from as many proxies as
+    # production puts in front (0: none), so a client cannot name itself a new address.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{PORTAL_NAME} API",

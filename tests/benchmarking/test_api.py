@@ -1021,6 +1021,16 @@ def test_api_views_are_throttled(api, bench, monkeypatch):
     assert statuses == [200, 200, 429]
 
 
+def test_a_client_cannot_escape_the_throttle_by_naming_another_address(api, bench, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "rate", "2/min", raising=False)
+    client = api("anonymous")
+    url = reverse("api_metric_list")
+    statuses = [
+        client.get(url, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_every_api_url_with_data_is_200(api, bench, role):
     client = api(role)
