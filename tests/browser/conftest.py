@@ -81,3 +81,40 @@ def assert_accessible(page) -> None:
     ]
     assert violations == [], f"{page.url}\n" + "\n".join(violations)
     assert page.console_errors == [], f"{page.url}: {page.console_errors}"
+
+
+BENCHMARK_COUNCILS = ["E06000001", "E06000002", "E06000003", "E06000004", "E06000005"]
+
+
+@pytest.fixture
+def benchmarks(transactional_db, register_loaded):
+    """Two measures for five North East councils over three years, compared."""
+    from benchmarking.services import comparisons_recompute, metrics_import, values_import
+    from benchmarking.validation import read_table
+
+    metrics_import(
+        rows=[
+            {
+                "code": "sat",
+                "title": "Residents satisfied",
+                "element": "perception",
+                "unit": "%",
+                "polarity": "higher_better",
+            },
+            {
+                "code": "cost",
+                "title": "Cost per resident",
+                "element": "cost",
+                "unit": "£",
+                "polarity": "lower_better",
+            },
+        ]
+    )
+    text = "gss_code,metric_code,period,value\n" + "".join(
+        f"{gss},{code},{period},{10 * n + i}\n"
+        for n, gss in enumerate(BENCHMARK_COUNCILS)
+        for code in ("sat", "cost")
+        for i, period in enumerate(["2017-18", "2018-19", "2019-20"])
+    )
+    values_import(frame=read_table(text.encode(), "v.csv"), source="upload", recompute=False)
+    comparisons_recompute()

@@ -103,38 +103,7 @@ def test_mobile_menu_toggles(browser, live_server, register_loaded):
     context.close()
 
 
-def test_dashboard_and_metric_page_draw_charts_accessibly(page, db):
-    from benchmarking.services import comparisons_recompute, metrics_import, values_import
-    from benchmarking.validation import read_table
-
-    metrics_import(
-        rows=[
-            {
-                "code": "sat",
-                "title": "Residents satisfied",
-                "element": "perception",
-                "unit": "%",
-                "polarity": "higher_better",
-            },
-            {
-                "code": "cost",
-                "title": "Cost per resident",
-                "element": "cost",
-                "unit": "£",
-                "polarity": "lower_better",
-            },
-        ]
-    )
-    councils = ["E06000001", "E06000002", "E06000003", "E06000004", "E06000005"]
-    text = "gss_code,metric_code,period,value\n" + "".join(
-        f"{gss},{code},{period},{10 * n + i}\n"
-        for n, gss in enumerate(councils)
-        for code in ("sat", "cost")
-        for i, period in enumerate(["2017-18", "2018-19", "2019-20"])
-    )
-    values_import(frame=read_table(text.encode(), "v.csv"), source="upload", recompute=False)
-    comparisons_recompute()
-
+def test_dashboard_and_metric_page_draw_charts_accessibly(page, benchmarks):
     page.goto("/benchmarking/councils/E06000001/?group=region")
     assert page.locator("svg.app-sparkline").count() == 2
     assert_accessible(page)
