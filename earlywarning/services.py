@@ -29,6 +29,7 @@ from earlywarning.models import (
     RiskAssessment,
     SignalSource,
     SignalType,
+    SignalView,
     SupportLink,
 )
 from earlywarning.validation import validate_corporate_rows, validate_signal_rows
@@ -639,3 +640,8 @@ def inspections_import(data_dir: Path) -> list[str]:
         )
         lines.append(f"Unreadable judgements (not concerns): {listed}")
     return lines
+
+
+def signals_viewed(*, user, council: Council) -> None:
+    """Audit that someone opened a council's confidential signals, risk or alert."""
+    SignalView.objects.create(user=user, council=council)

@@ -37,7 +37,6 @@ from earlywarning.models import (
     Domain,
     RecordedSignal,
     RiskAssessment,
-    SignalView,
 )
 from earlywarning.services import (
     alert_assign,
@@ -48,6 +47,7 @@ from earlywarning.services import (
     conversation_post,
     corporate_event_record,
     signal_record,
+    signals_viewed,
 )
 from selfreg.decorators import sector_staff_required
 from selfreg.models import Council
@@ -90,7 +90,7 @@ def index(request):
 @sector_staff_required
 def council(request, gss_code):
     council = access_council_for_signals(request.user, gss_code)
-    SignalView.objects.create(user=request.user, council=council)
+    signals_viewed(user=request.user, council=council)
     signals = (
         RecordedSignal.objects.for_council(council)
         .select_related("signal_type", "recorded_by")
@@ -137,7 +137,7 @@ def _is_date(text: str) -> bool:
 def risk(request, gss_code):
     """A council's latest risk assessment with every contribution in words and in a table."""
     council = access_council_for_signals(request.user, gss_code)
-    SignalView.objects.create(user=request.user, council=council)
+    signals_viewed(user=request.user, council=council)
     stored = RiskAssessment.objects.filter(council=council).order_by("-as_of")
     chosen = request.GET.get("as_of", "")
     assessment = (stored.filter(as_of=chosen).first() if _is_date(chosen) else None) or (
@@ -243,7 +243,7 @@ def _alert_page(request, alert, status=200, **forms):
 @sector_staff_required
 def alert(request, pk):
     item = access_alert(request.user, pk)
-    SignalView.objects.create(user=request.user, council=item.council)
+    signals_viewed(user=request.user, council=item.council)
     return _alert_page(request, item)
 
 

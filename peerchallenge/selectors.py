@@ -1,4 +1,5 @@
-"""Reads that span several models: the ledger's visits and tables, challenge lists."""
+"""Reads that span several models: the ledger's visits and tables, challenge lists, reports,
+and a matching run's teams as staff see them."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ from django.utils import timezone
 
 from peerchallenge import ledger
 from peerchallenge.models import (
+    ROLE_LABELS,
     VISITED_STATES,
     ActionStatus,
     Challenge,
     ChallengeState,
+    FocusArea,
+    MatchingRun,
     MemberStatus,
+    Peer,
+    Report,
     TeamMember,
 )
 from selfreg.models import Council
@@ -80,3 +86,74 @@ def action_progress(challenge: Challenge) -> dict:
         "not_started": counts[ActionStatus.NOT_STARTED],
         "percent_done": round(100 * counts[ActionStatus.DONE] / total) if total else 0,
     }
+
+
+def report_of(challenge: Challenge) -> Report | None:
+    return Report.objects.filter(challenge=challenge).first()
+
+
+def team_rows(run: MatchingRun) -> list[dict]:
+    """Each proposed team with its peers' explanation, for sector staff."""
+    assignments = run.result.get("assignments", {})
+    unstaffed = run.result.get("unstaffed", {})
+    diagnostics = run.result.get("diagnostics", {})
+    ids = [int(c) for c in {*assignments, *unstaffed}]
+    challenges = {str(c.pk): c for c in Challenge.objects.filter(pk__in=ids).select_related("host")}
+    peer_ids = {int(p) for ps in assignments.values() for p in ps}
+    for explanation in run.explanations.values():
+        peer_ids |= {int(n["peer"]) for n in explanation.get("not_chosen", [])}
+    peers = {
+        str(p.pk): p for p in Peer.objects.filter(pk__in=peer_ids).select_related("user", "council")
+    }
+    areas = dict(FocusArea.choices)
+    rows = []
+    for cid in sorted(challenges, key=int):
+        explanation = run.explanations.get(cid, {})
+        chosen = []
+        for entry in explanation.get("chosen", []):
+            fit = [
+                (areas.get(area, area), round(value, 2))
+                for area, value in entry.get("fit", {}).items()
+                if value
+            ]
+            chosen.append(
+                {
+                    "peer": peers.get(str(entry.get("peer"))),
+                    "role": ROLE_LABELS.get(entry.get("role"), entry.get("role")),
+                    "score": entry.get("score"),
+                    "fit": fit,
+                    "reciprocity": entry.get("reciprocity"),
+                }
+            )
+        if not chosen:
+            chosen = [
+                {"peer": peers.get(p), "role": "", "score": None, "fit": [], "reciprocity": None}
+                for p in assignments.get(cid, [])
+            ]
+        not_chosen = [
+            {
+                "peer": peers.get(str(n["peer"])),
+                "reason": n.get("reason", ""),
+                "detail": n.get("detail", ""),
+            }
+            for n in explanation.get("not_chosen", [])
+        ]
+        diagnosis = [
+            {
+                "role": ROLE_LABELS.get(role, role),
+                "eligible": info.get("eligible"),
+                "removed_by": sorted(info.get("removed_by", {}).items()),
+            }
+            for role, info in diagnostics.get(cid, {}).items()
+        ]
+        rows.append(
+            {
+                "challenge": challenges[cid],
+                "chosen": chosen,
+                "not_chosen": not_chosen[:15],
+                "not_chosen_more": max(0, len(not_chosen) - 15),
+                "unstaffed": unstaffed.get(cid),
+                "diagnosis": diagnosis,
+            }
+        )
+    return rows

@@ -30,14 +30,11 @@ from peerchallenge.forms import (
     weeks_text,
 )
 from peerchallenge.models import (
-    ROLE_LABELS,
     Challenge,
     ChallengeState,
-    FocusArea,
     MatchingRun,
     MemberStatus,
     Peer,
-    Report,
     RunKind,
     RunStatus,
 )
@@ -81,7 +78,7 @@ def index(request):
 def report(request, pk):
     """A challenge's report and action plan: public once published."""
     challenge = pc_access.access_challenge(request.user, pk)
-    report = Report.objects.filter(challenge=challenge).first()
+    report = selectors.report_of(challenge)
     if not challenge.is_public and not pc_access.can_see_draft_report(request.user, challenge):
         raise PermissionDenied("The report is not published yet.")
     return render(
@@ -165,7 +162,7 @@ def challenge_detail(request, pk):
             "can_refill": staff and challenge.state == ChallengeState.INVITATIONS,
             "staff": staff,
             "pins": challenge.pins.select_related("peer__user") if staff else [],
-            "report": Report.objects.filter(challenge=challenge).first(),
+            "report": selectors.report_of(challenge),
             "can_write_report": pc_access.can_write_report(user, challenge),
             "can_correct": pc_access.can_correct_facts(user, challenge),
             "can_see_report": challenge.is_public
@@ -284,7 +281,7 @@ def challenge_pin(request, pk):
 @sector_staff_required
 def report_edit(request, pk):
     challenge = pc_access.access_challenge_for_report(request.user, pk)
-    report = Report.objects.filter(challenge=challenge).first()
+    report = selectors.report_of(challenge)
     initial = (
         {
             "summary": report.summary,
@@ -700,73 +697,6 @@ def _progress(run: MatchingRun) -> dict:
     }
 
 
-def _team_rows(run: MatchingRun) -> list[dict]:
-    """Each proposed team with its peers' explanation, for sector staff."""
-    assignments = run.result.get("assignments", {})
-    unstaffed = run.result.get("unstaffed", {})
-    diagnostics = run.result.get("diagnostics", {})
-    ids = [int(c) for c in {*assignments, *unstaffed}]
-    challenges = {str(c.pk): c for c in Challenge.objects.filter(pk__in=ids).select_related("host")}
-    peer_ids = {int(p) for ps in assignments.values() for p in ps}
-    for explanation in run.explanations.values():
-        peer_ids |= {int(n["peer"]) for n in explanation.get("not_chosen", [])}
-    peers = {
-        str(p.pk): p for p in Peer.objects.filter(pk__in=peer_ids).select_related("user", "council")
-    }
-    areas = dict(FocusArea.choices)
-    rows = []
-    for cid in sorted(challenges, key=int):
-        explanation = run.explanations.get(cid, {})
-        chosen = []
-        for entry in explanation.get("chosen", []):
-            fit = [
-                (areas.get(area, area), round(value, 2))
-                for area, value in entry.get("fit", {}).items()
-                if value
-            ]
-            chosen.append(
-                {
-                    "peer": peers.get(str(entry.get("peer"))),
-                    "role": ROLE_LABELS.get(entry.get("role"), entry.get("role")),
-                    "score": entry.get("score"),
-                    "fit": fit,
-                    "reciprocity": entry.get("reciprocity"),
-                }
-            )
-        if not chosen:
-            chosen = [
-                {"peer": peers.get(p), "role": "", "score": None, "fit": [], "reciprocity": None}
-                for p in assignments.get(cid, [])
-            ]
-        not_chosen = [
-            {
-                "peer": peers.get(str(n["peer"])),
-                "reason": n.get("reason", ""),
-                "detail": n.get("detail", ""),
-            }
-            for n in explanation.get("not_chosen", [])
-        ]
-        diagnosis = [
-            {
-                "role": ROLE_LABELS.get(role, role),
-                "eligible": info.get("eligible"),
-                "removed_by": sorted(info.get("removed_by", {}).items()),
-            }
-            for role, info in diagnostics.get(cid, {}).items()
-        ]
-        rows.append(
-            {
-                "challenge": challenges[cid],
-                "chosen": chosen,
-                "not_chosen": not_chosen[:15],
-                "not_chosen_more": max(0, len(not_chosen) - 15),
-                "unstaffed": unstaffed.get(cid),
-                "diagnosis": diagnosis,
-            }
-        )
-    return rows
-
-
 @sector_staff_required
 def run_detail(request, pk):
     run = pc_access.access_run(request.user, pk)
@@ -776,7 +706,7 @@ def run_detail(request, pk):
         {
             "run": run,
             "progress": _progress(run),
-            "teams": _team_rows(run)
+            "teams": selectors.team_rows(run)
             if run.status in (RunStatus.SOLVED, RunStatus.CONFIRMED)
             else [],
             "can_confirm": run.kind == RunKind.ROUND
