@@ -72,17 +72,19 @@ def test_value_notes_and_metric_titles(users, client_for):
             {
                 "gss_code": gss,
                 "metric_code": "sat",
-                "period": "2021-22",
+                "period": period,
                 "value": str(50 + n),
                 "note": HOSTILE,
             }
             for n, gss in enumerate(["E06000001", "E06000002", "E06000003"])
+            for period in ("2020-21", "2021-22")  # two points draw a sparkline
         ]
     )
     values_import(frame=frame, source="test", recompute=False)
     comparisons_recompute()
     client = client_for(users["officer"])
-    shows_as_text(client, reverse("benchmarking:council", kwargs={"gss_code": "E06000001"}))
+    page = shows_as_text(client, reverse("benchmarking:council", kwargs={"gss_code": "E06000001"}))
+    assert 'aria-label="Satisfied &lt;script&gt;alert(1)&lt;/script&gt;' in page  # the sparkline
     shows_as_text(
         client, reverse("benchmarking:metric", kwargs={"code": "sat"}) + "?council=E06000001"
     )
@@ -166,5 +168,5 @@ def test_peer_challenge_reports_and_actions(users, client_for):
         due=datetime.date(2027, 6, 1),
     )
     shows_as_text(
-        client_for(users["anonymous"]), reverse("peerchallenge:report", kwargs={"pk": report.pk})
+        client_for(users["anonymous"]), reverse("peerchallenge:report", kwargs={"pk": challenge.pk})
     )
