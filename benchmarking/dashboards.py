@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pandas as pd
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from benchmarking import charts, selectors
 from benchmarking.charts import format_value
@@ -20,15 +25,26 @@ from benchmarking.comparisons import compare
 from benchmarking.groups import Group
 from benchmarking.models import Audience, ComparisonPosition, Element, Metric, Polarity
 from benchmarking.periods import PeriodError, previous_period, sort_periods
+from benchmarking.sparklines import sparkline_svg
 from selfreg import access
 
 STAT_KEYS = ("n", "median", "lower_quartile", "upper_quartile")
 POSITION_KEYS = ("quartile_band", "percentile", "rank", "change")
+NOT_BANDED = "neutral"
 BAND_WORDS = {
     1: _("Best quarter"),
     2: _("Second-best quarter"),
     3: _("Second-worst quarter"),
     4: _("Worst quarter"),
+    NOT_BANDED: _("Not banded: neither higher nor lower is better"),
+    None: _("Not compared"),
+}
+DIRECTION_WORDS = {
+    "better": _("Better"),
+    "worse": _("Worse"),
+    "same": _("No change"),
+    "up": _("Up"),
+    "down": _("Down"),
 }
 
 
@@ -48,19 +64,27 @@ class DashboardRow:
     change: float | None = None
 
     @property
-    def band_words(self):
+    def band(self) -> int | str | None:
+        """The key of BAND_WORDS: the quarter, NOT_BANDED, or None where not compared."""
         if self.metric.polarity == Polarity.NEUTRAL:
-            return _("Not banded: neither higher nor lower is better")
-        return BAND_WORDS.get(self.quartile_band, _("Not compared"))
+            return NOT_BANDED
+        return self.quartile_band if self.quartile_band in BAND_WORDS else None
+
+    @property
+    def band_words(self):
+        return BAND_WORDS[self.band]
 
     @property
     def change_text(self) -> str:
-        """The change with its sign; percentages change by points, not per cent."""
+        return self.change_in(_("points"))
+
+    def change_in(self, points) -> str:
+        """The change with its sign; percentages change by ``points``, not per cent."""
         if self.change is None:
             return ""
         sign = "+" if self.change > 0 else ""
         if self.metric.unit.strip() == "%":
-            return f"{sign}{self.change:,.{self.metric.decimals}f} " + str(_("points"))
+            return f"{sign}{self.change:,.{self.metric.decimals}f} {points}"
         return sign + format_value(self.change, self.metric.chart_info())
 
     @property
@@ -99,17 +123,21 @@ class ElementSection:
     rows: list[DashboardRow] = field(default_factory=list)
 
 
-def council_dashboard(user, council, group: Group) -> list[ElementSection]:
-    """One section per element, each with a row per metric the user may see for the council.
+def council_dashboard(
+    user, council, group: Group, metric_ids: list[int] | None = None
+) -> list[ElementSection]:
+    """One section per element, each with a row per metric the user may see for the council
+    (only ``metric_ids``, when given), by title.
 
     A fixed number of queries whatever the number of metrics: the council's visible values,
     the metrics they belong to, and the council's positions in the group (or, for a custom
     group, the group's values, compared now).
     """
+    values = selectors.visible_values(user, council=council)
+    if metric_ids is not None:
+        values = values.filter(metric_id__in=metric_ids)
     series: dict[int, list[tuple[str, float]]] = defaultdict(list)
-    for metric_id, period, value in selectors.visible_values(user, council=council).values_list(
-        "metric_id", "period", "value"
-    ):
+    for metric_id, period, value in values.values_list("metric_id", "period", "value"):
         series[metric_id].append((period, value))
     metrics = Metric.objects.in_bulk(list(series))
     latest = {}
@@ -138,15 +166,170 @@ def council_dashboard(user, council, group: Group) -> list[ElementSection]:
     return [s for s in sections.values() if s.rows]
 
 
+# A dashboard of up to ALL_ON_ONE_PAGE measures shows them all at once; a bigger one shows one
+# element at a time, PAGE_ROWS measures a page.
+ALL_ON_ONE_PAGE = 150
+PAGE_ROWS = 100
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure on a council's dashboard, before its figures are read."""
+
+    metric_id: int
+    code: str
+    title: str
+    element: str
+
+
+def dashboard_measures(user, council) -> list[Measure]:
+    """Every measure of which the user may see a value for the council, by title: one query,
+    which on PostgreSQL reads the council's values from an index alone."""
+    visible = selectors.visible_values(user, council=council).values("metric_id")
+    rows = (
+        Metric.objects.filter(pk__in=visible)
+        .order_by("title")
+        .values_list("pk", "code", "title", "element")
+    )
+    return [Measure(*row) for row in rows]
+
+
+def find_measures(measures: list[Measure], text: str) -> list[Measure]:
+    """The measures whose title or code contains ``text``, in any case."""
+    needle = text.casefold()
+    return [m for m in measures if needle in f"{m.title} {m.code}".casefold()]
+
+
+@dataclass
+class DashboardPage:
+    """Which measures one page of a dashboard shows."""
+
+    metric_ids: list[int]
+    found: int  # measures found, on every page
+    parts: list[tuple[str, str, int]] = field(default_factory=list)  # element, label, count
+    current: str = ""  # the element shown, when the dashboard is split
+    page: Page | None = None
+
+
+def dashboard_page(
+    measures: list[Measure], *, element: str | None, page: str | None
+) -> DashboardPage:
+    """All the measures of a small dashboard; one element, a page at a time, of a big one."""
+    if len(measures) <= ALL_ON_ONE_PAGE:
+        return DashboardPage(metric_ids=[m.metric_id for m in measures], found=len(measures))
+    by_element = defaultdict(list)
+    for measure in measures:
+        by_element[measure.element].append(measure)
+    parts = [(e, label, len(by_element[e])) for e, label in Element.choices if by_element[e]]
+    current = element if element in by_element else parts[0][0]
+    shown = Paginator(by_element[current], PAGE_ROWS).get_page(page)
+    return DashboardPage(
+        metric_ids=[m.metric_id for m in shown.object_list],
+        found=len(measures),
+        parts=parts,
+        current=current,
+        page=shown,
+    )
+
+
+@dataclass(frozen=True)
+class RowView:
+    """A dashboard row as its page shows it, every text already worked out."""
+
+    href: str
+    title: str
+    polarity: str
+    value: str
+    period: str
+    band: str
+    band_tag: str  # a GOV.UK tag class, empty where the row is not placed in a quarter
+    count: str
+    median: str
+    middle_half: str
+    change: str
+    sparkline: str
+
+
+class RowViews:
+    """Turns dashboard rows into RowViews for one page.
+
+    A dashboard of a few hundred measures repeats the same few dozen phrases on every row,
+    so each is translated once per page here rather than once per row in the template.
+    """
+
+    def __init__(self, *, council, group: Group, show_ranks: bool):
+        self.query = "?" + urlencode({"council": council.gss_code, "group": group.label})
+        self.show_ranks = show_ranks
+        self.bands = {key: str(words) for key, words in BAND_WORDS.items()}
+        self.directions = {key: str(words) for key, words in DIRECTION_WORDS.items()}
+        self.polarities = {value: str(label) for value, label in Polarity.choices}
+        self.points = str(_("points"))
+        self.to = str(_("to"))
+        self.counts: dict[tuple[int | None, int], str] = {}
+
+    def __call__(self, row: DashboardRow) -> RowView:
+        info = row.metric.chart_info()
+        banded = row.quartile_band is not None and row.band != NOT_BANDED
+        has_median = row.median is not None
+        return RowView(
+            href=reverse("benchmarking:metric", args=[row.metric.code]) + self.query,
+            title=row.metric.title,
+            polarity=self.polarities.get(row.metric.polarity, ""),
+            value=format_value(row.value, info),
+            period=row.period,
+            band=self.bands[row.band],
+            band_tag=row.band_tag if banded else "",
+            count=self._count(row),
+            median=format_value(row.median, info) if has_median else "–",
+            middle_half=(
+                f"{format_value(row.lower_quartile, info)} {self.to} "
+                f"{format_value(row.upper_quartile, info)}"
+                if has_median
+                else ""
+            ),
+            change=self._change(row),
+            sparkline=sparkline_svg(row.series, row.metric.title),
+        )
+
+    def _count(self, row: DashboardRow) -> str:
+        if not row.n:
+            return ""
+        rank = row.rank if self.show_ranks else None
+        key = (rank, row.n)
+        if key not in self.counts:
+            if rank:
+                text = ngettext(
+                    "ranked %(rank)s of %(counter)s council",
+                    "ranked %(rank)s of %(counter)s councils",
+                    row.n,
+                )
+            else:
+                text = ngettext("of %(counter)s council", "of %(counter)s councils", row.n)
+            self.counts[key] = text % {"rank": rank, "counter": row.n}
+        return self.counts[key]
+
+    def _change(self, row: DashboardRow) -> str:
+        if row.change is None:
+            return "–"
+        words = self.directions[row.direction]
+        return f"{words} ({row.change_in(self.points)})" if row.change else words
+
+
 def _stored_positions(user, council, group: Group, latest: dict[int, str]) -> dict[int, dict]:
     audiences = [Audience.PUBLIC]
     if access.is_in_sector(user):
         audiences.append(Audience.SECTOR)
+    metrics_by_period = defaultdict(list)
+    for metric_id, period in latest.items():
+        metrics_by_period[period].append(metric_id)
+    latest_only = Q()  # each metric's own latest period, not every latest period of any
+    for period, metric_ids in metrics_by_period.items():
+        latest_only |= Q(statistic__period=period, statistic__metric_id__in=metric_ids)
     rows = ComparisonPosition.objects.filter(
+        latest_only,
         council=council,
         statistic__group=group.label,
         statistic__audience__in=audiences,
-        statistic__metric_id__in=list(latest),
     ).values(
         "statistic__metric_id",
         "statistic__period",
@@ -157,7 +340,7 @@ def _stored_positions(user, council, group: Group, latest: dict[int, str]) -> di
     found: dict[int, dict] = {}
     for row in rows:
         metric_id = row["statistic__metric_id"]
-        if row["statistic__period"] != latest[metric_id]:
+        if row["statistic__period"] != latest.get(metric_id):
             continue
         # The sector's figures, where they exist, include more councils' values.
         if metric_id in found and row["statistic__audience"] != Audience.SECTOR:

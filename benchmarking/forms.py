@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from benchmarking.models import Element
 from benchmarking.periods import PeriodError, parse_period
+from selfreg.forms import Select
 from selfreg.models import Visibility
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -94,9 +95,11 @@ class SharingForm(forms.Form):
 class CompareForm(forms.Form):
     """The compare tool: pick measures, councils (or a group) and periods."""
 
-    metric_1 = forms.ChoiceField(label=_("First measure"))
-    metric_2 = forms.ChoiceField(label=_("Second measure (optional)"), required=False)
-    metric_3 = forms.ChoiceField(label=_("Third measure (optional)"), required=False)
+    metric_1 = forms.ChoiceField(label=_("First measure"), widget=Select)
+    metric_2 = forms.ChoiceField(
+        label=_("Second measure (optional)"), required=False, widget=Select
+    )
+    metric_3 = forms.ChoiceField(label=_("Third measure (optional)"), required=False, widget=Select)
     councils = forms.CharField(
         label=_("Councils"),
         help_text=_("GSS codes separated by commas, for example E06000001, E06000002"),

@@ -47,29 +47,25 @@ def council_dashboard(request, gss_code):
     except GroupNotFound as error:
         problem = str(error)
         group = resolve_group(request.user, f"type:{council.kind}")
-    sections = dashboards.council_dashboard(request.user, council, group)
+    measures = dashboards.dashboard_measures(request.user, council)
+    search = request.GET.get("q", "").strip()[:100]
+    if search:
+        measures = dashboards.find_measures(measures, search)
     if request.GET.get("format") == "csv":
-        rows = [
-            {
-                "council": council.gss_code,
-                "group": group.label,
-                "element": section.element,
-                "metric": row.metric.code,
-                "title": row.metric.title,
-                "unit": row.metric.unit,
-                "period": row.period,
-                "value": row.value,
-                "quartile_band": row.quartile_band,
-                "n": row.n,
-                "median": row.median,
-                "lower_quartile": row.lower_quartile,
-                "upper_quartile": row.upper_quartile,
-                "change": row.change,
-            }
-            for section in sections
-            for row in section.rows
-        ]
-        return csv_response(rows, f"{council.gss_code}-benchmarking.csv")
+        chosen = [m.metric_id for m in measures] if search else None
+        return _dashboard_csv(
+            dashboards.council_dashboard(request.user, council, group, chosen), council, group
+        )
+    shown = dashboards.dashboard_page(
+        measures, element=request.GET.get("element"), page=request.GET.get("page")
+    )
+    # Figures only for the measures this page shows (all of them, read without a list).
+    chosen = shown.metric_ids if search or shown.page else None
+    sections = dashboards.council_dashboard(request.user, council, group, chosen)
+    row_view = dashboards.RowViews(council=council, group=group, show_ranks=form.show_ranks())
+    keep = request.GET.copy()  # what the search form, parts and pages carry along
+    for name in ("q", "element", "page", "format"):
+        keep.pop(name, None)
     return render(
         request,
         "benchmarking/council_dashboard.html",
@@ -80,10 +76,51 @@ def council_dashboard(request, gss_code):
             "group_name": describe_group(group),
             "group_problem": problem,
             "can_choose_sharing": access.can_choose_sharing(request.user, council),
-            "show_ranks": form.show_ranks(),
+            "search": search,
+            "keep": keep,
+            "shown": shown,
             "sections": sections,
+            "tables": [(s, [row_view(r) for r in s.rows]) for s in sections],
+            "parts": [
+                (element, label, count, _query(keep, q=search, element=element))
+                for element, label, count in shown.parts
+            ],
+            "query": _query(keep, q=search, element=shown.current),
         },
     )
+
+
+def _dashboard_csv(sections, council, group):
+    rows = [
+        {
+            "council": council.gss_code,
+            "group": group.label,
+            "element": section.element,
+            "metric": row.metric.code,
+            "title": row.metric.title,
+            "unit": row.metric.unit,
+            "period": row.period,
+            "value": row.value,
+            "quartile_band": row.quartile_band,
+            "n": row.n,
+            "median": row.median,
+            "lower_quartile": row.lower_quartile,
+            "upper_quartile": row.upper_quartile,
+            "change": row.change,
+        }
+        for section in sections
+        for row in section.rows
+    ]
+    return csv_response(rows, f"{council.gss_code}-benchmarking.csv")
+
+
+def _query(params, **more) -> str:
+    """``params`` with ``more`` added, leaving out empty values, for a link's query string."""
+    query = params.copy()
+    for name, value in more.items():
+        if value:
+            query[name] = value
+    return query.urlencode()
 
 
 def metric_detail(request, code):

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from benchmarking import dashboards
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
 from benchmarking.validation import read_table
 from selfreg.models import Visibility
@@ -91,6 +92,53 @@ def test_dashboard_query_count_does_not_grow_with_metrics(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = dashboard(client, group="region")
     assert sum(len(s.rows) for s in response.context["sections"]) == 34
+
+
+def test_dashboard_rows_say_band_count_median_and_change_in_words(client, data):
+    page = dashboard(client, group="region", ranks="on").content.decode()
+    row = page[page.index("Measure 0</a>") :]
+    row = row[: row.index("</tr>")]
+    assert "Higher is better" in row
+    assert '<strong class="govuk-tag govuk-tag--orange">Worst quarter</strong>' in row
+    assert "ranked 5 of 5 councils" in row
+    assert "25.0%" in row and "15.0% to 35.0%" in row  # the median and middle half
+    assert "Better (+5.0 points)" in row
+    assert 'aria-label="Measure 0 from 2018-19 to 2019-20: 2 periods"' in row
+
+
+def test_find_a_measure_by_name_or_code(client, data):
+    response = dashboard(client, group="region", q="measure 2")
+    page = response.content.decode()
+    assert [r.metric.code for s in response.context["sections"] for r in s.rows] == ["m2"]
+    assert "1 measure matches “measure 2”." in page
+    assert 'name="group" value="region"' in page  # the search keeps the comparison
+    response = dashboard(client, group="region", q="M3")
+    assert [r.metric.code for s in response.context["sections"] for r in s.rows] == ["m3"]
+    response = dashboard(client, q="nothing like it")
+    assert response.context["sections"] == []
+    assert "0 measures match “nothing like it”." in response.content.decode()
+    lines = dashboard(client, q="measure 2", format="csv").content.decode().splitlines()
+    assert len(lines) == 2 and ",m2," in lines[1]
+
+
+def test_a_big_dashboard_shows_one_part_a_page_at_a_time(client, data, monkeypatch):
+    monkeypatch.setattr(dashboards, "ALL_ON_ONE_PAGE", 3)
+    monkeypatch.setattr(dashboards, "PAGE_ROWS", 1)
+    response = dashboard(client, group="region")
+    page = response.content.decode()
+    # Four measures: the first part (perception) shows; the others are links with counts.
+    assert [s.element for s in response.context["sections"]] == ["perception"]
+    assert "4 measures: choose which part to show." in page
+    assert '<strong aria-current="page">Resident perception (1)</strong>' in page
+    assert "group=region&amp;element=outcome" in page and "Outcomes and performance (2)" in page
+    response = dashboard(client, group="region", element="outcome", page="2")
+    assert [r.metric.code for s in response.context["sections"] for r in s.rows] == ["m3"]
+    page = response.content.decode()
+    assert "2 of 2" in page and "group=region&amp;element=outcome&amp;page=1" in page
+    # An unknown part falls back to the first; the CSV still holds every measure.
+    response = dashboard(client, group="region", element="nope")
+    assert [s.element for s in response.context["sections"]] == ["perception"]
+    assert len(dashboard(client, group="region", format="csv").content.splitlines()) == 5
 
 
 def test_custom_group_is_compared_now(client, data):

@@ -313,3 +313,10 @@ def test_full_rebuild_puts_back_every_index_and_constraint(metrics):
     assert schema() == before
     assert any(name == "one_position_each" for name, _ in before)
     assert ComparisonPosition.objects.filter(statistic__group="all").count() == 6
+    # Analysed at once, so the planner knows how the rows spread over groups.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_stats WHERE attname = 'group' AND tablename = %s",
+            [ComparisonStatistic._meta.db_table],
+        )
+        assert cursor.fetchall() == [(ComparisonStatistic._meta.db_table,)]

@@ -1,0 +1,49 @@
+"""The quick Select writes the same HTML as Django's, without a template per option."""
+
+import re
+
+import pytest
+from django import forms
+
+from selfreg.forms import Select
+
+CHOICES = [
+    ("", "None"),
+    ("a", "Apples & pears"),
+    ("b", '<script>alert("b")</script>'),
+    ("c", "Cherries"),
+    ("c", "Cherries again"),  # only the first match is selected, as in Django
+]
+
+
+def tidy(html: str) -> str:
+    """Django's template puts line breaks and spaces between the options; nothing else differs."""
+    return re.sub(r">\s+<", "><", html)
+
+
+def both(**field):
+    class Quick(forms.Form):
+        measure = forms.ChoiceField(choices=CHOICES, widget=Select, **field)
+
+    class Plain(forms.Form):
+        measure = forms.ChoiceField(choices=CHOICES, **field)
+
+    return Quick, Plain
+
+
+@pytest.mark.parametrize("data", [None, {"measure": "c"}, {"measure": "nope"}, {"measure": ""}])
+@pytest.mark.parametrize("required", [True, False])
+def test_same_html_as_djangos_select(data, required):
+    quick, plain = both(required=required)
+    for attrs in (None, {"class": "govuk-select", "aria-describedby": "hint"}):
+        ours = quick(data)["measure"].as_widget(attrs=attrs)
+        theirs = plain(data)["measure"].as_widget(attrs=attrs)
+        assert ours == tidy(theirs)
+
+
+def test_labels_are_escaped_and_one_option_is_selected():
+    quick, _plain = both()
+    html = quick({"measure": "c"})["measure"].as_widget()
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert html.count(" selected") == 1
+    assert '<option value="c" selected>Cherries</option>' in html
