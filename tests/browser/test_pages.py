@@ -90,6 +90,26 @@ def test_sector_staff_pages_are_accessible(page, users):
         assert_accessible(page)
 
 
+def test_find_a_measure_and_move_between_parts_of_a_big_dashboard(page, benchmarks, monkeypatch):
+    page.goto("/benchmarking/councils/E06000001/?group=region")
+    page.get_by_label("Find a measure").fill("cost")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=cost**")
+    assert "group=region" in page.url  # the comparison chosen is kept
+    assert page.get_by_role("status").inner_text().startswith("1 measure matches “cost”.")
+    assert page.locator("tbody tr").count() == 1
+    assert_accessible(page)
+
+    monkeypatch.setattr("benchmarking.dashboards.ALL_ON_ONE_PAGE", 1)
+    page.goto("/benchmarking/councils/E06000001/?group=region")
+    parts = page.get_by_role("navigation", name="Parts of the dashboard")
+    assert "Resident perception (1)" in parts.locator("[aria-current=page]").inner_text()
+    parts.get_by_role("link", name="Productivity and unit cost (1)").click()
+    page.wait_for_url("**element=cost**")
+    assert page.locator("tbody tr th").inner_text().startswith("Cost per resident")
+    assert_accessible(page)
+
+
 def test_mobile_menu_toggles(browser, live_server, register_loaded):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800})
     page = context.new_page()
