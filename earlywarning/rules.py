@@ -546,16 +546,13 @@ SPC_ELEMENTS = ("outcome", "perception", "cost")
 SPC_EXCLUDED_DATASETS = ("england-rs",)  # read by the financial rules instead
 
 
-def _months(record) -> int:
-    return round((record["period_end"] - record["period_start"]).days / 30.4)
-
-
-def _modal_length(rows: list[dict]) -> list[dict]:
+def _modal_length(rows: list[int], starts, ends) -> list[int]:
     """Keep the periods of the series' most common length, so years and pooled spans or
-    quarters are never mixed in one chart (ties go to the longer)."""
-    lengths = [_months(r) for r in rows]
+    quarters are never mixed in one chart (ties go to the longer). ``rows`` are positions in
+    ``starts`` and ``ends``, the periods' first and last days."""
+    lengths = [round((ends[i] - starts[i]).days / 30.4) for i in rows]
     modal = max(set(lengths), key=lambda m: (lengths.count(m), m))
-    return [r for r, m in zip(rows, lengths, strict=True) if m == modal]
+    return [i for i, m in zip(rows, lengths, strict=True) if m == modal]
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -584,24 +581,36 @@ def spc_concerns(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signa
         & (values["polarity"] != "neutral")
         & ~values["dataset"].isin(SPC_EXCLUDED_DATASETS)
     ]
-    series: dict[tuple[str, str], list[dict]] = {}
-    for record in values.sort_values("period_end").to_dict("records"):
-        series.setdefault((record["gss_code"], record["metric"]), []).append(record)
+    # Each council's series of each measure, oldest first, as positions in plain arrays: a
+    # dict per value would take gigabytes at millions of values.
+    values = values.sort_values(["gss_code", "metric", "period_end"], kind="stable")
+    column = {
+        name: values[name].to_numpy()
+        for name in ("value", "period", "period_start", "period_end", "known_on")
+    }
+    about = (
+        values.drop_duplicates("metric")
+        .set_index("metric")[["title", "unit", "target", "polarity", "source"]]
+        .to_dict("index")
+    )
     found: dict[str, list[Signal]] = {}
-    for (gss, metric), rows in series.items():
+    for (gss, metric), positions in values.groupby(
+        ["gss_code", "metric"], sort=False
+    ).indices.items():
+        if len(positions) < spc.MIN_POINTS:
+            continue
+        rows = _modal_length(list(positions), column["period_start"], column["period_end"])
         if len(rows) < spc.MIN_POINTS:
             continue
-        rows = _modal_length(rows)
-        if len(rows) < spc.MIN_POINTS:
-            continue
+        measure = about[metric]
         first, last = rows[0], rows[-1]
-        unit = str(first["unit"] or "")
-        target = first["target"]
+        unit = str(measure["unit"] or "")
+        target = measure["target"]
         assessment = _spc(
-            tuple(float(r["value"]) for r in rows),
-            first["polarity"],
+            tuple(float(column["value"][i]) for i in rows),
+            measure["polarity"],
             None if target is None or pd.isna(target) else float(target),
-            tuple(r["period"] for r in rows),
+            tuple(column["period"][i] for i in rows),
             unit,
         )
         latest = set(range(len(rows) - recent, len(rows)))
@@ -613,14 +622,14 @@ def spc_concerns(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signa
         found.setdefault(gss, []).append(
             Signal(
                 code="spc-service-concern",
-                observed_on=last["known_on"],
+                observed_on=column["known_on"][last],
                 severity=int(severity),
-                explanation=f"{first['title']} ({metric}): {finding.explanation}",
+                explanation=f"{measure['title']} ({metric}): {finding.explanation}",
                 rule=f"SPC {finding.rule.replace('_', ' ')} on the council's own series",
-                value=fmt(float(last["value"]), unit),
+                value=fmt(float(column["value"][last]), unit),
                 group="the council's own earlier values",
-                data_date=f"{first['period']} to {last['period']}",
-                source=_source(first["source"]),
+                data_date=f"{column['period'][first]} to {column['period'][last]}",
+                source=_source(measure["source"]),
                 provisional=finding.provisional,
             )
         )
