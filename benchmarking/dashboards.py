@@ -316,6 +316,8 @@ class RowViews:
 
 
 def _stored_positions(user, council, group: Group, latest: dict[int, str]) -> dict[int, dict]:
+    if not latest:
+        return {}
     audiences = [Audience.PUBLIC]
     if access.is_in_sector(user):
         audiences.append(Audience.SECTOR)

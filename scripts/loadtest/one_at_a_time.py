@@ -1,0 +1,44 @@
+"""Each `make loadtest` page requested alone, ten times in a row, through Django's test client:
+the bytes of one answer and the mean milliseconds per request, with no other load.
+
+Run with the portal's .venv and the environment `run.sh` gives the server (DATABASE_URL,
+REDIS_URL, DJANGO_SETTINGS_MODULE=loadtest_settings, scripts/loadtest and the repository on
+PYTHONPATH, DEBUG=false). Prints a Markdown table. It reads only; it changes no data.
+"""
+
+from __future__ import annotations
+
+import time
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.test import Client  # noqa: E402
+from pages import pages  # noqa: E402
+from query_counts import HOST, choose_targets  # noqa: E402
+
+REPEATS = 10
+
+
+def main() -> None:
+    targets = choose_targets()
+    clients = {"anonymous": Client()}
+    if targets["officer"]:
+        clients["officer"] = Client()
+        officer = get_user_model().objects.get(email=targets["officer"]["email"])
+        clients["officer"].force_login(officer)
+    print("| page | bytes | ms |\n|---|---|---|")
+    for page in pages(targets):
+        client = clients[page["role"]]
+        size = len(client.get(page["path"], HTTP_HOST=HOST).content)  # warms the caches
+        start = time.perf_counter()
+        for _ in range(REPEATS):
+            client.get(page["path"], HTTP_HOST=HOST)
+        ms = (time.perf_counter() - start) / REPEATS * 1000
+        print(f"| {page['name']} | {size:,} | {ms:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
