@@ -59,9 +59,7 @@ def council_dashboard(request, gss_code):
     shown = dashboards.dashboard_page(
         measures, element=request.GET.get("element"), page=request.GET.get("page")
     )
-    # Figures only for the measures this page shows (all of them, read without a list).
-    chosen = shown.metric_ids if search or shown.page else None
-    sections = dashboards.council_dashboard(request.user, council, group, chosen)
+    sections = dashboards.council_dashboard(request.user, council, group, shown.metric_ids)
     row_view = dashboards.RowViews(council=council, group=group, show_ranks=form.show_ranks())
     keep = request.GET.copy()  # what the search form, parts and pages carry along
     for name in ("q", "element", "page", "format"):

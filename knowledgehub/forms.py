@@ -1,6 +1,5 @@
 import re
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
@@ -17,6 +16,7 @@ from knowledgehub.models import (
     ProviderKind,
     Theme,
 )
+from selfreg.forms import GovukDateField
 from selfreg.models import Council, CouncilType
 
 MARKDOWN_HELP = _(
@@ -387,22 +387,6 @@ class OfferForm(forms.Form):
         )
 
 
-class EngagedOnField(DateInputField):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        message = _("Enter the day, month and year your council used it")
-        self.error_messages.update(required=message, incomplete=message)
-        for field in self.fields:
-            field.error_messages["incomplete"] = message
-            field.validators[0].message = _("Enter the date in numbers")
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            raise forms.ValidationError(_("Enter a real date")) from None
-
-
 def _rating(label):
     return forms.TypedChoiceField(
         label=label,
@@ -433,8 +417,10 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Enter your comments")},
     )
-    engaged_on = EngagedOnField(
-        label=_("When did your council use it?"), help_text=_("For example, 27 3 2025")
+    engaged_on = GovukDateField(
+        label=_("When did your council use it?"),
+        help_text=_("For example, 27 3 2025"),
+        message=_("Enter the day, month and year your council used it"),
     )
 
     def __init__(self, *args, councils, **kwargs):

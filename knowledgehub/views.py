@@ -534,12 +534,17 @@ def post_report(request, slug, post_id):
 # --- marketplace ----------------------------------------------------------------------------
 
 
+def _marketplace_filter(request):
+    """The marketplace's filter form and the theme and price band it asks for ("" for any)."""
+    form = MarketplaceFilterForm(request.GET or None)
+    if not form.is_valid():
+        return form, "", ""
+    return form, form.cleaned_data["theme"], form.cleaned_data["price_band"]
+
+
 @public
 def marketplace(request):
-    form = MarketplaceFilterForm(request.GET or None)
-    theme = price_band = ""
-    if form.is_valid():
-        theme, price_band = form.cleaned_data["theme"], form.cleaned_data["price_band"]
+    form, theme, price_band = _marketplace_filter(request)
     rows = selectors.offer_comparison(theme=theme, price_band=price_band)
     return _page(
         request,
@@ -567,10 +572,7 @@ MARKETPLACE_CSV_COLUMNS = [
 @public
 def marketplace_csv(request):
     """The comparison as a CSV file, in the same order and with the same filters."""
-    form = MarketplaceFilterForm(request.GET or None)
-    theme = price_band = ""
-    if form.is_valid():
-        theme, price_band = form.cleaned_data["theme"], form.cleaned_data["price_band"]
+    _form, theme, price_band = _marketplace_filter(request)
     rows = [
         {
             "offer": row.offer.title,

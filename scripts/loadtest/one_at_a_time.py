@@ -14,21 +14,15 @@ import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.test import Client  # noqa: E402
 from pages import pages  # noqa: E402
-from query_counts import HOST, choose_targets  # noqa: E402
+from query_counts import HOST, choose_targets, role_clients  # noqa: E402
 
 REPEATS = 10
 
 
 def main() -> None:
     targets = choose_targets()
-    clients = {"anonymous": Client()}
-    if targets["officer"]:
-        clients["officer"] = Client()
-        officer = get_user_model().objects.get(email=targets["officer"]["email"])
-        clients["officer"].force_login(officer)
+    clients = role_clients(targets)
     print("| page | bytes | ms |\n|---|---|---|")
     for page in pages(targets):
         client = clients[page["role"]]

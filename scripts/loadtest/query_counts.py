@@ -89,15 +89,21 @@ def count(client: Client, path: str) -> tuple[int, int]:
     return response.status_code, len(queries)
 
 
-def main(out: Path) -> None:
-    targets = choose_targets()
-    (out / "targets.json").write_text(json.dumps(targets, indent=2))
+def role_clients(targets: dict) -> dict[str, Client]:
+    """A test client per role the pages use: anonymous, and the demo officer signed in."""
     clients = {"anonymous": Client()}
     if targets["officer"]:
         clients["officer"] = Client()
         clients["officer"].force_login(
             get_user_model().objects.get(email=targets["officer"]["email"])
         )
+    return clients
+
+
+def main(out: Path) -> None:
+    targets = choose_targets()
+    (out / "targets.json").write_text(json.dumps(targets, indent=2))
+    clients = role_clients(targets)
     counts = {}
     for page in pages(targets):
         client = clients[page["role"]]

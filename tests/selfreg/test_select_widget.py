@@ -47,3 +47,17 @@ def test_labels_are_escaped_and_one_option_is_selected():
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert html.count(" selected") == 1
     assert '<option value="c" selected>Cherries</option>' in html
+
+
+def test_option_groups_are_left_to_djangos_select():
+    grouped = [("Fruit", [("a", "Apples"), ("c", "Cherries")]), ("", "None")]
+
+    class Quick(forms.Form):
+        measure = forms.ChoiceField(choices=grouped, widget=Select)
+
+    class Plain(forms.Form):
+        measure = forms.ChoiceField(choices=grouped)
+
+    ours = Quick({"measure": "c"})["measure"].as_widget()
+    assert '<optgroup label="Fruit">' in ours
+    assert ours == Plain({"measure": "c"})["measure"].as_widget()
