@@ -28,6 +28,15 @@ class Polarity(models.TextChoices):
     NEUTRAL = "neutral", _("Neither higher nor lower is better")
 
 
+class Comparator(models.TextChoices):
+    """Which kind of similar councils a measure is compared with by default."""
+
+    OVERALL = "overall", _("Similar councils overall")
+    PEOPLE = "people", _("Councils similar in the people they serve")
+    PLACE = "place", _("Councils similar in the place they serve")
+    FINANCE = "finance", _("Councils similar in size and finances")
+
+
 class MetricQuerySet(models.QuerySet):
     def of_element(self, element: str):
         return self.filter(element=element)
@@ -56,6 +65,18 @@ class Metric(models.Model):
     context_note = models.TextField(_("what to bear in mind when comparing"), blank=True)
     sdl_reference = models.CharField(_("Single Data List reference"), max_length=100, blank=True)
     dataset = models.CharField(_("dataset"), max_length=40, blank=True)
+    # The service area it belongs to, in words (e.g. "Children's services", "Waste"): dashboards
+    # and the catalogue group measures by it.
+    theme = models.CharField(_("theme"), max_length=80, blank=True)
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+    attribution = models.TextField(_("attribution"), blank=True)
+    comparator = models.CharField(
+        _("compared by default with"),
+        max_length=10,
+        choices=Comparator.choices,
+        blank=True,
+        help_text=_("Blank means similar councils overall."),
+    )
 
     objects = MetricQuerySet.as_manager()
     history = HistoricalRecords()
@@ -91,6 +112,48 @@ class Metric(models.Model):
         if unit in {"proportion", "rate"}:
             return 1.0
         return None
+
+
+class ReferenceValue(models.Model):
+    """A figure for a whole nation or region as its source publishes it (England, say), shown
+    beside a group's median; never part of any group's statistics."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="references")
+    period = models.CharField(_("period"), max_length=20)
+    area_code = models.CharField(_("area code"), max_length=9)
+    area_name = models.CharField(_("area"), max_length=100)
+    value = models.FloatField(_("value"))
+    lower = models.FloatField(_("lower limit"), null=True, blank=True)
+    upper = models.FloatField(_("upper limit"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["metric", "period", "area_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "period", "area_code"], name="one_reference_per_area"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.area_name} {self.metric.code} {self.period}: {self.value}"
+
+
+class DatasetImport(models.Model):
+    """When a published dataset was last imported, and the fingerprint of the files it read,
+    so that an unchanged dataset is recognised and not imported again."""
+
+    name = models.CharField(_("dataset"), max_length=40, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(_("imported"))
+    published = models.CharField(_("source published"), max_length=100, blank=True)
+    metrics = models.PositiveIntegerField(_("measures"), default=0)
+    values = models.PositiveIntegerField(_("values"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.imported_at:%Y-%m-%d})"
 
 
 class Source(models.TextChoices):

@@ -17,6 +17,7 @@ from benchmarking import pgcopy, selectors
 from benchmarking.comparisons import compare
 from benchmarking.models import (
     Audience,
+    Comparator,
     ComparisonPosition,
     ComparisonStatistic,
     Element,
@@ -47,6 +48,10 @@ METRIC_COLUMNS = (
     "frequency",
     "context_note",
     "sdl_reference",
+    "theme",
+    "licence",
+    "attribution",
+    "comparator",
 )
 COMPARED_FIELDS = ("value", "numerator", "denominator", "sample_size", "note", "visibility")
 BATCH = 5000
@@ -71,6 +76,7 @@ def metric_rows_check(rows: list[dict]) -> list[dict]:
     clean: list[dict] = []
     seen: dict[str, int] = {}
     elements, polarities = set(Element.values), set(Polarity.values)
+    comparators = set(Comparator.values)
     for index, raw in enumerate(rows):
         line = index + 2
         row = {k: _text(raw.get(k)) for k in METRIC_COLUMNS}
@@ -85,6 +91,10 @@ def metric_rows_check(rows: list[dict]) -> list[dict]:
                 Metric._meta.get_field("code").run_validators(row["code"])
             except Exception:  # noqa: BLE001 - a ValidationError; the message is ours
                 problems.append(Problem(line, "code", "Use letters, digits and & _ . - only."))
+        if row["comparator"] and row["comparator"] not in comparators:
+            problems.append(
+                Problem(line, "comparator", f"Use one of {', '.join(sorted(comparators))}.")
+            )
         if row["element"] and row["element"] not in elements:
             problems.append(Problem(line, "element", f"Use one of {', '.join(sorted(elements))}."))
         polarity = row["polarity"] or Polarity.NEUTRAL

@@ -24,6 +24,7 @@ from benchmarking.validation import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 REGISTER_FILE = Path("councils") / "uk_local_authorities.csv"
 VALUE_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)  # exactly what validate_values reads
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+OGL_NAME = "Open Government Licence v3.0"
 
 
 class Grouping(NamedTuple):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarking.datasets import OGL, DatasetContent, number_text, values_frame
+from benchmarking.datasets import OGL, OGL_NAME, DatasetContent, number_text, values_frame
 
 NAME = "england-rs"
 TITLE = "English revenue outturn summaries (RS), 2015-16 to 2017-18"
@@ -75,6 +75,10 @@ def _metric(code: str, **fields: str) -> dict[str, str]:
         "numerator_label": "",
         "denominator_label": "",
         "sdl_reference": "",
+        "theme": "Finance",
+        "licence": OGL_NAME,
+        "attribution": f"MHCLG, Revenue Outturn Summary (RS). {OGL}",
+        "comparator": "finance",
     }
     row.update(fields)
     return row

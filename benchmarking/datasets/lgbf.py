@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarking.datasets import OGL, DatasetContent, Grouping, values_frame
+from benchmarking.datasets import OGL, OGL_NAME, DatasetContent, Grouping, values_frame
 from benchmarking.periods import PeriodError, parse_period
 
 NAME = "lgbf"
@@ -136,6 +136,10 @@ FAMILY_TYPES = {
         "(group 1) to the most urban (group 4)",
     ),
 }
+
+ATTRIBUTION = f"Local Government Benchmarking Framework, Improvement Service. {OGL}"
+# The LGBF's two family types, as the portal's kinds of similar councils.
+COMPARATORS = {"people": "people", "other": "place"}
 
 # Year labels the portal would not read as they stand, mapped explicitly. Every label in the
 # current files is already in the portal's form (2019-20, or a span such as 2019-22).
@@ -271,6 +275,10 @@ def metric_rows(definitions: pd.DataFrame) -> list[dict[str, str]]:
                 "frequency": FREQUENCY.get(d["ReportingPeriod"].strip(), "")[:40],
                 "context_note": " ".join(notes),
                 "sdl_reference": "",
+                "theme": _clean(d["ISCategory"]),
+                "licence": OGL_NAME,
+                "attribution": ATTRIBUTION,
+                "comparator": COMPARATORS.get(family[0], "") if family else "",
             }
         )
     return rows
