@@ -20,6 +20,7 @@ from benchmarking.models import (
     Comparator,
     ComparisonPosition,
     ComparisonStatistic,
+    DatasetImport,
     Element,
     Metric,
     Polarity,
@@ -177,6 +178,23 @@ def metrics_read_csv(content: bytes) -> list[dict]:
     if unknown:
         raise FileProblems([Problem(1, c, "This column is not recognised.") for c in unknown])
     return list(reader)
+
+
+def dataset_import_record(
+    *, name: str, fingerprint: str, published: str = "", metrics: int = 0, values: int = 0
+) -> DatasetImport:
+    """Note that a dataset was imported whole, with the fingerprint of what was read."""
+    record, _ = DatasetImport.objects.update_or_create(
+        name=name,
+        defaults={
+            "fingerprint": fingerprint,
+            "imported_at": timezone.now(),
+            "published": published,
+            "metrics": metrics,
+            "values": values,
+        },
+    )
+    return record
 
 
 # --- values ----------------------------------------------------------------------------------

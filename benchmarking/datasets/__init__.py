@@ -12,6 +12,8 @@ Method note for councils: docs/method/datasets.md.
 from __future__ import annotations
 
 import csv
+import hashlib
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +69,18 @@ class Dataset:
     files: tuple[str, ...]
     loader: Callable[..., DatasetContent] | None = None
     importer: Callable[[Path], list[str]] | None = None
+    published: str = ""  # when the source published the files, in words
+
+    def fingerprint(self, data_dir: Path | str) -> str:
+        """A digest of the dataset's files and of the code that reads them: the same
+        fingerprint means importing again would change nothing."""
+        digest = hashlib.sha256(self.name.encode())
+        for name in sorted(self.files):
+            digest.update(name.encode())
+            digest.update((Path(data_dir) / name).read_bytes())
+        reader = self.loader or self.importer
+        digest.update(Path(inspect.getsourcefile(reader)).read_bytes())
+        return digest.hexdigest()
 
     def load(
         self, data_dir: Path | str, councils: Mapping[str, str] | None = None
@@ -260,6 +274,7 @@ DATASETS: dict[str, Dataset] = {
         licence=module.LICENCE,
         files=module.FILES,
         loader=module.load,
+        published=getattr(module, "PUBLISHED", ""),
     )
     for module in (lgbf, england_rs)
 }

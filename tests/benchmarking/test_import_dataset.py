@@ -16,7 +16,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from benchmarking.datasets import Grouping, GroupingError, england_rs, groupings_upsert, lgbf
-from benchmarking.models import ComparisonPosition, ComparisonStatistic, Metric, Source, Value
+from benchmarking.models import (
+    ComparisonPosition,
+    ComparisonStatistic,
+    DatasetImport,
+    Metric,
+    Source,
+    Value,
+)
 from selfreg.models import AreaGrouping, GroupingKind, GroupingMembership, MembershipStatus
 from tests.factories import FootprintFactory, council
 
@@ -67,7 +74,7 @@ def test_first_import_creates_everything(imported, db):
 def test_second_import_changes_nothing(imported, db, name):
     history = Value.history.count()
     computed = list(ComparisonStatistic.objects.values_list("pk", flat=True))
-    output = run(name)
+    output = run(name, "--force")
     assert " 0 created, 0 updated" in output
     assert "Values: 0 created, 0 updated" in output
     assert "Metrics: 0 created, 0 updated" in output
@@ -197,6 +204,29 @@ def test_a_bad_file_is_rejected_whole(imported, db, tmp_path):
     assert "'about 5000' is not a number." in message
     assert Metric.objects.get(code="lgbf-CHN01").title == "Cost per Primary School Pupil"
     assert Value.objects.count() == values
+
+
+def test_an_unchanged_dataset_is_recognised_and_not_read_again(imported, db, tmp_path):
+    record = DatasetImport.objects.get(name="england-rs")
+    assert record.values == 6774 and record.metrics == 7
+    history = Value.history.count()
+
+    output = run("england-rs")
+    assert "unchanged since it was imported on" in output
+    assert "(7 measures, 6774 values); not imported again" in output
+    assert "Values:" not in output
+    assert Value.history.count() == history
+
+    # The same dataset from files that differ by one byte is read and imported again.
+    (tmp_path / "councils").mkdir()
+    (tmp_path / "finance").mkdir()
+    for path in (*england_rs.FILES, "councils/uk_local_authorities.csv"):
+        shutil.copy(DATA / path, tmp_path / path)
+    with open(tmp_path / england_rs.FILES[0], "a", encoding="utf-8") as handle:
+        handle.write("\n")
+    output = run("england-rs", "--data-dir", str(tmp_path))
+    assert "Values: 0 created, 0 updated, 6774 unchanged." in output
+    assert DatasetImport.objects.get(name="england-rs").fingerprint != record.fingerprint
 
 
 def test_list_and_unknown_names(db):

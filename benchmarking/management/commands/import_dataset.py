@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmarking.datasets import DATASETS, GroupingError, dataset_import
-from benchmarking.services import comparisons_recompute
+from benchmarking.models import DatasetImport
+from benchmarking.services import comparisons_recompute, dataset_import_record
 from benchmarking.validation import FileProblems
 from selfreg.models import Council
 
@@ -29,8 +30,13 @@ class Command(BaseCommand):
             help="Do not recompute comparisons (run recompute_comparisons later).",
         )
         parser.add_argument("--data-dir", default=str(DATA_DIR), help=f"Default: {DATA_DIR}")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Import even if the files and their importer are unchanged since the last import.",
+        )
 
-    def handle(self, *args, name, list_only, no_recompute, data_dir, **options):
+    def handle(self, *args, name, list_only, no_recompute, data_dir, force, **options):
         if list_only or not name:
             for dataset in DATASETS.values():
                 self.stdout.write(f"{dataset.name}: {dataset.title}\n    {dataset.licence}")
@@ -43,6 +49,22 @@ class Command(BaseCommand):
                 f"There is no dataset called '{name}'. Use one of: {', '.join(DATASETS)}."
             )
 
+        try:
+            fingerprint = dataset.fingerprint(data_dir)
+        except OSError as error:
+            raise CommandError(
+                f"{name} was not imported; nothing changed.\n"
+                f"Cannot read the files of {name}: {error.strerror}: {error.filename}."
+            ) from error
+        last = DatasetImport.objects.filter(name=name).first()
+        if last and last.fingerprint == fingerprint and not force:
+            self.stdout.write(
+                f"{dataset.title}: unchanged since it was imported on "
+                f"{last.imported_at:%d %B %Y at %H:%M} ({last.metrics} measures, "
+                f"{last.values} values); not imported again. Use --force to import anyway."
+            )
+            return
+
         if dataset.importer is not None:
             self.stdout.write(f"{dataset.title}\n{dataset.licence}")
             try:
@@ -51,6 +73,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{name} was not imported; nothing changed.\n{error}") from error
             for line in lines:
                 self.stdout.write(line)
+            dataset_import_record(name=name, fingerprint=fingerprint, published=dataset.published)
             return
 
         councils = dict(Council.objects.with_gss().values_list("gss_code", "ecode"))
@@ -105,7 +128,15 @@ class Command(BaseCommand):
             for line in content.notes:
                 self.stdout.write(f"  - {line}")
 
+        record = {
+            "name": name,
+            "fingerprint": fingerprint,
+            "published": dataset.published,
+            "metrics": len(metrics.created) + len(metrics.updated) + metrics.unchanged,
+            "values": values.created + values.updated + values.unchanged,
+        }
         if no_recompute:
+            # Not recorded: the next import must still recompute what changed.
             self.stdout.write(
                 f"Comparisons not recomputed ({len(pairs)} metric-periods changed). "
                 "Run recompute_comparisons when ready."
@@ -113,8 +144,10 @@ class Command(BaseCommand):
             return
         if not pairs:
             self.stdout.write("Comparisons: nothing changed, so nothing to recompute.")
+            dataset_import_record(**record)
             return
         report = comparisons_recompute(pairs=sorted(pairs))
+        dataset_import_record(**record)
         self.stdout.write(
             f"Comparisons: {report.statistics} group statistics and {report.positions} council "
             f"positions stored for {len(pairs)} metric-periods."
