@@ -35,17 +35,7 @@ run: seed ## Serve the portal with demo content on http://127.0.0.1:8000/ (SQLit
 
 .PHONY: seed
 seed: setup ## Load the register, similar councils, real datasets and demo users (safe to rerun)
-	$(RUN_ENV) $(MANAGE) migrate --no-input -v 0
-	$(RUN_ENV) $(MANAGE) load_councils
-	$(RUN_ENV) $(MANAGE) load_signal_types
-	$(RUN_ENV) $(MANAGE) similar_councils --compute
-	$(RUN_ENV) $(MANAGE) import_dataset lgbf
-	$(RUN_ENV) $(MANAGE) import_dataset england-rs
-	$(RUN_ENV) $(MANAGE) import_dataset inspections
-	$(RUN_ENV) $(MANAGE) load_survey_questions
-	$(RUN_ENV) $(MANAGE) load_frameworks
-	$(RUN_ENV) $(MANAGE) recompute_risk --summary
-	$(RUN_ENV) $(MANAGE) seed_demo
+	$(RUN_ENV) $(MANAGE) seed
 
 .PHONY: worker
 worker: setup ## Start a Celery worker (needs REDIS_URL)
