@@ -324,3 +324,23 @@ class ValuesEntryForm(forms.Form):
                 general.append(problem.message)
         for message in general:
             self.add_error(None, message)
+
+
+class CatalogueFilterForm(forms.Form):
+    """The measure catalogue's filters; every one optional."""
+
+    NATIONS = ("England", "Scotland", "Wales")
+
+    q = forms.CharField(label=_("Name or code"), required=False, max_length=100)
+    element = forms.ChoiceField(label=_("Element"), required=False)
+    theme = forms.ChoiceField(label=_("Theme"), required=False)
+    dataset = forms.ChoiceField(label=_("Source"), required=False)
+    nation = forms.ChoiceField(label=_("Councils with figures in"), required=False)
+
+    def __init__(self, *args, themes=(), datasets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        anything = [("", _("Any"))]
+        self.fields["element"].choices = anything + list(Element.choices)
+        self.fields["theme"].choices = anything + [(t, t) for t in themes]
+        self.fields["dataset"].choices = anything + list(datasets)
+        self.fields["nation"].choices = anything + [(n, n) for n in self.NATIONS]

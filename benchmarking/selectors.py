@@ -245,3 +245,16 @@ def group_councils(group) -> list[Council]:
     else:
         councils = councils.current().exclude(kind__in=["COMB", "SRA"])
     return list(councils.order_by("name"))
+
+
+def catalogue_statistics(user) -> list[tuple[int, str, str, int]]:
+    """(metric id, period, group, n) for the `all` and region groups, in the audiences the
+    user may read: what the measure catalogue counts its coverage from."""
+    audiences = [Audience.PUBLIC]
+    if access.is_in_sector(user):
+        audiences.append(Audience.SECTOR)
+    return list(
+        ComparisonStatistic.objects.filter(audience__in=audiences)
+        .filter(Q(group="all") | Q(group__startswith="region:"))
+        .values_list("metric_id", "period", "group", "n")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from benchmarking import upload_views, views
+from benchmarking import catalogue_views, upload_views, views
 
 app_name = "benchmarking"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("values/new/", upload_views.values_entry, name="values_entry"),
     path("councils/<str:gss_code>/", views.council_dashboard, name="council"),
     path("councils/<str:gss_code>/sharing/", views.sharing, name="sharing"),
+    path("measures/", catalogue_views.measure_list, name="measures"),
+    path("data-updates/", catalogue_views.data_updates, name="data_updates"),
     path("metrics/<str:code>/", views.metric_detail, name="metric"),
     path("compare/", views.compare, name="compare"),
     path("compare/save/", views.compare_save, name="compare_save"),

@@ -89,6 +89,8 @@ TABLE = {
     "benchmarking:upload_confirm": ({"upload_id": 999999}, POST_ONLY),
     "benchmarking:council": ({"gss_code": "E06000001"}, ALL_OK),
     "benchmarking:compare": ({}, ALL_OK),
+    "benchmarking:measures": ({}, ALL_OK),
+    "benchmarking:data_updates": ({}, ALL_OK),
     "benchmarking:compare_save": ({}, POST_ONLY),
     "benchmarking:compare_saved": ({"slug": "no-such-link"}, dict.fromkeys(ROLE_NAMES, 404)),
     # Only the council's own officers choose what it shares.
