@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils.text import slugify
 
@@ -258,3 +262,19 @@ def catalogue_statistics(user) -> list[tuple[int, str, str, int]]:
         .filter(Q(group="all") | Q(group__startswith="region:"))
         .values_list("metric_id", "period", "group", "n")
     )
+
+
+MAPS_DIR = Path(settings.BASE_DIR) / "data" / "maps"
+HEX_LAYOUTS = {
+    "districts": "uk-local-authority-districts-2023.hexjson",
+    "upper-tier": "uk-upper-tier-local-authorities.hexjson",
+}
+
+
+@functools.cache
+def hex_layouts() -> dict[str, dict]:
+    """The HexJSON layouts the measure pages draw maps on, read once per process."""
+    return {
+        name: json.loads((MAPS_DIR / file).read_text(encoding="utf-8"))
+        for name, file in HEX_LAYOUTS.items()
+    }

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from benchmarking import api_docs as api_docs_module
-from benchmarking import charts, dashboards, selectors, services
+from benchmarking import charts, dashboards, hexmap, selectors, services
 from benchmarking.forms import (
     CompareForm,
     ComparisonGroupForm,
@@ -146,8 +146,17 @@ def metric_detail(request, code):
             problem = problem or str(error)
     metric_info = metric.chart_info()
     highlight = council.gss_code if council else None
-    distribution = history = None
+    distribution = history = hex_map = None
     if comparison:
+        layouts = selectors.hex_layouts()
+        placed = [c["gss_code"] for c in comparison.councils]
+        hex_map = hexmap.hex_map(
+            layouts[hexmap.choose_layout(layouts, placed)],
+            comparison.councils,
+            metric=metric_info,
+            highlight=highlight,
+            group_label=group_name,
+        )
         shown = codes(request.GET.get("show"))
         rows = [
             c
@@ -191,6 +200,7 @@ def metric_detail(request, code):
             "comparison": comparison,
             "distribution": distribution,
             "history": history,
+            "hex_map": hex_map,
             "problem": problem,
             "own_value": own_value,
             "show": request.GET.get("show", ""),
