@@ -20,6 +20,7 @@ from benchmarking.models import (
     ComparisonPosition,
     ComparisonStatistic,
     Metric,
+    ReferenceValue,
     SimilarCouncil,
     Value,
 )
@@ -278,3 +279,8 @@ def hex_layouts() -> dict[str, dict]:
         name: json.loads((MAPS_DIR / file).read_text(encoding="utf-8"))
         for name, file in HEX_LAYOUTS.items()
     }
+
+
+def reference_values(metric: Metric, period: str) -> list[ReferenceValue]:
+    """The figures for whole nations (England, say) that the source gives for this period."""
+    return list(ReferenceValue.objects.filter(metric=metric, period=period))

@@ -201,6 +201,7 @@ def metric_detail(request, code):
             "distribution": distribution,
             "history": history,
             "hex_map": hex_map,
+            "references": selectors.reference_values(metric, period) if period else [],
             "problem": problem,
             "own_value": own_value,
             "show": request.GET.get("show", ""),

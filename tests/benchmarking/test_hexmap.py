@@ -109,3 +109,26 @@ def test_the_measure_page_draws_the_map_with_its_table(client, db):
     assert 'data-chart="chart-map"' in page
     assert "Hartlepool is outlined in black" in page
     assert "© Open Innovations" in page
+
+
+def test_the_measure_page_gives_the_england_figure_beside_the_median(client, db):
+    from benchmarking.models import Metric, ReferenceValue
+    from benchmarking.services import comparisons_recompute, metrics_import
+    from tests.benchmarking.test_pages import NORTH_EAST, load
+
+    metrics_import(rows=[{"code": "rec", "title": "Recycling", "element": "outcome", "unit": "%"}])
+    load([(gss, "rec", "2019-20", 10 + n) for n, gss in enumerate(NORTH_EAST)])
+    comparisons_recompute()
+    ReferenceValue.objects.create(
+        metric=Metric.objects.get(code="rec"),
+        period="2019-20",
+        area_code="E92000001",
+        area_name="England",
+        value=43.5,
+        lower=42.0,
+        upper=45.0,
+    )
+    page = client.get(reverse("benchmarking:metric", args=["rec"])).content.decode()
+    assert "England as a whole: 43.5% in 2019-20" in page
+    assert "95% confidence interval 42.0% to 45.0%" in page
+    assert "the group's median is 12.0%" in page
