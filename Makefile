@@ -41,6 +41,10 @@ seed: setup ## Load the register, similar councils, real datasets and demo users
 	$(RUN_ENV) $(MANAGE) similar_councils --compute
 	$(RUN_ENV) $(MANAGE) import_dataset lgbf
 	$(RUN_ENV) $(MANAGE) import_dataset england-rs
+	$(RUN_ENV) $(MANAGE) import_dataset england-lait
+	$(RUN_ENV) $(MANAGE) import_dataset england-waste
+	$(RUN_ENV) $(MANAGE) import_dataset england-attainment
+	$(RUN_ENV) $(MANAGE) import_dataset england-wellbeing
 	$(RUN_ENV) $(MANAGE) import_dataset inspections
 	$(RUN_ENV) $(MANAGE) load_survey_questions
 	$(RUN_ENV) $(MANAGE) load_frameworks
