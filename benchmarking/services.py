@@ -219,6 +219,9 @@ def references_import(*, rows: list[dict], metric_codes: list[str]) -> Reference
         numbers = {
             c: _optional_number(row[c], line, c, problems) for c in ("value", "lower", "upper")
         }
+        for column, number in numbers.items():
+            if number is not None and not np.isfinite(number):
+                problems.append(Problem(line, column, f"'{row[column]}' is not a number."))
         if None not in (numbers["lower"], numbers["upper"]) and numbers["lower"] > numbers["upper"]:
             problems.append(Problem(line, "lower", "The lower limit is above the upper limit."))
         key = (metrics.get(row["metric_code"]), period, row["area_code"])

@@ -81,9 +81,9 @@ MEASURES = {
 }
 CONTEXT = (
     "Published for districts as well as for upper-tier councils. Districts are not education "
-    "authorities: for them it describes the area, not the council's own service. Each value's "
-    "note gives ONS's 95% confidence interval where ONS publishes one; figures within each "
-    "other's interval are not clearly different."
+    "authorities: for them it describes the area, not the council's own service. ONS's file has "
+    "columns for 95% confidence intervals but gives none for these two series; where it does, "
+    "the value's note gives the interval."
 )
 _ISO_YEAR = re.compile(r"^(\d{4})-09-01/P1Y$")
 
@@ -212,6 +212,8 @@ def value_rows(source: pd.DataFrame, lifetimes) -> tuple[pd.DataFrame, list, lis
         }
     )
     notes = ["ONS's school year 2016-09-01/P1Y is stored as the period 2016-17.", *recode_notes]
+    with_interval = int((frame["note"] != "").sum())
+    notes.append(f"{with_interval} of {len(frame)} figures come with a confidence interval.")
     england = frame["gss_code"] == ENGLAND
     regions = frame["gss_code"].str.match(r"^E1[23]")
     if regions.any():
