@@ -5,7 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from benchmarking.models import Metric, SimilarCouncil
+from benchmarking.models import Metric, ReferenceValue, SimilarCouncil
+from benchmarking.periods import period_sort_key
 from benchmarking.services import METRIC_COLUMNS
 from selfreg.models import Council, Visibility
 
@@ -77,13 +78,33 @@ class MetricSerializer(serializers.ModelSerializer):
         fields = METRIC_FIELDS
 
 
+class ReferenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReferenceValue
+        fields = ["period", "area_code", "area_name", "value", "lower", "upper"]
+
+
 class MetricDetailSerializer(MetricSerializer):
     periods = serializers.SerializerMethodField(
         help_text="Periods with values you may see, oldest first."
     )
+    references = serializers.SerializerMethodField(
+        help_text=(
+            "Figures for a whole nation as the source publishes them (England, say), with "
+            "their confidence limits where given; oldest first. Never part of any group's "
+            "statistics."
+        )
+    )
 
     class Meta(MetricSerializer.Meta):
-        fields = [*METRIC_FIELDS, "periods"]
+        fields = [*METRIC_FIELDS, "periods", "references"]
+
+    @extend_schema_field(ReferenceSerializer(many=True))
+    def get_references(self, metric: Metric) -> list[dict]:
+        rows = sorted(
+            metric.references.all(), key=lambda r: (period_sort_key(r.period), r.area_code)
+        )
+        return ReferenceSerializer(rows, many=True).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_periods(self, metric: Metric) -> list[str]:

@@ -24,12 +24,13 @@ from benchmarking.models import (
     Element,
     Metric,
     Polarity,
+    ReferenceValue,
     SavedComparison,
     SharingChoice,
     SimilarCouncil,
     Value,
 )
-from benchmarking.periods import PeriodError, previous_period
+from benchmarking.periods import PeriodError, parse_period, previous_period
 from benchmarking.validation import CouncilFacts, FileProblems, Problem, validate_values
 from selfreg import access
 from selfreg.models import Council, Visibility
@@ -195,6 +196,85 @@ def dataset_import_record(
         },
     )
     return record
+
+
+# --- reference figures -----------------------------------------------------------------------
+
+REFERENCE_COLUMNS = ("metric_code", "period", "area_code", "area_name", "value", "lower", "upper")
+
+
+@dataclass
+class ReferenceReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+
+def references_import(*, rows: list[dict], metric_codes: list[str]) -> ReferenceReport:
+    """Make the reference figures (England's, say) of these metrics exactly `rows`.
+
+    Every row is checked before anything is written (FileProblems names each problem); then,
+    in one transaction, new figures are created, changed ones updated and those no longer
+    given deleted. Only the metrics named in `metric_codes` are touched.
+    """
+    metrics = dict(Metric.objects.filter(code__in=metric_codes).values_list("code", "pk"))
+    problems: list[Problem] = []
+    clean: dict[tuple[int, str, str], dict] = {}
+    for index, raw in enumerate(rows):
+        line = index + 2
+        row = {k: _text(raw.get(k)) for k in REFERENCE_COLUMNS}
+        for column in ("metric_code", "period", "area_code", "area_name", "value"):
+            if not row[column]:
+                problems.append(Problem(line, column, "This is required."))
+        if row["metric_code"] and row["metric_code"] not in metrics:
+            problems.append(Problem(line, "metric_code", "Not a metric of this dataset."))
+        try:
+            period = parse_period(row["period"]).label if row["period"] else ""
+        except PeriodError as error:
+            problems.append(Problem(line, "period", str(error)))
+            period = ""
+        numbers = {
+            c: _optional_number(row[c], line, c, problems) for c in ("value", "lower", "upper")
+        }
+        for column, number in numbers.items():
+            if number is not None and not np.isfinite(number):
+                problems.append(Problem(line, column, f"'{row[column]}' is not a number."))
+        if None not in (numbers["lower"], numbers["upper"]) and numbers["lower"] > numbers["upper"]:
+            problems.append(Problem(line, "lower", "The lower limit is above the upper limit."))
+        key = (metrics.get(row["metric_code"]), period, row["area_code"])
+        if key in clean:
+            problems.append(Problem(line, "period", "This metric, period and area repeat."))
+        clean[key] = {"area_name": row["area_name"][:100], **numbers}
+    if problems:
+        raise FileProblems(problems[:100])
+    report = ReferenceReport()
+    with transaction.atomic():
+        existing = {
+            (r.metric_id, r.period, r.area_code): r
+            for r in ReferenceValue.objects.filter(metric_id__in=metrics.values())
+        }
+        gone = [r.pk for key, r in existing.items() if key not in clean]
+        report.deleted = ReferenceValue.objects.filter(pk__in=gone).delete()[0] if gone else 0
+        new, changed = [], []
+        for (metric_id, period, area), fields in clean.items():
+            old = existing.get((metric_id, period, area))
+            if old is None:
+                new.append(
+                    ReferenceValue(metric_id=metric_id, period=period, area_code=area, **fields)
+                )
+            elif any(getattr(old, k) != v for k, v in fields.items()):
+                for name, value in fields.items():
+                    setattr(old, name, value)
+                changed.append(old)
+            else:
+                report.unchanged += 1
+        ReferenceValue.objects.bulk_create(new, batch_size=BATCH)
+        ReferenceValue.objects.bulk_update(
+            changed, ["area_name", "value", "lower", "upper"], batch_size=UPDATE_BATCH
+        )
+        report.created, report.updated = len(new), len(changed)
+    return report
 
 
 # --- values ----------------------------------------------------------------------------------

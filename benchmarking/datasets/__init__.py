@@ -16,11 +16,14 @@ import hashlib
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 
+from benchmarking.periods import parse_period, sort_periods
 from benchmarking.validation import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
 REGISTER_FILE = Path("councils") / "uk_local_authorities.csv"
@@ -54,6 +57,9 @@ class DatasetContent:
     groupings: list[Grouping] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Figures for a whole nation as the source publishes them (England, say): dicts with the
+    # keys of `benchmarking.services.REFERENCE_COLUMNS`, every cell text.
+    references: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,153 @@ def register_codes(data_dir: Path | str) -> dict[str, str]:
             for row in csv.DictReader(handle)
             if (row.get("gss-code") or "").strip()
         }
+
+
+class DatasetError(ValueError):
+    """A dataset's file is not as its importer expects; nothing is imported."""
+
+
+def read_text_csv(data_dir: Path, path: Path, columns: Iterable[str]) -> pd.DataFrame:
+    """A CSV file as text cells, refused whole (DatasetError) if a column is missing."""
+    frame = pd.read_csv(data_dir / path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DatasetError(f"{path} has no column {', '.join(missing)}.")
+    return frame.map(str.strip)
+
+
+class Lifetime(NamedTuple):
+    """When a council in the register existed: `end` is blank for a current council."""
+
+    name: str
+    start: str  # ISO date or blank
+    end: str
+
+
+def register_lifetimes(data_dir: Path | str) -> dict[str, Lifetime]:
+    """GSS code to name, start and end date for every council in the register file."""
+    with (Path(data_dir) / REGISTER_FILE).open(encoding="utf-8-sig", newline="") as handle:
+        return {
+            row["gss-code"].strip().upper(): Lifetime(
+                row["nice-name"].strip(),
+                (row.get("start-date") or "").strip(),
+                (row.get("end-date") or "").strip(),
+            )
+            for row in csv.DictReader(handle)
+            if (row.get("gss-code") or "").strip()
+        }
+
+
+def existed_in(lifetime: Lifetime, period: str) -> bool:
+    """Whether the council existed at some time in the period: the rule values are checked by
+    (`benchmarking.validation`), so a row that passes here is not refused there."""
+    found = parse_period(period)
+    start = date.fromisoformat(lifetime.start) if lifetime.start else None
+    end = date.fromisoformat(lifetime.end) if lifetime.end else None
+    return not ((start and found.end < start) or (end and found.start >= end))
+
+
+# A new council whose area is exactly one old council's: a source that publishes the old
+# council's figures under the new council's code (DfE does for these three) is read as the old
+# council's figures. Every other reorganisation split or merged areas, and nothing is moved.
+SAME_AREA_PREDECESSOR = {
+    "E06000060": "E10000002",  # Buckinghamshire Council (2020) and Buckinghamshire County
+    "E06000065": "E10000023",  # North Yorkshire Council (2023) and North Yorkshire County
+    "E06000066": "E10000027",  # Somerset Council (2023) and Somerset County
+}
+
+
+def place_in_time(
+    frame: pd.DataFrame, lifetimes: Mapping[str, Lifetime], what: str = "figures"
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Keep the rows (columns `gss_code`, `metric_code`, `period`) of councils that existed in
+    the row's period, with what was left out and what was moved, in plain words.
+
+    A figure under a new council's code for a period before it existed is stored against the
+    council it replaced when that council covered exactly the same area (see
+    `SAME_AREA_PREDECESSOR`) and has no figure of its own for that measure and period. Any
+    other figure for a period in which its council did not exist is left out: figures are
+    never added up or shared out between councils.
+    """
+    exists = {
+        (gss, period): gss in lifetimes and existed_in(lifetimes[gss], period)
+        for gss, period in frame[["gss_code", "period"]].drop_duplicates().itertuples(index=False)
+    }
+    ok = pd.Series(
+        [exists[k] for k in zip(frame["gss_code"], frame["period"], strict=True)],
+        index=frame.index,
+        dtype=bool,
+    )
+    frame = frame.copy()
+    skipped: list[str] = []
+    moved: list[str] = []
+    own = set(zip(frame["gss_code"], frame["metric_code"], frame["period"], strict=True))
+    for gss, rows in frame[~ok].groupby("gss_code", sort=True):
+        name = lifetimes[gss].name if gss in lifetimes else gss
+        old = SAME_AREA_PREDECESSOR.get(gss)
+        movable = pd.Series(False, index=rows.index)
+        if old in lifetimes:
+            movable = pd.Series(
+                [
+                    existed_in(lifetimes[old], p) and (old, m, p) not in own
+                    for m, p in zip(rows["metric_code"], rows["period"], strict=True)
+                ],
+                index=rows.index,
+                dtype=bool,
+            )
+        if movable.any():
+            frame.loc[movable[movable].index, "gss_code"] = old
+            ok[movable[movable].index] = True
+            moved.append(
+                f"{name} ({gss}): {int(movable.sum())} {what} for "
+                f"{period_span(rows.loc[movable, 'period'])}, before the council existed, stored "
+                f"against {lifetimes[old].name} ({old}), which covered the same area then."
+            )
+        rest = rows[~movable]
+        if rest.empty:
+            continue
+        if gss not in lifetimes:
+            skipped.append(f"{name}: not a council in the register; {len(rest)} {what}.")
+        else:
+            life = lifetimes[gss]
+            when = (f"existed from {life.start}" if life.start else "existed until " + life.end) + (
+                f" to {life.end}" if life.start and life.end else ""
+            )
+            skipped.append(
+                f"{name} ({gss}): {len(rest)} {what} for {period_span(rest['period'])}, when the "
+                f"council did not exist (it {when})."
+            )
+    return frame[ok], skipped, moved
+
+
+def period_span(periods: pd.Series) -> str:
+    labels = sort_periods(periods)
+    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
+
+
+def reference_rows(frame: pd.DataFrame, area_code: str, area_name: str) -> list[dict[str, str]]:
+    """Reference figures from rows with columns metric_code, period, value and optionally
+    lower and upper (text)."""
+    return [
+        {
+            "metric_code": row["metric_code"],
+            "period": row["period"],
+            "area_code": area_code,
+            "area_name": area_name,
+            "value": row["value"],
+            "lower": row.get("lower", ""),
+            "upper": row.get("upper", ""),
+        }
+        for row in frame.to_dict("records")
+    ]
+
+
+def times_100(text: str) -> str:
+    """A published proportion as a percentage, exactly: '0.767' becomes '76.700'."""
+    try:
+        return str(Decimal(text) * 100)
+    except InvalidOperation as error:
+        raise DatasetError(f"'{text}' is not a number.") from error
 
 
 def number_text(values: pd.Series) -> pd.Series:
@@ -235,10 +388,14 @@ class DatasetReport:
     groupings: GroupingReport
     values: object
     pairs: set[tuple[int, str]]
+    references: object = None
 
 
 def dataset_import(*, name: str, content: DatasetContent) -> DatasetReport:
     """Write a dataset whole, in one transaction: its metrics, family groups and values.
+
+    Reference figures (England's, say) are written in the same transaction: after it, the
+    dataset's metrics have exactly the reference figures the files give.
 
     Raises FileProblems or GroupingError with nothing written. Returns the metric-periods
     whose comparisons must be recomputed: those whose values changed and, when family
@@ -247,7 +404,7 @@ def dataset_import(*, name: str, content: DatasetContent) -> DatasetReport:
     from django.db import transaction
 
     from benchmarking.models import Source, Value
-    from benchmarking.services import metrics_import, values_import
+    from benchmarking.services import metrics_import, references_import, values_import
 
     with transaction.atomic():
         metrics = metrics_import(rows=content.metrics, dataset=name)
@@ -255,17 +412,29 @@ def dataset_import(*, name: str, content: DatasetContent) -> DatasetReport:
         values = values_import(
             frame=content.values, source=Source.DATASET, source_ref=name, recompute=False
         )
+        references = references_import(
+            rows=content.references, metric_codes=[m["code"] for m in content.metrics]
+        )
     pairs = set(values.pairs)
     if groupings.changed:
         pairs |= set(
             Value.objects.filter(metric__dataset=name).values_list("metric_id", "period").distinct()
         )
-    return DatasetReport(metrics=metrics, groupings=groupings, values=values, pairs=pairs)
+    return DatasetReport(
+        metrics=metrics, groupings=groupings, values=values, pairs=pairs, references=references
+    )
 
 
 # --- the registry ------------------------------------------------------------------------------
 
-from benchmarking.datasets import england_rs, lgbf  # noqa: E402 - they use the classes above
+from benchmarking.datasets import (  # noqa: E402 - they use the classes above
+    england_attainment,
+    england_lait,
+    england_rs,
+    england_waste,
+    england_wellbeing,
+    lgbf,
+)
 
 DATASETS: dict[str, Dataset] = {
     module.NAME: Dataset(
@@ -276,7 +445,14 @@ DATASETS: dict[str, Dataset] = {
         loader=module.load,
         published=getattr(module, "PUBLISHED", ""),
     )
-    for module in (lgbf, england_rs)
+    for module in (
+        lgbf,
+        england_rs,
+        england_lait,
+        england_waste,
+        england_attainment,
+        england_wellbeing,
+    )
 }
 
 

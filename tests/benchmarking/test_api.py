@@ -18,6 +18,7 @@ from benchmarking.models import Source, Value
 from benchmarking.services import (
     comparisons_recompute,
     metrics_import,
+    references_import,
     similar_councils_save,
     values_import,
 )
@@ -302,6 +303,26 @@ def test_metric_detail_lists_periods_the_requester_may_see(api, bench):
     response = get(api("anonymous"), "api_metric_detail", code="NOPE")
     assert response.status_code == 404
     assert "NOPE" in response.json()["detail"]
+
+
+def test_metric_detail_gives_the_england_reference_figures_oldest_first(api, bench):
+    references_import(
+        rows=[
+            {"metric_code": "M1", "period": "2019-20", "area_code": "E92000001",
+             "area_name": "England", "value": "7.5", "lower": "7.4", "upper": "7.6"},
+            {"metric_code": "M1", "period": "2018-19", "area_code": "E92000001",
+             "area_name": "England", "value": "7.1"},
+        ],
+        metric_codes=["M1"],
+    )  # fmt: skip
+    body = get(api("anonymous"), "api_metric_detail", code="M1").json()
+    assert body["references"] == [
+        {"period": "2018-19", "area_code": "E92000001", "area_name": "England", "value": 7.1,
+         "lower": None, "upper": None},
+        {"period": "2019-20", "area_code": "E92000001", "area_name": "England", "value": 7.5,
+         "lower": 7.4, "upper": 7.6},
+    ]  # fmt: skip
+    assert get(api("anonymous"), "api_metric_detail", code="M2").json()["references"] == []
 
 
 # --- values: reading -------------------------------------------------------------------------

@@ -63,7 +63,15 @@ def check_values(content, register) -> pd.DataFrame:
 
 def test_registry_names_each_dataset_with_its_licence():
     # Early warning brings its inspection outcomes to the registry from its AppConfig.
-    assert set(DATASETS) == {"lgbf", "england-rs", "inspections"}
+    assert set(DATASETS) == {
+        "lgbf",
+        "england-rs",
+        "england-lait",
+        "england-waste",
+        "england-attainment",
+        "england-wellbeing",
+        "inspections",
+    }
     for name, dataset in DATASETS.items():
         assert dataset.name == name
         assert "Open Government Licence v3.0" in dataset.licence

@@ -40,6 +40,8 @@ class Command(BaseCommand):
         if list_only or not name:
             for dataset in DATASETS.values():
                 self.stdout.write(f"{dataset.name}: {dataset.title}\n    {dataset.licence}")
+                if dataset.published:
+                    self.stdout.write(f"    Published: {dataset.published}")
             if not list_only:
                 raise CommandError("Name a dataset to import.")
             return
@@ -89,6 +91,8 @@ class Command(BaseCommand):
             raise CommandError(f"{name} was not imported; nothing changed.\n{error}") from error
 
         self.stdout.write(f"{dataset.title}\n{dataset.licence}")
+        if dataset.published:
+            self.stdout.write(f"Published: {dataset.published}")
         try:
             report = dataset_import(name=name, content=content)
         except FileProblems as error:
@@ -119,6 +123,12 @@ class Command(BaseCommand):
             f"Values: {values.created} created, {values.updated} updated, "
             f"{values.unchanged} unchanged."
         )
+        if content.references or (report.references and report.references.deleted):
+            refs = report.references
+            self.stdout.write(
+                f"Reference figures (England): {refs.created} created, {refs.updated} updated, "
+                f"{refs.unchanged} unchanged, {refs.deleted} removed."
+            )
         if content.skipped:
             self.stdout.write(f"Left out ({len(content.skipped)}):")
             for line in content.skipped:
