@@ -67,6 +67,7 @@ class Dataset:
     files: tuple[str, ...]
     loader: Callable[..., DatasetContent] | None = None
     importer: Callable[[Path], list[str]] | None = None
+    published: str = ""  # when the source was published, in words
 
     def load(
         self, data_dir: Path | str, councils: Mapping[str, str] | None = None
@@ -251,7 +252,15 @@ def dataset_import(*, name: str, content: DatasetContent) -> DatasetReport:
 
 # --- the registry ------------------------------------------------------------------------------
 
-from benchmarking.datasets import england_rs, lgbf  # noqa: E402 - they use the classes above
+from benchmarking.datasets import (  # noqa: E402 - they use the classes above
+    england_borrowing,
+    england_budget,
+    england_capital,
+    england_commercial,
+    england_rs,
+    england_spending_power,
+    lgbf,
+)
 
 DATASETS: dict[str, Dataset] = {
     module.NAME: Dataset(
@@ -260,8 +269,17 @@ DATASETS: dict[str, Dataset] = {
         licence=module.LICENCE,
         files=module.FILES,
         loader=module.load,
+        published=getattr(module, "PUBLISHED", ""),
     )
-    for module in (lgbf, england_rs)
+    for module in (
+        lgbf,
+        england_rs,
+        england_spending_power,
+        england_borrowing,
+        england_capital,
+        england_commercial,
+        england_budget,
+    )
 }
 
 
