@@ -41,6 +41,11 @@ seed: setup ## Load the register, similar councils, real datasets and demo users
 	$(RUN_ENV) $(MANAGE) similar_councils --compute
 	$(RUN_ENV) $(MANAGE) import_dataset lgbf
 	$(RUN_ENV) $(MANAGE) import_dataset england-rs
+	$(RUN_ENV) $(MANAGE) import_dataset england-spending-power
+	$(RUN_ENV) $(MANAGE) import_dataset england-borrowing
+	$(RUN_ENV) $(MANAGE) import_dataset england-capital
+	$(RUN_ENV) $(MANAGE) import_dataset england-commercial
+	$(RUN_ENV) $(MANAGE) import_dataset england-budget
 	$(RUN_ENV) $(MANAGE) import_dataset inspections
 	$(RUN_ENV) $(MANAGE) load_survey_questions
 	$(RUN_ENV) $(MANAGE) load_frameworks
