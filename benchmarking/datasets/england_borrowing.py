@@ -59,7 +59,7 @@ SOURCE = (
 )
 TOTAL = "total_all_categories"
 SHORT_TERM_LA = "short_term_loans_local_authorities"
-KEYS = ("as_at", "ecode", "gss_code", "la_name")
+KEYS = ("as_at", "ecode", "gss_code", "la_name", "la_class")
 AS_AT = (
     "Borrowing at 31 March is stored for the financial year ending that day (31 March 2018 is "
     "2017-18)."
@@ -253,10 +253,11 @@ def year_ends(
     # unitary councils the next day: they are not the unitaries, so they are not matched to
     # them on a shared E-code.
     replaced = frame["gss_code"].str.strip() == ""
-    replaced &= frame["as_at"] == "2009-03-31"
+    replaced &= (frame["as_at"] == "2009-03-31") & (frame["la_class"].str.strip() == "")
     if replaced.any():
         skipped.append(
-            f"{what}: {int(replaced.sum())} councils at 31 March 2009 replaced by unitary "
+            f"{what}: {int(replaced.sum())} counties and districts at 31 March 2009 replaced by "
+            "unitary "
             f"councils on 1 April 2009 ({', '.join(frame.loc[replaced, 'la_name'].head(8))} …) "
             "left out: the unitaries did not exist then, and their predecessors' figures are "
             "not added up into them."
