@@ -429,8 +429,13 @@ def dataset_import(*, name: str, content: DatasetContent) -> DatasetReport:
 
 from benchmarking.datasets import (  # noqa: E402 - they use the classes above
     england_attainment,
+    england_borrowing,
+    england_budget,
+    england_capital,
+    england_commercial,
     england_lait,
     england_rs,
+    england_spending_power,
     england_waste,
     england_wellbeing,
     lgbf,
@@ -452,6 +457,11 @@ DATASETS: dict[str, Dataset] = {
         england_waste,
         england_attainment,
         england_wellbeing,
+        england_spending_power,
+        england_borrowing,
+        england_capital,
+        england_commercial,
+        england_budget,
     )
 }
 

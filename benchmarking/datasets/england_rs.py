@@ -1,7 +1,8 @@
-"""English councils' finances from the Revenue Outturn Summary (RS), 2015-16 to 2017-18.
+"""English councils' finances from the Revenue Outturn Summary (RS), 2010-11 to 2017-18.
 
-Pure: reads the RS file in `data/finance/` and works out a handful of finance measures for
-each council and financial year. Money stays in £ thousand, as MHCLG publishes it. The
+Pure: reads the two RS files in `data/finance/` (2010-11 to 2014-15 and 2015-16 to 2017-18,
+the same 100 columns, appended into one series) and works out a handful of finance measures
+for each council and financial year. Money stays in £ thousand, as MHCLG publishes it. The
 calculations are set out for councils in docs/method/datasets.md.
 """
 
@@ -10,20 +11,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from benchmarking.datasets import OGL, OGL_NAME, DatasetContent, number_text, values_frame
+from benchmarking.datasets import OGL, DatasetContent, values_frame
+from benchmarking.datasets.england_finance import (
+    finance_metric,
+    match_councils,
+    part,
+    ratio,
+    register_lives,
+    within_lives,
+)
 
 NAME = "england-rs"
-TITLE = "English revenue outturn summaries (RS), 2015-16 to 2017-18"
+TITLE = "English revenue outturn summaries (RS), 2010-11 to 2017-18"
+PUBLISHED = (
+    "2010-11: 27 November 2012 (version 2); 2011-12 to 2013-14: revised releases; 2014-15: "
+    "2 February 2016; 2015-16: revised release; 2016-17; 2017-18: release before November 2018"
+)
 LICENCE = (
     "Revenue Outturn Summary (RS) individual local authority data, Ministry of Housing, "
     f"Communities and Local Government. {OGL}"
 )
 OUTTURN = Path("finance") / "england_revenue_outturn_summary_RS_2015_16_to_2017_18.csv"
 COLUMNS = Path("finance") / "england_revenue_outturn_summary_RS_columns.csv"
-FILES = (str(OUTTURN), str(COLUMNS))
+EARLIER = Path("finance") / "england_revenue_outturn_rs_2010_11_to_2014_15.csv"
+EXTRA_LINES = Path("finance") / "england_revenue_outturn_rs_2010_11_to_2014_15_extra_lines.csv"
+FILES = (str(EARLIER), str(EXTRA_LINES), str(OUTTURN), str(COLUMNS))
 
 # Shire counties, shire districts, unitaries, metropolitan districts and London boroughs
 # (with the City of London). Class O (police, fire, national parks, waste, combined
@@ -37,6 +51,9 @@ CTR = "rs890_council_tax_requirement"
 INTEREST = "rs781_interest_external_payments"
 CHILDREN = "rs330_children_social_care"
 ADULTS = "rs360_adult_social_care"
+# 2010-11 only: children's and adult social care were one line (390) that year, in the
+# companion file of lines with no column in the later layout.
+SOCIAL_CARE_2010 = "rs390_social_care_2010_11_combined"
 EARMARKED_END = "rs915_other_earmarked_financial_reserves_level_end_of_year"
 EARMARKED_START = "rs915_other_earmarked_financial_reserves_level_start_of_year"
 UNALLOCATED_END = "rs916_unallocated_financial_reserves_level_end_of_year"
@@ -54,34 +71,29 @@ USED_COLUMNS = (
 )
 
 SOURCE = (
-    "MHCLG, Revenue Outturn Summary (RS) individual local authority data: 2015-16 (revised), "
-    f"2016-17, and 2017-18 (the release before the November revision). {OGL}"
+    "DCLG and MHCLG, Revenue Outturn Summary (RS) individual local authority data: 2010-11 "
+    "(27 November 2012, version 2), 2011-12 to 2013-14 (revised), 2014-15 (2 February 2016), "
+    "2015-16 (revised), 2016-17, and 2017-18 (the release before the November revision). "
+    f"{OGL}"
 )
 RESERVES_CAVEAT = (
     "Reserve levels are the council's own estimates as returned on the RS form, not audited "
     "accounts."
 )
-RELEASE_CAVEAT = "2017-18 figures are from the first release, before MHCLG revised them."
+RELEASE_CAVEAT = (
+    "2017-18 figures are from the first release, before MHCLG revised them. What the lines "
+    "hold moved over the years: public health came to councils in 2013-14, when business "
+    "rates retention also began."
+)
 
 
 def _metric(code: str, **fields: str) -> dict[str, str]:
-    row = {
-        "code": code,
-        "element": "cost",
-        "decimals": "1",
-        "source": SOURCE,
-        "frequency": "Annual",
-        "target_value": "",
-        "numerator_label": "",
-        "denominator_label": "",
-        "sdl_reference": "",
-        "theme": "Finance",
-        "licence": OGL_NAME,
-        "attribution": f"MHCLG, Revenue Outturn Summary (RS). {OGL}",
-        "comparator": "finance",
-    }
-    row.update(fields)
-    return row
+    return finance_metric(
+        code,
+        source=SOURCE,
+        attribution="DCLG and MHCLG, Revenue Outturn Summary (RS).",
+        **fields,
+    )
 
 
 METRICS: list[dict[str, str]] = [
@@ -196,7 +208,9 @@ METRICS: list[dict[str, str]] = [
         polarity="neutral",
         definition=(
             "Net current expenditure on adult social care (RS line 360) and children's social "
-            "care (RS line 330) divided by net revenue expenditure (RS line 805), times 100. "
+            "care (RS line 330) divided by net revenue expenditure (RS line 805), times 100; "
+            "for 2010-11, when the two were one line, the combined social care line (RS line "
+            "390 of that year's form). "
             "Only for councils responsible for social care: counties, unitaries, metropolitan "
             "boroughs and London boroughs."
         ),
@@ -212,61 +226,40 @@ METRICS: list[dict[str, str]] = [
 CODES = tuple(m["code"] for m in METRICS)
 
 
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
 def read(data_dir: Path) -> pd.DataFrame:
-    return pd.read_csv(data_dir / OUTTURN, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    """Both RS files as one table, 2010-11 first, with the 2010-11 combined social care line
+    from the companion file added as a column (blank in every other year).
 
-
-def match_councils(
-    frame: pd.DataFrame, councils: Mapping[str, str]
-) -> tuple[pd.Series, list[str], list[str]]:
-    """The register's GSS code for each row (blank where none), with skipped rows and notes.
-
-    Rows match on the ONS code. Where that code is not in the register but the row's finance
-    E-code belongs to exactly one council in it, that council is used and a note says so.
+    Raises ValueError if the two files do not share their columns, or a council and year
+    appears twice: appending them would otherwise mix up lines.
     """
-    by_ecode: dict[str, list[str]] = {}
-    for gss, ecode in councils.items():
-        if ecode:
-            by_ecode.setdefault(ecode.upper(), []).append(gss)
-    ons = frame["ons_code"].str.strip().str.upper()
-    ecodes = frame["ecode"].str.strip().str.upper()
-    gss = ons.where(ons.isin(councils.keys()), "")
-    skipped, notes = [], []
-    for index in frame.index[gss == ""]:
-        row = frame.loc[index]
-        found = by_ecode.get(ecodes[index], [])
-        where = f"{row['la_name']} {row['financial_year']} (ONS code '{row['ons_code']}')"
-        if len(found) == 1:
-            gss[index] = found[0]
-            notes.append(
-                f"{where}: the code is not in the council register; matched on its E-code "
-                f"{ecodes[index]} to {found[0]}."
-            )
-        else:
-            skipped.append(f"{where}: not in the council register; left out.")
-    return gss, skipped, notes
-
-
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    usable = denominator.notna() & (denominator > 0) & numerator.notna()
-    return (numerator / denominator * 100).where(usable)
-
-
-def _part(
-    frame: pd.DataFrame, code: str, value: pd.Series, numerator=None, denominator=None
-) -> pd.DataFrame:
-    keep = value.notna() & np.isfinite(value)
-    part = pd.DataFrame(
-        {
-            "gss_code": frame["gss_code"],
-            "metric_code": code,
-            "period": frame["financial_year"].str.strip(),
-            "value": number_text(value),
-            "numerator": number_text(numerator) if numerator is not None else "",
-            "denominator": number_text(denominator) if denominator is not None else "",
-        }
-    )
-    return part[keep]
+    data_dir = Path(data_dir)
+    earlier, later = _csv(data_dir / EARLIER), _csv(data_dir / OUTTURN)
+    if list(earlier.columns) != list(later.columns):
+        differ = sorted(set(earlier.columns) ^ set(later.columns)) or ["their order"]
+        raise ValueError(
+            f"{EARLIER.name} and {OUTTURN.name} must have the same columns to be read as one "
+            f"series; they differ in {', '.join(differ[:5])}."
+        )
+    missing = [
+        c
+        for c in ("financial_year", "ecode", "ons_code", "la_name", "la_class", *USED_COLUMNS)
+        if c not in later.columns
+    ]
+    if missing:
+        raise ValueError(f"{OUTTURN.name} has no column {', '.join(missing)}.")
+    frame = pd.concat([earlier, later], ignore_index=True)
+    extra = _csv(data_dir / EXTRA_LINES)
+    extra = extra.loc[
+        extra["financial_year"] == "2010-11", ["financial_year", "ecode", SOCIAL_CARE_2010]
+    ]
+    frame = frame.merge(extra, on=["financial_year", "ecode"], how="left", validate="many_to_one")
+    frame[SOCIAL_CARE_2010] = frame[SOCIAL_CARE_2010].fillna("")
+    return frame
 
 
 def value_rows(
@@ -277,7 +270,8 @@ def value_rows(
     is_council = raw["la_class"].str.strip().isin(COUNCIL_CLASSES)
     notes.append(
         f"{int((~is_council).sum())} returns from police, fire, national park, waste and "
-        "combined authorities and the GLA (class O) left out: they are not councils."
+        "combined authorities, transport bodies and the GLA (class O) left out: they are not "
+        "councils."
     )
     frame = raw[is_council].copy()
     blank = (frame[list(USED_COLUMNS)].apply(lambda c: c.str.strip()) == "").all(axis=1)
@@ -292,14 +286,14 @@ def value_rows(
     notes += matched
     frame = frame[frame["gss_code"] != ""]
 
-    numbers = {c: pd.to_numeric(frame[c].str.strip(), errors="coerce") for c in USED_COLUMNS}
+    used = (*USED_COLUMNS, SOCIAL_CARE_2010)
+    numbers = {c: pd.to_numeric(frame[c].str.strip(), errors="coerce") for c in used}
 
     nre = numbers[NRE]
     usable_end = numbers[UNALLOCATED_END] + numbers[EARMARKED_END]
     usable_start = numbers[UNALLOCATED_START] + numbers[EARMARKED_START]
-    social_care = (numbers[ADULTS] + numbers[CHILDREN]).where(
-        frame["la_class"].str.strip().isin(SOCIAL_CARE_CLASSES)
-    )
+    social_care = (numbers[ADULTS] + numbers[CHILDREN]).fillna(numbers[SOCIAL_CARE_2010])
+    social_care = social_care.where(frame["la_class"].str.strip().isin(SOCIAL_CARE_CLASSES))
     bad_nre = ~(nre > 0)
     if bad_nre.any():
         names = ", ".join(
@@ -322,27 +316,36 @@ def value_rows(
             f"No usable reserves at 1 April for {names}: the change over the year is left out."
         )
     change = (usable_end - usable_start).where(~no_start)
+    gss, year = frame["gss_code"], frame["financial_year"].str.strip()
     parts = [
-        _part(frame, "fin-nre", nre),
-        _part(frame, "fin-usable-reserves", usable_end),
-        _part(frame, "fin-reserves-to-nre", _ratio(usable_end, nre), usable_end, nre),
-        _part(
-            frame,
-            "fin-reserves-change",
-            _ratio(change, usable_start),
-            change,
-            usable_start,
+        part(gss, "fin-nre", year, nre),
+        part(gss, "fin-usable-reserves", year, usable_end),
+        part(gss, "fin-reserves-to-nre", year, ratio(usable_end, nre), usable_end, nre),
+        part(gss, "fin-reserves-change", year, ratio(change, usable_start), change, usable_start),
+        part(gss, "fin-ctr-to-nre", year, ratio(numbers[CTR], nre), numbers[CTR], nre),
+        part(
+            gss, "fin-interest-to-nre", year, ratio(numbers[INTEREST], nre), numbers[INTEREST], nre
         ),
-        _part(frame, "fin-ctr-to-nre", _ratio(numbers[CTR], nre), numbers[CTR], nre),
-        _part(frame, "fin-interest-to-nre", _ratio(numbers[INTEREST], nre), numbers[INTEREST], nre),
-        _part(frame, "fin-social-care-ratio", _ratio(social_care, nre), social_care, nre),
+        part(gss, "fin-social-care-ratio", year, ratio(social_care, nre), social_care, nre),
     ]
     return values_frame(parts), skipped, notes
+
+
+def nre_by_year(data_dir: Path, councils: Mapping[str, str]) -> pd.DataFrame:
+    """Net revenue expenditure (RS line 805, £ thousand) by council and financial year, for
+    the other finance datasets' ratios: columns gss_code, period, nre (above zero only)."""
+    values, _, _ = value_rows(read(data_dir), councils)
+    nre = values[values["metric_code"] == "fin-nre"]
+    out = pd.DataFrame(
+        {"gss_code": nre["gss_code"], "period": nre["period"], "nre": nre["value"].astype(float)}
+    )
+    return out[out["nre"] > 0].reset_index(drop=True)
 
 
 def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
     raw = read(data_dir)
     values, skipped, notes = value_rows(raw, councils)
+    values, outside = within_lives(values, register_lives(data_dir))
     return DatasetContent(
-        metrics=[dict(m) for m in METRICS], values=values, skipped=skipped, notes=notes
+        metrics=[dict(m) for m in METRICS], values=values, skipped=skipped + outside, notes=notes
     )

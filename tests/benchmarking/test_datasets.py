@@ -70,6 +70,11 @@ def test_registry_names_each_dataset_with_its_licence():
         "england-waste",
         "england-attainment",
         "england-wellbeing",
+        "england-spending-power",
+        "england-borrowing",
+        "england-capital",
+        "england-commercial",
+        "england-budget",
         "inspections",
     }
     for name, dataset in DATASETS.items():
@@ -326,7 +331,7 @@ def test_social_care_ratio_only_for_social_care_authorities(england):
     districts = set(raw.loc[raw["la_class"] == "SD", "ons_code"])
     ratio = england.values[england.values["metric_code"] == "fin-social-care-ratio"]
     assert not districts & set(ratio["gss_code"])
-    assert len(ratio) == 453
+    assert len(ratio) == 1213  # 152 councils each year 2010-11 to 2015-16, fewer after
     shares = ratio["value"].astype(float)
     assert np.all((shares > 0) & (shares < 120))
     # The City of London has few residents needing care; the lowest share by far.

@@ -61,7 +61,7 @@ def test_first_import_creates_everything(imported, db):
     assert "Values: 35466 created" in imported["lgbf"]
     assert "780 council-indicator-years with no figure" in imported["lgbf"]
     assert "Metrics: 7 created" in imported["england-rs"]
-    assert "Values: 6774 created" in imported["england-rs"]
+    assert "Values: 18124 created" in imported["england-rs"]
     assert "Reading UA 2017-18" in imported["england-rs"]
     assert Metric.objects.filter(dataset="lgbf").count() == 108
     assert Value.objects.filter(metric__dataset="lgbf", source=Source.DATASET).count() == 35466
