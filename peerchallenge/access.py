@@ -38,10 +38,12 @@ MOVES = {
     (S.CHECK_IN, S.PROGRESS_REVIEW): {STAFF},
     (S.PROGRESS_REVIEW, S.CLOSED): {STAFF},
 }
-NEXT = dict(MOVES)
-# The person's own buttons: the matcher and invitations make the other moves.
+# The one next stage of each stage, read by the stage a challenge is at. Built from the keys:
+# `dict(MOVES)` would copy the table, keyed by (stage, next stage), and find nothing.
+NEXT = dict(MOVES.keys())
+# The stages left by a person's own "Move to" button. Saving the scope moves a request on;
+# the matcher and the invitations make the other moves.
 MANUAL_MOVES = {
-    S.REQUESTED,
     S.TEAM_CONFIRMED,
     S.ON_SITE,
     S.FEEDBACK,
@@ -125,8 +127,9 @@ def can_move(user, challenge: Challenge, to_state: str) -> bool:
 
 
 def can_scope(user, challenge: Challenge) -> bool:
-    """Sector staff agree the scope with the council, until the team is invited."""
-    if challenge.state not in (S.SCOPING, S.TEAM_PROPOSED):
+    """Sector staff agree the scope with the council, from the request until the team is
+    invited. Saving the scope of a request moves it to "scoping"."""
+    if challenge.state not in (S.REQUESTED, S.SCOPING, S.TEAM_PROPOSED):
         return False
     return access.is_sector_staff(user)
 

@@ -251,7 +251,8 @@ def challenge_scope(
     lead_member_same_party: bool,
     host_control: str,
 ) -> Challenge:
-    """Record what sector staff and the council agreed: focus, dates, team and roles."""
+    """Record what sector staff and the council agreed: focus, dates, team and roles. The
+    first scope of a request moves it to "scoping", ready for a matching round."""
     if not pc_access.can_scope(user, challenge):
         raise PermissionError("Only sector staff scope a challenge, before invitations.")
     if not focus_areas or any(f not in FocusArea.values for f in focus_areas):
@@ -274,6 +275,8 @@ def challenge_scope(
         challenge.host_control = host_control
         challenge._history_user = user
         challenge.save()
+        if challenge.state == S.REQUESTED:
+            _set_state(challenge, S.SCOPING, user, _("Scope agreed"))
     return challenge
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from benchmarking.renderers import csv_response
@@ -136,6 +137,28 @@ def challenge_request(request):
     )
 
 
+# What moves each stage on, for everyone who sees a challenge but has no button for it.
+NEXT_STEP = {
+    ChallengeState.REQUESTED: _lazy("Sector staff agree the scope with the council."),
+    ChallengeState.SCOPING: _lazy(
+        "Sector staff add the challenge to a matching round and run the matcher."
+    ),
+    ChallengeState.TEAM_PROPOSED: _lazy(
+        "Sector staff check the proposed team and send the invitations."
+    ),
+    ChallengeState.INVITATIONS: _lazy(
+        "Each invited peer accepts or declines. The team is confirmed when every place is accepted."
+    ),
+    ChallengeState.TEAM_CONFIRMED: _lazy("Sector staff record when the team is on site."),
+    ChallengeState.ON_SITE: _lazy("Sector staff record when the team has given feedback."),
+    ChallengeState.FEEDBACK: _lazy("Sector staff write the report and publish it."),
+    ChallengeState.REPORT_PUBLISHED: _lazy("The council publishes its action plan."),
+    ChallengeState.ACTION_PLAN: _lazy("The council reports progress at the six-month check-in."),
+    ChallengeState.CHECK_IN: _lazy("Sector staff hold the progress review."),
+    ChallengeState.PROGRESS_REVIEW: _lazy("Sector staff close the challenge."),
+}
+
+
 @login_required
 def challenge_detail(request, pk):
     challenge = pc_access.access_challenge(request.user, pk)
@@ -157,6 +180,7 @@ def challenge_detail(request, pk):
             "next_state": next_state,
             "next_label": ChallengeState(next_state).label if next_state else "",
             "can_move": can_move,
+            "next_step": NEXT_STEP.get(challenge.state, ""),
             "can_scope": pc_access.can_scope(user, challenge),
             "can_pin": staff and challenge.state in pc_access.PIN_STATES,
             "can_refill": staff and challenge.state == ChallengeState.INVITATIONS,

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from peerchallenge import access as pc_access
 from peerchallenge import matching
 from peerchallenge.models import (
     Action,
@@ -29,6 +30,23 @@ from tests.peerchallenge.builders import (
 
 S = ChallengeState
 pytestmark = pytest.mark.django_db
+SCOPE = {
+    "focus_areas": ["financial-planning", "leadership"],
+    "on_site_from_0": "8",
+    "on_site_from_1": "3",
+    "on_site_from_2": "2027",
+    "days": "3",
+    "team_size": "4",
+    "host_control": "Lab",
+    "lead_member_same_party": "on",
+    **{f"{b}_{r}": "0" for r in ("chief_exec", "business", "voluntary") for b in ("min", "max")},
+    "min_lead_member": "1",
+    "max_lead_member": "1",
+    "min_member": "1",
+    "max_member": "1",
+    "min_senior_officer": "1",
+    "max_senior_officer": "2",
+}
 
 
 def test_request_scope_round_run_and_confirm_through_the_web(
@@ -278,3 +296,51 @@ def test_staff_set_the_rounds_rules_and_the_export_carries_them(client_for, user
     )
     assert export["rules"] == matching_round.rules
     assert matching.validate_instance(export) == []
+
+
+MANUAL = sorted((a, b) for a, b in pc_access.MOVES if a in pc_access.MANUAL_MOVES)
+
+
+@pytest.mark.parametrize(("from_state", "to_state"), MANUAL, ids=[a for a, _ in MANUAL])
+def test_each_stage_offers_its_next_move_on_the_page_to_whom_it_belongs(
+    client_for, users, from_state, to_state
+):
+    """The challenge's page shows the one button that moves it on, to the person that move
+    belongs to, and the button moves it."""
+    from tests.peerchallenge.test_lifecycle import prepared
+
+    challenge = prepared(from_state)
+    who = pc_access.MOVES[(from_state, to_state)]
+    mover = users["officer"] if "host_officer" in who else users["sector_staff"]
+    label = f"Move to: {ChallengeState(to_state).label}"
+    page = client_for(mover).get(challenge.get_absolute_url())
+    assert label in page.content.decode()
+    if mover != users["sector_staff"] and "staff" in who:
+        assert label in client_for(users["sector_staff"]).get(challenge.get_absolute_url()).text
+    if "host_officer" not in who:
+        assert label not in client_for(users["officer"]).get(challenge.get_absolute_url()).text
+    response = client_for(mover).post(
+        reverse("peerchallenge:challenge_move", args=[challenge.pk, to_state]), {"note": "Done"}
+    )
+    assert response.status_code == 302
+    challenge.refresh_from_db()
+    assert challenge.state == to_state
+
+
+def test_staff_scope_a_request_from_its_page_and_it_moves_to_scoping(client_for, users):
+    """A new request is scoped by sector staff from its own page; saving the scope moves it
+    on. Its council is told what happens next."""
+    challenge = make_challenge(state=S.REQUESTED, scoped=False)
+    staff = client_for(users["sector_staff"])
+    page = staff.get(challenge.get_absolute_url()).content.decode()
+    scope_url = reverse("peerchallenge:challenge_scope", args=[challenge.pk])
+    assert scope_url in page
+    assert staff.get(scope_url).status_code == 200
+    response = staff.post(scope_url, SCOPE)
+    assert response.status_code == 302
+    challenge.refresh_from_db()
+    assert challenge.state == S.SCOPING and challenge.is_scoped
+    assert challenge.transitions.last().by == users["sector_staff"]
+    officer_page = client_for(users["officer"]).get(challenge.get_absolute_url()).text
+    assert "Sector staff add the challenge to a matching round" in officer_page
+    assert "Move to:" not in officer_page
