@@ -7,6 +7,7 @@ where it must not be revealed, PermissionDenied where the person may see it but 
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from peerchallenge.models import (
     Challenge,
@@ -14,11 +15,13 @@ from peerchallenge.models import (
     MatchingRound,
     MatchingRun,
     MemberStatus,
+    Nomination,
+    NominationStatus,
     Peer,
     TeamMember,
 )
 from selfreg import access
-from selfreg.models import Council, RoleKind
+from selfreg.models import Council, RoleKind, User
 
 STAFF, HOST_OFFICER = "staff", "host_officer"
 S = ChallengeState
@@ -244,6 +247,28 @@ def nominating_councils(user):
     if access.is_sector_staff(user):
         return Council.objects.current().with_gss()
     return Council.objects.filter(pk__in=access.council_ids(user, {RoleKind.OFFICER}))
+
+
+def access_nomination_by_token(token: str) -> Nomination:
+    """A nomination is opened only by its link's secret, while it waits for an answer and
+    the link has not expired; anything else is not found."""
+    nomination = (
+        Nomination.objects.select_related("council", "nominated_by")
+        .filter(token_hash=Nomination.hash_token(token), status=NominationStatus.PENDING)
+        .first()
+    )
+    if nomination is None or nomination.expires_at < timezone.now():
+        raise Http404("No such nomination.")
+    return nomination
+
+
+def nominee_has_account(nomination: Nomination) -> bool:
+    """Told only to whoever holds the nomination's link: the person it was sent to."""
+    return User.objects.filter(email__iexact=nomination.email).exists()
+
+
+def is_nominee(user, nomination: Nomination) -> bool:
+    return bool(user and user.is_authenticated and user.email.lower() == nomination.email)
 
 
 def can_see_peer(user, peer: Peer) -> bool:

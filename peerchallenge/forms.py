@@ -5,6 +5,7 @@ import json
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
 from django import forms
+from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from peerchallenge.models import (
@@ -18,7 +19,7 @@ from peerchallenge.models import (
     PinKind,
 )
 from selfreg.forms import GovukDateField
-from selfreg.models import Council
+from selfreg.models import Council, User
 
 
 def parse_weeks(text: str) -> list[int]:
@@ -240,6 +241,66 @@ class NominateForm(forms.Form):
         data = super().clean()
         if data.get("role") in ("lead_member", "member") and not data.get("party"):
             self.add_error("party", _("Choose the councillor's political party"))
+        return data
+
+
+class NominationAnswerForm(forms.Form):
+    """The nominated person's answer; someone without an account also names themselves and
+    chooses a password to accept."""
+
+    answer = forms.ChoiceField(
+        label=_("Will you join the peer pool?"),
+        choices=[("accept", _("Yes, I accept")), ("decline", _("No, I decline"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether you accept or decline")},
+    )
+
+    def __init__(self, *args, nomination, new_account: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nomination = nomination
+        self.new_account = new_account
+        fields = [Field.radios("answer", legend_size=Size.MEDIUM)]
+        if new_account:
+            self.fields["full_name"] = forms.CharField(
+                label=_("Your full name"),
+                max_length=200,
+                initial=nomination.full_name,
+                required=False,
+            )
+            self.fields["password1"] = forms.CharField(
+                label=_("Choose a password"),
+                help_text=_("At least 8 characters, not only numbers and not a common password"),
+                required=False,
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            )
+            self.fields["password2"] = forms.CharField(
+                label=_("Type the password again"),
+                required=False,
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            )
+            fields += [Field.text("full_name"), Field("password1"), Field("password2")]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(*fields, Button("save", _("Send answer")))
+
+    def clean(self):
+        data = super().clean()
+        if not self.new_account or data.get("answer") != "accept":
+            return data
+        if not (data.get("full_name") or "").strip():
+            self.add_error("full_name", _("Enter your full name"))
+        password = data.get("password1") or ""
+        if not password:
+            self.add_error("password1", _("Choose a password"))
+        elif password != data.get("password2"):
+            self.add_error("password2", _("The two passwords are not the same"))
+        else:
+            user = User(email=self.nomination.email, full_name=data.get("full_name") or "")
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
         return data
 
 

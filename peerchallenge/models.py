@@ -7,6 +7,7 @@ is a `MatchingRun` row holding the instance it solved and what it found.
 """
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.db import models
@@ -149,6 +150,64 @@ class Peer(models.Model):
 
     def expertise_rows(self) -> list[tuple[str, float]]:
         return [(area.label, float(self.expertise.get(area.value, 0.0))) for area in FocusArea]
+
+
+class NominationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+# How long the link in a nomination's email works.
+NOMINATION_DAYS = 30
+
+
+class Nomination(models.Model):
+    """An invitation to join the peer pool, sent to an email address.
+
+    Nothing is created or changed for the person until they accept it: then (with a
+    password, if they have no account yet) they get the peer role and a profile. Only a hash
+    of the link's secret is kept.
+    """
+
+    council = models.ForeignKey(
+        Council,
+        verbose_name=_("home council"),
+        on_delete=models.PROTECT,
+        related_name="peer_nominations",
+    )
+    email = models.EmailField(_("email address"))
+    full_name = models.CharField(_("full name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=20, choices=PeerSector.choices)
+    role = models.CharField(_("peer role"), max_length=20, choices=PeerRole.choices)
+    party = models.CharField(_("political party"), max_length=10, choices=Party.choices, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        max_length=10, choices=NominationStatus.choices, default=NominationStatus.PENDING
+    )
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    peer = models.ForeignKey(
+        Peer, null=True, blank=True, on_delete=models.SET_NULL, related_name="nominations"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def expires_at(self) -> datetime.datetime:
+        return self.created_at + datetime.timedelta(days=NOMINATION_DAYS)
 
 
 class ChallengeKind(models.TextChoices):

@@ -3,6 +3,7 @@
 import json
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
@@ -20,6 +21,7 @@ from peerchallenge.forms import (
     CorrectionForm,
     MoveForm,
     NominateForm,
+    NominationAnswerForm,
     PinForm,
     ProfileForm,
     ReportForm,
@@ -428,13 +430,18 @@ def peer_nominate(request):
     form = NominateForm(_data(request), councils=pc_access.nominating_councils(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            services.peer_nominate(user=request.user, **form.cleaned_data)
+            services.peer_nominate(
+                user=request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data
+            )
         except services.Refused as error:
             _refused(form, error)
         else:
             messages.success(
                 request,
-                _("%(name)s is nominated. Sector staff will review their accreditation.")
+                _(
+                    "We have emailed %(name)s an invitation to join the peer pool. When they "
+                    "accept, sector staff will review their accreditation."
+                )
                 % {"name": form.cleaned_data["full_name"]},
             )
             return redirect("peerchallenge:index")
@@ -442,6 +449,59 @@ def peer_nominate(request):
         request,
         "peerchallenge/form.html",
         {"form": form, "title": _("Nominate a peer")},
+        status=400 if form.errors else 200,
+    )
+
+
+def nomination_answer(request, token):
+    """The nominated person's page, opened from the link in their email. Someone with an
+    account answers signed in as it; someone without sets a password to accept."""
+    nomination = pc_access.access_nomination_by_token(token)
+    has_account = pc_access.nominee_has_account(nomination)
+    is_nominee = pc_access.is_nominee(request.user, nomination)
+    # Someone signed in as another person answers only after signing out.
+    can_answer = is_nominee or not (has_account or request.user.is_authenticated)
+    form = NominationAnswerForm(
+        _data(request) if can_answer else None,
+        nomination=nomination,
+        new_account=not has_account,
+    )
+    if request.method == "POST" and can_answer and form.is_valid():
+        data = form.cleaned_data
+        accept = data["answer"] == "accept"
+        try:
+            peer = services.nomination_answer(
+                nomination=nomination,
+                accept=accept,
+                user=request.user if is_nominee else None,
+                full_name=data.get("full_name", ""),
+                password=data.get("password1", ""),
+            )
+        except services.Refused as error:
+            _refused(form, error)
+        else:
+            if not accept:
+                messages.success(request, _("Thank you. You have declined the nomination."))
+                return redirect("peerchallenge:index")
+            if not is_nominee:
+                login(request, peer.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _(
+                    "Welcome to the peer pool. Tell us your expertise and when you are free; "
+                    "sector staff will then review your accreditation."
+                ),
+            )
+            return redirect("peerchallenge:peer_profile")
+    return render(
+        request,
+        "peerchallenge/nomination.html",
+        {
+            "nomination": nomination,
+            "form": form,
+            "can_answer": can_answer,
+            "signed_in_as_other": request.user.is_authenticated and not is_nominee,
+        },
         status=400 if form.errors else 200,
     )
 

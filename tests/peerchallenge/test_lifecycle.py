@@ -247,7 +247,7 @@ def test_the_action_plan_is_kept_by_the_council_until_closed(users):
 
 
 def test_officers_nominate_from_their_council_and_staff_accredit(users, hartlepool, darlington):
-    peer = services.peer_nominate(
+    nomination = services.peer_nominate(
         user=users["officer"],
         council=hartlepool,
         email="New.Peer@Example.com",
@@ -256,7 +256,12 @@ def test_officers_nominate_from_their_council_and_staff_accredit(users, hartlepo
         role="member",
         party="Lab",
     )
+    assert nomination.email == "new.peer@example.com" and not Peer.objects.exists()
+    peer = services.nomination_answer(
+        nomination=nomination, accept=True, full_name="New Peer", password="a long password"
+    )
     assert not peer.accredited and peer.user.roles.filter(kind="peer").exists()
+    assert (peer.council, peer.role, peer.party) == (hartlepool, "member", "Lab")
     with pytest.raises(PermissionError):
         services.peer_nominate(
             user=users["officer"],
