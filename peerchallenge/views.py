@@ -793,9 +793,7 @@ def run_detail(request, pk):
             "teams": selectors.team_rows(run)
             if run.status in (RunStatus.SOLVED, RunStatus.CONFIRMED)
             else [],
-            "can_confirm": run.kind == RunKind.ROUND
-            and run.status == RunStatus.SOLVED
-            and run.round.latest_run() == run,
+            "can_confirm": _can_confirm(run),
             "gap_percent": round(100 * run.gap, 3) if run.gap is not None else None,
         },
     )
@@ -852,10 +850,31 @@ def round_import(request, pk):
     )
 
 
+def _can_confirm(run: MatchingRun) -> bool:
+    return (
+        run.kind == RunKind.ROUND
+        and run.status == RunStatus.SOLVED
+        and run.round.latest_run() == run
+    )
+
+
 @sector_staff_required
-@require_POST
 def run_confirm(request, pk):
+    """Staff check the proposed teams, who will be invited and what follows, then send the
+    invitations."""
     run = pc_access.access_run(request.user, pk)
+    if request.method != "POST":
+        teams = [team for team in selectors.team_rows(run) if team["chosen"]]
+        return render(
+            request,
+            "peerchallenge/run_confirm.html",
+            {
+                "run": run,
+                "teams": teams,
+                "can_confirm": _can_confirm(run),
+                "invitations": sum(len(team["chosen"]) for team in teams),
+            },
+        )
     try:
         created = services.proposal_confirm(user=request.user, run=run)
     except services.Refused as error:

@@ -98,7 +98,8 @@ TABLE = {
     "peerchallenge:run_detail": ({"pk": "RUN"}, SECTOR_ONLY),
     "peerchallenge:run_progress": ({"pk": "RUN"}, SECTOR_ONLY),
     "peerchallenge:run_solution": ({"pk": "RUN"}, SECTOR_ONLY),
-    "peerchallenge:run_confirm": ({"pk": "RUN"}, STAFF_POST_ONLY),
+    # The check page before invitations go out (a failed run says it cannot be confirmed).
+    "peerchallenge:run_confirm": ({"pk": "RUN"}, SECTOR_ONLY),
     "peerchallenge:ledger": ({}, COUNCILS_AND_STAFF),
     "peerchallenge:ledger_csv": ({}, COUNCILS_AND_STAFF),
 }
