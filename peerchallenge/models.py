@@ -83,6 +83,38 @@ class Control(models.TextChoices):
     NOC = "NOC", _("No overall control")
 
 
+class Expertise(models.TextChoices):
+    """The named levels a peer gives their expertise in each focus area. The matcher reads
+    each as a number from 0 to 1 (`EXPERTISE_VALUES`)."""
+
+    NONE = "none", _("None")
+    SOME = "some", _("Some knowledge")
+    EXPERIENCED = "experienced", _("Experienced")
+    EXPERT = "expert", _("Expert")
+
+
+EXPERTISE_VALUES = {
+    Expertise.NONE: 0.0,
+    Expertise.SOME: 0.33,
+    Expertise.EXPERIENCED: 0.67,
+    Expertise.EXPERT: 1.0,
+}
+
+
+def expertise_level(value: float) -> Expertise:
+    """The named level nearest a stored number (the higher level on a tie)."""
+    return min(
+        EXPERTISE_VALUES,
+        key=lambda level: (abs(EXPERTISE_VALUES[level] - value), -EXPERTISE_VALUES[level]),
+    )
+
+
+def week_number(day: datetime.date) -> int:
+    """The week of the year the matcher reads for a day: its ISO week, 1 to 52 (week 53
+    counts as 52)."""
+    return min(day.isocalendar().week, 52)
+
+
 class PeerQuerySet(models.QuerySet):
     def accredited(self):
         return self.filter(accredited=True)
@@ -109,10 +141,15 @@ class Peer(models.Model):
     role = models.CharField(_("peer role"), max_length=20, choices=PeerRole.choices)
     party = models.CharField(_("political party"), max_length=10, choices=Party.choices, blank=True)
     expertise = models.JSONField(
-        _("expertise"), default=dict, blank=True, help_text=_("0 to 1 for each focus area.")
+        _("expertise"),
+        default=dict,
+        blank=True,
+        help_text=_("For each focus area, 0 (none) to 1 (expert), as the matcher reads it."),
     )
     days_offered = models.PositiveSmallIntegerField(_("days offered this year"), default=0)
-    unavailable_weeks = models.JSONField(_("weeks unavailable"), default=list, blank=True)
+    # [[first day, last day], ...] as ISO dates; the exchange turns them into the weeks of a
+    # round's year.
+    unavailable_periods = models.JSONField(_("dates unavailable"), default=list, blank=True)
     conflicts = models.ManyToManyField(
         Council,
         blank=True,
@@ -148,8 +185,18 @@ class Peer(models.Model):
     def expertise_vector(self) -> list[float]:
         return [float(self.expertise.get(code, 0.0)) for code in FocusArea.values]
 
-    def expertise_rows(self) -> list[tuple[str, float]]:
-        return [(area.label, float(self.expertise.get(area.value, 0.0))) for area in FocusArea]
+    def expertise_rows(self) -> list[tuple[str, str]]:
+        """Each focus area with the peer's named level in it."""
+        return [
+            (area.label, expertise_level(float(self.expertise.get(area.value, 0.0))).label)
+            for area in FocusArea
+        ]
+
+    def periods(self) -> list[tuple[datetime.date, datetime.date]]:
+        return [
+            (datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
+            for start, end in self.unavailable_periods
+        ]
 
 
 class NominationStatus(models.TextChoices):
@@ -309,10 +356,10 @@ class Challenge(models.Model):
 
     @property
     def week(self) -> int | None:
-        """The ISO week of the first day on site, 1 to 52 (week 53 counts as 52)."""
+        """The week of the year of the first day on site, as the matcher reads it."""
         if self.on_site_from is None:
             return None
-        return min(self.on_site_from.isocalendar().week, 52)
+        return week_number(self.on_site_from)
 
     @property
     def is_public(self) -> bool:

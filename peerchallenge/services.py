@@ -83,6 +83,17 @@ def _clean_weeks(weeks) -> list[int]:
     return result
 
 
+def _clean_periods(periods) -> list[list[str]]:
+    clean = set()
+    for start, end in periods:
+        if end < start:
+            raise Refused(_("The last day of a period must be on or after its first day."))
+        if (end - start).days > 366:
+            raise Refused(_("A period can be at most a year long."))
+        clean.add((start.isoformat(), end.isoformat()))
+    return [list(period) for period in sorted(clean)]
+
+
 def _check_party(role: str, party: str) -> str:
     if role in (PeerRole.LEAD_MEMBER, PeerRole.MEMBER):
         if party not in Party.values:
@@ -214,23 +225,24 @@ def peer_profile_save(
     peer: Peer,
     expertise: dict,
     days_offered: int,
-    unavailable_weeks,
+    unavailable_periods,
     conflicts,
     party: str = "",
     organisation: str = "",
 ) -> Peer:
-    """A peer keeps their own expertise, days, availability and declared conflicts."""
+    """A peer keeps their own expertise, days, the dates they cannot take part (pairs of
+    first and last day) and declared conflicts."""
     if peer.user_id != user.pk:
         raise PermissionError("Only the peer keeps their own profile.")
     if days_offered < 0 or days_offered > 60:
         raise Refused(_("Offer between 0 and 60 days."))
     clean = _clean_expertise(expertise)
-    weeks = _clean_weeks(unavailable_weeks)
+    periods = _clean_periods(unavailable_periods)
     party = _check_party(peer.role, party)
     with transaction.atomic():
         peer.expertise = clean
         peer.days_offered = days_offered
-        peer.unavailable_weeks = weeks
+        peer.unavailable_periods = periods
         peer.party = party
         peer.organisation = organisation.strip()
         peer._history_user = user

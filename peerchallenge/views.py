@@ -30,6 +30,7 @@ from peerchallenge.forms import (
     RulesForm,
     ScopeForm,
     SolutionForm,
+    period_text,
     weeks_text,
 )
 from peerchallenge.models import (
@@ -40,6 +41,7 @@ from peerchallenge.models import (
     Peer,
     RunKind,
     RunStatus,
+    expertise_level,
 )
 from selfreg.decorators import sector_staff_required
 
@@ -511,13 +513,15 @@ def peer_profile(request):
     peer = pc_access.access_own_peer(request.user)
     initial = {
         "days_offered": peer.days_offered,
-        "unavailable_weeks": weeks_text(peer.unavailable_weeks),
         "conflicts": ", ".join(c.gss_code or "" for c in peer.conflicts.all()),
         "party": peer.party,
         "organisation": peer.organisation,
-        **{f"expertise_{code}": value for code, value in peer.expertise.items()},
+        **{
+            f"expertise_{code}": expertise_level(float(value))
+            for code, value in peer.expertise.items()
+        },
     }
-    form = ProfileForm(_data(request), initial=initial)
+    form = ProfileForm(_data(request), initial=initial, periods=peer.periods())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -526,7 +530,7 @@ def peer_profile(request):
                 peer=peer,
                 expertise=form.expertise(),
                 days_offered=data["days_offered"],
-                unavailable_weeks=data["unavailable_weeks"],
+                unavailable_periods=form.periods(),
                 conflicts=data["conflicts"],
                 party=data["party"],
                 organisation=data["organisation"],
@@ -554,7 +558,7 @@ def peer_detail(request, pk):
             "peer": peer,
             "can_accredit": pc_access.can_manage_pool(request.user),
             "is_self": peer.user_id == request.user.pk,
-            "weeks": weeks_text(peer.unavailable_weeks),
+            "periods": [period_text(start, end) for start, end in peer.periods()],
             "memberships": peer.memberships.select_related("challenge__host"),
         },
     )

@@ -296,12 +296,18 @@ def test_a_peer_keeps_only_their_own_profile(users):
         peer=peer,
         expertise={"housing": 0.5, "climate": 0},
         days_offered=8,
-        unavailable_weeks=[5, 3],
+        unavailable_periods=[
+            (datetime.date(2027, 8, 2), datetime.date(2027, 8, 6)),
+            (datetime.date(2027, 2, 1), datetime.date(2027, 2, 1)),
+        ],
         conflicts=[council("E06000001")],
     )
     peer = Peer.objects.get(pk=peer.pk)
     assert peer.expertise == {"housing": 0.5}
-    assert peer.unavailable_weeks == [3, 5]
+    assert peer.unavailable_periods == [
+        ["2027-02-01", "2027-02-01"],
+        ["2027-08-02", "2027-08-06"],
+    ]
     assert [c.gss_code for c in peer.conflicts.all()] == ["E06000001"]
     with pytest.raises(PermissionError):
         services.peer_profile_save(
@@ -309,7 +315,7 @@ def test_a_peer_keeps_only_their_own_profile(users):
             peer=peer,
             expertise={},
             days_offered=1,
-            unavailable_weeks=[],
+            unavailable_periods=[],
             conflicts=[],
         )
     with pytest.raises(services.Refused):
@@ -318,6 +324,6 @@ def test_a_peer_keeps_only_their_own_profile(users):
             peer=peer,
             expertise={"housing": 1.5},
             days_offered=1,
-            unavailable_weeks=[],
+            unavailable_periods=[],
             conflicts=[],
         )
