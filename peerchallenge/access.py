@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from peerchallenge.models import (
+    NOMINATION_LIFETIME,
     Challenge,
     ChallengeState,
     MatchingRound,
@@ -260,6 +261,16 @@ def access_nomination_by_token(token: str) -> Nomination:
     if nomination is None or nomination.expires_at < timezone.now():
         raise Http404("No such nomination.")
     return nomination
+
+
+def pending_nominations(user):
+    """Nominations not yet answered whose link still works: for sector staff, who keep the
+    pool (an officer is told nothing of who has answered)."""
+    if not can_manage_pool(user):
+        return Nomination.objects.none()
+    return Nomination.objects.filter(
+        status=NominationStatus.PENDING, created_at__gte=timezone.now() - NOMINATION_LIFETIME
+    ).select_related("council", "nominated_by")
 
 
 def nominee_has_account(nomination: Nomination) -> bool:

@@ -207,6 +207,7 @@ class NominationStatus(models.TextChoices):
 
 # How long the link in a nomination's email works.
 NOMINATION_DAYS = 30
+NOMINATION_LIFETIME = datetime.timedelta(days=NOMINATION_DAYS)
 
 
 class Nomination(models.Model):
@@ -254,7 +255,7 @@ class Nomination(models.Model):
 
     @property
     def expires_at(self) -> datetime.datetime:
-        return self.created_at + datetime.timedelta(days=NOMINATION_DAYS)
+        return self.created_at + NOMINATION_LIFETIME
 
 
 class ChallengeKind(models.TextChoices):

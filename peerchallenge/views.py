@@ -422,7 +422,10 @@ def action_edit(request, pk, action_id):
 @sector_staff_required
 def peer_list(request):
     peers = Peer.objects.select_related("user", "council").order_by("council__name", "pk")
-    return render(request, "peerchallenge/peer_list.html", {"peers": peers})
+    nominations = pc_access.pending_nominations(request.user)
+    return render(
+        request, "peerchallenge/peer_list.html", {"peers": peers, "nominations": nominations}
+    )
 
 
 @login_required

@@ -145,3 +145,17 @@ def test_declining_creates_nothing(
 
 def test_a_link_with_a_wrong_secret_is_not_found(client):
     assert client.get("/peer-challenge/nominations/not-a-real-token/").status_code == 404
+
+
+def test_staff_see_nominations_waiting_for_an_answer_in_the_pool(
+    client_for, users, hartlepool, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        nominate(client_for(users["officer"]), hartlepool, "waiting@example.com")
+    pool = client_for(users["sector_staff"]).get(reverse("peerchallenge:peer_list")).text
+    assert "Nominations waiting for an answer" in pool and "Sam Peer" in pool
+    link = link_in(mail.outbox[0])
+    client = client_for(None)
+    client.post(link, {"answer": "decline"})
+    pool = client_for(users["sector_staff"]).get(reverse("peerchallenge:peer_list")).text
+    assert "Sam Peer" not in pool
