@@ -156,7 +156,7 @@ def _email_nomination(nomination: Nomination, token: str, base_url: str) -> None
             "Nothing changes for you unless you accept."
         )
         % {
-            "by": by.full_name or by.email if by else _("Sector staff"),
+            "by": (by.full_name or by.email) if by else _("Sector staff"),
             "council": nomination.council.name,
             "role": nomination.get_role_display().lower(),
             "days": NOMINATION_DAYS,
