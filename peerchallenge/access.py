@@ -7,18 +7,22 @@ where it must not be revealed, PermissionDenied where the person may see it but 
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from peerchallenge.models import (
+    NOMINATION_LIFETIME,
     Challenge,
     ChallengeState,
     MatchingRound,
     MatchingRun,
     MemberStatus,
+    Nomination,
+    NominationStatus,
     Peer,
     TeamMember,
 )
 from selfreg import access
-from selfreg.models import Council, RoleKind
+from selfreg.models import Council, RoleKind, User
 
 STAFF, HOST_OFFICER = "staff", "host_officer"
 S = ChallengeState
@@ -38,10 +42,12 @@ MOVES = {
     (S.CHECK_IN, S.PROGRESS_REVIEW): {STAFF},
     (S.PROGRESS_REVIEW, S.CLOSED): {STAFF},
 }
-NEXT = dict(MOVES)
-# The person's own buttons: the matcher and invitations make the other moves.
+# The one next stage of each stage, read by the stage a challenge is at. Built from the keys:
+# `dict(MOVES)` would copy the table, keyed by (stage, next stage), and find nothing.
+NEXT = dict(MOVES.keys())
+# The stages left by a person's own "Move to" button. Saving the scope moves a request on;
+# the matcher and the invitations make the other moves.
 MANUAL_MOVES = {
-    S.REQUESTED,
     S.TEAM_CONFIRMED,
     S.ON_SITE,
     S.FEEDBACK,
@@ -125,8 +131,9 @@ def can_move(user, challenge: Challenge, to_state: str) -> bool:
 
 
 def can_scope(user, challenge: Challenge) -> bool:
-    """Sector staff agree the scope with the council, until the team is invited."""
-    if challenge.state not in (S.SCOPING, S.TEAM_PROPOSED):
+    """Sector staff agree the scope with the council, from the request until the team is
+    invited. Saving the scope of a request moves it to "scoping"."""
+    if challenge.state not in (S.REQUESTED, S.SCOPING, S.TEAM_PROPOSED):
         return False
     return access.is_sector_staff(user)
 
@@ -241,6 +248,38 @@ def nominating_councils(user):
     if access.is_sector_staff(user):
         return Council.objects.current().with_gss()
     return Council.objects.filter(pk__in=access.council_ids(user, {RoleKind.OFFICER}))
+
+
+def access_nomination_by_token(token: str) -> Nomination:
+    """A nomination is opened only by its link's secret, while it waits for an answer and
+    the link has not expired; anything else is not found."""
+    nomination = (
+        Nomination.objects.select_related("council", "nominated_by")
+        .filter(token_hash=Nomination.hash_token(token), status=NominationStatus.PENDING)
+        .first()
+    )
+    if nomination is None or nomination.expires_at < timezone.now():
+        raise Http404("No such nomination.")
+    return nomination
+
+
+def pending_nominations(user):
+    """Nominations not yet answered whose link still works: for sector staff, who keep the
+    pool (an officer is told nothing of who has answered)."""
+    if not can_manage_pool(user):
+        return Nomination.objects.none()
+    return Nomination.objects.filter(
+        status=NominationStatus.PENDING, created_at__gte=timezone.now() - NOMINATION_LIFETIME
+    ).select_related("council", "nominated_by")
+
+
+def nominee_has_account(nomination: Nomination) -> bool:
+    """Told only to whoever holds the nomination's link: the person it was sent to."""
+    return User.objects.filter(email__iexact=nomination.email).exists()
+
+
+def is_nominee(user, nomination: Nomination) -> bool:
+    return bool(user and user.is_authenticated and user.email.lower() == nomination.email)
 
 
 def can_see_peer(user, peer: Peer) -> bool:

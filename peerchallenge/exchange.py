@@ -39,6 +39,7 @@ from peerchallenge.models import (
     Pin,
     PinKind,
     TeamMember,
+    week_number,
 )
 from selfreg.models import Council, CouncilType
 
@@ -182,6 +183,19 @@ def constraints_for(challenges: list[Challenge], peers: list[Peer]) -> tuple[dic
     return as_lists(pinned), as_lists(excluded)
 
 
+def weeks_unavailable(periods, year: int) -> list[int]:
+    """The weeks of `year` (as the matcher numbers them) holding any day of the periods, each
+    a (first day, last day) pair of dates. Days of other years do not count."""
+    weeks = set()
+    for start, end in periods:
+        day = max(start, datetime.date(year, 1, 1))
+        last = min(end, datetime.date(year, 12, 31))
+        while day <= last:
+            weeks.add(week_number(day))
+            day += datetime.timedelta(days=1)
+    return sorted(weeks)
+
+
 def build_instance(
     challenges: list[Challenge], *, rules: dict, year: int, today: datetime.date | None = None
 ) -> tuple[dict, dict, dict]:
@@ -233,7 +247,7 @@ def build_instance(
     peer_entries = []
     for peer in peers:
         taken = committed.get(peer.pk, [])
-        weeks = {int(w) for w in peer.unavailable_weeks} | {w for _, w in taken if w}
+        weeks = set(weeks_unavailable(peer.periods(), year)) | {w for _, w in taken if w}
         peer_entries.append(
             {
                 "id": str(peer.pk),

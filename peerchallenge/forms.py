@@ -3,14 +3,19 @@
 import json
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
+from crispy_forms_gds.layout import HTML, Button, Field, Fixed, Fluid, Layout, Size
 from django import forms
+from django.contrib.auth import password_validation
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from peerchallenge.models import (
+    EXPERTISE_VALUES,
     ActionStatus,
     ChallengeKind,
     Control,
+    Expertise,
     FocusArea,
     Party,
     PeerRole,
@@ -18,7 +23,7 @@ from peerchallenge.models import (
     PinKind,
 )
 from selfreg.forms import GovukDateField
-from selfreg.models import Council
+from selfreg.models import Council, User
 
 
 def parse_weeks(text: str) -> list[int]:
@@ -243,18 +248,102 @@ class NominateForm(forms.Form):
         return data
 
 
+class NominationAnswerForm(forms.Form):
+    """The nominated person's answer; someone without an account also names themselves and
+    chooses a password to accept."""
+
+    answer = forms.ChoiceField(
+        label=_("Will you join the peer pool?"),
+        choices=[("accept", _("Yes, I accept")), ("decline", _("No, I decline"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether you accept or decline")},
+    )
+
+    def __init__(self, *args, nomination, new_account: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nomination = nomination
+        self.new_account = new_account
+        fields = [Field.radios("answer", legend_size=Size.MEDIUM)]
+        if new_account:
+            self.fields["full_name"] = forms.CharField(
+                label=_("Your full name"),
+                max_length=200,
+                initial=nomination.full_name,
+                required=False,
+            )
+            self.fields["password1"] = forms.CharField(
+                label=_("Choose a password"),
+                help_text=_("At least 8 characters, not only numbers and not a common password"),
+                required=False,
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            )
+            self.fields["password2"] = forms.CharField(
+                label=_("Type the password again"),
+                required=False,
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            )
+            fields += [Field.text("full_name"), Field("password1"), Field("password2")]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(*fields, Button("save", _("Send answer")))
+
+    def clean(self):
+        data = super().clean()
+        if not self.new_account or data.get("answer") != "accept":
+            return data
+        if not (data.get("full_name") or "").strip():
+            self.add_error("full_name", _("Enter your full name"))
+        password = data.get("password1") or ""
+        if not password:
+            self.add_error("password1", _("Choose a password"))
+        elif password != data.get("password2"):
+            self.add_error("password2", _("The two passwords are not the same"))
+        else:
+            user = User(email=self.nomination.email, full_name=data.get("full_name") or "")
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+def period_text(start, end) -> str:
+    if start == end:
+        return date_format(start, "j F Y")
+    return _("%(start)s to %(end)s") % {
+        "start": date_format(start, "j F Y"),
+        "end": date_format(end, "j F Y"),
+    }
+
+
 class ProfileForm(forms.Form):
+    """A peer's own profile: days, the dates they cannot take part (kept as dates, turned into
+    the matcher's weeks when a round is matched), conflicts and named levels of expertise."""
+
     days_offered = forms.IntegerField(
         label=_("Days you offer this year"),
         min_value=0,
         max_value=60,
         error_messages={"required": _("Enter the days you offer")},
     )
-    unavailable_weeks = forms.CharField(
-        label=_("Weeks you are not available (optional)"),
-        help_text=_("Week numbers of the year, for example 1, 30-34"),
+    remove_periods = forms.MultipleChoiceField(
+        label=_("Dates you are not available"),
+        help_text=_("Select any you want to remove"),
         required=False,
-        max_length=300,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    away_from = GovukDateField(
+        label=_("First day you are not available (optional)"),
+        help_text=_("For example, 3 8 2027"),
+        required=False,
+        message=_("Enter the first day you are not available"),
+    )
+    away_to = GovukDateField(
+        label=_("Last day you are not available (optional)"),
+        help_text=_("Leave empty for a single day"),
+        required=False,
+        message=_("Enter the last day you are not available"),
     )
     conflicts = forms.CharField(
         label=_("Councils where you have a conflict of interest (optional)"),
@@ -269,34 +358,68 @@ class ProfileForm(forms.Form):
     )
     organisation = forms.CharField(label=_("Organisation"), required=False, max_length=200)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, periods=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.existing = list(periods)
+        self.fields["remove_periods"].choices = [
+            (f"{start.isoformat()}/{end.isoformat()}", period_text(start, end))
+            for start, end in self.existing
+        ]
         expertise_fields = []
         for area in FocusArea:
             name = f"expertise_{area.value}"
-            self.fields[name] = forms.DecimalField(
+            self.fields[name] = forms.ChoiceField(
                 label=area.label,
-                help_text=_("0 (none) to 1 (expert)"),
-                min_value=0,
-                max_value=1,
-                max_digits=3,
-                decimal_places=2,
+                choices=Expertise.choices,
+                initial=Expertise.NONE,
                 required=False,
+                widget=forms.RadioSelect,
             )
-            expertise_fields.append(Field.text(name, field_width=Fixed.FOUR))
+            expertise_fields.append(Field.radios(name, legend_size=Size.SMALL, inline=True))
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Field.text("days_offered", field_width=Fixed.TWO),
-            Field.text("unavailable_weeks"),
+            *(
+                [Field.checkboxes("remove_periods", legend_size=Size.SMALL, small=True)]
+                if self.existing
+                else []
+            ),
+            Field("away_from"),
+            Field("away_to"),
             Field.text("conflicts"),
             Field.select("party"),
             Field.text("organisation"),
+            HTML(self.expertise_help()),
             *expertise_fields,
             Button("save", _("Save profile")),
         )
 
-    def clean_unavailable_weeks(self):
-        return parse_weeks(self.cleaned_data["unavailable_weeks"])
+    @staticmethod
+    def expertise_help():
+        """Made per form, so that it is in the reader's language."""
+        return format_html(
+            '<h2 class="govuk-heading-m">{}</h2><p class="govuk-body">{}</p>'
+            '<ul class="govuk-list govuk-list--bullet"><li>{}</li><li>{}</li><li>{}</li></ul>',
+            _("Your expertise"),
+            _(
+                "For each focus area, choose how much you know. The matcher looks for peers "
+                "who know the areas a council wants looked at."
+            ),
+            _("Some knowledge: you know the area and its main issues."),
+            _("Experienced: you have worked in or led this area."),
+            _("Expert: you are known for it, and have led improvement in it."),
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("away_from"), data.get("away_to")
+        if end and not start and "away_from" not in self.errors:
+            self.add_error("away_from", _("Enter the first day you are not available"))
+        elif start and end and end < start:
+            self.add_error("away_to", _("The last day must be the same as or after the first"))
+        elif start and end and (end - start).days > 366:
+            self.add_error("away_to", _("A period can be at most a year long"))
+        return data
 
     def clean_conflicts(self):
         codes = [c.strip().upper() for c in self.cleaned_data["conflicts"].split(",") if c.strip()]
@@ -308,9 +431,24 @@ class ProfileForm(forms.Form):
             )
         return councils
 
+    def periods(self) -> list[tuple]:
+        """The periods kept, less those ticked for removal, plus the one added."""
+        removed = set(self.cleaned_data.get("remove_periods") or [])
+        kept = [
+            (start, end)
+            for start, end in self.existing
+            if f"{start.isoformat()}/{end.isoformat()}" not in removed
+        ]
+        start = self.cleaned_data.get("away_from")
+        if start:
+            kept.append((start, self.cleaned_data.get("away_to") or start))
+        return kept
+
     def expertise(self) -> dict:
         return {
-            area.value: float(self.cleaned_data.get(f"expertise_{area.value}") or 0)
+            area.value: EXPERTISE_VALUES[
+                Expertise(self.cleaned_data.get(f"expertise_{area.value}") or Expertise.NONE)
+            ]
             for area in FocusArea
         }
 

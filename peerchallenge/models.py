@@ -7,6 +7,7 @@ is a `MatchingRun` row holding the instance it solved and what it found.
 """
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.db import models
@@ -82,6 +83,38 @@ class Control(models.TextChoices):
     NOC = "NOC", _("No overall control")
 
 
+class Expertise(models.TextChoices):
+    """The named levels a peer gives their expertise in each focus area. The matcher reads
+    each as a number from 0 to 1 (`EXPERTISE_VALUES`)."""
+
+    NONE = "none", _("None")
+    SOME = "some", _("Some knowledge")
+    EXPERIENCED = "experienced", _("Experienced")
+    EXPERT = "expert", _("Expert")
+
+
+EXPERTISE_VALUES = {
+    Expertise.NONE: 0.0,
+    Expertise.SOME: 0.33,
+    Expertise.EXPERIENCED: 0.67,
+    Expertise.EXPERT: 1.0,
+}
+
+
+def expertise_level(value: float) -> Expertise:
+    """The named level nearest a stored number (the higher level on a tie)."""
+    return min(
+        EXPERTISE_VALUES,
+        key=lambda level: (abs(EXPERTISE_VALUES[level] - value), -EXPERTISE_VALUES[level]),
+    )
+
+
+def week_number(day: datetime.date) -> int:
+    """The week of the year the matcher reads for a day: its ISO week, 1 to 52 (week 53
+    counts as 52)."""
+    return min(day.isocalendar().week, 52)
+
+
 class PeerQuerySet(models.QuerySet):
     def accredited(self):
         return self.filter(accredited=True)
@@ -108,10 +141,15 @@ class Peer(models.Model):
     role = models.CharField(_("peer role"), max_length=20, choices=PeerRole.choices)
     party = models.CharField(_("political party"), max_length=10, choices=Party.choices, blank=True)
     expertise = models.JSONField(
-        _("expertise"), default=dict, blank=True, help_text=_("0 to 1 for each focus area.")
+        _("expertise"),
+        default=dict,
+        blank=True,
+        help_text=_("For each focus area, 0 (none) to 1 (expert), as the matcher reads it."),
     )
     days_offered = models.PositiveSmallIntegerField(_("days offered this year"), default=0)
-    unavailable_weeks = models.JSONField(_("weeks unavailable"), default=list, blank=True)
+    # [[first day, last day], ...] as ISO dates; the exchange turns them into the weeks of a
+    # round's year.
+    unavailable_periods = models.JSONField(_("dates unavailable"), default=list, blank=True)
     conflicts = models.ManyToManyField(
         Council,
         blank=True,
@@ -147,8 +185,77 @@ class Peer(models.Model):
     def expertise_vector(self) -> list[float]:
         return [float(self.expertise.get(code, 0.0)) for code in FocusArea.values]
 
-    def expertise_rows(self) -> list[tuple[str, float]]:
-        return [(area.label, float(self.expertise.get(area.value, 0.0))) for area in FocusArea]
+    def expertise_rows(self) -> list[tuple[str, str]]:
+        """Each focus area with the peer's named level in it."""
+        return [
+            (area.label, expertise_level(float(self.expertise.get(area.value, 0.0))).label)
+            for area in FocusArea
+        ]
+
+    def periods(self) -> list[tuple[datetime.date, datetime.date]]:
+        return [
+            (datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
+            for start, end in self.unavailable_periods
+        ]
+
+
+class NominationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+# How long the link in a nomination's email works.
+NOMINATION_DAYS = 30
+NOMINATION_LIFETIME = datetime.timedelta(days=NOMINATION_DAYS)
+
+
+class Nomination(models.Model):
+    """An invitation to join the peer pool, sent to an email address.
+
+    Nothing is created or changed for the person until they accept it: then (with a
+    password, if they have no account yet) they get the peer role and a profile. Only a hash
+    of the link's secret is kept.
+    """
+
+    council = models.ForeignKey(
+        Council,
+        verbose_name=_("home council"),
+        on_delete=models.PROTECT,
+        related_name="peer_nominations",
+    )
+    email = models.EmailField(_("email address"))
+    full_name = models.CharField(_("full name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=20, choices=PeerSector.choices)
+    role = models.CharField(_("peer role"), max_length=20, choices=PeerRole.choices)
+    party = models.CharField(_("political party"), max_length=10, choices=Party.choices, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        max_length=10, choices=NominationStatus.choices, default=NominationStatus.PENDING
+    )
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    peer = models.ForeignKey(
+        Peer, null=True, blank=True, on_delete=models.SET_NULL, related_name="nominations"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def expires_at(self) -> datetime.datetime:
+        return self.created_at + NOMINATION_LIFETIME
 
 
 class ChallengeKind(models.TextChoices):
@@ -250,10 +357,10 @@ class Challenge(models.Model):
 
     @property
     def week(self) -> int | None:
-        """The ISO week of the first day on site, 1 to 52 (week 53 counts as 52)."""
+        """The week of the year of the first day on site, as the matcher reads it."""
         if self.on_site_from is None:
             return None
-        return min(self.on_site_from.isocalendar().week, 52)
+        return week_number(self.on_site_from)
 
     @property
     def is_public(self) -> bool:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from peerchallenge import ledger
 from peerchallenge.models import (
+    COUNCILLOR_ROLES,
     ROLE_LABELS,
     VISITED_STATES,
     ActionStatus,
@@ -17,6 +20,7 @@ from peerchallenge.models import (
     FocusArea,
     MatchingRun,
     MemberStatus,
+    Party,
     Peer,
     Report,
     TeamMember,
@@ -146,10 +150,14 @@ def team_rows(run: MatchingRun) -> list[dict]:
             }
             for role, info in diagnostics.get(cid, {}).items()
         ]
+        team = [c["peer"] for c in chosen if c["peer"] is not None]
         rows.append(
             {
                 "challenge": challenges[cid],
                 "chosen": chosen,
+                "checks": team_checks(challenges[cid], team, run.instance.get("rules", {}))
+                if team
+                else [],
                 "not_chosen": not_chosen[:15],
                 "not_chosen_more": max(0, len(not_chosen) - 15),
                 "unstaffed": unstaffed.get(cid),
@@ -157,3 +165,85 @@ def team_rows(run: MatchingRun) -> list[dict]:
             }
         )
     return rows
+
+
+def _party_names(parties) -> str:
+    labels = dict(Party.choices)
+    return ", ".join(f"{labels.get(p, p)} {n}" for p, n in sorted(parties.items()))
+
+
+def team_checks(challenge: Challenge, team: list[Peer], rules: dict) -> list[dict]:
+    """The balance rules a proposed team must keep, each with what the team has, so staff can
+    check it by eye: roles against the scope, councillors' parties, the lead member's party
+    against the host's control, and home councils. Each row: rule, team, ok."""
+    checks = []
+    counts = dict.fromkeys(challenge.role_template, 0)
+    for peer in team:
+        counts[peer.role] = counts.get(peer.role, 0) + 1
+    for role, count in counts.items():
+        low, high = challenge.role_template.get(role, [0, 0])
+        checks.append(
+            {
+                "rule": _("%(role)s: %(low)s to %(high)s")
+                % {"role": ROLE_LABELS.get(role, role), "low": low, "high": high},
+                "team": str(count),
+                "ok": low <= count <= high,
+            }
+        )
+    councillors = [p for p in team if p.role in COUNCILLOR_ROLES]
+    parties: dict[str, int] = {}
+    for peer in councillors:
+        parties[peer.party] = parties.get(peer.party, 0) + 1
+    most, fewest = int(rules.get("max_same_party", 2)), int(rules.get("min_parties", 2))
+    if len(councillors) >= 2:
+        checks.append(
+            {
+                "rule": ngettext(
+                    "Councillors: at most %(most)s of one party",
+                    "Councillors: at most %(most)s of one party",
+                    most,
+                )
+                % {"most": most},
+                "team": _party_names(parties),
+                "ok": max(parties.values()) <= most,
+            }
+        )
+        checks.append(
+            {
+                "rule": _("Councillors: at least %(fewest)s parties") % {"fewest": fewest},
+                "team": _party_names(parties),
+                "ok": len(parties) >= fewest,
+            }
+        )
+    leads = [p for p in team if p.role == "lead_member"]
+    if challenge.lead_member_same_party and challenge.host_control not in ("", "NOC") and leads:
+        checks.append(
+            {
+                "rule": _("Lead member peer from the host's ruling party (%(party)s)")
+                % {"party": challenge.get_host_control_display()},
+                "team": ", ".join(p.get_party_display() for p in leads),
+                "ok": all(p.party == challenge.host_control for p in leads),
+            }
+        )
+    if rules.get("one_peer_per_council", True):
+        homes = [p.council_id for p in team]
+        checks.append(
+            {
+                "rule": _("At most one peer from any one council"),
+                "team": ngettext(
+                    "%(n)s council for %(peers)s peer",
+                    "%(n)s councils for %(peers)s peers",
+                    len(team),
+                )
+                % {"n": len(set(homes)), "peers": len(team)},
+                "ok": len(set(homes)) == len(homes),
+            }
+        )
+    checks.append(
+        {
+            "rule": _("No peer from the host council"),
+            "team": ", ".join(sorted({p.council.name for p in team})),
+            "ok": all(p.council_id != challenge.host_id for p in team),
+        }
+    )
+    return checks

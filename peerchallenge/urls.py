@@ -19,6 +19,7 @@ urlpatterns = [
     path("challenges/<int:pk>/actions/<int:action_id>/", views.action_edit, name="action_edit"),
     path("peers/", views.peer_list, name="peer_list"),
     path("peers/nominate/", views.peer_nominate, name="peer_nominate"),
+    path("nominations/<str:token>/", views.nomination_answer, name="nomination_answer"),
     path("peers/me/", views.peer_profile, name="peer_profile"),
     path("peers/<int:pk>/", views.peer_detail, name="peer_detail"),
     path("peers/<int:pk>/accredit/", views.peer_accredit, name="peer_accredit"),

@@ -3,11 +3,13 @@
 import json
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from benchmarking.renderers import csv_response
@@ -19,6 +21,7 @@ from peerchallenge.forms import (
     CorrectionForm,
     MoveForm,
     NominateForm,
+    NominationAnswerForm,
     PinForm,
     ProfileForm,
     ReportForm,
@@ -27,6 +30,7 @@ from peerchallenge.forms import (
     RulesForm,
     ScopeForm,
     SolutionForm,
+    period_text,
     weeks_text,
 )
 from peerchallenge.models import (
@@ -37,6 +41,7 @@ from peerchallenge.models import (
     Peer,
     RunKind,
     RunStatus,
+    expertise_level,
 )
 from selfreg.decorators import sector_staff_required
 
@@ -136,6 +141,28 @@ def challenge_request(request):
     )
 
 
+# What moves each stage on, for everyone who sees a challenge but has no button for it.
+NEXT_STEP = {
+    ChallengeState.REQUESTED: _lazy("Sector staff agree the scope with the council."),
+    ChallengeState.SCOPING: _lazy(
+        "Sector staff add the challenge to a matching round and run the matcher."
+    ),
+    ChallengeState.TEAM_PROPOSED: _lazy(
+        "Sector staff check the proposed team and send the invitations."
+    ),
+    ChallengeState.INVITATIONS: _lazy(
+        "Each invited peer accepts or declines. The team is confirmed when every place is accepted."
+    ),
+    ChallengeState.TEAM_CONFIRMED: _lazy("Sector staff record when the team is on site."),
+    ChallengeState.ON_SITE: _lazy("Sector staff record when the team has given feedback."),
+    ChallengeState.FEEDBACK: _lazy("Sector staff write the report and publish it."),
+    ChallengeState.REPORT_PUBLISHED: _lazy("The council publishes its action plan."),
+    ChallengeState.ACTION_PLAN: _lazy("The council reports progress at the six-month check-in."),
+    ChallengeState.CHECK_IN: _lazy("Sector staff hold the progress review."),
+    ChallengeState.PROGRESS_REVIEW: _lazy("Sector staff close the challenge."),
+}
+
+
 @login_required
 def challenge_detail(request, pk):
     challenge = pc_access.access_challenge(request.user, pk)
@@ -157,6 +184,7 @@ def challenge_detail(request, pk):
             "next_state": next_state,
             "next_label": ChallengeState(next_state).label if next_state else "",
             "can_move": can_move,
+            "next_step": NEXT_STEP.get(challenge.state, ""),
             "can_scope": pc_access.can_scope(user, challenge),
             "can_pin": staff and challenge.state in pc_access.PIN_STATES,
             "can_refill": staff and challenge.state == ChallengeState.INVITATIONS,
@@ -394,7 +422,10 @@ def action_edit(request, pk, action_id):
 @sector_staff_required
 def peer_list(request):
     peers = Peer.objects.select_related("user", "council").order_by("council__name", "pk")
-    return render(request, "peerchallenge/peer_list.html", {"peers": peers})
+    nominations = pc_access.pending_nominations(request.user)
+    return render(
+        request, "peerchallenge/peer_list.html", {"peers": peers, "nominations": nominations}
+    )
 
 
 @login_required
@@ -404,13 +435,18 @@ def peer_nominate(request):
     form = NominateForm(_data(request), councils=pc_access.nominating_councils(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            services.peer_nominate(user=request.user, **form.cleaned_data)
+            services.peer_nominate(
+                user=request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data
+            )
         except services.Refused as error:
             _refused(form, error)
         else:
             messages.success(
                 request,
-                _("%(name)s is nominated. Sector staff will review their accreditation.")
+                _(
+                    "We have emailed %(name)s an invitation to join the peer pool. When they "
+                    "accept, sector staff will review their accreditation."
+                )
                 % {"name": form.cleaned_data["full_name"]},
             )
             return redirect("peerchallenge:index")
@@ -422,18 +458,73 @@ def peer_nominate(request):
     )
 
 
+def nomination_answer(request, token):
+    """The nominated person's page, opened from the link in their email. Someone with an
+    account answers signed in as it; someone without sets a password to accept."""
+    nomination = pc_access.access_nomination_by_token(token)
+    has_account = pc_access.nominee_has_account(nomination)
+    is_nominee = pc_access.is_nominee(request.user, nomination)
+    # Someone signed in as another person answers only after signing out.
+    can_answer = is_nominee or not (has_account or request.user.is_authenticated)
+    form = NominationAnswerForm(
+        _data(request) if can_answer else None,
+        nomination=nomination,
+        new_account=not has_account,
+    )
+    if request.method == "POST" and can_answer and form.is_valid():
+        data = form.cleaned_data
+        accept = data["answer"] == "accept"
+        try:
+            peer = services.nomination_answer(
+                nomination=nomination,
+                accept=accept,
+                user=request.user if is_nominee else None,
+                full_name=data.get("full_name", ""),
+                password=data.get("password1", ""),
+            )
+        except services.Refused as error:
+            _refused(form, error)
+        else:
+            if not accept:
+                messages.success(request, _("Thank you. You have declined the nomination."))
+                return redirect("peerchallenge:index")
+            if not is_nominee:
+                login(request, peer.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _(
+                    "Welcome to the peer pool. Tell us your expertise and when you are free; "
+                    "sector staff will then review your accreditation."
+                ),
+            )
+            return redirect("peerchallenge:peer_profile")
+    return render(
+        request,
+        "peerchallenge/nomination.html",
+        {
+            "nomination": nomination,
+            "form": form,
+            "can_answer": can_answer,
+            "signed_in_as_other": request.user.is_authenticated and not is_nominee,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 @login_required
 def peer_profile(request):
     peer = pc_access.access_own_peer(request.user)
     initial = {
         "days_offered": peer.days_offered,
-        "unavailable_weeks": weeks_text(peer.unavailable_weeks),
         "conflicts": ", ".join(c.gss_code or "" for c in peer.conflicts.all()),
         "party": peer.party,
         "organisation": peer.organisation,
-        **{f"expertise_{code}": value for code, value in peer.expertise.items()},
+        **{
+            f"expertise_{code}": expertise_level(float(value))
+            for code, value in peer.expertise.items()
+        },
     }
-    form = ProfileForm(_data(request), initial=initial)
+    form = ProfileForm(_data(request), initial=initial, periods=peer.periods())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -442,7 +533,7 @@ def peer_profile(request):
                 peer=peer,
                 expertise=form.expertise(),
                 days_offered=data["days_offered"],
-                unavailable_weeks=data["unavailable_weeks"],
+                unavailable_periods=form.periods(),
                 conflicts=data["conflicts"],
                 party=data["party"],
                 organisation=data["organisation"],
@@ -470,7 +561,7 @@ def peer_detail(request, pk):
             "peer": peer,
             "can_accredit": pc_access.can_manage_pool(request.user),
             "is_self": peer.user_id == request.user.pk,
-            "weeks": weeks_text(peer.unavailable_weeks),
+            "periods": [period_text(start, end) for start, end in peer.periods()],
             "memberships": peer.memberships.select_related("challenge__host"),
         },
     )
@@ -709,9 +800,7 @@ def run_detail(request, pk):
             "teams": selectors.team_rows(run)
             if run.status in (RunStatus.SOLVED, RunStatus.CONFIRMED)
             else [],
-            "can_confirm": run.kind == RunKind.ROUND
-            and run.status == RunStatus.SOLVED
-            and run.round.latest_run() == run,
+            "can_confirm": _can_confirm(run),
             "gap_percent": round(100 * run.gap, 3) if run.gap is not None else None,
         },
     )
@@ -768,10 +857,31 @@ def round_import(request, pk):
     )
 
 
+def _can_confirm(run: MatchingRun) -> bool:
+    return (
+        run.kind == RunKind.ROUND
+        and run.status == RunStatus.SOLVED
+        and run.round.latest_run() == run
+    )
+
+
 @sector_staff_required
-@require_POST
 def run_confirm(request, pk):
+    """Staff check the proposed teams, who will be invited and what follows, then send the
+    invitations."""
     run = pc_access.access_run(request.user, pk)
+    if request.method != "POST":
+        teams = [team for team in selectors.team_rows(run) if team["chosen"]]
+        return render(
+            request,
+            "peerchallenge/run_confirm.html",
+            {
+                "run": run,
+                "teams": teams,
+                "can_confirm": _can_confirm(run),
+                "invitations": sum(len(team["chosen"]) for team in teams),
+            },
+        )
     try:
         created = services.proposal_confirm(user=request.user, run=run)
     except services.Refused as error:

@@ -36,8 +36,9 @@ def make_peer(
     days: int = 12,
     accredited: bool = True,
     expertise=None,
-    weeks=(),
+    periods=(),
 ) -> Peer:
+    """A peer; `periods` are (first day, last day) pairs of dates they are not available."""
     if user is None:
         user = UserFactory(email=f"testpeer{next(_numbers)}@example.com")
         RoleFactory(user=user, kind=RoleKind.PEER, council=None)
@@ -49,7 +50,7 @@ def make_peer(
         party=party,
         expertise=expertise if expertise is not None else dict(EXPERT),
         days_offered=days,
-        unavailable_weeks=list(weeks),
+        unavailable_periods=[[a.isoformat(), b.isoformat()] for a, b in periods],
         accredited=accredited,
         accredited_on=datetime.date(2026, 1, 1) if accredited else None,
     )

@@ -45,3 +45,19 @@ def test_the_demo_round_matches_and_the_demo_peer_is_invited(django_capture_on_c
     services.proposal_confirm(user=staff, run=run)
     peer = Peer.objects.get(user__email="peer@example.com")
     assert peer.memberships.filter(status=MemberStatus.INVITED).exists()
+
+
+def test_the_demo_darlington_challenge_moves_on_from_its_action_plan(client):
+    """Sector staff open the completed demo challenge and see the button to its next stage,
+    and pressing it moves it on (it used to be stuck at "Action plan")."""
+    demo_seed(password="demo-password")
+    demo.seed(stdout=io.StringIO())
+    completed = Challenge.objects.get(host__gss_code=demo.COMPLETED_HOST)
+    client.force_login(
+        User.objects.get(email="staff@example.com"),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    assert "Move to: Six-month check-in" in client.get(completed.get_absolute_url()).text
+    client.post(f"/peer-challenge/challenges/{completed.pk}/move/check_in/")
+    completed.refresh_from_db()
+    assert completed.state == ChallengeState.CHECK_IN

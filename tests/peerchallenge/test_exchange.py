@@ -82,7 +82,12 @@ def test_a_round_exports_a_valid_instance_with_the_portal_data():
 def test_commitments_elsewhere_reduce_capacity_and_block_their_week():
     matching_round = make_round()
     make_challenge(matching_round=matching_round)
-    york = make_peer("E06000014", days=10, weeks=[30])
+    # Away for a week of 2027 (week 30) and for the same dates a year later.
+    york = make_peer(
+        "E06000014",
+        days=10,
+        periods=[(D(2027, 7, 26), D(2027, 7, 30)), (D(2028, 8, 1), D(2028, 8, 4))],
+    )
     elsewhere = make_challenge("E06000026", ChallengeState.TEAM_CONFIRMED, on_site=D(2027, 6, 7))
     add_member(elsewhere, york)  # three days in week 23
     declined = make_challenge("E06000015", ChallengeState.INVITATIONS, on_site=D(2027, 7, 5))
@@ -162,3 +167,21 @@ def test_exclusions_of_peers_outside_the_pool_are_dropped_and_pins_need_accredit
         services.pin_set(
             user=users["sector_staff"], challenge=challenge, peer=lapsed, kind=PinKind.PIN
         )
+
+
+@pytest.mark.parametrize(
+    ("periods", "year", "weeks"),
+    [
+        ([], 2027, []),
+        ([(D(2027, 7, 26), D(2027, 7, 26))], 2027, [30]),  # a Monday
+        ([(D(2027, 7, 25), D(2027, 7, 26))], 2027, [29, 30]),  # Sunday to Monday
+        ([(D(2027, 8, 2), D(2027, 8, 22))], 2027, [31, 32, 33]),
+        ([(D(2026, 12, 28), D(2027, 1, 5))], 2027, [1, 52]),  # 1-3 Jan 2027 are in ISO week 53
+        ([(D(2027, 12, 27), D(2028, 1, 10))], 2027, [52]),
+        ([(D(2028, 3, 1), D(2028, 3, 9))], 2027, []),  # another year does not count
+    ],
+)
+def test_dates_unavailable_become_the_weeks_of_the_rounds_year(periods, year, weeks):
+    """The matcher reads weeks; a peer gives dates. Only days in the round's year count, each
+    in its week as the matcher numbers a challenge's first day (ISO week, 53 counted as 52)."""
+    assert exchange.weeks_unavailable(periods, year) == weeks

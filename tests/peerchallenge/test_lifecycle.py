@@ -247,7 +247,7 @@ def test_the_action_plan_is_kept_by_the_council_until_closed(users):
 
 
 def test_officers_nominate_from_their_council_and_staff_accredit(users, hartlepool, darlington):
-    peer = services.peer_nominate(
+    nomination = services.peer_nominate(
         user=users["officer"],
         council=hartlepool,
         email="New.Peer@Example.com",
@@ -256,7 +256,12 @@ def test_officers_nominate_from_their_council_and_staff_accredit(users, hartlepo
         role="member",
         party="Lab",
     )
+    assert nomination.email == "new.peer@example.com" and not Peer.objects.exists()
+    peer = services.nomination_answer(
+        nomination=nomination, accept=True, full_name="New Peer", password="a long password"
+    )
     assert not peer.accredited and peer.user.roles.filter(kind="peer").exists()
+    assert (peer.council, peer.role, peer.party) == (hartlepool, "member", "Lab")
     with pytest.raises(PermissionError):
         services.peer_nominate(
             user=users["officer"],
@@ -291,12 +296,18 @@ def test_a_peer_keeps_only_their_own_profile(users):
         peer=peer,
         expertise={"housing": 0.5, "climate": 0},
         days_offered=8,
-        unavailable_weeks=[5, 3],
+        unavailable_periods=[
+            (datetime.date(2027, 8, 2), datetime.date(2027, 8, 6)),
+            (datetime.date(2027, 2, 1), datetime.date(2027, 2, 1)),
+        ],
         conflicts=[council("E06000001")],
     )
     peer = Peer.objects.get(pk=peer.pk)
     assert peer.expertise == {"housing": 0.5}
-    assert peer.unavailable_weeks == [3, 5]
+    assert peer.unavailable_periods == [
+        ["2027-02-01", "2027-02-01"],
+        ["2027-08-02", "2027-08-06"],
+    ]
     assert [c.gss_code for c in peer.conflicts.all()] == ["E06000001"]
     with pytest.raises(PermissionError):
         services.peer_profile_save(
@@ -304,7 +315,7 @@ def test_a_peer_keeps_only_their_own_profile(users):
             peer=peer,
             expertise={},
             days_offered=1,
-            unavailable_weeks=[],
+            unavailable_periods=[],
             conflicts=[],
         )
     with pytest.raises(services.Refused):
@@ -313,6 +324,6 @@ def test_a_peer_keeps_only_their_own_profile(users):
             peer=peer,
             expertise={"housing": 1.5},
             days_offered=1,
-            unavailable_weeks=[],
+            unavailable_periods=[],
             conflicts=[],
         )

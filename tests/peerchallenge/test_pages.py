@@ -8,6 +8,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from peerchallenge import access as pc_access
 from peerchallenge import matching
 from peerchallenge.models import (
     Action,
@@ -16,6 +17,7 @@ from peerchallenge.models import (
     MatchingRound,
     MatchingRun,
     MemberStatus,
+    Peer,
     ReportState,
     RunStatus,
 )
@@ -29,6 +31,23 @@ from tests.peerchallenge.builders import (
 
 S = ChallengeState
 pytestmark = pytest.mark.django_db
+SCOPE = {
+    "focus_areas": ["financial-planning", "leadership"],
+    "on_site_from_0": "8",
+    "on_site_from_1": "3",
+    "on_site_from_2": "2027",
+    "days": "3",
+    "team_size": "4",
+    "host_control": "Lab",
+    "lead_member_same_party": "on",
+    **{f"{b}_{r}": "0" for r in ("chief_exec", "business", "voluntary") for b in ("min", "max")},
+    "min_lead_member": "1",
+    "max_lead_member": "1",
+    "min_member": "1",
+    "max_member": "1",
+    "min_senior_officer": "1",
+    "max_senior_officer": "2",
+}
 
 
 def test_request_scope_round_run_and_confirm_through_the_web(
@@ -96,10 +115,14 @@ def test_request_scope_round_run_and_confirm_through_the_web(
     html = page.content.decode()
     assert "Proposed team and why" in html and "Proven bound" in html
     assert "proven best" in html
-    assert "Confirm the proposed teams" in html
+    assert "Check the teams before sending invitations" in html
     progress = staff.get(reverse("peerchallenge:run_progress", args=[run.pk])).json()
     assert progress["finished"] is True and progress["status"] == RunStatus.SOLVED
 
+    check = staff.get(reverse("peerchallenge:run_confirm", args=[run.pk]))
+    assert check.status_code == 200 and "4 peers will be invited" in check.text
+    challenge.refresh_from_db()
+    assert challenge.state == S.TEAM_PROPOSED and not challenge.members.exists()
     staff.post(reverse("peerchallenge:run_confirm", args=[run.pk]))
     challenge.refresh_from_db()
     assert challenge.state == S.INVITATIONS
@@ -234,7 +257,8 @@ def test_a_solution_file_is_checked_and_applied_through_the_web(
     run = MatchingRun.objects.latest("pk")
     assert response.status_code == 302 and response.url == run.get_absolute_url()
     page = staff.get(run.get_absolute_url()).content.decode()
-    assert "this solution was made elsewhere" in page and "Confirm the proposed teams" in page
+    assert "this solution was made elsewhere" in page
+    assert "Check the teams before sending invitations" in page
 
 
 def test_adding_nothing_to_a_round_says_so(client_for, users):
@@ -278,3 +302,106 @@ def test_staff_set_the_rounds_rules_and_the_export_carries_them(client_for, user
     )
     assert export["rules"] == matching_round.rules
     assert matching.validate_instance(export) == []
+
+
+MANUAL = sorted((a, b) for a, b in pc_access.MOVES if a in pc_access.MANUAL_MOVES)
+
+
+@pytest.mark.parametrize(("from_state", "to_state"), MANUAL, ids=[a for a, _ in MANUAL])
+def test_each_stage_offers_its_next_move_on_the_page_to_whom_it_belongs(
+    client_for, users, from_state, to_state
+):
+    """The challenge's page shows the one button that moves it on, to the person that move
+    belongs to, and the button moves it."""
+    from tests.peerchallenge.test_lifecycle import prepared
+
+    challenge = prepared(from_state)
+    who = pc_access.MOVES[(from_state, to_state)]
+    mover = users["officer"] if "host_officer" in who else users["sector_staff"]
+    label = f"Move to: {ChallengeState(to_state).label}"
+    page = client_for(mover).get(challenge.get_absolute_url())
+    assert label in page.content.decode()
+    if mover != users["sector_staff"] and "staff" in who:
+        assert label in client_for(users["sector_staff"]).get(challenge.get_absolute_url()).text
+    if "host_officer" not in who:
+        assert label not in client_for(users["officer"]).get(challenge.get_absolute_url()).text
+    response = client_for(mover).post(
+        reverse("peerchallenge:challenge_move", args=[challenge.pk, to_state]), {"note": "Done"}
+    )
+    assert response.status_code == 302
+    challenge.refresh_from_db()
+    assert challenge.state == to_state
+
+
+def test_staff_scope_a_request_from_its_page_and_it_moves_to_scoping(client_for, users):
+    """A new request is scoped by sector staff from its own page; saving the scope moves it
+    on. Its council is told what happens next."""
+    challenge = make_challenge(state=S.REQUESTED, scoped=False)
+    staff = client_for(users["sector_staff"])
+    page = staff.get(challenge.get_absolute_url()).content.decode()
+    scope_url = reverse("peerchallenge:challenge_scope", args=[challenge.pk])
+    assert scope_url in page
+    assert staff.get(scope_url).status_code == 200
+    response = staff.post(scope_url, SCOPE)
+    assert response.status_code == 302
+    challenge.refresh_from_db()
+    assert challenge.state == S.SCOPING and challenge.is_scoped
+    assert challenge.transitions.last().by == users["sector_staff"]
+    officer_page = client_for(users["officer"]).get(challenge.get_absolute_url()).text
+    assert "Sector staff add the challenge to a matching round" in officer_page
+    assert "Move to:" not in officer_page
+
+
+def test_the_run_page_explains_score_and_gap_and_shows_each_teams_balance(
+    client_for, users, django_capture_on_commit_callbacks
+):
+    """Staff read what score and gap mean, and each proposed peer's role, party and home
+    council with the balance rules the team keeps, on the run page and on the check page."""
+    from peerchallenge import services
+    from tests.peerchallenge.builders import make_round
+
+    make_pool()
+    matching_round = make_round()
+    challenge = make_challenge(matching_round=matching_round)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_start(user=users["sector_staff"], matching_round=matching_round)
+    staff = client_for(users["sector_staff"])
+    html = staff.get(run.get_absolute_url()).text
+    assert "<strong>Score</strong> says how well a peer fits a challenge" in html
+    assert "<strong>Gap</strong> says how far this answer could be from the best" in html
+    run.refresh_from_db()
+    team = run.result["assignments"][str(challenge.pk)]
+    peers = {p.pk: p for p in Peer.objects.filter(pk__in=[int(p) for p in team])}
+    check = staff.get(reverse("peerchallenge:run_confirm", args=[run.pk])).text
+    for page in (html, check):
+        assert "Team balance: the rules this team must keep" in page
+        assert "Councillors: at most 2 of one party" in page
+        assert "Lead member peer from the host&#x27;s ruling party (Labour)" in page
+        assert "At most one peer from any one council" in page
+        assert "govuk-tag--red" not in page  # the matcher keeps every rule
+        for peer in peers.values():
+            assert peer.council.name in page
+            if peer.party:
+                assert peer.get_party_display() in page
+
+
+def test_team_checks_flag_a_team_that_breaks_a_balance_rule(users):
+    """A team made elsewhere with two Labour councillors, a Labour lead member for a
+    Conservative host and two peers from one council shows each broken rule."""
+    from peerchallenge.selectors import team_checks
+
+    challenge = make_challenge(control="Con")
+    team = [
+        make_peer("E08000003", "lead_member", "Lab"),
+        make_peer("E08000003", "member", "Lab"),
+        make_peer("E06000001", "senior_officer"),
+    ]
+    rules = {"max_same_party": 1, "min_parties": 2, "one_peer_per_council": True}
+    broken = {c["rule"]: c["team"] for c in team_checks(challenge, team, rules) if not c["ok"]}
+    assert broken == {
+        "Councillors: at most 1 of one party": "Labour 2",
+        "Councillors: at least 2 parties": "Labour 2",
+        "Lead member peer from the host's ruling party (Conservative)": "Labour",
+        "At most one peer from any one council": "2 councils for 3 peers",
+        "No peer from the host council": "Hartlepool, Manchester",
+    }

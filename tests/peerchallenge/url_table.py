@@ -13,6 +13,7 @@ from peerchallenge.models import (
     ChallengeState,
     MatchingRun,
     MemberStatus,
+    Nomination,
     RunStatus,
 )
 from tests.conftest import ROLE_NAMES
@@ -79,6 +80,8 @@ TABLE = {
     "peerchallenge:action_edit": ({"pk": "PUBLISHED", "action_id": "ACTION"}, PUBLIC_PLAN_EDIT),
     "peerchallenge:peer_list": ({}, SECTOR_ONLY),
     "peerchallenge:peer_nominate": ({}, CAN_CREATE),
+    # Opened by the secret in the emailed link; who may answer is decided on the page.
+    "peerchallenge:nomination_answer": ({"token": "NOMINATION"}, ALL_OK),
     "peerchallenge:peer_profile": ({}, ONLY_PEER),
     "peerchallenge:peer_detail": ({"pk": "PEER"}, PEER_OR_STAFF),
     "peerchallenge:peer_accredit": ({"pk": "PEER"}, STAFF_POST_ONLY),
@@ -95,7 +98,8 @@ TABLE = {
     "peerchallenge:run_detail": ({"pk": "RUN"}, SECTOR_ONLY),
     "peerchallenge:run_progress": ({"pk": "RUN"}, SECTOR_ONLY),
     "peerchallenge:run_solution": ({"pk": "RUN"}, SECTOR_ONLY),
-    "peerchallenge:run_confirm": ({"pk": "RUN"}, STAFF_POST_ONLY),
+    # The check page before invitations go out (a failed run says it cannot be confirmed).
+    "peerchallenge:run_confirm": ({"pk": "RUN"}, SECTOR_ONLY),
     "peerchallenge:ledger": ({}, COUNCILS_AND_STAFF),
     "peerchallenge:ledger_csv": ({}, COUNCILS_AND_STAFF),
 }
@@ -167,6 +171,14 @@ def placeholders(users) -> dict:
     invitation = add_member(invited, peer, MemberStatus.INVITED)
     run = MatchingRun.objects.create(round=matching_round, status=RunStatus.FAILED)
     empty_round = make_round(2028)
+    Nomination.objects.create(
+        council=requested.host,
+        email="nominee@example.com",
+        full_name="A Nominee",
+        sector="council",
+        role="senior_officer",
+        token_hash=Nomination.hash_token("walk-nomination-token"),
+    )
     return {
         "REQUESTED": requested.pk,
         "SCOPING": scoping.pk,
@@ -178,4 +190,5 @@ def placeholders(users) -> dict:
         "INVITED": invited.pk,
         "ROUND": empty_round.pk,
         "RUN": run.pk,
+        "NOMINATION": "walk-nomination-token",
     }
