@@ -390,7 +390,7 @@ def consultation(request, gss_code, year):
 
 @login_required
 def consultation_replies(request, gss_code, year):
-    """ "You said, we did": the council's officers reply to what residents said, theme by theme."""
+    """You said, we did: the council's officers reply to what residents said, theme by theme."""
     assessment = access_assessment_for_reply(request.user, gss_code, year)
     sections = _by_theme(
         assessment, list(_shown_responses(assessment)), assessment.consultation_replies.all()
