@@ -281,6 +281,16 @@ class SelfAssessment(models.Model):
     def next_state(self) -> str | None:
         return NEXT_STATE.get(self.state)
 
+    def unjudged_core_themes(self) -> list[str]:
+        """Titles of the core themes not judged yet, in framework order."""
+        return [
+            ta.theme.title
+            for ta in self.theme_assessments.select_related("theme").order_by(
+                "theme__order", "theme__code"
+            )
+            if not ta.theme.optional and not ta.judgement
+        ]
+
     def themes(self):
         """The core themes of its framework version and the optional ones chosen."""
         return self.framework.themes.filter(

@@ -427,13 +427,7 @@ def assessment_move(*, user, assessment: SelfAssessment, to_state: str) -> SelfA
     if not assessment_access.can_move(user, assessment, to_state):
         raise PermissionError("You cannot move this self-assessment to that stage.")
     if to_state in NEEDS_JUDGEMENTS:
-        unjudged = [
-            ta.theme.title
-            for ta in assessment.theme_assessments.select_related("theme").order_by(
-                "theme__order", "theme__code"
-            )
-            if not ta.theme.optional and not ta.judgement
-        ]
+        unjudged = assessment.unjudged_core_themes()
         if unjudged:
             raise AssessmentRefused(
                 str(NEEDS_JUDGEMENTS[to_state]) % {"themes": "; ".join(unjudged)}

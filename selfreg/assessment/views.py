@@ -39,6 +39,7 @@ from selfreg.assessment.models import (
 )
 from selfreg.assessment.selectors import dashboard_rows, theme_evidence
 from selfreg.assessment.services import (
+    NEEDS_JUDGEMENTS,
     AssessmentRefused,
     SurveyProblems,
     assessment_create,
@@ -322,6 +323,8 @@ def transition(request, gss_code, year, state):
     ):
         raise PermissionDenied(_("You cannot move this self-assessment to that stage."))
     problem = ""
+    # Said before the click, too: which themes still need a judgement for this move.
+    unjudged = assessment.unjudged_core_themes() if state in NEEDS_JUDGEMENTS else []
     if request.method == "POST":
         try:
             assessment_move(user=request.user, assessment=assessment, to_state=state)
@@ -342,6 +345,7 @@ def transition(request, gss_code, year, state):
             "state": state,
             "state_label": AssessmentState(state).label,
             "problem": problem,
+            "unjudged": unjudged,
         },
         status=400 if problem else 200,
     )

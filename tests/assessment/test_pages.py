@@ -113,7 +113,11 @@ def test_the_move_needs_a_confirming_post_and_explains_a_refusal(
     assessment = make_assessment()
     client = client_for(users["officer"])
     url = reverse("assessment:transition", args=["E06000001", "2025-26", "consultation"])
-    assert client.get(url).status_code == 200
+    before = client.get(url)
+    assert before.status_code == 200
+    assert "Not judged yet: Local priorities and outcomes; Organisational" in (
+        before.content.decode()
+    )
     assessment.refresh_from_db()
     assert assessment.state == D
     refused = client.post(url)

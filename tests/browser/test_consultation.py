@@ -55,6 +55,8 @@ def test_a_consultation_found_answered_closed_and_replied_to(page, users):
 
     # Opening the consultation is refused, naming the theme left.
     page.get_by_role("button", name="Move to: Open for consultation").click()
+    assert "Not judged yet: Capacity for improvement" in page.locator("#unjudged").inner_text()
+    assert_accessible(page)
     page.get_by_role("button", name="Confirm").click()
     summary = page.locator(".govuk-error-summary").inner_text()
     assert "before opening the consultation: Capacity for improvement" in summary
