@@ -39,6 +39,13 @@ BAND_WORDS = {
     NOT_BANDED: _("Not banded: neither higher nor lower is better"),
     None: _("Not compared"),
 }
+# GOV.UK tag colours for the quarters; the words carry the meaning, not the colour.
+BAND_TAGS = {
+    1: "govuk-tag--blue",
+    2: "govuk-tag--light-blue",
+    3: "govuk-tag--yellow",
+    4: "govuk-tag--orange",
+}
 DIRECTION_WORDS = {
     "better": _("Better"),
     "worse": _("Worse"),
@@ -90,12 +97,7 @@ class DashboardRow:
     @property
     def band_tag(self) -> str:
         """GOV.UK tag colours for the bands; the words carry the meaning, not the colour."""
-        return {
-            1: "govuk-tag--blue",
-            2: "govuk-tag--light-blue",
-            3: "govuk-tag--yellow",
-            4: "govuk-tag--orange",
-        }.get(self.quartile_band, "govuk-tag--grey")
+        return BAND_TAGS.get(self.quartile_band, "govuk-tag--grey")
 
     @property
     def direction(self) -> str:

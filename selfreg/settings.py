@@ -228,6 +228,13 @@ REST_FRAMEWORK = {
     # production puts in front (0: none), so a client cannot name itself a new address.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# Anyone may respond to a consultation without signing in, so responses are counted in the
+# cache: per client address (read as the throttles above read it) and per consultation,
+# count/seconds. A person answering every theme stays well inside the first; a flood from
+# many addresses meets the second. No CAPTCHA: the puzzles fail WCAG.
+RESPONSE_LIMIT_PER_ADDRESS = env.str("RESPONSE_LIMIT_PER_ADDRESS", default="20/3600")
+RESPONSE_LIMIT_PER_CONSULTATION = env.str("RESPONSE_LIMIT_PER_CONSULTATION", default="120/600")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{PORTAL_NAME} API",
     "DESCRIPTION": "Open data on English councils' performance, cost and residents' views.",

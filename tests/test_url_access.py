@@ -65,6 +65,7 @@ TABLE = {
     "assessment:theme": ({**ASSESSMENT, "code": "leadership"}, dict.fromkeys(ROLE_NAMES, 404)),
     "assessment:consultation": (ASSESSMENT, dict.fromkeys(ROLE_NAMES, 404)),
     "assessment:respond": (ASSESSMENT, dict.fromkeys(ROLE_NAMES, 404)),
+    "assessment:consultation_replies": (ASSESSMENT, SIGNED_IN_404),
     "assessment:transition": ({**ASSESSMENT, "state": "consultation"}, SIGNED_IN_404),
     "assessment:moderation": (ASSESSMENT, SIGNED_IN_404),
     "assessment:scrutiny": (ASSESSMENT, SIGNED_IN_404),

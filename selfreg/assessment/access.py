@@ -27,10 +27,9 @@ def can_create(user, council: Council) -> bool:
 
 
 def can_see(user, assessment: SelfAssessment) -> bool:
-    """Published work and an open consultation are public; drafts and scrutiny are not."""
-    if assessment.is_public:
-        return True
-    if assessment.state == AssessmentState.CONSULTATION:
+    """Everything from the consultation on is public: the judgements residents were asked
+    about stay readable while councillors scrutinise them. Only a draft is the council's own."""
+    if assessment.was_consulted:
         return True
     if access.is_sector_staff(user):
         return True
@@ -61,6 +60,20 @@ def can_move(user, assessment: SelfAssessment, to_state: str) -> bool:
 def can_respond(user, assessment: SelfAssessment) -> bool:
     """Anyone, signed in or not, may respond while the consultation is open."""
     return assessment.state == AssessmentState.CONSULTATION
+
+
+def can_see_consultation(user, assessment: SelfAssessment) -> bool:
+    """A consultation's page stays public once opened: open, then closed with the responses
+    shown and the council's replies."""
+    return assessment.was_consulted
+
+
+def can_reply(user, assessment: SelfAssessment) -> bool:
+    """The council's officers say what they did with the responses ("you said, we did") after
+    the consultation closes and before the assessment is published, when it is frozen."""
+    if assessment.state != AssessmentState.SCRUTINY:
+        return False
+    return access.is_officer_of(user, assessment.council)
 
 
 def can_moderate(user, assessment: SelfAssessment) -> bool:
@@ -108,6 +121,28 @@ def access_assessment(user, gss_code: str, year: str) -> SelfAssessment:
     if assessment is None or not can_see(user, assessment):
         raise Http404("No self-assessment for that council and year.")
     return assessment
+
+
+def access_consultation(user, gss_code: str, year: str) -> SelfAssessment:
+    assessment = access_assessment(user, gss_code, year)
+    if not can_see_consultation(user, assessment):
+        raise Http404("This self-assessment has not been open for consultation.")
+    return assessment
+
+
+def access_assessment_for_reply(user, gss_code: str, year: str) -> SelfAssessment:
+    assessment = access_consultation(user, gss_code, year)
+    if not can_reply(user, assessment):
+        raise PermissionDenied("Only the council's officers reply, after the consultation.")
+    return assessment
+
+
+def open_consultations(council: Council | None = None):
+    """Consultations open now, for anyone to find and answer, newest first."""
+    found = SelfAssessment.objects.filter(state=AssessmentState.CONSULTATION)
+    if council is not None:
+        found = found.filter(council=council)
+    return found.select_related("council").order_by("-year", "council__name")
 
 
 def access_assessment_working(user, gss_code: str, year: str) -> SelfAssessment:

@@ -119,6 +119,36 @@ class ResponseForm(forms.Form):
         )
 
 
+class ReplyForm(forms.Form):
+    """One "we did" box per theme, filled with the council's current reply."""
+
+    def __init__(self, *args, sections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.codes = []
+        for section in sections:
+            theme = section["ta"].theme
+            said = ", ".join(f"{count} {str(label).lower()}" for label, count in section["counts"])
+            name = f"reply__{theme.code}"
+            self.codes.append((name, theme.code))
+            self.fields[name] = forms.CharField(
+                label=theme.title,
+                help_text=gettext("Responses shown: %(said)s") % {"said": said},
+                required=False,
+                max_length=10000,
+                initial=section["reply"].text if section["reply"] else "",
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            *[Field.textarea(name, rows=4, label_size=Size.SMALL) for name, _code in self.codes],
+            Button("save", _("Save replies")),
+        )
+
+    def replies(self) -> dict[str, str]:
+        """The replies by theme code; a blank one removes the theme's reply."""
+        return {code: self.cleaned_data[name] for name, code in self.codes}
+
+
 class ScrutinyCommentForm(forms.Form):
     theme = forms.ChoiceField(label=_("Theme"), required=False)
     text = forms.CharField(

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from benchmarking.dashboards import BAND_TAGS, BAND_WORDS, NOT_BANDED
 from benchmarking.periods import FINANCIAL_YEAR, PeriodError, parse_period
 from selfreg.assessment.survey import SCALES
 from selfreg.models import Council
@@ -219,6 +220,8 @@ EDITABLE_STATES = {
     AssessmentState.SCRUTINY,
 }
 PUBLIC_STATES = {AssessmentState.PUBLISHED, AssessmentState.ARCHIVED}
+# Stages after the consultation opened: its page stays readable, open or closed, from then on.
+CONSULTED_STATES = {AssessmentState.CONSULTATION, AssessmentState.SCRUTINY, *PUBLIC_STATES}
 
 
 class SelfAssessment(models.Model):
@@ -267,8 +270,26 @@ class SelfAssessment(models.Model):
         return self.state in PUBLIC_STATES
 
     @property
+    def was_consulted(self) -> bool:
+        return self.state in CONSULTED_STATES
+
+    @property
+    def consultation_is_open(self) -> bool:
+        return self.state == AssessmentState.CONSULTATION
+
+    @property
     def next_state(self) -> str | None:
         return NEXT_STATE.get(self.state)
+
+    def unjudged_core_themes(self) -> list[str]:
+        """Titles of the core themes not judged yet, in framework order."""
+        return [
+            ta.theme.title
+            for ta in self.theme_assessments.select_related("theme").order_by(
+                "theme__order", "theme__code"
+            )
+            if not ta.theme.optional and not ta.judgement
+        ]
 
     def themes(self):
         """The core themes of its framework version and the optional ones chosen."""
@@ -303,6 +324,52 @@ class ThemeAssessment(models.Model):
 
     def __str__(self):
         return f"{self.assessment}: {self.theme}"
+
+
+class CitedFigure(models.Model):
+    """A cited measure's figure as the public could read it when the assessment was published.
+
+    Written once, at publication (`services.assessment_move`), so that a published judgement
+    is always shown beside the evidence it was made on, not today's figure. `period` is blank
+    where no figure of the measure was public then.
+    """
+
+    theme_assessment = models.ForeignKey(
+        ThemeAssessment, on_delete=models.CASCADE, related_name="cited_figures"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    metric_code = models.CharField(_("measure code"), max_length=40)
+    title = models.CharField(_("measure"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    period = models.CharField(_("period"), max_length=20, blank=True)
+    value = models.FloatField(_("figure at publication"), null=True, blank=True)
+    band = models.CharField(
+        _("against similar councils"),
+        max_length=10,
+        blank=True,
+        help_text=_("1 to 4 for the quarter, 'neutral' where not banded, blank if not compared."),
+    )
+    change = models.FloatField(_("change on the year before"), null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["theme_assessment", "order"]
+
+    def __str__(self):
+        return f"{self.theme_assessment}: {self.metric_code} {self.period}"
+
+    @property
+    def quartile_band(self) -> int | None:
+        """The quarter (1 best) it was in, None where not banded or not compared."""
+        return int(self.band) if self.band.isdigit() else None
+
+    @property
+    def band_words(self):
+        return BAND_WORDS[self.quartile_band or (NOT_BANDED if self.band == NOT_BANDED else None)]
+
+    @property
+    def band_tag(self) -> str:
+        return BAND_TAGS.get(self.quartile_band, "govuk-tag--grey")
 
 
 class Agreement(models.TextChoices):
@@ -346,6 +413,35 @@ class ConsultationResponse(models.Model):
 
     def __str__(self):
         return f"{self.assessment}: {self.get_agreement_display()}"
+
+
+class ConsultationReply(models.Model):
+    """ "You said, we did": the council's reply to what residents said of one theme.
+
+    Written by the council's officers once the consultation has closed, and shown on the
+    closed consultation page beside the responses.
+    """
+
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="consultation_replies"
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("what the council did"))
+    written_by = models.ForeignKey(
+        "selfreg.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assessment", "theme__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "theme"], name="one_reply_per_theme")
+        ]
+
+    def __str__(self):
+        return f"{self.assessment}: reply on {self.theme}"
 
 
 class ScrutinyComment(models.Model):

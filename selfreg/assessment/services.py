@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime
 
 import pandas as pd
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from benchmarking.models import Metric, Source, Value
@@ -19,6 +22,8 @@ from selfreg.assessment import access as assessment_access
 from selfreg.assessment.models import (
     Agreement,
     AssessmentState,
+    CitedFigure,
+    ConsultationReply,
     ConsultationResponse,
     Framework,
     ModerationStatus,
@@ -33,6 +38,7 @@ from selfreg.assessment.models import (
     ThemeAssessment,
     Transition,
 )
+from selfreg.assessment.selectors import dashboard_rows
 from selfreg.assessment.survey import Problem, QuestionSpec, satisfaction, survey_problems
 
 
@@ -399,24 +405,32 @@ def theme_save(
     return theme_assessment
 
 
+# What the council must have done before each move, in words for the refusal.
+NEEDS_JUDGEMENTS = {
+    AssessmentState.CONSULTATION: gettext_lazy(
+        "Give a judgement for every core theme before opening the consultation: %(themes)s"
+    ),
+    AssessmentState.PUBLISHED: gettext_lazy(
+        "Give a judgement for every core theme before publishing: %(themes)s"
+    ),
+}
+
+
 def assessment_move(*, user, assessment: SelfAssessment, to_state: str) -> SelfAssessment:
     """Move an assessment one step along its cycle, recording who did it.
 
-    Publishing needs every core theme judged, and archives the council's earlier published
-    assessments.
+    Opening the consultation and publishing need every core theme judged: residents are asked
+    whether they agree with a judgement, so there must be one. Publishing records each cited
+    measure's figure as the public reads it then, and archives the council's earlier
+    published assessments.
     """
     if not assessment_access.can_move(user, assessment, to_state):
         raise PermissionError("You cannot move this self-assessment to that stage.")
-    if to_state == AssessmentState.PUBLISHED:
-        unjudged = [
-            ta.theme.title
-            for ta in assessment.theme_assessments.select_related("theme")
-            if not ta.theme.optional and not ta.judgement
-        ]
+    if to_state in NEEDS_JUDGEMENTS:
+        unjudged = assessment.unjudged_core_themes()
         if unjudged:
             raise AssessmentRefused(
-                _("Give a judgement for every core theme before publishing: %(themes)s")
-                % {"themes": "; ".join(unjudged)}
+                str(NEEDS_JUDGEMENTS[to_state]) % {"themes": "; ".join(unjudged)}
             )
     with transaction.atomic():
         locked = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
@@ -427,12 +441,45 @@ def assessment_move(*, user, assessment: SelfAssessment, to_state: str) -> SelfA
         if to_state == AssessmentState.PUBLISHED:
             locked.published_at = timezone.now()
             _archive_earlier(user=user, assessment=locked)
+            _cited_figures_record(assessment=locked)
         locked.save()
         Transition.objects.create(
             assessment=locked, from_state=from_state, to_state=to_state, by=user
         )
     assessment.refresh_from_db()
     return assessment
+
+
+def _cited_figures_record(*, assessment: SelfAssessment) -> None:
+    """Freeze each cited measure's figure, as anyone could read it, beside the judgement.
+
+    A published assessment is public, so the figures are those the public sees: a measure
+    the council shares only with the sector is recorded as having no public figure.
+    """
+    themes = list(assessment.theme_assessments.all())
+    codes = {code for ta in themes for code in ta.metric_codes}
+    rows = dashboard_rows(AnonymousUser(), assessment, metric_codes=codes) if codes else {}
+    metrics = {m.code: m for m in Metric.objects.filter(code__in=codes)}
+    figures = []
+    for ta in themes:
+        for order, code in enumerate(ta.metric_codes):
+            row = rows.get(code)
+            metric = row.metric if row else metrics.get(code)
+            figures.append(
+                CitedFigure(
+                    theme_assessment=ta,
+                    order=order,
+                    metric_code=code,
+                    title=metric.title if metric else code,
+                    unit=metric.unit if metric else "",
+                    period=row.period if row else "",
+                    value=row.value if row else None,
+                    band="" if row is None or row.band is None else str(row.band),
+                    change=row.change if row else None,
+                )
+            )
+    CitedFigure.objects.filter(theme_assessment__assessment=assessment).delete()
+    CitedFigure.objects.bulk_create(figures)
 
 
 def _archive_earlier(*, user, assessment: SelfAssessment) -> None:
@@ -486,6 +533,41 @@ def response_moderate(*, user, response: ConsultationResponse, status: str):
         response.moderated_at = timezone.now()
         response.save()
     return response
+
+
+def consultation_replies_save(
+    *, user, assessment: SelfAssessment, replies: dict[str, str]
+) -> list[ConsultationReply]:
+    """Save the council's "you said, we did" replies, by theme code; a blank reply removes one.
+
+    Only the council's officers, between the consultation closing and publication.
+    """
+    if not assessment_access.can_reply(user, assessment):
+        raise PermissionDenied("Only the council's officers reply, during scrutiny.")
+    themes = {t.code: t for t in assessment.themes()}
+    unknown = sorted(set(replies) - set(themes))
+    if unknown:
+        raise AssessmentRefused(
+            _("These are not themes of this self-assessment: %(codes)s")
+            % {"codes": ", ".join(unknown)}
+        )
+    with transaction.atomic():
+        locked = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
+        if not assessment_access.can_reply(user, locked):
+            raise AssessmentRefused(_("Replies can only be changed while in scrutiny."))
+        saved = []
+        for code, text in replies.items():
+            text = text.strip()
+            if not text:
+                ConsultationReply.objects.filter(assessment=locked, theme=themes[code]).delete()
+                continue
+            reply, _created = ConsultationReply.objects.update_or_create(
+                assessment=locked,
+                theme=themes[code],
+                defaults={"text": text, "written_by": user},
+            )
+            saved.append(reply)
+    return saved
 
 
 def scrutiny_comment_add(

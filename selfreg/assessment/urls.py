@@ -15,6 +15,7 @@ urlpatterns = [
     path(ONE + "move/<slug:state>/", views.transition, name="transition"),
     path(ONE + "consultation/", views.consultation, name="consultation"),
     path(ONE + "consultation/respond/", views.respond, name="respond"),
+    path(ONE + "consultation/replies/", views.consultation_replies, name="consultation_replies"),
     path(ONE + "moderation/", views.moderation, name="moderation"),
     path(ONE + "scrutiny/", views.scrutiny, name="scrutiny"),
     path(ONE + "scrutiny/<int:comment_id>/answer/", views.scrutiny_answer, name="scrutiny_answer"),

@@ -1,22 +1,30 @@
+import math
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from benchmarking import selectors
 from benchmarking.periods import period_sort_key
-from selfreg import access
+from selfreg import access, ratelimit
 from selfreg.assessment import access as assessment_access
 from selfreg.assessment.access import (
     access_assessment,
     access_assessment_for_moderation,
+    access_assessment_for_reply,
     access_assessment_for_scrutiny,
+    access_consultation,
 )
 from selfreg.assessment.forms import (
     AssessmentForm,
+    ReplyForm,
     ResponseForm,
     ScrutinyAnswerForm,
     ScrutinyCommentForm,
@@ -24,16 +32,19 @@ from selfreg.assessment.forms import (
     ThemeForm,
 )
 from selfreg.assessment.models import (
+    Agreement,
     AssessmentState,
     ModerationStatus,
     SurveyQuestion,
 )
 from selfreg.assessment.selectors import dashboard_rows, theme_evidence
 from selfreg.assessment.services import (
+    NEEDS_JUDGEMENTS,
     AssessmentRefused,
     SurveyProblems,
     assessment_create,
     assessment_move,
+    consultation_replies_save,
     current_framework,
     response_moderate,
     response_submit,
@@ -218,7 +229,7 @@ def detail(request, gss_code, year):
     """The published assessment for everyone; the working copy for the council and sector."""
     assessment = access_assessment(request.user, gss_code, year)
     working = assessment_access.can_see_working(request.user, assessment)
-    if not assessment.is_public and not working:
+    if assessment.consultation_is_open and not working:
         return redirect("assessment:consultation", gss_code=gss_code, year=year)
     next_state = assessment.next_state
     return render(
@@ -235,11 +246,10 @@ def detail(request, gss_code, year):
             "can_move": bool(next_state)
             and assessment_access.can_move(request.user, assessment, next_state),
             "can_moderate": assessment_access.can_moderate(request.user, assessment),
+            "can_reply": assessment_access.can_reply(request.user, assessment),
             "can_see_scrutiny": assessment_access.can_see_scrutiny(request.user, assessment),
             "transitions": assessment.transitions.select_related("by") if working else [],
-            "responses": assessment.responses.filter(status=ModerationStatus.SHOWN).select_related(
-                "theme"
-            ),
+            "responses": _shown_responses(assessment),
             "comments": assessment.scrutiny_comments.select_related("theme", "councillor")
             if assessment.is_public
             else [],
@@ -253,7 +263,9 @@ def theme(request, gss_code, year, code):
     The council's officers edit it here while the assessment is not yet published.
     """
     assessment = access_assessment(request.user, gss_code, year)
-    if not assessment.is_public and not assessment_access.can_see_working(request.user, assessment):
+    if assessment.consultation_is_open and not assessment_access.can_see_working(
+        request.user, assessment
+    ):
         return redirect("assessment:consultation", gss_code=gss_code, year=year)
     theme_assessment = (
         assessment.theme_assessments.select_related("theme").filter(theme__code=code).first()
@@ -295,6 +307,7 @@ def theme(request, gss_code, year, code):
             "judgement_label": assessment.framework.level_label(theme_assessment.judgement),
             "form": form,
             "cited": cited,
+            "frozen": any(c.at_publication for c in cited),
             "check": check,
         },
         status=400 if form is not None and form.errors else 200,
@@ -310,6 +323,8 @@ def transition(request, gss_code, year, state):
     ):
         raise PermissionDenied(_("You cannot move this self-assessment to that stage."))
     problem = ""
+    # Said before the click, too: which themes still need a judgement for this move.
+    unjudged = assessment.unjudged_core_themes() if state in NEEDS_JUDGEMENTS else []
     if request.method == "POST":
         try:
             assessment_move(user=request.user, assessment=assessment, to_state=state)
@@ -330,28 +345,121 @@ def transition(request, gss_code, year, state):
             "state": state,
             "state_label": AssessmentState(state).label,
             "problem": problem,
+            "unjudged": unjudged,
         },
         status=400 if problem else 200,
     )
 
 
+def _shown_responses(assessment):
+    return assessment.responses.filter(status=ModerationStatus.SHOWN).select_related("theme")
+
+
+def _by_theme(assessment, responses, replies=()):
+    """Each theme with its shown responses, their count by answer, and the council's reply."""
+    replies = {r.theme_id: r for r in replies}
+    sections = []
+    for ta in _themes(assessment):
+        said = [r for r in responses if r.theme_id == ta.theme_id]
+        sections.append(
+            {
+                "ta": ta,
+                "responses": said,
+                "counts": [
+                    (label, sum(r.agreement == code for r in said))
+                    for code, label in Agreement.choices
+                ],
+                "reply": replies.get(ta.theme_id),
+            }
+        )
+    return sections
+
+
 def consultation(request, gss_code, year):
-    """The public consultation: the council's draft judgements and moderated comments."""
-    assessment = access_assessment(request.user, gss_code, year)
-    if assessment.state != AssessmentState.CONSULTATION:
-        raise Http404(_("This self-assessment is not open for consultation."))
+    """The public consultation: the draft judgements and moderated responses while it is open;
+    once closed, the responses shown and what the council did about them."""
+    assessment = access_consultation(request.user, gss_code, year)
+    replies = [] if assessment.consultation_is_open else assessment.consultation_replies.all()
     return render(
         request,
         "assessment/consultation.html",
         {
             "assessment": assessment,
             "council": assessment.council,
-            "themes": _themes(assessment),
-            "responses": assessment.responses.filter(status=ModerationStatus.SHOWN).select_related(
-                "theme"
-            ),
+            "sections": _by_theme(assessment, list(_shown_responses(assessment)), replies),
+            "can_reply": assessment_access.can_reply(request.user, assessment),
         },
     )
+
+
+@login_required
+def consultation_replies(request, gss_code, year):
+    """You said, we did: the council's officers reply to what residents said, theme by theme."""
+    assessment = access_assessment_for_reply(request.user, gss_code, year)
+    sections = _by_theme(
+        assessment, list(_shown_responses(assessment)), assessment.consultation_replies.all()
+    )
+    form = ReplyForm(_posted(request), sections=sections)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consultation_replies_save(
+                user=request.user, assessment=assessment, replies=form.replies()
+            )
+        except AssessmentRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Replies saved. They show on the consultation page."))
+            return redirect("assessment:consultation", gss_code=gss_code, year=year)
+    return render(
+        request,
+        "assessment/consultation_replies.html",
+        {
+            "assessment": assessment,
+            "council": assessment.council,
+            "sections": sections,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _too_many_responses(request, assessment) -> str:
+    """Why a response cannot be accepted now, or "" if it can.
+
+    Counted per client address first, so that one sender does not use up the consultation's
+    allowance for everyone else.
+    """
+    now = time.time()
+    address = ratelimit.client_address(request)
+    wait = ratelimit.limit_wait(
+        key=f"respond:address:{address}",
+        limit=ratelimit.Limit.parse(settings.RESPONSE_LIMIT_PER_ADDRESS),
+        now=now,
+    )
+    if wait:
+        minutes = math.ceil(wait / 60)
+        return ngettext(
+            "You have sent a lot of responses in a short time. Your response has not been "
+            "sent. Try again in %(minutes)d minute.",
+            "You have sent a lot of responses in a short time. Your response has not been "
+            "sent. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+    wait = ratelimit.limit_wait(
+        key=f"respond:consultation:{assessment.pk}",
+        limit=ratelimit.Limit.parse(settings.RESPONSE_LIMIT_PER_CONSULTATION),
+        now=now,
+    )
+    if wait:
+        minutes = math.ceil(wait / 60)
+        return ngettext(
+            "This consultation has had a lot of responses in the last few minutes. Your "
+            "response has not been sent. Try again in %(minutes)d minute.",
+            "This consultation has had a lot of responses in the last few minutes. Your "
+            "response has not been sent. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+    return ""
 
 
 def respond(request, gss_code, year):
@@ -361,6 +469,11 @@ def respond(request, gss_code, year):
         raise Http404(_("This self-assessment is not open for consultation."))
     themes = [ta.theme for ta in _themes(assessment)]
     form = ResponseForm(_posted(request), themes=themes)
+    limited = ""
+    if request.method == "POST" and form.is_valid():
+        limited = _too_many_responses(request, assessment)
+        if limited:
+            form.add_error(None, limited)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -383,7 +496,7 @@ def respond(request, gss_code, year):
         request,
         "assessment/respond_form.html",
         {"assessment": assessment, "council": assessment.council, "form": form},
-        status=400 if form.errors else 200,
+        status=429 if limited else 400 if form.errors else 200,
     )
 
 
@@ -458,6 +571,9 @@ def scrutiny(request, gss_code, year):
             "council": assessment.council,
             "form": form,
             "comments": comments,
+            # What residents said, for the councillors scrutinising the judgements.
+            "sections": _by_theme(assessment, list(_shown_responses(assessment))),
+            "not_shown": assessment.responses.exclude(status=ModerationStatus.SHOWN).count(),
         },
         status=400 if form is not None and form.errors else 200,
     )

@@ -1,10 +1,19 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from selfreg.assessment import services
 from selfreg.assessment.models import AssessmentState, Framework
+
+
+@pytest.fixture(autouse=True)
+def no_response_counts():
+    """Consultation responses are counted in the cache (Redis): every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -26,15 +35,14 @@ def judge_all(assessment, user, judgement="good"):
 
 
 def advance(assessment, user, to_state):
-    """Move an assessment along the cycle to a stage, judging every theme on the way."""
+    """Move an assessment along the cycle to a stage, judging every theme first."""
     order = [
         AssessmentState.CONSULTATION,
         AssessmentState.SCRUTINY,
         AssessmentState.PUBLISHED,
     ]
+    judge_all(assessment, user)
     for state in order[: order.index(to_state) + 1]:
-        if state == AssessmentState.PUBLISHED:
-            judge_all(assessment, user)
         services.assessment_move(user=user, assessment=assessment, to_state=state)
     return assessment
 

@@ -31,8 +31,7 @@ MOVERS = {"officer"}
 )
 def test_who_may_move_each_step(make_assessment, users, role, from_state, to_state):
     assessment = make_assessment(state=from_state)
-    if to_state == P:
-        judge_all(assessment, users["officer"])
+    judge_all(assessment, users["officer"])
     user = users[role]
     if role in MOVERS:
         services.assessment_move(user=user, assessment=assessment, to_state=to_state)
@@ -115,32 +114,56 @@ def test_start_checks_the_year_and_the_optional_themes(framework, users, hartlep
         services.assessment_create(user=officer, council=hartlepool, year="2025-26")
 
 
-def test_publishing_needs_every_core_theme_judged(make_assessment, users):
-    assessment = make_assessment(state=S, optional_theme_codes=["productivity"])
+@pytest.mark.parametrize(
+    ("from_state", "to_state", "words"),
+    [(D, C, "before opening the consultation"), (S, P, "before publishing")],
+)
+def test_opening_the_consultation_and_publishing_need_every_core_theme_judged(
+    make_assessment, users, from_state, to_state, words
+):
+    """Residents are asked whether they agree with each judgement, so the consultation opens
+    only once every core theme has one; the refusal names the themes left and moves nothing."""
+    assessment = make_assessment(state=from_state, optional_theme_codes=["productivity"])
     officer = users["officer"]
-    core = assessment.theme_assessments.filter(theme__optional=False)
-    for ta in core[1:]:
+    core = list(assessment.theme_assessments.filter(theme__optional=False).order_by("theme__order"))
+    for ta, judgement in zip(core, ["", "good", "good", "", "good"], strict=True):
         services.theme_save(
             user=officer,
             theme_assessment=ta,
-            judgement="good",
+            judgement=judgement,
             narrative="",
             evidence="",
             metric_codes=[],
         )
-    with pytest.raises(AssessmentRefused, match="Local priorities and outcomes"):
-        services.assessment_move(user=officer, assessment=assessment, to_state=P)
     services.theme_save(
         user=officer,
-        theme_assessment=core[0],
-        judgement="weak",
+        theme_assessment=assessment.theme_assessments.get(theme__code="productivity"),
+        judgement="",
         narrative="",
         evidence="",
         metric_codes=[],
     )
-    # The optional theme left unjudged does not hold publication up.
-    services.assessment_move(user=officer, assessment=assessment, to_state=P)
-    assert assessment.state == P
+    with pytest.raises(AssessmentRefused) as refused:
+        services.assessment_move(user=officer, assessment=assessment, to_state=to_state)
+    assert str(refused.value) == (
+        f"Give a judgement for every core theme {words}: "
+        "Local priorities and outcomes; Financial planning and management"
+    )
+    assessment.refresh_from_db()
+    assert assessment.state == from_state
+    assert assessment.transitions.last().to_state == from_state
+    for ta in (core[0], core[3]):
+        services.theme_save(
+            user=officer,
+            theme_assessment=ta,
+            judgement="weak",
+            narrative="",
+            evidence="",
+            metric_codes=[],
+        )
+    # The optional theme left unjudged does not hold the move up.
+    services.assessment_move(user=officer, assessment=assessment, to_state=to_state)
+    assert assessment.state == to_state
 
 
 def test_a_published_assessment_cannot_be_changed(make_assessment, users):

@@ -37,12 +37,13 @@ def test_who_sees_each_page_at_each_stage(make_assessment, users, client_for, ro
     assessment = make_assessment(state=state)
     client = client_for(users[role])
     working = role in WORKING
-    detail = 200 if (working or state == P) else (302 if state == C else 404)
+    # Once consulted on, the assessment stays public: open, in scrutiny, published.
+    detail = 200 if (working or state in (S, P)) else (302 if state == C else 404)
     assert status(client, "detail", assessment) == detail
     assert status(client, "theme", assessment, code="leadership") == detail
-    assert status(client, "consultation", assessment) == (200 if state == C else 404)
+    assert status(client, "consultation", assessment) == (404 if state == D else 200)
     assert status(client, "respond", assessment) == (200 if state == C else 404)
-    hidden = state in (D, S)
+    hidden = state == D
     if role == "anonymous":
         expected = "login"
     elif hidden and not working:
@@ -63,6 +64,15 @@ def test_who_sees_each_page_at_each_stage(make_assessment, users, client_for, ro
     else:
         expected = 403
     assert status(client, "scrutiny", assessment) == expected
+    if role == "anonymous":
+        expected = "login"
+    elif hidden and not working or state == D:
+        expected = 404
+    elif role == "officer" and state == S:
+        expected = 200
+    else:
+        expected = 403
+    assert status(client, "consultation_replies", assessment) == expected
 
 
 def test_overview_lists_only_what_the_person_may_see(make_assessment, users, client_for):
@@ -99,15 +109,25 @@ def test_officer_starts_and_saves_a_theme_through_the_pages(framework, users, cl
 def test_the_move_needs_a_confirming_post_and_explains_a_refusal(
     make_assessment, users, client_for
 ):
-    assessment = make_assessment(state=S)
+    """Opening the consultation with a core theme unjudged is refused on the page, naming it."""
+    assessment = make_assessment()
     client = client_for(users["officer"])
-    url = reverse("assessment:transition", args=["E06000001", "2025-26", "published"])
-    assert client.get(url).status_code == 200
+    url = reverse("assessment:transition", args=["E06000001", "2025-26", "consultation"])
+    before = client.get(url)
+    assert before.status_code == 200
+    assert "Not judged yet: Local priorities and outcomes; Organisational" in (
+        before.content.decode()
+    )
     assessment.refresh_from_db()
-    assert assessment.state == S
+    assert assessment.state == D
     refused = client.post(url)
     assert refused.status_code == 400
-    assert "every core theme" in refused.content.decode()
+    page = refused.content.decode()
+    assert "govuk-error-summary" in page
+    assert "before opening the consultation" in page
+    assert "Organisational and place leadership" in page
+    assessment.refresh_from_db()
+    assert assessment.state == D
     assert client_for(users["councillor"]).post(url).status_code == 403
 
 
@@ -229,3 +249,85 @@ def test_theme_page_shows_cited_evidence_and_flags_disagreement(
         metric_codes=["ev1", "ev2"],
     )
     assert "disagree" not in client_for(users["officer"]).get(url).content.decode()
+
+
+def test_a_published_theme_shows_the_figures_it_was_judged_on(
+    evidence, make_assessment, users, client_for
+):
+    """Publication freezes each cited figure as the public read it then; a later change of the
+    figure shows beside it as today's, and does not change the published evidence or its
+    check against the judgement."""
+    metrics_import(
+        rows=[
+            {
+                "code": "ev3",
+                "title": "Shared with the sector only",
+                "element": "outcome",
+                "unit": "%",
+                "polarity": "higher_better",
+            }
+        ]
+    )
+    values_import(
+        frame=read_table(b"gss_code,metric_code,period,value\nE06000001,ev3,2023-24,50\n", "v.csv"),
+        source="upload",
+        visibility="sector",
+        recompute=False,
+    )
+    assessment = make_assessment(state=S)
+    ta = assessment.theme_assessments.get(theme__code="leadership")
+    services.theme_save(
+        user=users["officer"],
+        theme_assessment=ta,
+        judgement="strong",
+        narrative="",
+        evidence="",
+        metric_codes=["ev1", "ev3"],
+    )
+    services.assessment_move(user=users["officer"], assessment=assessment, to_state=P)
+    # Hartlepool's roads figure is corrected upwards after publication, to the best quarter.
+    values_import(
+        frame=read_table(b"gss_code,metric_code,period,value\nE06000001,ev1,2023-24,99\n", "v.csv"),
+        source="upload",
+        visibility="public",
+        recompute=False,
+    )
+    comparisons_recompute()
+    url = reverse("assessment:theme", args=["E06000001", "2025-26", "leadership"])
+    for role in ("anonymous", "officer"):
+        page = client_for(users[role]).get(url).content.decode()
+        table = page[page.index('id="cited-metrics"') :]
+        rows = table.split('<tr class="govuk-table__row">')
+        roads, shared = rows[2], rows[3]
+        assert "Figure at publication" in table
+        assert "s figure (not the one judged on)" in table
+        assert "5%" in roads
+        assert "Worst quarter" in roads
+        assert "99%" in roads  # today's, beside it
+        assert "Best quarter" not in roads
+        assert "No public figure at publication" in shared
+        # The check reads the figures at publication: still the worst quarter.
+        assert "The judgement and the cited evidence disagree." in page
+    assert "50%" in client_for(users["officer"]).get(url).content.decode()
+    assert "50%" not in client_for(None).get(url).content.decode()
+
+
+def test_an_assessment_being_worked_on_shows_todays_figures(
+    evidence, make_assessment, users, client_for
+):
+    """Until publication nothing is frozen: the page reads today's figures."""
+    assessment = make_assessment(state=S)
+    ta = assessment.theme_assessments.get(theme__code="leadership")
+    services.theme_save(
+        user=users["officer"],
+        theme_assessment=ta,
+        judgement="strong",
+        narrative="",
+        evidence="",
+        metric_codes=["ev1"],
+    )
+    assert not ta.cited_figures.exists()
+    url = reverse("assessment:theme", args=["E06000001", "2025-26", "leadership"])
+    page = client_for(users["officer"]).get(url).content.decode()
+    assert "Figure at publication" not in page
+    assert "The latest value of each cited metric" in page

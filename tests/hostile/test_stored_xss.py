@@ -125,12 +125,17 @@ def test_self_assessment_text_from_officers_residents_and_councillors(
         user=councillor, assessment=assessment, text=HOSTILE
     )
     assessment_services.scrutiny_comment_answer(user=officer, comment=comment, response=HOSTILE)
+    assessment_services.consultation_replies_save(
+        user=officer, assessment=assessment, replies={theme.code: HOSTILE}
+    )
     kwargs = {"gss_code": "E06000001", "year": "2025-26"}
     shows_as_text(client_for(councillor), reverse("assessment:scrutiny", kwargs=kwargs))
     shows_as_text(client_for(officer), reverse("assessment:moderation", kwargs=kwargs))
+    shows_as_text(client_for(officer), reverse("assessment:consultation_replies", kwargs=kwargs))
     assessment_services.assessment_move(user=officer, assessment=assessment, to_state="published")
     assert SelfAssessment.objects.get().state == "published"
     shows_as_text(client_for(users["anonymous"]), reverse("assessment:detail", kwargs=kwargs))
+    shows_as_text(client_for(users["anonymous"]), reverse("assessment:consultation", kwargs=kwargs))
 
 
 def test_early_warning_evidence(users, client_for, hartlepool):
