@@ -422,7 +422,8 @@ def test_import_stores_values_and_england_figures_and_a_rerun_changes_nothing(sl
     assert (england.value, england.lower, england.upper) == (7.44, 7.42, 7.46)
     assert Metric.objects.get(code="wellbeing-anxiety").dataset == "england-wellbeing"
 
-    second = run("england-wellbeing", "--data-dir", str(sliced), "--no-recompute")
+    assert "unchanged since it was imported" in run("england-wellbeing", "--data-dir", str(sliced))
+    second = run("england-wellbeing", "--data-dir", str(sliced), "--no-recompute", "--force")
     assert "Values: 0 created, 0 updated" in second
     assert "Reference figures (England): 0 created, 0 updated, 48 unchanged, 0 removed." in second
 

@@ -146,7 +146,9 @@ class Command(BaseCommand):
             "values": values.created + values.updated + values.unchanged,
         }
         if no_recompute:
-            # Not recorded: the next import must still recompute what changed.
+            # Recorded all the same: the caller recomputes (`make seed` does, once, after all
+            # its datasets), and the nightly recompute covers everything anyway.
+            dataset_import_record(**record)
             self.stdout.write(
                 f"Comparisons not recomputed ({len(pairs)} metric-periods changed). "
                 "Run recompute_comparisons when ready."
