@@ -145,7 +145,7 @@ class DatasetImport(models.Model):
     name = models.CharField(_("dataset"), max_length=40, unique=True)
     fingerprint = models.CharField(max_length=64)
     imported_at = models.DateTimeField(_("imported"))
-    published = models.CharField(_("source published"), max_length=100, blank=True)
+    published = models.CharField(_("source published"), max_length=300, blank=True)
     metrics = models.PositiveIntegerField(_("measures"), default=0)
     values = models.PositiveIntegerField(_("values"), default=0)
 

@@ -133,6 +133,14 @@ class Lifetime(NamedTuple):
     start: str  # ISO date or blank
     end: str
 
+    @property
+    def dates(self) -> tuple[date | None, date | None]:
+        """The first day and the day it ended (exclusive), as validation reads them."""
+        return (
+            date.fromisoformat(self.start) if self.start else None,
+            date.fromisoformat(self.end) if self.end else None,
+        )
+
 
 def register_lifetimes(data_dir: Path | str) -> dict[str, Lifetime]:
     """GSS code to name, start and end date for every council in the register file."""
@@ -152,8 +160,7 @@ def existed_in(lifetime: Lifetime, period: str) -> bool:
     """Whether the council existed at some time in the period: the rule values are checked by
     (`benchmarking.validation`), so a row that passes here is not refused there."""
     found = parse_period(period)
-    start = date.fromisoformat(lifetime.start) if lifetime.start else None
-    end = date.fromisoformat(lifetime.end) if lifetime.end else None
+    start, end = lifetime.dates
     return not ((start and found.end < start) or (end and found.start >= end))
 
 

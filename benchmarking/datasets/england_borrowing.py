@@ -21,6 +21,7 @@ from benchmarking.datasets import (
     DatasetContent,
     england_rs,
     england_spending_power,
+    register_lifetimes,
     values_frame,
 )
 from benchmarking.datasets.england_finance import (
@@ -30,7 +31,6 @@ from benchmarking.datasets.england_finance import (
     match_councils,
     part,
     ratio,
-    register_lives,
     within_lives,
 )
 
@@ -309,7 +309,7 @@ def _growth(debt: pd.DataFrame, years: int) -> pd.DataFrame:
 
 def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
     data_dir = Path(data_dir)
-    lives = register_lives(data_dir)
+    lives = register_lifetimes(data_dir)
     english = english_councils(data_dir)
     raw_debt = _read(data_dir / BORROWING, (TOTAL, SHORT_TERM_LA))
     raw_investments = _read(data_dir / INVESTMENTS, (TOTAL,))

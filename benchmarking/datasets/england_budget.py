@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from benchmarking.datasets import OGL, DatasetContent, values_frame
+from benchmarking.datasets import OGL, DatasetContent, register_lifetimes, values_frame
 from benchmarking.datasets.england_finance import (
     PIKE,
     POPULATION_NOTE,
@@ -24,7 +24,6 @@ from benchmarking.datasets.england_finance import (
     part,
     population_2018,
     ratio,
-    register_lives,
     within_lives,
 )
 
@@ -216,7 +215,7 @@ def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
                 population,
             )
         )
-    values, outside = within_lives(values_frame(parts), register_lives(data_dir))
+    values, outside = within_lives(values_frame(parts), register_lifetimes(data_dir))
     return DatasetContent(
         metrics=[dict(m) for m in METRICS],
         values=values,

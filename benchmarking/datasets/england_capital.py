@@ -19,6 +19,7 @@ from benchmarking.datasets import (
     DatasetContent,
     england_rs,
     england_spending_power,
+    register_lifetimes,
     values_frame,
 )
 from benchmarking.datasets.england_finance import (
@@ -27,7 +28,6 @@ from benchmarking.datasets.england_finance import (
     match_councils,
     part,
     ratio,
-    register_lives,
     within_lives,
 )
 
@@ -209,7 +209,7 @@ def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
             "mrp": n[MRP],
         }
     )
-    table, outside = within_lives(table.reset_index(drop=True), register_lives(data_dir))
+    table, outside = within_lives(table.reset_index(drop=True), register_lifetimes(data_dir))
     nre = england_rs.nre_by_year(data_dir, councils)
     spending = england_spending_power.spending_power_by_year(data_dir, councils)
     with_nre = table.merge(nre, on=["gss_code", "period"], how="inner")

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarking.datasets import OGL, DatasetContent, england_spending_power, values_frame
+from benchmarking.datasets import (
+    OGL,
+    DatasetContent,
+    england_spending_power,
+    register_lifetimes,
+    values_frame,
+)
 from benchmarking.datasets.england_finance import (
     PIKE,
     POPULATION_NOTE,
@@ -23,7 +29,6 @@ from benchmarking.datasets.england_finance import (
     part,
     population_2018,
     ratio,
-    register_lives,
     within_lives,
 )
 
@@ -232,7 +237,7 @@ def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
             trading,
         ]
     )
-    values, outside = within_lives(values, register_lives(data_dir))
+    values, outside = within_lives(values, register_lifetimes(data_dir))
     notes = [
         "Political control in the same file is not a measure and is not imported; gross "
         "external borrowing per head there is left to the borrowing dataset, which has it "

@@ -9,40 +9,20 @@ figure: nothing is added up into its successor. Method note: docs/method/dataset
 from __future__ import annotations
 
 import csv
-import datetime
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarking.datasets import OGL, OGL_NAME, REGISTER_FILE, number_text
-from benchmarking.periods import PeriodError, parse_period
+from benchmarking.datasets import OGL, OGL_NAME, REGISTER_FILE, Lifetime, existed_in, number_text
+from benchmarking.periods import PeriodError
 
 # Known faults in the published codes: (E-code, code as published) -> the right GSS code.
 # North Yorkshire County Council (E2721) is published as E10000022, a code no council has,
 # in the 2015-16 and 2017-18 RS returns and in the borrowing and investment tables up to
 # 31 March 2017. Its code is E10000023.
 CODE_FIXES = {("E2721", "E10000022"): "E10000023"}
-
-# The register's dates of each council's life: first day, and the day it ended (exclusive),
-# as benchmarking.validation reads them.
-Life = tuple[datetime.date | None, datetime.date | None]
-
-
-def register_lives(data_dir: Path | str) -> dict[str, Life]:
-    """GSS code to (start date, end date) for every council in the register file."""
-
-    def day(text: str) -> datetime.date | None:
-        text = (text or "").strip()
-        return datetime.date.fromisoformat(text) if text else None
-
-    with (Path(data_dir) / REGISTER_FILE).open(encoding="utf-8-sig", newline="") as handle:
-        return {
-            row["gss-code"].strip().upper(): (day(row.get("start-date")), day(row.get("end-date")))
-            for row in csv.DictReader(handle)
-            if (row.get("gss-code") or "").strip()
-        }
 
 
 def match_councils(
@@ -92,7 +72,9 @@ def match_councils(
     return gss, skipped, notes
 
 
-def within_lives(values: pd.DataFrame, lives: Mapping[str, Life]) -> tuple[pd.DataFrame, list[str]]:
+def within_lives(
+    values: pd.DataFrame, lifetimes: Mapping[str, Lifetime]
+) -> tuple[pd.DataFrame, list[str]]:
     """Drop values for a period the council did not exist in, saying which.
 
     A return filed by a body before the council with its code began (a county council of the
@@ -100,21 +82,16 @@ def within_lives(values: pd.DataFrame, lives: Mapping[str, Life]) -> tuple[pd.Da
     """
     if values.empty:
         return values, []
-    bounds = {}
-    for label in values["period"].unique():
-        try:
-            p = parse_period(label)
-        except PeriodError:
-            continue  # validation names it
-        bounds[label] = (p.start, p.end)
     keep = np.ones(len(values), dtype=bool)
     dropped: dict[tuple[str, str], int] = {}
     for i, (gss, label) in enumerate(zip(values["gss_code"], values["period"], strict=True)):
-        start, end = lives.get(gss, (None, None))
-        first, last = bounds.get(label, (None, None))
-        if first is None:
+        if gss not in lifetimes:
             continue
-        if (start and last < start) or (end and first >= end):
+        try:
+            inside = existed_in(lifetimes[gss], label)
+        except PeriodError:
+            continue  # validation names it
+        if not inside:
             keep[i] = False
             dropped[(gss, label)] = dropped.get((gss, label), 0) + 1
     skipped = [

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarking.datasets import OGL, DatasetContent, values_frame
+from benchmarking.datasets import OGL, DatasetContent, register_lifetimes, values_frame
 from benchmarking.datasets.england_finance import (
     finance_metric,
     match_councils,
     part,
     ratio,
-    register_lives,
     within_lives,
 )
 
@@ -345,7 +344,7 @@ def nre_by_year(data_dir: Path, councils: Mapping[str, str]) -> pd.DataFrame:
 def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
     raw = read(data_dir)
     values, skipped, notes = value_rows(raw, councils)
-    values, outside = within_lives(values, register_lives(data_dir))
+    values, outside = within_lives(values, register_lifetimes(data_dir))
     return DatasetContent(
         metrics=[dict(m) for m in METRICS], values=values, skipped=skipped + outside, notes=notes
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarking.datasets import OGL, DatasetContent, values_frame
+from benchmarking.datasets import OGL, DatasetContent, register_lifetimes, values_frame
 from benchmarking.datasets.england_finance import (
     PIKE,
     POPULATION_NOTE,
@@ -23,7 +23,6 @@ from benchmarking.datasets.england_finance import (
     part,
     population_2018,
     ratio,
-    register_lives,
     within_lives,
 )
 
@@ -165,13 +164,13 @@ def spending_power_by_year(data_dir: Path, councils: Mapping[str, str]) -> pd.Da
     """Core spending power by council and financial year (gss_code, period, csp in £ million),
     for the other finance datasets' ratios."""
     table, _, _ = long_table(read(data_dir), councils)
-    table, _ = within_lives(table, register_lives(data_dir))
+    table, _ = within_lives(table, register_lifetimes(data_dir))
     return table[["gss_code", "period", "csp"]]
 
 
 def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
     table, skipped, notes = long_table(read(data_dir), councils)
-    table, outside = within_lives(table, register_lives(data_dir))
+    table, outside = within_lives(table, register_lifetimes(data_dir))
     people = population_2018(data_dir)
     population = table["gss_code"].map(people)
     per_head = ratio(table["csp"] * 1_000_000, population, scale=1)

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ("imported_at", models.DateTimeField(verbose_name="imported")),
                 (
                     "published",
-                    models.CharField(blank=True, max_length=100, verbose_name="source published"),
+                    models.CharField(blank=True, max_length=300, verbose_name="source published"),
                 ),
                 ("metrics", models.PositiveIntegerField(default=0, verbose_name="measures")),
                 ("values", models.PositiveIntegerField(default=0, verbose_name="values")),

@@ -22,8 +22,9 @@ from benchmarking.datasets import (
     england_rs,
     england_spending_power,
     register_codes,
+    register_lifetimes,
 )
-from benchmarking.datasets.england_finance import PIKE, register_lives
+from benchmarking.datasets.england_finance import PIKE
 from benchmarking.models import ComparisonStatistic, Metric, Value
 from benchmarking.services import METRIC_COLUMNS, metric_rows_check
 from benchmarking.validation import CouncilFacts, validate_values
@@ -176,8 +177,10 @@ def test_codes_are_unique_across_the_finance_datasets():
 
 @pytest.mark.parametrize("name", ("england-rs", *FINANCE_NAMES))
 def test_the_whole_files_pass_the_upload_checks_within_each_councils_life(name):
-    lives = register_lives(DATA)
-    councils = {gss: CouncilFacts(i, *lives[gss]) for i, gss in enumerate(register_codes(DATA))}
+    lives = register_lifetimes(DATA)
+    councils = {
+        gss: CouncilFacts(i, *lives[gss].dates) for i, gss in enumerate(register_codes(DATA))
+    }
     content = DATASETS[name].load(DATA)
     metrics = {m["code"]: i for i, m in enumerate(content.metrics)}
     clean = validate_values(content.values, councils=councils, metrics=metrics)  # or raises
