@@ -7,8 +7,10 @@ column and reason. One problem anywhere means nothing is written.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
+import warnings
 import zipfile
 from dataclasses import dataclass
 
@@ -64,9 +66,7 @@ def read_table(content: bytes, filename: str) -> pd.DataFrame:
             _check_xlsx_size(content)
             frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
         elif name.endswith(".csv"):
-            frame = pd.read_csv(
-                io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"
-            )
+            frame = _read_csv(content)
         else:
             raise FileProblems([Problem(0, "", "Upload a CSV or XLSX file.")])
     except FileProblems:
@@ -85,6 +85,46 @@ def read_table(content: bytes, filename: str) -> pd.DataFrame:
     if problems := nul_cells(frame):
         raise FileProblems(problems)
     return frame
+
+
+def _read_csv(content: bytes) -> pd.DataFrame:
+    """A CSV file as text cells. A row with more cells than the header has columns is
+    refused by its row number: pandas would otherwise take the first column as the index
+    and shift every cell one column left, or drop the extra cells without a word."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(
+                io.BytesIO(content),
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                index_col=False,
+            )
+        except (pd.errors.ParserWarning, pd.errors.ParserError) as error:
+            if problems := long_rows(content):
+                raise FileProblems(problems) from error
+            raise
+
+
+def long_rows(content: bytes) -> list[Problem]:
+    """Rows with more cells than the header names, as a spreadsheet numbers them."""
+    reader = csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""))
+    header = next(reader, [])
+    problems = []
+    for row, cells in enumerate(reader, start=2):
+        if len(cells) > len(header):
+            problems.append(
+                Problem(
+                    row,
+                    "",
+                    f"This row has {len(cells)} cells but the header names {len(header)} "
+                    "columns. Remove the extra cells, or give the column a heading.",
+                )
+            )
+            if len(problems) >= MAX_PROBLEMS:
+                break
+    return problems
 
 
 def nul_cells(frame: pd.DataFrame) -> list[Problem]:

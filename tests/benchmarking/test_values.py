@@ -120,6 +120,26 @@ def test_unreadable_files_are_rejected_clearly():
         read_table("gss_code\n\xe9".encode("latin-1"), "values.csv")
 
 
+@pytest.mark.parametrize(
+    "body, rows",
+    [
+        # The first rows too long: pandas would have read the GSS code as an index.
+        (HEADER + "E06000001,sat,2019-20,55,400,extra\nE06000002,sat,2019-20,60,380,x\n", [2, 3]),
+        # A later row too long.
+        (HEADER + "E06000001,sat,2019-20,55,400\nE06000002,sat,2019-20,60,380,x\n", [3]),
+        # Quoted cells holding a comma or a line break are one cell each.
+        (HEADER + 'E06000001,sat,2019-20,55,"4,00"\n"E06\n2",sat,2019-20,60,380,x\n', [3]),
+    ],
+)
+def test_a_row_with_an_extra_cell_is_refused_by_its_row(metrics, body, rows):
+    with pytest.raises(FileProblems) as raised:
+        read_table(body.encode(), "values.csv")
+    problems = raised.value.problems
+    assert [p.row for p in problems] == rows
+    assert "has 6 cells but the header names 5 columns" in problems[0].message
+    assert Value.objects.count() == 0
+
+
 def test_xlsx_files_take_the_same_path(metrics):
     buffer = io.BytesIO()
     pd.read_csv(io.StringIO(GOOD), dtype=str).to_excel(buffer, index=False)
