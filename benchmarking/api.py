@@ -24,7 +24,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ParseError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -64,6 +65,10 @@ from selfreg.models import Council, CouncilType, Nation, Visibility
 
 JSON = "application/json"
 MAX_LATEST = 50
+MAX_PAGE = 5000  # rows a JSON page may ask for with `limit`; CSV gets every row anyway
+# A submission is a list of rows or an object holding one: three levels. Anything much
+# deeper is not a submission, and deep enough it would exhaust Python's recursion limit.
+MAX_JSON_DEPTH = 10
 
 
 class BadParameter(APIException):
@@ -107,10 +112,48 @@ def list_responses(serializer, *errors: int) -> dict:
     }
 
 
+class Pages(LimitOffsetPagination):
+    """500 rows a page; `limit` may ask for up to MAX_PAGE (a bigger one gets MAX_PAGE,
+    rather than a number the database cannot take)."""
+
+    max_limit = MAX_PAGE
+
+
+def json_depth(data) -> int:
+    """How deeply lists and objects nest in parsed JSON (a number or text: 0)."""
+    depth, level = 0, [data]
+    while level:
+        containers = [item for item in level if isinstance(item, list | dict)]
+        if not containers:
+            break
+        depth += 1
+        level = [
+            child
+            for item in containers
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+    return depth
+
+
+class SubmissionJSONParser(JSONParser):
+    """JSON, refused with a 400 when it nests too deeply to be a submission."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        message = f"The JSON nests more than {MAX_JSON_DEPTH} levels deep; send a list of rows."
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(message) from None
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise ParseError(message)
+        return data
+
+
 class OpenDataMixin:
     """JSON and CSV, throttled, CSV unpaginated."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
+    pagination_class = Pages
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
     csv_name = "data"
 
@@ -472,7 +515,7 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
     # A token first, so an anonymous write gets 401 with `WWW-Authenticate: Token`.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [CanSubmitValues]
-    parser_classes = [JSONParser, MultiPartParser, CSVTextParser]
+    parser_classes = [SubmissionJSONParser, MultiPartParser, CSVTextParser]
     csv_name = "values"
 
     def get_queryset(self):

@@ -447,6 +447,17 @@ def test_values_csv_is_not_paginated(api, bench):
     assert len(table) == 1 + 10
 
 
+@pytest.mark.parametrize("name", ["api_value_list", "api_council_list", "api_metric_list"])
+def test_a_huge_limit_is_capped_not_a_server_error(api, bench, name):
+    response = get(api("anonymous"), name, {"limit": "99999999999999999999", "offset": "1"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) <= 5000
+    # Past the end: an empty page, not an error.
+    response = get(api("anonymous"), name, {"offset": "99999999999999999999"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
 def test_empty_csv_still_has_its_header(api, db):
     rows = read_csv(get(api("anonymous"), "api_value_list", {"format": "csv"}))
     assert rows == [
@@ -620,6 +631,15 @@ def test_malformed_submissions_are_400(api, bench, body):
     response = post(api("officer"), body)
     assert response.status_code == 400
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("depth", [11, 100_000])
+def test_deeply_nested_json_is_400_and_writes_nothing(api, bench, depth):
+    body = "[" * depth + "]" * depth
+    response = api("officer").post(reverse("api_value_list"), body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nests more than 10 levels" in response.json()["detail"]
+    assert not Value.objects.filter(period="2020-21").exists()
 
 
 def test_rows_that_are_not_objects_are_numbered_by_position(api, bench):
