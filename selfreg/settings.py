@@ -116,8 +116,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Lock an account out after five failed sign-ins from the same address for one hour.
+# Lock an account out after five failed sign-ins from the same address for one hour, on the
+# sign-in page and the admin's alike. The address is the client's own, found behind trusted
+# proxies as the API throttle finds it (NUM_PROXIES), so failures from one person behind a
+# proxy do not lock out everyone else behind it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_CLIENT_IP_CALLABLE = "selfreg.addresses.client_address"
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
