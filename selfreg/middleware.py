@@ -30,6 +30,13 @@ class RejectNulCharactersMiddleware:
         return self.get_response(request)
 
 
+def session_mark_seen(sender, request, user, **kwargs):
+    """Signing in saves the session anyway: mark it seen then, so the next requests need
+    not save it again just for that."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_SEEN_KEY] = int(time.time())
+
+
 class PrivatePagesMiddleware:
     """Pages shown to a signed-in person are theirs alone: no browser or proxy keeps a copy
     (`Cache-Control: private, no-store`), so the back button on a shared computer after
