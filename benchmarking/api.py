@@ -486,9 +486,17 @@ SUBMISSION = PolymorphicProxySerializer(
             "(`Content-Type: text/csv`) or a multipart upload with a `file` (CSV or XLSX). "
             "`visibility` (public, sector or council; public by default) may also be given as "
             "a query parameter. The whole submission is checked first: one problem anywhere "
-            "and nothing is written. Officers may submit for their own council only."
+            "and nothing is written. Officers may submit for their own council only. Values "
+            "are checked against their unit (a percentage from 0 to 100, a count not below 0). "
+            "A value far outside its measure's usual range is refused with a 400 listing it, "
+            "unless the submission says `confirm_unusual=true` (in the object, the form or the "
+            "query): the API publishes at once and no one else sees it first, so it asks as "
+            "the upload and entry pages do."
         ),
-        parameters=[OpenApiParameter("visibility", str, enum=Visibility.values)],
+        parameters=[
+            OpenApiParameter("visibility", str, enum=Visibility.values),
+            OpenApiParameter("confirm_unusual", bool, description="Save unusual values."),
+        ],
         request={
             "application/json": SUBMISSION,
             "multipart/form-data": ValueUploadSerializer,
@@ -576,14 +584,23 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
             raise TooLarge(f"Send at most {limit // (1024 * 1024)} MB; upload a file instead.")
         json_rows = is_json_rows(request.data)
         try:
-            frame, visibility = self.submission(request)
+            frame, visibility, unusual_confirmed = self.submission(request)
             report = services.values_import(
                 frame=frame,
                 source=Source.API,
                 user=request.user,
                 visibility=visibility,
                 source_ref="api",
+                unusual_confirmed=unusual_confirmed,
             )
+        except services.UnusualValues as error:
+            body = problems_body(error, json_rows=json_rows)
+            body["detail"] = (
+                "The submission was not written: some values are far outside their measure's "
+                "usual range. Check them; if they are right, send the submission again with "
+                "confirm_unusual=true."
+            )
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         except FileProblems as error:
             return Response(
                 problems_body(error, json_rows=json_rows), status=status.HTTP_400_BAD_REQUEST
@@ -593,10 +610,14 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
             body, status=status.HTTP_201_CREATED if report.changed else status.HTTP_200_OK
         )
 
-    def submission(self, request) -> tuple[pd.DataFrame, str]:
-        """The submitted table as text cells, and the visibility to give its values."""
+    def submission(self, request) -> tuple[pd.DataFrame, str, bool]:
+        """The submitted table as text cells, the visibility to give its values, and whether
+        values far outside their usual range are confirmed (`confirm_unusual=true`)."""
         data = request.data
         visibility = request.query_params.get("visibility")
+        confirm = request.query_params.get("confirm_unusual")
+        if isinstance(data, dict) and "confirm_unusual" in data:
+            confirm = data.get("confirm_unusual")
         if isinstance(data, bytes):
             frame = read_table(data, "values.csv")
         elif "file" in request.FILES:
@@ -619,7 +640,10 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
             raise FileProblems(
                 [Problem(0, "visibility", f"Use one of {', '.join(Visibility.values)}.")]
             )
-        return frame, visibility
+        confirm = text_cell(confirm).strip().lower()
+        if confirm not in ("", "true", "false"):
+            raise FileProblems([Problem(0, "confirm_unusual", "Use true or false.")])
+        return frame, visibility, confirm == "true"
 
 
 # --- comparisons -----------------------------------------------------------------------------

@@ -77,6 +77,9 @@ def _metric(code: str, **fields: str) -> dict[str, str]:
         "sdl_reference": "",
     }
     row.update(fields)
+    # Every percentage here is against net revenue expenditure, or a change: it can pass 100
+    # (a district holds more than it spends) or fall below 0, so it is not limited to 0-100.
+    row.setdefault("unit_limits", "false" if row.get("unit") == "%" else "")
     return row
 
 
