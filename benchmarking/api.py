@@ -23,7 +23,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException, NotFound, ParseError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
@@ -62,6 +62,7 @@ from benchmarking.serializers import (
 from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg import access
 from selfreg.models import Council, CouncilType, Nation, Visibility
+from selfreg.tokens import HashedTokenAuthentication
 
 JSON = "application/json"
 MAX_LATEST = 50
@@ -521,7 +522,7 @@ SUBMISSION = PolymorphicProxySerializer(
 class ValueList(OpenDataMixin, generics.ListAPIView):
     serializer_class = ValueSerializer
     # A token first, so an anonymous write gets 401 with `WWW-Authenticate: Token`.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [HashedTokenAuthentication, SessionAuthentication]
     permission_classes = [CanSubmitValues]
     parser_classes = [SubmissionJSONParser, MultiPartParser, CSVTextParser]
     csv_name = "values"

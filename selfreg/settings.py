@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
@@ -230,7 +229,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <key>`, the keys stored hashed (selfreg.models.ApiToken).
+        "selfreg.tokens.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

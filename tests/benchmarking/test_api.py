@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
@@ -22,6 +21,7 @@ from benchmarking.services import (
     values_import,
 )
 from selfreg.models import Council, CouncilType, Nation, Visibility
+from selfreg.tokens import api_token_create
 from tests.conftest import ROLE_NAMES
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +58,8 @@ def api(users):
         client = APIClient()
         user = users[role]
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _token, key = api_token_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return client_for
