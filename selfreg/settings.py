@@ -182,11 +182,13 @@ SESSION_TOUCH_SECONDS = 60
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # Browsers are told to use HTTPS only for a year. Django sends the header only on a request
 # that came over HTTPS (directly, or through a proxy that says so in X-Forwarded-Proto), so
-# a first run over plain HTTP is unaffected. Subdomains and preloading commit the whole
-# domain, so they are the deployment's choice.
+# a first run over plain HTTP is unaffected. Subdomains and preloading follow, as before; a
+# deployment sharing its domain with plain-HTTP sites turns them off.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE_HSTS_SECONDS > 0
+)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

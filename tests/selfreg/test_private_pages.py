@@ -72,5 +72,5 @@ def test_an_idle_session_ends(client_for, users, settings):
 @pytest.mark.django_db
 def test_https_requests_get_strict_transport_security(client):
     secure = client.get("/", headers={"x-forwarded-proto": "https"})
-    assert secure["Strict-Transport-Security"] == "max-age=31536000"
+    assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert "Strict-Transport-Security" not in client.get("/")
