@@ -23,8 +23,9 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException, NotFound, ParseError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -61,9 +62,14 @@ from benchmarking.serializers import (
 from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg import access
 from selfreg.models import Council, CouncilType, Nation, Visibility
+from selfreg.tokens import HashedTokenAuthentication
 
 JSON = "application/json"
 MAX_LATEST = 50
+MAX_PAGE = 5000  # rows a JSON page may ask for with `limit`; CSV gets every row anyway
+# A submission is a list of rows or an object holding one: three levels. Anything much
+# deeper is not a submission, and deep enough it would exhaust Python's recursion limit.
+MAX_JSON_DEPTH = 10
 
 
 class BadParameter(APIException):
@@ -107,10 +113,48 @@ def list_responses(serializer, *errors: int) -> dict:
     }
 
 
+class Pages(LimitOffsetPagination):
+    """500 rows a page; `limit` may ask for up to MAX_PAGE (a bigger one gets MAX_PAGE,
+    rather than a number the database cannot take)."""
+
+    max_limit = MAX_PAGE
+
+
+def json_depth(data) -> int:
+    """How deeply lists and objects nest in parsed JSON (a number or text: 0)."""
+    depth, level = 0, [data]
+    while level:
+        containers = [item for item in level if isinstance(item, list | dict)]
+        if not containers:
+            break
+        depth += 1
+        level = [
+            child
+            for item in containers
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+    return depth
+
+
+class SubmissionJSONParser(JSONParser):
+    """JSON, refused with a 400 when it nests too deeply to be a submission."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        message = f"The JSON nests more than {MAX_JSON_DEPTH} levels deep; send a list of rows."
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(message) from None
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise ParseError(message)
+        return data
+
+
 class OpenDataMixin:
     """JSON and CSV, throttled, CSV unpaginated."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
+    pagination_class = Pages
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
     csv_name = "data"
 
@@ -443,9 +487,17 @@ SUBMISSION = PolymorphicProxySerializer(
             "(`Content-Type: text/csv`) or a multipart upload with a `file` (CSV or XLSX). "
             "`visibility` (public, sector or council; public by default) may also be given as "
             "a query parameter. The whole submission is checked first: one problem anywhere "
-            "and nothing is written. Officers may submit for their own council only."
+            "and nothing is written. Officers may submit for their own council only. Values "
+            "are checked against their unit (a percentage from 0 to 100, a count not below 0). "
+            "A value far outside its measure's usual range is refused with a 400 listing it, "
+            "unless the submission says `confirm_unusual=true` (in the object, the form or the "
+            "query): the API publishes at once and no one else sees it first, so it asks as "
+            "the upload and entry pages do."
         ),
-        parameters=[OpenApiParameter("visibility", str, enum=Visibility.values)],
+        parameters=[
+            OpenApiParameter("visibility", str, enum=Visibility.values),
+            OpenApiParameter("confirm_unusual", bool, description="Save unusual values."),
+        ],
         request={
             "application/json": SUBMISSION,
             "multipart/form-data": ValueUploadSerializer,
@@ -470,9 +522,9 @@ SUBMISSION = PolymorphicProxySerializer(
 class ValueList(OpenDataMixin, generics.ListAPIView):
     serializer_class = ValueSerializer
     # A token first, so an anonymous write gets 401 with `WWW-Authenticate: Token`.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [HashedTokenAuthentication, SessionAuthentication]
     permission_classes = [CanSubmitValues]
-    parser_classes = [JSONParser, MultiPartParser, CSVTextParser]
+    parser_classes = [SubmissionJSONParser, MultiPartParser, CSVTextParser]
     csv_name = "values"
 
     def get_queryset(self):
@@ -533,14 +585,23 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
             raise TooLarge(f"Send at most {limit // (1024 * 1024)} MB; upload a file instead.")
         json_rows = is_json_rows(request.data)
         try:
-            frame, visibility = self.submission(request)
+            frame, visibility, unusual_confirmed = self.submission(request)
             report = services.values_import(
                 frame=frame,
                 source=Source.API,
                 user=request.user,
                 visibility=visibility,
                 source_ref="api",
+                unusual_confirmed=unusual_confirmed,
             )
+        except services.UnusualValues as error:
+            body = problems_body(error, json_rows=json_rows)
+            body["detail"] = (
+                "The submission was not written: some values are far outside their measure's "
+                "usual range. Check them; if they are right, send the submission again with "
+                "confirm_unusual=true."
+            )
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         except FileProblems as error:
             return Response(
                 problems_body(error, json_rows=json_rows), status=status.HTTP_400_BAD_REQUEST
@@ -550,10 +611,14 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
             body, status=status.HTTP_201_CREATED if report.changed else status.HTTP_200_OK
         )
 
-    def submission(self, request) -> tuple[pd.DataFrame, str]:
-        """The submitted table as text cells, and the visibility to give its values."""
+    def submission(self, request) -> tuple[pd.DataFrame, str, bool]:
+        """The submitted table as text cells, the visibility to give its values, and whether
+        values far outside their usual range are confirmed (`confirm_unusual=true`)."""
         data = request.data
         visibility = request.query_params.get("visibility")
+        confirm = request.query_params.get("confirm_unusual")
+        if isinstance(data, dict) and "confirm_unusual" in data:
+            confirm = data.get("confirm_unusual")
         if isinstance(data, bytes):
             frame = read_table(data, "values.csv")
         elif "file" in request.FILES:
@@ -576,7 +641,10 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
             raise FileProblems(
                 [Problem(0, "visibility", f"Use one of {', '.join(Visibility.values)}.")]
             )
-        return frame, visibility
+        confirm = text_cell(confirm).strip().lower()
+        if confirm not in ("", "true", "false"):
+            raise FileProblems([Problem(0, "confirm_unusual", "Use true or false.")])
+        return frame, visibility, confirm == "true"
 
 
 # --- comparisons -----------------------------------------------------------------------------

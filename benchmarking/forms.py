@@ -289,10 +289,22 @@ class ValuesEntryForm(forms.Form):
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
             )
             layout.append(Field.text(name, field_width=Fixed.TEN))
+        self.fields["unusual"] = forms.BooleanField(
+            label=gettext(
+                "I have checked the values far outside the usual range and they are right"
+            ),
+            required=False,
+        )
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "council", "period", "element", *layout, Button("save", gettext("Save values"))
         )
+
+    def ask_to_confirm_unusual(self, problems, rows: list[dict]) -> None:
+        """Values far outside their usual range: say which, and offer the box to confirm
+        them, ticked on the next try to save them as they are."""
+        self.add_problems(problems, rows)
+        self.helper.layout.insert(len(self.helper.layout) - 1, Field.checkbox("unusual"))
 
     def rows(self, gss_code: str, period: str) -> list[dict]:
         """The boxes filled in, as rows of a file."""

@@ -57,6 +57,15 @@ class Metric(models.Model):
     )
     target_value = models.FloatField(_("target value"), null=True, blank=True)
     decimals = models.PositiveSmallIntegerField(_("decimal places"), default=1)
+    unit_limits = models.BooleanField(
+        _("values kept within the unit's limits"),
+        default=True,
+        help_text=_(
+            "Refuse a percentage below 0 or over 100, or a negative count, rate or duration. "
+            "Turn off for a measure that can go beyond them, such as spending as a "
+            "percentage of a budget, or a change."
+        ),
+    )
     definition = models.TextField(_("definition"), blank=True)
     source = models.TextField(_("source"), blank=True)
     numerator_label = models.CharField(_("numerator"), max_length=300, blank=True)
@@ -102,6 +111,13 @@ class Metric(models.Model):
             "decimals": self.decimals,
             "target_value": self.target_value,
         }
+
+    @property
+    def limits(self):
+        """The values its unit allows (`validation.Limits`), or None."""
+        from benchmarking.validation import unit_limits
+
+        return unit_limits(self.unit) if self.unit_limits else None
 
     @property
     def scale(self) -> float | None:

@@ -9,6 +9,9 @@ Four kinds of label are accepted, and no others:
 * multi-year span, ``2019-22``: financial years pooled from 1 April 2019 to 31 March 2022
   (the end year is more than one year after the start year, written with two digits).
 
+Labels are read after Unicode NFKC normalisation, so full-width digits and dashes give the
+same period as plain ones, and only the ASCII digits 0 to 9 count as digits.
+
 Ordering rule: periods sort by end date, and periods that end on the same day sort shortest
 first. So the quarters of a year come before the year itself (``2019-20 Q1`` … ``2019-20 Q4``,
 then ``2019-20``), and a pooled span comes straight after the financial year it ends with. Within
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -33,10 +37,12 @@ MIN_YEAR = 1900
 MAX_YEAR = 2100
 MAX_SPAN_YEARS = 10
 
-_YEAR_RE = re.compile(r"(\d{4})")
-_RANGE_RE = re.compile(r"(\d{4})-(\d{2})")
-_QUARTER_RE = re.compile(r"(\d{4})-(\d{2}) Q(\d)", re.IGNORECASE)
-_FOUR_DIGIT_END_RE = re.compile(r"\d{4}-\d{4}")
+# ASCII digits only: Python's \d also matches other scripts' digits, which int() reads, so
+# '٢٠١٩' would otherwise be a second, differently written 2019.
+_YEAR_RE = re.compile(r"(\d{4})", re.ASCII)
+_RANGE_RE = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+_QUARTER_RE = re.compile(r"(\d{4})-(\d{2}) Q(\d)", re.IGNORECASE | re.ASCII)
+_FOUR_DIGIT_END_RE = re.compile(r"\d{4}-\d{4}", re.ASCII)
 
 _EXAMPLES = "Use 2019, 2019-20, 2019-20 Q1 or 2019-22."
 
@@ -105,7 +111,9 @@ def parse_period(label: str) -> Period:
     """Parse a period label, raising ``PeriodError`` with a plain-English message if it is bad."""
     if not isinstance(label, str):
         raise PeriodError(f"A period label must be text, not {type(label).__name__}. {_EXAMPLES}")
-    text = label.strip()
+    # Full-width digits and dashes (２０１９－２０) are the same characters to a reader:
+    # NFKC turns them into plain ones, so they name the same period, not a second one.
+    text = unicodedata.normalize("NFKC", label).strip()
     if not text:
         raise PeriodError(f"The period label is empty. {_EXAMPLES}")
 

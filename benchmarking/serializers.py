@@ -147,12 +147,22 @@ class ValueSubmissionSerializer(serializers.Serializer):
     """A JSON object form of a submission, for clients that want to set visibility inline."""
 
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    confirm_unusual = serializers.BooleanField(
+        required=False,
+        help_text="true saves values far outside their measure's usual range; without it "
+        "they are refused with a 400 listing them.",
+    )
     rows = ValueRowSerializer(many=True)
 
 
 class ValueUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (UTF-8) or XLSX, one row per value.")
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    confirm_unusual = serializers.BooleanField(
+        required=False,
+        help_text="true saves values far outside their measure's usual range; without it "
+        "they are refused with a 400 listing them.",
+    )
 
 
 class ImportResultSerializer(serializers.Serializer):

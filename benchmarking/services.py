@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -31,7 +32,14 @@ from benchmarking.models import (
     Value,
 )
 from benchmarking.periods import PeriodError, parse_period, previous_period
-from benchmarking.validation import CouncilFacts, FileProblems, Problem, validate_values
+from benchmarking.validation import (
+    CouncilFacts,
+    FileProblems,
+    Problem,
+    UsualRange,
+    unusual_values,
+    validate_values,
+)
 from selfreg import access
 from selfreg.models import Council, Visibility
 
@@ -54,6 +62,7 @@ METRIC_COLUMNS = (
     "licence",
     "attribution",
     "comparator",
+    "unit_limits",
 )
 COMPARED_FIELDS = ("value", "numerator", "denominator", "sample_size", "note", "visibility")
 BATCH = 5000
@@ -108,12 +117,19 @@ def metric_rows_check(rows: list[dict]) -> list[dict]:
         if polarity == Polarity.TARGET and target is None:
             problems.append(Problem(line, "target_value", "A target metric needs a target."))
         decimals = _optional_number(row["decimals"], line, "decimals", problems)
+        flags = {"": None, "true": True, "yes": True, "1": True, "false": False, "no": False}
+        flags["0"] = False
+        if row["unit_limits"].lower() not in flags:
+            problems.append(Problem(line, "unit_limits", "Use true or false."))
+        numbers = ("target_value", "decimals", "unit_limits")
         clean.append(
             {
-                **{k: row[k] for k in METRIC_COLUMNS if k not in ("target_value", "decimals")},
+                **{k: row[k] for k in METRIC_COLUMNS if k not in numbers},
                 "polarity": polarity,
                 "target_value": target,
                 "decimals": int(decimals) if decimals is not None else 1,
+                # Blank: a new measure keeps to its unit's limits; a saved one is unchanged.
+                "unit_limits": flags.get(row["unit_limits"].lower()),
             }
         )
     if problems:
@@ -149,7 +165,7 @@ def metrics_import(*, rows: list[dict], dataset: str = "") -> MetricReport:
             if dataset:
                 row["dataset"] = dataset
             if metric is None:
-                Metric.objects.create(**row)
+                Metric.objects.create(**{k: v for k, v in row.items() if v is not None})
                 report.created.append(row["code"])
                 continue
             changed = {
@@ -311,8 +327,53 @@ def values_check(*, frame: pd.DataFrame, user=None) -> pd.DataFrame:
         writable = set(
             access.submittable_councils(user).with_gss().values_list("gss_code", flat=True)
         )
-    metrics = dict(Metric.objects.values_list("code", "pk"))
-    return validate_values(frame, councils=council_facts(), metrics=metrics, writable=writable)
+    metrics = {}
+    limits = {}
+    for metric in Metric.objects.only("pk", "code", "unit", "unit_limits"):
+        metrics[metric.code] = metric.pk
+        if metric.limits is not None:
+            limits[metric.code] = metric.limits
+    return validate_values(
+        frame,
+        councils=council_facts(),
+        metrics=metrics,
+        writable=writable,
+        limits=limits,
+        today=timezone.localdate(),
+    )
+
+
+class UnusualValues(FileProblems):
+    """Values far outside their measure's usual range, not yet confirmed by the person
+    submitting them; `problems` lists each, and nothing was written."""
+
+
+MIN_FIGURES_FOR_RANGE = 5  # fewer councils than this in a period say little about its spread
+
+
+def usual_ranges(metric_ids) -> dict[int, UsualRange]:
+    """Each measure's usual range from its published statistics: the lowest lower quartile
+    and the highest upper quartile of all councils' public figures over its periods. Read
+    from the stored comparisons, so no figure a council keeps to itself is used or shown."""
+    rows = (
+        ComparisonStatistic.objects.filter(
+            metric_id__in=list(metric_ids),
+            group="all",
+            audience=Audience.PUBLIC,
+            n__gte=MIN_FIGURES_FOR_RANGE,
+            lower_quartile__isnull=False,
+            upper_quartile__isnull=False,
+        )
+        .values("metric_id")
+        .annotate(low=Min("lower_quartile"), high=Max("upper_quartile"))
+    )
+    return {row["metric_id"]: UsualRange(row["low"], row["high"]) for row in rows}
+
+
+def values_unusual(clean: pd.DataFrame) -> list[Problem]:
+    """Rows of a checked table far outside their measure's usual range (see
+    `validation.unusual_values`), for the person submitting them to confirm."""
+    return unusual_values(clean, usual_ranges(clean["metric_id"].unique().tolist()))
 
 
 def values_import(
@@ -323,13 +384,20 @@ def values_import(
     user=None,
     source_ref: str = "",
     recompute: bool = True,
+    unusual_confirmed: bool = False,
 ) -> ImportReport:
     """Check, then create or update values in one transaction, keeping their history.
+
+    A person's values far outside their measure's usual range raise UnusualValues, and
+    nothing is written, until they confirm them (`unusual_confirmed`). Trusted imports
+    (no user: published datasets, the command line) are not asked.
 
     An identical re-import changes nothing. Comparisons for the metric-periods that changed
     are recomputed in the background once the transaction has committed.
     """
     clean = values_check(frame=frame, user=user)
+    if user is not None and not unusual_confirmed and (unusual := values_unusual(clean)):
+        raise UnusualValues(unusual)
     report = ImportReport()
     with transaction.atomic():
         existing = existing_values(clean)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from benchmarking import uploads
 from benchmarking.forms import EntryChoiceForm, UploadForm, ValuesEntryForm
 from benchmarking.models import Element, Metric, SharingChoice, Source, UploadStatus, Value
-from benchmarking.services import values_import
+from benchmarking.services import UnusualValues, values_import
 from benchmarking.validation import FileProblems
 from selfreg import access
 from selfreg.models import Visibility
@@ -64,7 +64,13 @@ def upload_detail(request, upload_id):
 @require_POST
 def upload_confirm(request, upload_id):
     upload = uploads.access_upload_for_confirm(request.user, upload_id)
-    if upload.status == UploadStatus.READY:
+    unconfirmed = uploads.needs_unusual_confirmed(upload) and not request.POST.get("unusual")
+    if upload.status == UploadStatus.READY and unconfirmed:
+        messages.error(
+            request,
+            _("Check the values far outside their usual range, then confirm they are right."),
+        )
+    elif upload.status == UploadStatus.READY:
         if not uploads.upload_confirm(upload_id=upload.pk):
             messages.info(request, _("This file has already been confirmed."))
     elif upload.status in (UploadStatus.COMMITTING, UploadStatus.COMMITTED):
@@ -142,7 +148,10 @@ def values_entry(request):
                     visibility=form.cleaned_data.get("visibility", Visibility.PUBLIC),
                     user=request.user,
                     source_ref=_("Web form"),
+                    unusual_confirmed=form.cleaned_data["unusual"],
                 )
+            except UnusualValues as error:
+                form.ask_to_confirm_unusual(error.problems, rows)
             except FileProblems as error:
                 form.add_problems(error.problems, rows)
             else:

@@ -222,6 +222,8 @@ def upload_receive(*, user, file, visibility: str) -> Upload:
     upload.status = UploadStatus.READY
     upload.row_count = len(clean)
     upload.summary = upload_preview(clean=clean, visibility=visibility)
+    # Values far outside their measure's usual range: the uploader confirms them to save.
+    upload.summary["unusual"] = problem_dicts(services.values_unusual(clean))
     upload.save(update_fields=["status", "row_count", "summary"])
     return upload
 
@@ -263,6 +265,11 @@ def _read_stored(upload: Upload) -> pd.DataFrame:
 
 
 # --- confirming and saving -------------------------------------------------------------------
+
+
+def needs_unusual_confirmed(upload: Upload) -> bool:
+    """The preview listed values far outside their usual range: saving needs them confirmed."""
+    return bool((upload.summary or {}).get("unusual"))
 
 
 def upload_confirm(*, upload_id: int) -> bool:
@@ -371,6 +378,8 @@ def _import_whole(upload: Upload) -> None:
                 user=user,
                 source_ref=upload.original_name,
                 recompute=False,
+                # Confirmed on the preview, which listed any unusual values.
+                unusual_confirmed=True,
             )
         except FileProblems as error:
             raise FileProblems(shift_problems(error.problems, start)) from error

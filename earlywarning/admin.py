@@ -1,14 +1,16 @@
+"""Only the signal catalogue is in the admin.
+
+Recorded signals, corporate changes, risk assessments and alerts are confidential to sector
+staff, and every view of them is audited (`SignalView`). The admin's lists, searches and
+history pages would show them unaudited (searching the evidence text alone would reveal
+it), so they are kept out of it: they are read and changed only through the early-warning
+pages, which audit and check access.
+"""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from earlywarning.models import (
-    Alert,
-    AlertEvent,
-    CorporateEvent,
-    RecordedSignal,
-    RiskAssessment,
-    SignalType,
-)
+from earlywarning.models import SignalType
 
 
 @admin.register(SignalType)
@@ -16,43 +18,3 @@ class SignalTypeAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "category", "source", "default_weight", "half_life_months"]
     list_filter = ["category", "source"]
     search_fields = ["code", "name"]
-
-
-@admin.register(RecordedSignal)
-class RecordedSignalAdmin(SimpleHistoryAdmin):
-    list_display = ["council", "signal_type", "observed_on", "severity", "recorded_by"]
-    list_filter = ["signal_type__category", "severity"]
-    search_fields = ["council__name", "council__gss_code", "evidence"]
-    autocomplete_fields = ["council"]
-
-
-@admin.register(CorporateEvent)
-class CorporateEventAdmin(SimpleHistoryAdmin):
-    list_display = ["council", "kind", "occurred_on", "recorded_by"]
-    list_filter = ["kind"]
-    search_fields = ["council__name", "council__gss_code", "description"]
-    autocomplete_fields = ["council"]
-
-
-@admin.register(RiskAssessment)
-class RiskAssessmentAdmin(admin.ModelAdmin):
-    list_display = ["council", "as_of", "band", "score"]
-    list_filter = ["band", "as_of"]
-    search_fields = ["council__name", "council__gss_code"]
-    readonly_fields = [f.name for f in RiskAssessment._meta.fields]
-
-
-class AlertEventInline(admin.TabularInline):
-    model = AlertEvent
-    extra = 0
-    readonly_fields = ["kind", "from_state", "to_state", "text", "user", "at"]
-    can_delete = False
-
-
-@admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
-    list_display = ["council", "band", "state", "assignee", "opened_at"]
-    list_filter = ["state", "band", "reason"]
-    search_fields = ["council__name", "council__gss_code"]
-    inlines = [AlertEventInline]
-    readonly_fields = ["council", "reason", "summary", "band", "band_rank", "categories"]

@@ -19,6 +19,7 @@ from knowledgehub.models import (
     Offer,
     Post,
     Provider,
+    ProviderKind,
     Report,
     Review,
     ReviewStatus,
@@ -232,9 +233,26 @@ def access_report(user, slug: str, report_id: int) -> Report:
 
 
 def can_create_provider(user) -> bool:
-    """Providers list themselves; sector staff list any provider, the sector's own included."""
+    """Providers list themselves; a council's officers list their council; sector staff list
+    any provider, the sector's own included."""
     if access.is_sector_staff(user):
         return True
+    if access.council_ids(user, {RoleKind.OFFICER}):
+        return True
+    return access.has_role(user, RoleKind.PROVIDER)
+
+
+def can_list_provider_as(user, kind: str, council: Council | None) -> bool:
+    """Who may say what a provider is. Only sector staff list the sector body, and only the
+    council's own officers (or sector staff) list a council: a provider saying it is a
+    council would stop that council's officers reviewing its offers. Consultancies and
+    voluntary bodies are listed by providers (or sector staff)."""
+    if access.is_sector_staff(user):
+        return True
+    if kind == ProviderKind.SECTOR_BODY:
+        return False
+    if kind == ProviderKind.COUNCIL:
+        return council is not None and access.is_officer_of(user, council)
     return access.has_role(user, RoleKind.PROVIDER)
 
 

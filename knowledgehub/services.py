@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from knowledgehub import access, search
 from knowledgehub.filetypes import FileRefused, sniff
@@ -27,6 +28,7 @@ from knowledgehub.models import (
     Offer,
     Post,
     Provider,
+    ProviderKind,
     Report,
     Review,
     ReviewReply,
@@ -370,10 +372,28 @@ def report_dismiss(*, user, report: Report) -> None:
 # --- marketplace ----------------------------------------------------------------------------
 
 
+PROVIDER_KIND_REFUSED = {
+    ProviderKind.COUNCIL: _(
+        "Only the council's own officers or sector staff can list a council as a provider."
+    ),
+    ProviderKind.SECTOR_BODY: _("Only sector staff can list the sector body."),
+    "": _("Only providers and sector staff can list a consultancy or voluntary body."),
+}
+
+
 def provider_create(
     *, user, name: str, kind: str, description: str, website: str = "", council=None
 ) -> Provider:
-    _require(access.can_create_provider(user), "Only providers and sector staff list providers.")
+    _require(
+        access.can_create_provider(user),
+        "Only providers, council officers and sector staff list providers.",
+    )
+    if kind != ProviderKind.COUNCIL:
+        council = None  # only a council provider stands for a council
+    if kind == ProviderKind.COUNCIL and council is None:
+        raise ValidationError({"council": "Choose the council that provides the support."})
+    if not access.can_list_provider_as(user, kind, council):
+        raise ValidationError({"kind": PROVIDER_KIND_REFUSED.get(kind, PROVIDER_KIND_REFUSED[""])})
     provider = Provider(
         slug=_unique_slug(Provider, name),
         name=name.strip(),
@@ -383,8 +403,6 @@ def provider_create(
         council=council,
     )
     provider.full_clean()
-    if kind == "council" and council is None:
-        raise ValidationError({"council": "Choose the council that provides the support."})
     with transaction.atomic():
         provider.save()
         provider.managers.add(user)

@@ -609,7 +609,9 @@ def provider(request, slug):
 @login_required
 def provider_new(request):
     if not access.can_create_provider(request.user):
-        raise PermissionDenied(_("Only providers and sector staff list providers."))
+        raise PermissionDenied(
+            _("Only providers, council officers and sector staff list providers.")
+        )
     form = ProviderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

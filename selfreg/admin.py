@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from selfreg.models import AreaGrouping, Council, GroupingMembership, Role, User
+from selfreg.models import ApiToken, AreaGrouping, Council, GroupingMembership, Role, User
+from selfreg.tokens import api_token_create
 
 
 class RoleInline(admin.TabularInline):
@@ -45,3 +46,32 @@ class AreaGroupingAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are listed by prefix only: the key itself is shown once, when it is made."""
+
+    list_display = ["prefix", "name", "user", "created_at", "last_used_at"]
+    search_fields = ["prefix", "name", "user__email"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def get_fields(self, request, obj=None):
+        return ["user", "name"] if obj is None else ["user", "name", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is None else ["user", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, key = api_token_create(user=obj.user, name=obj.name)
+        obj.pk, obj.prefix, obj.created_at = token.pk, token.prefix, token.created_at
+        obj._state.adding = False
+        messages.warning(
+            request,
+            f"The new token is {key} . Copy it now: only its hash is kept, so it cannot be "
+            "shown again.",
+        )

@@ -1,7 +1,13 @@
-"""Requests the portal refuses before any view sees them."""
+"""Requests the portal refuses before any view sees them, and what every answer carries."""
 
+import time
+
+from django.conf import settings
 from django.http import JsonResponse
+from django.utils.cache import patch_cache_control
 from django.views.defaults import bad_request
+
+SESSION_SEEN_KEY = "_seen"
 
 
 class RejectNulCharactersMiddleware:
@@ -22,3 +28,37 @@ class RejectNulCharactersMiddleware:
                 return JsonResponse({"detail": self.message}, status=400)
             return bad_request(request, exception=ValueError(self.message))
         return self.get_response(request)
+
+
+def session_mark_seen(sender, request, user, **kwargs):
+    """Signing in saves the session anyway: mark it seen then, so the next requests need
+    not save it again just for that."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_SEEN_KEY] = int(time.time())
+
+
+class PrivatePagesMiddleware:
+    """Pages shown to a signed-in person are theirs alone: no browser or proxy keeps a copy
+    (`Cache-Control: private, no-store`), so the back button on a shared computer after
+    signing out, or a shared cache, shows nothing of them.
+
+    Sessions end after `SESSION_COOKIE_AGE` seconds without a request. Saving the session
+    on every request would write to the database each time; instead the session is marked
+    as used at most once every `SESSION_TOUCH_SECONDS`, and each save moves its expiry on.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in:
+            now = int(time.time())
+            if now - request.session.get(SESSION_SEEN_KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
+                request.session[SESSION_SEEN_KEY] = now
+        response = self.get_response(request)
+        # Signing in or out happens during the request: its answer is private too.
+        if signed_in or getattr(request, "user", None) is not user:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -338,3 +338,32 @@ class Role(models.Model):
         if self.council_id:
             return f"{self.get_kind_display()}, {self.council}"
         return str(self.get_kind_display())
+
+
+class ApiToken(models.Model):
+    """A key for the API, stored hashed: the key itself is shown once, when it is made
+    (`selfreg.tokens.api_token_create`), and never kept.
+
+    A key is `PREFIX_LENGTH` characters of prefix, a dot, then the secret. The prefix is
+    stored in the clear to find the row; the whole key's SHA-256 is compared in constant
+    time. Keys are random and long (256 bits), so a plain hash suffices: no salt or slow
+    hash is needed, as for passwords. A person may hold several keys (one per client, say),
+    each with a name, and revoke one by deleting it.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        label = f" ({self.name})" if self.name else ""
+        return f"{self.prefix}…{label} for {self.user}"

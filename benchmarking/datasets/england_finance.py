@@ -151,6 +151,10 @@ def finance_metric(code: str, *, source: str, attribution: str, **fields: str) -
         "comparator": "finance",
     }
     row.update(fields)
+    # A finance percentage is against spending, debt or a year before, or a change: it can
+    # pass 100 (a council owes more than it spends in a year) or fall below 0, so it is not
+    # limited to 0-100.
+    row.setdefault("unit_limits", "false" if row.get("unit") == "%" else "")
     return row
 
 

@@ -37,6 +37,16 @@ NOT_A_COST = frozenset({"ECON11"})
 # Percentages the LGBF already publishes in percentage points rather than as proportions.
 PERCENTAGE_POINTS = frozenset({"CHN14a", "CHN14b"})
 
+# Percentages that are not shares of a whole, so may fall below 0 or pass 100: the portal's
+# check that a percentage lies between 0 and 100 is off for them (Metric.unit_limits).
+BEYOND_0_TO_100 = {
+    "CORP03c": "a pay gap, below 0 where women are paid more on average",
+    "CORP11": "spending against a budget, over 100 where the council topped the fund up",
+    "CORP12": "spending against funding, over 100 where the council topped it up",
+    "FINSUS01": "reserves against a year's budget, over 100 where they exceed it",
+    "FINSUS05": "spending against budget, over 100 where the council overspent",
+}
+
 # Ranking_Type in the definitions file: Ascending ranks the lowest figure first.
 POLARITY = {"Ascending": "lower_better", "Descending": "higher_better", "Goldilocks": "target"}
 
@@ -279,6 +289,7 @@ def metric_rows(definitions: pd.DataFrame) -> list[dict[str, str]]:
                 "licence": OGL_NAME,
                 "attribution": ATTRIBUTION,
                 "comparator": COMPARATORS.get(family[0], "") if family else "",
+                "unit_limits": "false" if code in BEYOND_0_TO_100 else "",
             }
         )
     return rows

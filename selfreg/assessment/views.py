@@ -505,7 +505,13 @@ def moderation(request, gss_code, year):
     """Responses waiting to be shown or hidden; only shown ones are published."""
     assessment = access_assessment_for_moderation(request.user, gss_code, year)
     if request.method == "POST":
-        response = assessment.responses.filter(pk=request.POST.get("response")).first()
+        chosen = request.POST.get("response", "")
+        # Only a whole number can name a response: anything else names none.
+        response = (
+            assessment.responses.filter(pk=int(chosen)).first()
+            if chosen.isascii() and chosen.isdigit()
+            else None
+        )
         if response is None:
             raise Http404(_("No such response."))
         try:

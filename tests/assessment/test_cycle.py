@@ -112,6 +112,11 @@ def test_start_checks_the_year_and_the_optional_themes(framework, users, hartlep
     assert assessment.theme_assessments.count() == 7
     with pytest.raises(AssessmentRefused, match="already has"):
         services.assessment_create(user=officer, council=hartlepool, year="2025-26")
+    # Full-width digits are the same year, not a second assessment beside it.
+    with pytest.raises(AssessmentRefused, match="already has"):
+        services.assessment_create(user=officer, council=hartlepool, year="２０２５-２６")
+    with pytest.raises(AssessmentRefused, match="not a recognised period"):
+        services.assessment_create(user=officer, council=hartlepool, year="٢٠٢٥-٢٦")
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,18 @@ def test_consultation_shows_only_moderated_responses(make_assessment, users, cli
     assert "Roads are poor" in client_for(None).get(consultation_url).content.decode()
 
 
+@pytest.mark.parametrize("chosen", ["abc", "", "1.5", "\u0661", "99999999999999999999"])
+def test_moderating_a_response_that_is_not_a_number_is_not_found(
+    make_assessment, users, client_for, chosen
+):
+    make_assessment(state=C)
+    url = reverse("assessment:moderation", args=["E06000001", "2025-26"])
+    response = client_for(users["officer"]).post(
+        url, {"response": chosen, "status": ModerationStatus.SHOWN}
+    )
+    assert response.status_code == 404
+
+
 def test_scrutiny_page_comment_and_answer(make_assessment, users, client_for):
     assessment = make_assessment(state=S)
     url = reverse("assessment:scrutiny", args=["E06000001", "2025-26"])

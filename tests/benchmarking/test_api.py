@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
@@ -23,6 +22,7 @@ from benchmarking.services import (
     values_import,
 )
 from selfreg.models import Council, CouncilType, Nation, Visibility
+from selfreg.tokens import api_token_create
 from tests.conftest import ROLE_NAMES
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +59,8 @@ def api(users):
         client = APIClient()
         user = users[role]
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _token, key = api_token_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return client_for
@@ -468,6 +468,17 @@ def test_values_csv_is_not_paginated(api, bench):
     assert len(table) == 1 + 10
 
 
+@pytest.mark.parametrize("name", ["api_value_list", "api_council_list", "api_metric_list"])
+def test_a_huge_limit_is_capped_not_a_server_error(api, bench, name):
+    response = get(api("anonymous"), name, {"limit": "99999999999999999999", "offset": "1"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) <= 5000
+    # Past the end: an empty page, not an error.
+    response = get(api("anonymous"), name, {"offset": "99999999999999999999"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
 def test_empty_csv_still_has_its_header(api, db):
     rows = read_csv(get(api("anonymous"), "api_value_list", {"format": "csv"}))
     assert rows == [
@@ -492,7 +503,7 @@ def test_csv_neutralises_formulas_in_text(api, bench):
         [
             {
                 "gss_code": DARLINGTON,
-                "metric_code": "M1",
+                "metric_code": "M2",  # in £: may be negative
                 "period": "2017-18",
                 "value": "-3",
                 "note": '=HYPERLINK("http://x")',
@@ -610,7 +621,7 @@ def test_visibility_as_a_query_parameter(api, bench):
 
 def test_post_a_csv_file(api, bench):
     content = (
-        f'gss_code,metric_code,period,value,sample_size\n{HARTLEPOOL},M1,2020-21,"1,234.5",80\n'
+        f'gss_code,metric_code,period,value,sample_size\n{HARTLEPOOL},M1,2020-21,34.5,"1,080"\n'
     ).encode()
     upload = io.BytesIO(content)
     upload.name = "values.csv"
@@ -619,7 +630,7 @@ def test_post_a_csv_file(api, bench):
     )
     assert response.status_code == 201, response.json()
     value = Value.objects.get(period="2020-21")
-    assert (value.value, value.sample_size, value.visibility) == (1234.5, 80, "sector")
+    assert (value.value, value.sample_size, value.visibility) == (34.5, 1080, "sector")
 
 
 def test_post_a_raw_csv_body(api, bench):
@@ -641,6 +652,15 @@ def test_malformed_submissions_are_400(api, bench, body):
     response = post(api("officer"), body)
     assert response.status_code == 400
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("depth", [11, 100_000])
+def test_deeply_nested_json_is_400_and_writes_nothing(api, bench, depth):
+    body = "[" * depth + "]" * depth
+    response = api("officer").post(reverse("api_value_list"), body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nests more than 10 levels" in response.json()["detail"]
+    assert not Value.objects.filter(period="2020-21").exists()
 
 
 def test_rows_that_are_not_objects_are_numbered_by_position(api, bench):
@@ -967,7 +987,7 @@ def councils_in_2018_to_2020(n: int) -> list[str]:
 
 @pytest.mark.parametrize("role", ["anonymous", "sector_staff"])
 def test_comparison_queries_do_not_grow_with_councils(api, db, role, django_assert_max_num_queries):
-    metric("Q1")
+    metric("Q1", unit="score")
     few, many = councils_in_2018_to_2020(5), councils_in_2018_to_2020(200)
     client = api(role)
     cases = [
@@ -1060,3 +1080,37 @@ def test_every_api_url_with_data_is_200(api, bench, role):
         ("api_comparison", {}, {"metric": "M1", "period": "2019-20", "group": "all"}),
     ]:
         assert get(client, name, params, **kwargs).status_code == 200
+
+
+def test_an_unusual_value_is_refused_until_the_submission_confirms_it(api, bench):
+    metric("W", unit="£")
+    gss = councils_in_2018_to_2020(18)[10:]
+    load(
+        [(g, "W", "2018-19", v) for g, v in zip(gss, [10, 20, 20, 30, 30, 40, 40, 50], strict=True)]
+    )
+    comparisons_recompute()
+    row = {"gss_code": HARTLEPOOL, "metric_code": "W", "period": "2019-20", "value": 5000}
+    refused = post(api("officer"), [row])
+    assert refused.status_code == 400
+    body = refused.json()
+    assert "confirm_unusual=true" in body["detail"]
+    assert body["problems"][0]["row"] == 1
+    assert "5,000 is far outside this measure's usual range" in body["problems"][0]["message"]
+    assert not Value.objects.filter(metric__code="W", council__gss_code=HARTLEPOOL).exists()
+
+    assert post(api("officer"), {"rows": [row], "confirm_unusual": True}).status_code == 201
+    row["period"] = "2020-21"
+    assert post(api("officer"), [row], confirm_unusual="true").status_code == 201
+    assert post(api("officer"), [row], confirm_unusual="maybe").status_code == 400
+
+
+def test_a_percentage_over_100_is_refused_by_the_api(api, bench):
+    response = post(api("officer"), [own_row(value=100.5)])
+    assert response.status_code == 400
+    assert response.json()["problems"] == [
+        {
+            "row": 1,
+            "column": "value",
+            "message": "'100.5' is over 100, but this measure is a percentage.",
+        }
+    ]

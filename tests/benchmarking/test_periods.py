@@ -49,6 +49,19 @@ def test_parse_tidies_whitespace_and_quarter_letter():
     assert parse_period("2019-20 q2") == parse_period("2019-20 Q2")
 
 
+def test_full_width_characters_name_the_same_period():
+    """NFKC: a period written in full-width digits or dashes is the plain one, not another."""
+    assert parse_period("２０１９-２０").label == "2019-20"
+    assert parse_period("２０１９－２０ Ｑ１").label == "2019-20 Q1"
+    assert parse_period("\u00a02019\u2002").label == "2019"
+
+
+@pytest.mark.parametrize("label", ["٢٠١٩", "२०१९-२०", "2019-٢٠", "２０١٩"])
+def test_digits_of_other_scripts_are_refused(label):
+    with pytest.raises(PeriodError):
+        parse_period(label)
+
+
 def test_period_is_frozen():
     period = parse_period("2019")
     with pytest.raises(AttributeError):

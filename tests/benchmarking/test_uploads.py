@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from benchmarking.models import Metric, SharingChoice, Upload, UploadStatus, Value
-from benchmarking.services import metrics_import, values_import
+from benchmarking.services import comparisons_recompute, metrics_import, values_import
 from benchmarking.uploads import (
     CHUNK_ROWS,
     ChangeCounts,
@@ -132,7 +132,7 @@ def test_a_file_with_errors_is_rejected_whole_with_every_problem(users, metrics)
     assert upload.row_count == 3
     assert {(p["row"], p["column"], p["message"]) for p in upload.problems} == {
         (3, "gss_code", "You cannot submit data for 'E06000005'."),
-        (3, "value", "'x' is not a number."),
+        (3, "value", "'x' is not a number. Write it with digits, such as 1234.5 or 1,234.5."),
         (4, "metric_code", "No metric has the code 'nope'."),
     }
     assert Value.objects.count() == 0
@@ -172,6 +172,7 @@ def test_a_good_file_is_ready_with_a_preview_and_nothing_is_written(
         "new": 1,
         "changed": 1,
         "unchanged": 1,
+        "unusual": [],
     }
     assert history_count() == before
     assert Value.objects.get(metric__code="sat", period="2019-20").value == 6
@@ -615,9 +616,16 @@ def test_enter_values_by_hand(client_for, users, metrics, hartlepool):
     # The same figure again changes nothing; a new one is a correction.
     client.post(ENTRY, data)
     assert Value.objects.get().history.count() == 1
-    client.post(ENTRY, {**data, f"metric_{sat().pk}": "1,062"})
-    assert Value.objects.get().value == 1062
+    client.post(ENTRY, {**data, f"metric_{sat().pk}": "62"})
+    assert Value.objects.get().value == 62
     assert Value.objects.get().history.count() == 2
+    # A percentage over 100 is refused, by the box it was typed in.
+    refused = client.post(ENTRY, {**data, f"metric_{sat().pk}": "1,062"})
+    assert refused.status_code == 400
+    assert "Satisfied: &#x27;1,062&#x27; is over 100, but this measure is a percentage." in (
+        refused.content.decode()
+    )
+    assert Value.objects.get().value == 62
 
 
 def sat():
@@ -682,3 +690,72 @@ def test_a_councils_sharing_choice_replaces_the_visibility_question(
     assert "Hartlepool has chosen who sees these figures: Own council only." in page
     client.post(ENTRY, {**entry_query(hartlepool), f"metric_{sat().pk}": "5"})
     assert Value.objects.get().visibility == "council"
+
+
+def spread_of_costs():
+    """Eight councils' public costs in 2018-19, quartiles 20 and 40: far out is above 100."""
+    gss = Council.objects.with_gss().order_by("gss_code").values_list("gss_code", flat=True)
+    rows = [
+        f"{g},cost,2018-19,{v}\n"
+        for g, v in zip(gss[10:18], [10, 20, 20, 30, 30, 40, 40, 50], strict=True)
+    ]
+    values_import(frame=read_table((HEADER + "".join(rows)).encode(), "v.csv"), source="upload")
+    comparisons_recompute()
+
+
+def test_an_upload_with_unusual_values_is_saved_only_once_they_are_confirmed(
+    client_for, users, metrics, django_capture_on_commit_callbacks
+):
+    spread_of_costs()
+    client = client_for(users["officer"])
+    body = HEADER + "E06000001,cost,2019-20,5000\nE06000001,cost,2020-21,30\n"
+    response = client.post(START, {"file": csv_file(body, "odd.csv"), "visibility": "public"})
+    upload = Upload.objects.get(original_name="odd.csv")
+    page = client.get(response.url).content.decode()
+    assert "1 value is far outside its measure's usual range." in page
+    assert "5,000 is far outside this measure&#x27;s usual range" in page
+    assert "between 20 and 40" in page
+    assert 'name="unusual"' in page
+
+    # Confirming without ticking the box saves nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(confirm_url(upload), follow=True)
+    assert "then confirm they are right" in response.content.decode()
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.READY
+    assert not Value.objects.filter(council__gss_code="E06000001").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_url(upload), {"unusual": "yes"})
+    upload.refresh_from_db()
+    assert (upload.status, upload.created_count) == (UploadStatus.COMMITTED, 2)
+    assert Value.objects.get(council__gss_code="E06000001", period="2019-20").value == 5000
+
+
+def test_an_upload_with_a_value_outside_its_unit_is_refused(client_for, users, metrics):
+    client = client_for(users["officer"])
+    body = HEADER + "E06000001,sat,2019-20,12345.678\n"
+    response = client.post(START, {"file": csv_file(body, "pct.csv"), "visibility": "public"})
+    page = client.get(response.url).content.decode()
+    assert "There is 1 problem with pct.csv" in page
+    assert "&#x27;12345.678&#x27; is over 100, but this measure is a percentage." in page
+    assert Upload.objects.get(original_name="pct.csv").status == UploadStatus.REJECTED
+
+
+def test_entry_form_asks_to_confirm_an_unusual_value_then_saves_it(
+    client_for, users, metrics, hartlepool
+):
+    spread_of_costs()
+    client = client_for(users["officer"])
+    cost = Metric.objects.get(code="cost")
+    data = {**entry_query(hartlepool, element="cost"), f"metric_{cost.pk}": "5000"}
+    response = client.post(ENTRY, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Cost per resident: 5,000 is far outside this measure&#x27;s usual range" in page
+    assert 'name="unusual"' in page
+    assert not Value.objects.filter(council=hartlepool).exists()
+
+    response = client.post(ENTRY, {**data, "unusual": "on"})
+    assert response.status_code == 302
+    assert Value.objects.get(council=hartlepool).value == 5000

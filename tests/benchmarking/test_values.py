@@ -1,5 +1,6 @@
 """Getting values in: one validation path, whole-file rejection, idempotent re-import, history."""
 
+import datetime
 import io
 
 import numpy as np
@@ -8,9 +9,15 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from benchmarking.models import ComparisonPosition, ComparisonStatistic, Metric, Value
-from benchmarking.services import comparisons_recompute, metrics_import, values_import
-from benchmarking.validation import FileProblems, read_table
-from selfreg.models import Visibility
+from benchmarking.services import (
+    UnusualValues,
+    comparisons_recompute,
+    metrics_import,
+    usual_ranges,
+    values_import,
+)
+from benchmarking.validation import FileProblems, UsualRange, read_table, unit_limits
+from selfreg.models import Council, Visibility
 
 HEADER = "gss_code,metric_code,period,value,sample_size\n"
 
@@ -40,6 +47,8 @@ def metrics(db):
                 "unit": "%",
                 "polarity": "target",
                 "target_value": "0",
+                # A pay gap is a percentage that may fall below 0.
+                "unit_limits": "false",
             },
         ]
     )
@@ -118,6 +127,187 @@ def test_unreadable_files_are_rejected_clearly():
         read_table(b"x", "values.pdf")
     with pytest.raises(FileProblems, match="not UTF-8"):
         read_table("gss_code\n\xe9".encode("latin-1"), "values.csv")
+
+
+@pytest.mark.parametrize(
+    "body, rows",
+    [
+        # The first rows too long: pandas would have read the GSS code as an index.
+        (HEADER + "E06000001,sat,2019-20,55,400,extra\nE06000002,sat,2019-20,60,380,x\n", [2, 3]),
+        # A later row too long.
+        (HEADER + "E06000001,sat,2019-20,55,400\nE06000002,sat,2019-20,60,380,x\n", [3]),
+        # Quoted cells holding a comma or a line break are one cell each.
+        (HEADER + 'E06000001,sat,2019-20,55,"4,00"\n"E06\n2",sat,2019-20,60,380,x\n', [3]),
+    ],
+)
+def test_a_row_with_an_extra_cell_is_refused_by_its_row(metrics, body, rows):
+    with pytest.raises(FileProblems) as raised:
+        read_table(body.encode(), "values.csv")
+    problems = raised.value.problems
+    assert [p.row for p in problems] == rows
+    assert "has 6 cells but the header names 5 columns" in problems[0].message
+    assert Value.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("1,2,3", "'1,2,3' is not a number"),
+        ("12,34", "'12,34' is not a number"),
+        ("1_000", "'1_000' is not a number"),
+        ("0x10", "'0x10' is not a number"),
+        ("inf", "'inf' is not a number"),
+        ("nan", "'nan' is not a number"),
+        ("\u0665\u0660", "is not a number"),  # Arabic-Indic digits: not plain digits
+    ],
+)
+def test_only_plain_numbers_are_numbers(metrics, cell, expected):
+    messages = problems_of(HEADER + f'E06000001,cost,2019-20,"{cell}",\n')
+    assert any(expected in m for m in messages), messages
+    assert Value.objects.count() == 0
+
+
+def test_thousands_separators_and_full_width_digits_are_read_as_written(metrics):
+    body = (
+        HEADER
+        + 'E06000001,cost,2019-20,"1,234.5",\n'
+        + "E06000002,cost,2019-20,１２.５,\n"
+        + "E06000003,cost,２０１９-２０,1e3,\n"
+        + "E06000004,ｃｏｓｔ,2019-20,.5,\n"
+    )
+    values_import(frame=table(body), source="upload")
+    saved = dict(Value.objects.values_list("council__gss_code", "value"))
+    assert saved == {"E06000001": 1234.5, "E06000002": 12.5, "E06000003": 1000.0,
+                     "E06000004": 0.5}  # fmt: skip
+    assert set(Value.objects.values_list("period", flat=True)) == {"2019-20"}
+
+
+def test_a_full_width_period_is_the_same_period_not_a_second_one(metrics):
+    values_import(frame=table(HEADER + "E06000001,cost,2019-20,5,\n"), source="upload")
+    report = values_import(
+        frame=table(HEADER + "E06000001,cost,２０１９-２０,6,\n"), source="upload"
+    )
+    assert (report.created, report.updated) == (0, 1)
+    messages = problems_of(HEADER + "E06000001,cost,2019-20,5,\nE06000001,cost,２０１９-２０,6,\n")
+    assert messages == ["Row 3, period: This council, metric and period repeat row 2."]
+
+
+def test_periods_more_than_a_year_ahead_are_refused(metrics):
+    messages = problems_of(HEADER + "E06000001,cost,2099-00,5,\nE06000002,cost,2100,5,\n")
+    assert messages == [
+        "Row 2, period: '2099-00' starts more than a year from now. Values can be given for "
+        "periods that have started, or start within a year.",
+        "Row 3, period: '2100' starts more than a year from now. Values can be given for "
+        "periods that have started, or start within a year.",
+    ]
+    next_year = str(datetime.date.today().year + 1)
+    assert values_import(frame=table(HEADER + f"E06000001,cost,{next_year},5,\n"),
+                         source="upload").created == 1  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "code, cell, expected",
+    [
+        ("sat", "100.5", "'100.5' is over 100, but this measure is a percentage."),
+        ("sat", "12345.678", "'12345.678' is over 100, but this measure is a percentage."),
+        ("sat", "-0.1", "'-0.1' is below 0, but this measure is a percentage and cannot be."),
+        (
+            "visits",
+            "-3",
+            "'-3' is below 0, but this measure is a count (per 1,000 people) and cannot be.",
+        ),
+        ("days", "-1", "'-1' is below 0, but this measure is a count (days) and cannot be."),
+    ],
+)
+def test_values_are_checked_against_their_unit(metrics, code, cell, expected):
+    metrics_import(
+        rows=[
+            {"code": "visits", "title": "Visits", "element": "outcome", "unit": "per 1,000 people"},
+            {"code": "days", "title": "Days to process", "element": "outcome", "unit": "days"},
+        ]
+    )
+    messages = problems_of(HEADER + f"E06000001,{code},2019-20,{cell},\n")
+    assert messages == [f"Row 2, value: {expected}"]
+    assert Value.objects.count() == 0
+
+
+def test_a_unit_without_limits_or_with_them_turned_off_takes_any_value(metrics):
+    body = HEADER + "E06000001,gap,2019-20,-7.5,\nE06000001,cost,2019-20,-20,\n"
+    body += "E06000002,gap,2019-20,150,\nE06000001,sat,2019-20,100,\nE06000002,sat,2019-20,0,\n"
+    assert values_import(frame=table(body), source="upload").created == 5
+
+
+@pytest.mark.parametrize(
+    "unit, low, high",
+    [
+        ("%", 0, 100),
+        (" Percent ", 0, 100),
+        ("proportion", 0, 1),
+        ("per 10,000 people", 0, None),
+        ("days per 1,000 people aged 75+", 0, None),
+        ("weeks", 0, None),
+        ("£", None, None),
+        ("£ thousand", None, None),
+        ("percentage points", None, None),
+        ("tonnes CO2 per person", None, None),
+        ("tariff points", None, None),
+        ("", None, None),
+    ],
+)
+def test_unit_limits(unit, low, high):
+    limits = unit_limits(unit)
+    found = (limits.low, limits.high) if limits else (None, None)
+    assert found == (low, high)
+
+
+def put_spread(metric_code: str, period: str, values: list[float]) -> None:
+    gss = Council.objects.with_gss().order_by("gss_code").values_list("gss_code", flat=True)
+    rows = [f"{g},{metric_code},{period},{v},\n" for g, v in zip(gss[10:], values, strict=False)]
+    values_import(frame=table(HEADER + "".join(rows)), source="upload", recompute=False)
+    comparisons_recompute()
+
+
+def test_a_value_far_outside_the_usual_range_is_confirmed_before_it_is_saved(metrics, users):
+    # Quartiles 20 and 40 over eight councils: far out is below -40 or above 100.
+    put_spread("cost", "2018-19", [10, 20, 20, 30, 30, 40, 40, 50])
+    body = HEADER + "E06000001,cost,2019-20,101,\nE06000001,cost,2020-21,99,\n"
+    with pytest.raises(UnusualValues) as raised:
+        values_import(frame=table(body), source="upload", user=users["officer"])
+    assert [str(p) for p in raised.value.problems] == [
+        "Row 2, value: 101 is far outside this measure's usual range: most councils' figures "
+        "are between 20 and 40. Check it is right."
+    ]
+    assert not Value.objects.filter(council__gss_code="E06000001").exists()
+    report = values_import(
+        frame=table(body), source="upload", user=users["officer"], unusual_confirmed=True
+    )
+    assert report.created == 2
+
+
+def test_the_usual_range_is_read_from_public_figures_only(metrics, users):
+    put_spread("cost", "2018-19", [10, 20, 20, 30, 30, 40, 40, 50])
+    # A council's own figure far out, kept to itself, does not widen the range.
+    values_import(
+        frame=table(HEADER + "E06000002,cost,2018-19,100000,\n"),
+        source="upload",
+        visibility=Visibility.COUNCIL,
+    )
+    comparisons_recompute()
+    ranges = usual_ranges([metrics["cost"].pk])
+    assert ranges[metrics["cost"].pk] == UsualRange(20.0, 40.0)
+
+
+def test_with_too_few_figures_there_is_no_usual_range(metrics, users):
+    put_spread("cost", "2018-19", [10, 20, 30, 40])
+    assert usual_ranges([metrics["cost"].pk]) == {}
+    body = HEADER + "E06000001,cost,2019-20,1000000,\n"
+    assert values_import(frame=table(body), source="upload", user=users["officer"]).created == 1
+
+
+def test_datasets_and_commands_are_not_asked_to_confirm(metrics):
+    put_spread("cost", "2018-19", [10, 20, 20, 30, 30, 40, 40, 50])
+    body = HEADER + "E06000001,cost,2019-20,1000000,\n"
+    assert values_import(frame=table(body), source="dataset").created == 1
 
 
 def test_xlsx_files_take_the_same_path(metrics):

@@ -215,7 +215,8 @@ def test_a_million_rows_with_one_bad_row_are_refused_whole():
     with pytest.raises(FileProblems) as raised:
         validate_values(frame, councils=COUNCILS, metrics=metrics)
     assert [str(p) for p in raised.value.problems] == [
-        "Row 1000001, value: 'not a number' is not a number."
+        "Row 1000001, value: 'not a number' is not a number. "
+        "Write it with digits, such as 1234.5 or 1,234.5."
     ]
 
 

@@ -9,12 +9,12 @@ its CSV, the dashboard and its CSV, the metric page and the compare tool.
 import pandas as pd
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from benchmarking.models import Value
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
 from selfreg.models import Visibility
+from selfreg.tokens import api_token_create
 from tests.conftest import ROLE_NAMES
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +67,8 @@ def kept(db):
 def api_for(users, role) -> APIClient:
     client = APIClient()
     if users[role] is not None:
-        token, _ = Token.objects.get_or_create(user=users[role])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = api_token_create(user=users[role])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

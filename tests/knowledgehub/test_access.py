@@ -12,7 +12,7 @@ RULES = {
     "can_write_case_study": {"officer", "other_officer", "sector_staff"},
     "can_publish": {"sector_staff"},
     "can_create_community": {"sector_staff"},
-    "can_create_provider": {"provider", "sector_staff"},
+    "can_create_provider": {"provider", "sector_staff", "officer", "other_officer"},
     "can_moderate_reviews": {"sector_staff"},
 }
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from knowledgehub import access, selectors, services
-from knowledgehub.models import Review, ReviewReply, ReviewStatus
+from knowledgehub.models import Provider, Review, ReviewReply, ReviewStatus
 from tests.factories import RoleFactory, UserFactory, council
 from tests.inert import assert_inert
 from tests.knowledgehub import helpers
@@ -23,7 +23,7 @@ def offer(users):
 
 
 def test_providers_and_staff_list_providers_and_offers(users):
-    for role in ["officer", "councillor", "peer"]:
+    for role in ["councillor", "peer"]:
         with pytest.raises(PermissionDenied):
             helpers.provider(users[role])
     provider = helpers.provider(users["provider"])
@@ -61,6 +61,54 @@ def test_a_council_does_not_review_its_own_offer(users):
     own = helpers.offer(users["sector_staff"], provider)
     assert not access.can_review(users["officer"], own)
     assert access.can_review(users["other_officer"], own)
+
+
+@pytest.mark.parametrize("kind", ["council", "consultancy", "voluntary"])
+def test_a_provider_cannot_claim_to_be_a_council(users, kind):
+    """A provider naming a council would stop that council's officers reviewing its offers."""
+    hartlepool = council("E06000001")
+    if kind == "council":
+        with pytest.raises(ValidationError) as refused:
+            helpers.provider(users["provider"], kind=kind, council_=hartlepool)
+        assert "council's own officers" in str(refused.value)
+        assert not Provider.objects.exists()
+        return
+    # Another kind of provider does not stand for a council, whatever it names.
+    provider = helpers.provider(users["provider"], kind=kind, council_=hartlepool)
+    assert provider.council is None
+    assert access.can_review(users["officer"], helpers.offer(users["provider"], provider))
+
+
+def test_a_councils_officers_list_their_own_council_only(users):
+    hartlepool, darlington = council("E06000001"), council("E06000005")
+    with pytest.raises(ValidationError):
+        helpers.provider(users["officer"], kind="council", council_=darlington)
+    with pytest.raises(ValidationError):
+        helpers.provider(users["officer"], kind="consultancy")
+    with pytest.raises(ValidationError):
+        helpers.provider(users["provider"], kind="sector")
+    own = helpers.provider(users["officer"], kind="council", council_=hartlepool)
+    assert own.council == hartlepool
+    assert own.managers.filter(pk=users["officer"].pk).exists()
+    staff_listed = helpers.provider(
+        users["sector_staff"], name="Darlington", kind="council", council_=darlington
+    )
+    assert staff_listed.council == darlington
+
+
+def test_the_provider_form_refuses_a_claimed_council_by_name(users, client_for):
+    response = client_for(users["provider"]).post(
+        reverse("knowledgehub:provider_new"),
+        {
+            "name": "Hartlepool Borough Council",
+            "kind": "council",
+            "council_code": "E06000001",
+            "description": "We are the council.",
+        },
+    )
+    assert response.status_code == 400
+    assert "council&#x27;s own officers" in response.content.decode()
+    assert not Provider.objects.exists()
 
 
 def test_one_review_per_council_updated_and_moderated_again(users, offer):
@@ -275,12 +323,12 @@ def test_provider_lists_itself_and_an_offer_through_the_forms(users, client_for)
     assert "Enter the GSS code of the council" in response.content.decode()
     response = client.post(
         reverse("knowledgehub:provider_new"),
-        {"name": "Tees Valley Improvement", "kind": "council", "council_code": "e06000005",
+        {"name": "Tees Valley Improvement", "kind": "consultancy", "council_code": "e06000005",
          "description": "We sell support.", "website": "https://example.org"},
     )  # fmt: skip
     provider = users["provider"].managed_providers.get()
     assert response.url == provider.get_absolute_url()
-    assert provider.council.gss_code == "E06000005"
+    assert provider.council is None
     offer_data = {
         "title": "Shared audit service", "theme": helpers.theme("governance-and-culture").pk,
         "description": "Internal audit.", "delivery_mode": "blended",

@@ -84,7 +84,8 @@ TABLE = {
     "knowledgehub:post_report": ({"slug": "OPEN", "post_id": "POST"}, SIGNED_IN_OK),
     "knowledgehub:marketplace": ({}, ALL_OK),
     "knowledgehub:marketplace_csv": ({}, ALL_OK),
-    "knowledgehub:provider_new": ({}, PROVIDER_SIDE),
+    # Officers list their own council as a provider.
+    "knowledgehub:provider_new": ({}, only("provider", "sector_staff", "officer", "other_officer")),
     "knowledgehub:provider": ({"slug": "PROVIDER"}, ALL_OK),
     "knowledgehub:offer_new": ({"slug": "PROVIDER"}, PROVIDER_SIDE),
     "knowledgehub:offer": ({"pk": "OFFER"}, ALL_OK),
