@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from benchmarking.families import family_for_metric
 from benchmarking.models import Metric, SimilarCouncil
 from benchmarking.services import METRIC_COLUMNS
 from selfreg.models import Council, Visibility
@@ -59,7 +60,16 @@ class SimilarCouncilSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SimilarCouncil
-        fields = ["rank", "gss_code", "name", "distance", "coverage", "closest_variables", "shares"]
+        fields = [
+            "kind",
+            "rank",
+            "gss_code",
+            "name",
+            "distance",
+            "coverage",
+            "closest_variables",
+            "shares",
+        ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_closest_variables(self, similar: SimilarCouncil) -> list[str]:
@@ -72,9 +82,19 @@ METRIC_FIELDS = [*METRIC_COLUMNS, "dataset"]
 
 
 class MetricSerializer(serializers.ModelSerializer):
+    similar_set = serializers.SerializerMethodField(
+        help_text=(
+            "The similar councils this measure is compared with by default: overall, people, "
+            "place or finance (the group similar-<set>:<gss>, or similar:<gss> for overall)."
+        )
+    )
+
     class Meta:
         model = Metric
-        fields = METRIC_FIELDS
+        fields = [*METRIC_FIELDS, "similar_set"]
+
+    def get_similar_set(self, metric: Metric) -> str:
+        return family_for_metric(metric)
 
 
 class MetricDetailSerializer(MetricSerializer):
@@ -83,7 +103,7 @@ class MetricDetailSerializer(MetricSerializer):
     )
 
     class Meta(MetricSerializer.Meta):
-        fields = [*METRIC_FIELDS, "periods"]
+        fields = [*METRIC_FIELDS, "similar_set", "periods"]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_periods(self, metric: Metric) -> list[str]:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("values/new/", upload_views.values_entry, name="values_entry"),
     path("councils/<str:gss_code>/", views.council_dashboard, name="council"),
     path("councils/<str:gss_code>/sharing/", views.sharing, name="sharing"),
+    path("councils/<str:gss_code>/similar/", views.similar_councils, name="similar"),
     path("metrics/<str:code>/", views.metric_detail, name="metric"),
     path("compare/", views.compare, name="compare"),
     path("compare/save/", views.compare_save, name="compare_save"),
