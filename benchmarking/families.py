@@ -140,13 +140,12 @@ def overlap_at_k(neighbours: pd.DataFrame, families: Mapping[str, object], k: in
     Councils without a family, or with fewer than ``k`` neighbours, are left out.
     """
     near = neighbours[neighbours["rank"] <= k]
-    shares = []
-    for gss, rows in near.groupby("gss_code"):
-        if gss not in families or len(rows) < k:
-            continue
-        same = rows["neighbour_gss_code"].map(families).eq(families[gss])
-        shares.append(same.sum() / k)
-    return float(np.mean(shares)) if shares else float("nan")
+    labels = pd.Series(families, dtype=object)
+    near = near[near["gss_code"].isin(labels.index)]
+    same = near["neighbour_gss_code"].map(labels).eq(near["gss_code"].map(labels))
+    by_council = same.groupby(near["gss_code"]).agg(["sum", "size"])
+    full = by_council[by_council["size"] == k]
+    return float((full["sum"] / k).mean()) if len(full) else float("nan")
 
 
 def random_overlap(families: Mapping[str, object]) -> float:
@@ -179,16 +178,31 @@ def evidence_weights(
     counts as an average variable where a nation has it.
     """
     codes = indicators.index.intersection(context.index)
-    ranked = indicators.loc[codes].rank()
+    ranked = indicators.loc[codes].rank().to_numpy(dtype="float64")
     weights: dict[str, float] = {}
     for variable in variables:
         column = context.loc[codes, variable] if variable in context else None
         if column is None or column.notna().sum() < 3 or column.nunique() < 2:
             continue
-        r = ranked.corrwith(column.rank())
-        weights[variable] = round(float((r**2).mean()), 3)
+        r = _rank_correlations(column.rank().to_numpy(dtype="float64"), ranked)
+        weights[variable] = round(float(np.nanmean(r**2)), 3)
     typical = float(np.median(list(weights.values()))) if weights else 1.0
     return {v: weights.get(v, round(typical, 3)) for v in variables}
+
+
+def _rank_correlations(x: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Pearson correlation of ``x`` with each column of ``table``, over the rows where both
+    have a figure (on ranks, that is Spearman's correlation); NaN where it cannot be told."""
+    out = np.full(table.shape[1], np.nan)
+    for j in range(table.shape[1]):
+        both = ~np.isnan(x) & ~np.isnan(table[:, j])
+        if both.sum() < 3:
+            continue
+        a, b = x[both] - x[both].mean(), table[both, j] - table[both, j].mean()
+        denominator = np.sqrt((a * a).sum() * (b * b).sum())
+        if denominator > 0:
+            out[j] = (a * b).sum() / denominator
+    return out
 
 
 def validate(

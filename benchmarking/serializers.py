@@ -60,14 +60,15 @@ class SimilarCouncilSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SimilarCouncil
+        # `kind` comes after the columns the API had before it, so old readers still work.
         fields = [
-            "kind",
             "rank",
             "gss_code",
             "name",
             "distance",
             "coverage",
             "closest_variables",
+            "kind",
             "shares",
         ]
 
