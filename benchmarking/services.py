@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from benchmarking import pgcopy, selectors
 from benchmarking.comparisons import compare
-from benchmarking.context import CONTEXT_VARIABLES, council_pools
+from benchmarking.context import CONTEXT_VARIABLES, build_context, council_pools, read_sources
+from benchmarking.families import find_families
 from benchmarking.models import (
     Audience,
     ComparisonPosition,
@@ -674,6 +676,16 @@ def similar_councils_save(*, neighbours: pd.DataFrame, context: pd.DataFrame | N
             # The similar:<gss> comparison groups changed, so every comparison may have.
             transaction.on_commit(_enqueue_full_recompute)
     return len(objects)
+
+
+def similar_councils_recompute(*, data_dir=None) -> int:
+    """Work out every set of similar councils again from the register in the database and the
+    context files, and store them (a no-op for comparisons if nothing changed)."""
+    context = build_context(**read_sources(data_dir or settings.BASE_DIR / "data"))
+    # The register in the database decides which councils exist today.
+    current = set(Council.objects.current().with_gss().values_list("gss_code", flat=True))
+    context = context[context.index.isin(current)]
+    return similar_councils_save(neighbours=find_families(context), context=context)
 
 
 def _council_context_replace(context: pd.DataFrame, ids: dict[str, int]) -> None:

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from benchmarking import families
 from benchmarking.context import build_context, read_sources
 from benchmarking.models import SimilarCouncil, SimilarityKind
-from benchmarking.services import similar_councils_save
+from benchmarking.services import similar_councils_recompute
 from selfreg.models import Council
 
 FAMILY_GROUPS_FILE = "benchmarks/scotland_lgbf_family_groups.csv"
@@ -46,9 +46,7 @@ class Command(BaseCommand):
             self._validate(as_json)
             return
         if compute or not SimilarCouncil.objects.exists():
-            context = build_context(**read_sources(settings.BASE_DIR / "data"))
-            neighbours = families.find_families(context)
-            count = similar_councils_save(neighbours=neighbours, context=context)
+            count = similar_councils_recompute()
             self.stderr.write(f"Similar councils stored: {count} pairs.")
         if not gss_code:
             return
