@@ -414,8 +414,9 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
     the first measure, and a scatter of the first two at the latest period both have."""
     by_code = Metric.objects.in_bulk(codes_chosen, field_name="code")
     chosen = [by_code[c] for c in codes_chosen if c in by_code]
-    if chosen:  # one set of councils for the table: the first measure's
-        group = group_for_metric(group, chosen[0])
+    if chosen and group.label.startswith(BY_MEASURE):  # one set for the table: the first's
+        kinds = stored_kinds(group.label.partition(":")[2])
+        group = group_for_metric(group, chosen[0], kinds)
     everyone = selectors.group_councils(group)
     councils = everyone[:MAX_COMPARE_COUNCILS]
     values = selectors.visible_values(user, metric__in=chosen, council__in=councils).values_list(

@@ -112,7 +112,7 @@ def test_group_names_resolve_and_read_in_words(stored, db):
         (OTHER, f"similar:{HARTLEPOOL}"),
     ],
 )
-def test_measure_page_compares_with_the_measure_set_by_default(stored, client, code, label):
+def test_measure_page_compares_with_the_measure_set_by_default(stored, db, client, code, label):
     response = client.get(reverse("benchmarking:metric", args=[code]), {"council": HARTLEPOOL})
     assert response.status_code == 200
     assert response.context["group"].label == label
@@ -127,7 +127,7 @@ def test_measure_page_compares_with_the_measure_set_by_default(stored, client, c
     assert chosen.context["group"].label == f"similar:{HARTLEPOOL}"
 
 
-def test_dashboard_reads_each_measure_in_its_own_set(stored, client):
+def test_dashboard_reads_each_measure_in_its_own_set(stored, db, client):
     response = client.get(reverse("benchmarking:council", args=[HARTLEPOOL]))
     assert response.context["group"].label == f"similar-by-measure:{HARTLEPOOL}"
     rows = {row.metric.code: row for s in response.context["sections"] for row in s.rows}
@@ -156,7 +156,7 @@ def test_dashboard_reads_each_measure_in_its_own_set(stored, client):
     assert overall.context["group"].label == f"similar:{HARTLEPOOL}"
 
 
-def test_api_gives_each_set_and_the_measure_default(stored, client):
+def test_api_gives_each_set_and_the_measure_default(stored, db, client):
     url = reverse("api_council_similar", args=[HARTLEPOOL])
     people = client.get(url, {"kind": "people"}).json()["results"]
     assert [r["kind"] for r in people] == ["people"] * 15
@@ -184,7 +184,7 @@ def test_early_warning_compares_finances_with_the_finance_set(stored, db):
     assert set(inputs.similar[HARTLEPOOL]) == neighbours("finance")
 
 
-def test_councils_like_page_explains_each_set(stored, client, django_assert_max_num_queries):
+def test_councils_like_page_explains_each_set(stored, db, client, django_assert_max_num_queries):
     url = reverse("benchmarking:similar", args=[HARTLEPOOL])
     with django_assert_max_num_queries(8):
         response = client.get(url)
@@ -204,6 +204,7 @@ def test_councils_like_page_explains_each_set(stored, client, django_assert_max_
     assert "Middlesbrough" in page
     assert people["chart"].figure["data"][1]["name"] == "Hartlepool"
     assert "kind=people&amp;format=csv" in page
+    assert "vendor/plotly.min.js" in page  # the charts are drawn
     assert client.get(reverse("benchmarking:similar", args=["E99999999"])).status_code == 404
 
 
@@ -219,3 +220,13 @@ def test_nightly_job_follows_the_register(stored, db):
     comparisons = BEAT_SCHEDULE["recompute-comparisons"]["schedule"]
     assert sorted(similar.hour) == sorted(comparisons.hour) == [2]
     assert min(similar.minute) < min(comparisons.minute)
+
+
+def test_compare_tool_takes_the_first_measure_set(stored, db, client):
+    response = client.get(
+        reverse("benchmarking:compare"),
+        {"metric_1": PLACE, "metric_2": PEOPLE, "group": f"similar-by-measure:{HARTLEPOOL}"},
+    )
+    assert response.status_code == 200
+    shown = {c.gss_code for c in response.context["councils"]}
+    assert shown == {HARTLEPOOL} | neighbours("place")

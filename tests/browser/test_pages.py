@@ -436,7 +436,7 @@ def test_reader_follows_compared_with_to_councils_like_hartlepool(page, benchmar
     page.wait_for_selector("[data-chart='chart-overall'] .main-svg")
     people = page.locator("#people")
     assert people.inner_text() == "People services"
-    page.get_by_role("link", name="Place services").click()
+    page.get_by_role("link", name="Place services", exact=True).click()
     page.wait_for_url("**#place")
     assert "These councils are closest to Hartlepool on:" in page.locator("main").inner_text()
     assert_accessible(page)
