@@ -34,11 +34,21 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from benchmarking import selectors, services
-from benchmarking.groups import GROUP_FORMS, codes, region_area, region_q, resolve_group
+from benchmarking.groups import (
+    BY_MEASURE,
+    GROUP_FORMS,
+    codes,
+    group_for_metric,
+    region_area,
+    region_q,
+    resolve_group,
+    stored_kinds,
+)
 from benchmarking.models import (
     Element,
     Metric,
     SimilarCouncil,
+    SimilarityKind,
     Source,
 )
 from benchmarking.periods import PeriodError, latest, parse_period, sort_periods
@@ -281,7 +291,19 @@ class CouncilDetail(OpenDataMixin, generics.RetrieveAPIView):
 @extend_schema_view(
     get=extend_schema(
         summary="A council's similar councils, nearest first",
-        parameters=[FORMAT_PARAMETER],
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                str,
+                enum=[*SimilarityKind.values, "all"],
+                default="overall",
+                description=(
+                    "The similarity set: overall, people services, place services or finance "
+                    "(docs/method/similar-councils.md), or all four."
+                ),
+            ),
+            FORMAT_PARAMETER,
+        ],
         responses=list_responses(SimilarCouncilSerializer, 404),
     )
 )
@@ -290,11 +312,13 @@ class SimilarCouncilList(OpenDataMixin, generics.ListAPIView):
 
     def get_queryset(self):
         council = access.access_council_by_gss(self.request.user, self.kwargs["gss_code"].upper())
-        return (
-            SimilarCouncil.objects.filter(council=council)
-            .select_related("neighbour")
-            .order_by("rank")
-        )
+        kind = self.request.query_params.get("kind", SimilarityKind.OVERALL).strip().lower()
+        if kind not in (*SimilarityKind.values, "all"):
+            raise BadParameter(f"kind must be one of {', '.join(SimilarityKind.values)} or all.")
+        found = SimilarCouncil.objects.filter(council=council)
+        if kind != "all":
+            found = found.of_kind(kind)
+        return found.select_related("neighbour").order_by("kind", "rank")
 
     def csv_filename(self) -> str:
         return f"similar-councils-{self.kwargs['gss_code'].upper()}.csv"
@@ -706,6 +730,8 @@ class ComparisonDetail(OpenDataMixin, APIView):
         metric = metric_or_404(params["metric"])
         try:
             group = resolve_group(request.user, params["group"])
+            if group.label.startswith(BY_MEASURE):
+                group = group_for_metric(group, metric, stored_kinds(group.label.partition(":")[2]))
             period = params["period"].strip()
             if period.lower() != "latest":
                 period = period_label(period)

@@ -10,7 +10,10 @@ Sources (copies ship in the project's ``data/`` folder):
 * ``context/population_census_2011_2021_lad21.csv``: Census 2011 and 2021, England and Wales;
 * ``context/england_imd2025_lad24_summaries.csv``: English Indices of Deprivation 2025;
 * ``context/wales_wimd2019_lad_summaries.csv``: Welsh Index of Multiple Deprivation 2019;
-* ``context/scotland_simd2020_lad_summaries.csv``: Scottish Index of Multiple Deprivation 2020.
+* ``context/scotland_simd2020_lad_summaries.csv``: Scottish Index of Multiple Deprivation 2020;
+* ``benchmarks/scotland_lgbf_indicators_2010_2024.csv``: Scottish councils' context figures
+  published with the LGBF (children in poverty, road length, mid-year population);
+* ``finance/england_core_spending_power_gbp_millions_2012_2021.csv``: core spending power.
 
 The deprivation indices of the three nations are measured differently, so a deprivation
 column holds each nation's own measure (see ``CONTEXT_VARIABLES``) and councils must only be
@@ -37,6 +40,21 @@ SOURCE_FILES = {
     "imd_england": "context/england_imd2025_lad24_summaries.csv",
     "wimd": "context/wales_wimd2019_lad_summaries.csv",
     "simd": "context/scotland_simd2020_lad_summaries.csv",
+    "lgbf": "benchmarks/scotland_lgbf_indicators_2010_2024.csv",
+    "spending_power": "finance/england_core_spending_power_gbp_millions_2012_2021.csv",
+}
+_READ_OPTIONS = {
+    "lgbf": {
+        "usecols": [
+            "Code",
+            "LocalAuthority",
+            "gss_code",
+            "Year",
+            "LA_Value_Real",
+            "LA_Denominator_Real",
+        ],
+        "dtype": {"Code": str, "gss_code": str, "Year": str},
+    },
 }
 
 CONTEXT_VARIABLES: dict[str, str] = {
@@ -59,6 +77,13 @@ CONTEXT_VARIABLES: dict[str, str] = {
     ),
     "access_deprivation": "Access to services domain (Wales, Scotland only).",
     "environment_deprivation": "Living environment (England), physical environment (Wales).",
+    "deprivation_extent": (
+        "Share of residents living in the nation's most deprived areas (the index's extent)."
+    ),
+    "area": "Area in square kilometres (register).",
+    "child_poverty_pct": "Children living in poverty after housing costs, % (Scotland, LGBF).",
+    "road_km_per_1000": "Length of road the council maintains per 1,000 residents (Scotland).",
+    "spending_power_per_head": "Core spending power per resident, £, 2020-21 (England).",
 }
 
 DEPRIVATION_DOMAINS = [
@@ -86,10 +111,13 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 LOG_VARIABLES = ("population", "density")
 
-# Measures a nation's deprivation index does not have, so their absence is not a data gap.
+# Measures a nation's deprivation index or data does not have at all, so their absence is not a
+# gap in one council's figures.
 NOT_APPLICABLE: dict[str, tuple[str, ...]] = {
-    "England": ("access_deprivation",),
-    "Scotland": ("deprivation_score", "environment_deprivation"),
+    "England": ("access_deprivation", "child_poverty_pct", "road_km_per_1000"),
+    "Wales": ("child_poverty_pct", "road_km_per_1000", "spending_power_per_head"),
+    "Scotland": ("deprivation_score", "environment_deprivation", "spending_power_per_head"),
+    "Northern Ireland": ("child_poverty_pct", "road_km_per_1000", "spending_power_per_head"),
 }
 
 _IMD_ENGLAND = {
@@ -104,6 +132,7 @@ _IMD_ENGLAND = {
     "crime_average_score": "crime_deprivation",
     "barriers_to_housing_and_services_average_score": "housing_deprivation",
     "living_environment_average_score": "environment_deprivation",
+    "imd25_extent": "deprivation_extent",
 }
 _WIMD = {
     "Score": "deprivation_score",
@@ -116,16 +145,18 @@ _WIMD = {
     "Housing_Score": "housing_deprivation",
     "Access_Score": "access_deprivation",
     "Environment_Score": "environment_deprivation",
+    "Extent": "deprivation_extent",
 }
 _SIMD = {
     "Proportion": "most_deprived_10pct_share",
-    "Income_Proportion": "income_deprivation",
-    "Employment_Proportion": "employment_deprivation",
-    "Education_Proportion": "education_deprivation",
-    "Health_Proportion": "health_deprivation",
-    "Crime_Proportion": "crime_deprivation",
-    "Housing_Proportion": "housing_deprivation",
-    "Access_Proportion": "access_deprivation",
+    "Extent": "deprivation_extent",
+    "Income_Extent": "income_deprivation",
+    "Employment_Extent": "employment_deprivation",
+    "Education_Extent": "education_deprivation",
+    "Health_Extent": "health_deprivation",
+    "Crime_Extent": "crime_deprivation",
+    "Housing_Extent": "housing_deprivation",
+    "Access_Extent": "access_deprivation",
 }
 _CENSUS = ["pop_census2011", "pop_census2021", "pct_under20_2021", "pct_over65_2021"]
 
@@ -133,7 +164,10 @@ _CENSUS = ["pop_census2011", "pop_census2021", "pct_under20_2021", "pct_over65_2
 def read_sources(data_dir: str | Path) -> dict[str, pd.DataFrame]:
     """Read the six source files from a data folder laid out as ``SOURCE_FILES``."""
     root = Path(data_dir)
-    return {name: pd.read_csv(root / path) for name, path in SOURCE_FILES.items()}
+    return {
+        name: pd.read_csv(root / path, **_READ_OPTIONS.get(name, {}))
+        for name, path in SOURCE_FILES.items()
+    }
 
 
 def current_councils(register: pd.DataFrame) -> pd.DataFrame:
@@ -206,6 +240,55 @@ def _deprivation(
     return _weighted_mean(data, target[keep], w)
 
 
+def _latest_full_year(lgbf: pd.DataFrame, code: str, column: str) -> pd.Series:
+    """One LGBF series for its latest year with a figure for at least 30 of the 32 councils."""
+    rows = lgbf[lgbf["Code"].eq(code) & lgbf[column].notna()]
+    counts = rows.groupby("Year").size()
+    full = sorted(year for year, n in counts.items() if n >= 30 and len(year) == 7)
+    if not full:
+        return pd.Series(dtype="float64")
+    latest = rows[rows["Year"].eq(full[-1])]
+    return latest.groupby("gss_code")[column].first().astype("float64")
+
+
+def _lgbf_context(lgbf: pd.DataFrame | None) -> pd.DataFrame:
+    """Scottish context published with the LGBF: children in poverty (CHN24, %), road length
+    (ENV04a's denominator, km) and population change from the mid-year estimates behind
+    ENV03a (2011-12 to 2021-22, the same ten years as the censuses elsewhere)."""
+    columns = ["child_poverty_pct", "road_km", "population_change_pct"]
+    if lgbf is None or lgbf.empty:
+        return pd.DataFrame(columns=columns, dtype="float64")
+    out = pd.DataFrame({"child_poverty_pct": _latest_full_year(lgbf, "CHN24", "LA_Value_Real")})
+    out["child_poverty_pct"] *= 100  # published as a fraction
+    out["road_km"] = _latest_full_year(lgbf, "ENV04a", "LA_Denominator_Real")
+    population = lgbf[lgbf["Code"].eq("ENV03a")].pivot_table(
+        index="gss_code", columns="Year", values="LA_Denominator_Real", aggfunc="first"
+    )
+    if {"2011-12", "2021-22"} <= set(population.columns):
+        change = (population["2021-22"] / population["2011-12"] - 1) * 100
+        out["population_change_pct"] = change
+    return out.reindex(columns=columns)
+
+
+def _spending_power(
+    spending_power: pd.DataFrame | None, councils: pd.DataFrame, year: str = "2021"
+) -> pd.Series:
+    """Core spending power in £ for today's councils whose code (or former code) it lists.
+
+    Councils formed since (such as Cumberland) get none: their predecessors' figures mix
+    county and district shares of services and cannot simply be added up."""
+    if spending_power is None or year not in spending_power.columns:
+        return pd.Series(dtype="float64")
+    former = councils["former-gss-codes"].dropna().str.split(",").explode().str.strip()
+    code = {gss: gss for gss in councils.index}
+    code.update({old: new for new, old in former.items() if old not in code})
+    target = spending_power["ons_code"].map(code)
+    amount = pd.to_numeric(spending_power[year], errors="coerce") * 1_000_000
+    found = pd.DataFrame({"target": target, "amount": amount}).dropna()
+    found = found[~found["target"].duplicated(keep=False)]
+    return found.set_index("target")["amount"]
+
+
 def build_context(
     register: pd.DataFrame,
     census: pd.DataFrame,
@@ -213,12 +296,15 @@ def build_context(
     wimd: pd.DataFrame,
     simd: pd.DataFrame,
     lad_codes: pd.DataFrame,
+    lgbf: pd.DataFrame | None = None,
+    spending_power: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Context variables for every current council, indexed by GSS code.
 
     Columns: ``name``, ``nation``, ``local_authority_type``, ``local_authority_code``, then the
     variables in ``CONTEXT_VARIABLES``. Figures on old district boundaries are carried to the
     current council, and county councils get their districts' figures, both population-weighted.
+    ``lgbf`` and ``spending_power`` add the variables only they hold (Scotland; England).
     """
     councils = current_councils(register)
     successor = successor_codes(register, lad_codes)
@@ -276,6 +362,14 @@ def build_context(
     out["density"] = population / area.where(area > 0)
     for variable in list(CONTEXT_VARIABLES)[2:]:
         out[variable] = lower[variable].astype("float64") if variable in lower else np.nan
+    out["area"] = area.where(area > 0)
+    scottish = _lgbf_context(lgbf).reindex(out.index)
+    out["child_poverty_pct"] = scottish["child_poverty_pct"]
+    out["road_km_per_1000"] = scottish["road_km"] / population * 1000
+    out["population_change_pct"] = out["population_change_pct"].fillna(
+        scottish["population_change_pct"]
+    )
+    out["spending_power_per_head"] = _spending_power(spending_power, councils) / population
     return out
 
 

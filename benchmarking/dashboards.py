@@ -22,7 +22,8 @@ from django.utils.translation import ngettext
 from benchmarking import charts, selectors
 from benchmarking.charts import format_value
 from benchmarking.comparisons import compare
-from benchmarking.groups import Group
+from benchmarking.families import similar_kind
+from benchmarking.groups import BY_MEASURE, Group, group_for_metric, stored_kinds
 from benchmarking.models import Audience, ComparisonPosition, Element, Metric, Polarity
 from benchmarking.periods import PeriodError, previous_period, sort_periods
 from benchmarking.sparklines import sparkline_svg
@@ -152,7 +153,7 @@ def council_dashboard(
     positions = (
         _custom_positions(user, council, group, metrics, latest)
         if group.is_custom
-        else _stored_positions(user, council, group, latest)
+        else _stored_positions(user, council, group, latest, metrics)
     )
     sections = {e: ElementSection(e, label) for e, label in Element.choices}
     for metric_id, metric in sorted(metrics.items(), key=lambda item: item[1].title):
@@ -317,9 +318,14 @@ class RowViews:
         return f"{words} ({row.change_in(self.points)})" if row.change else words
 
 
-def _stored_positions(user, council, group: Group, latest: dict[int, str]) -> dict[int, dict]:
+def _stored_positions(
+    user, council, group: Group, latest: dict[int, str], metrics: dict[int, Metric]
+) -> dict[int, dict]:
     if not latest:
         return {}
+    # A by-measure group reads each metric in its own set's group.
+    kinds = stored_kinds(council.gss_code) if group.label.startswith(BY_MEASURE) else None
+    label_of = {m: group_for_metric(group, metrics[m], kinds).label for m in latest}
     audiences = [Audience.PUBLIC]
     if access.is_in_sector(user):
         audiences.append(Audience.SECTOR)
@@ -332,10 +338,11 @@ def _stored_positions(user, council, group: Group, latest: dict[int, str]) -> di
     rows = ComparisonPosition.objects.filter(
         latest_only,
         council=council,
-        statistic__group=group.label,
+        statistic__group__in=set(label_of.values()),
         statistic__audience__in=audiences,
     ).values(
         "statistic__metric_id",
+        "statistic__group",
         "statistic__period",
         "statistic__audience",
         *(f"statistic__{k}" for k in STAT_KEYS),
@@ -345,6 +352,8 @@ def _stored_positions(user, council, group: Group, latest: dict[int, str]) -> di
     for row in rows:
         metric_id = row["statistic__metric_id"]
         if row["statistic__period"] != latest.get(metric_id):
+            continue
+        if row["statistic__group"] != label_of[metric_id]:
             continue
         # The sector's figures, where they exist, include more councils' values.
         if metric_id in found and row["statistic__audience"] != Audience.SECTOR:
@@ -407,6 +416,9 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
     the first measure, and a scatter of the first two at the latest period both have."""
     by_code = Metric.objects.in_bulk(codes_chosen, field_name="code")
     chosen = [by_code[c] for c in codes_chosen if c in by_code]
+    if chosen and group.label.startswith(BY_MEASURE):  # one set for the table: the first's
+        kinds = stored_kinds(group.label.partition(":")[2])
+        group = group_for_metric(group, chosen[0], kinds)
     everyone = selectors.group_councils(group)
     councils = everyone[:MAX_COMPARE_COUNCILS]
     values = selectors.visible_values(user, metric__in=chosen, council__in=councils).values_list(
@@ -461,9 +473,7 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
                 points,
                 x_metric=x_metric.chart_info(),
                 y_metric=y_metric.chart_info(),
-                highlight=group.label.removeprefix("similar:")
-                if group.label.startswith("similar:")
-                else None,
+                highlight=group.label.partition(":")[2] if similar_kind(group.label) else None,
             )
             scatter_period = period
     return {

@@ -36,7 +36,10 @@ class ComparisonGroupForm(forms.Form):
         self.council = council
         choices = []
         if has_similar:
-            choices.append(("similar", _("Its 15 most similar councils")))
+            choices.append(
+                ("similar", _("Its 15 most similar councils for each measure's kind of service"))
+            )
+            choices.append(("similar-overall", _("Its 15 most similar councils overall")))
         choices.append(("type", _("Councils of the same type (%s)") % council.get_kind_display()))
         area = council.region if council.nation == "England" else council.nation
         if area:
@@ -64,6 +67,8 @@ class ComparisonGroupForm(forms.Form):
             return f"custom:{self.council.gss_code},{data['councils']}"
         choice = data.get("group") or self.default
         if choice == "similar":
+            return f"similar-by-measure:{self.council.gss_code}"
+        if choice == "similar-overall":
             return f"similar:{self.council.gss_code}"
         if choice == "type":
             return f"type:{self.council.kind}"
@@ -108,7 +113,10 @@ class CompareForm(forms.Form):
     )
     group = forms.CharField(
         label=_("Or a group of councils"),
-        help_text=_("For example similar:E06000001, region:north-east, type:UA or all"),
+        help_text=_(
+            "For example similar:E06000001, similar-people:E06000001, region:north-east, "
+            "type:UA or all"
+        ),
         required=False,
         max_length=200,
     )

@@ -1,6 +1,11 @@
-"""Comparison groups named in requests: `all`, `type:`, `region:`, `similar:`, `grouping:`,
+"""Comparison groups named in requests: `all`, `type:`, `region:`, `similar:`,
+`similar-people:`, `similar-place:`, `similar-finance:`, `similar-by-measure:`, `grouping:`,
 `custom:`. Resolves a name to the label under which `selectors.group_members` stores it, or to
 the councils of a custom group, which is computed when asked for.
+
+`similar-by-measure:<gss>` compares each measure with the council's similar councils in the
+measure's own set (`families.family_for_metric`); `group_for_metric` turns it into that set's
+stored group.
 """
 
 from __future__ import annotations
@@ -15,14 +20,25 @@ from django.http import Http404
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from benchmarking.families import SIMILAR_PREFIXES, family_for_metric, similar_label
+from benchmarking.models import SimilarCouncil
 from selfreg import access
 from selfreg.models import AreaGrouping, Council, CouncilType, GroupingKind, Nation
 
 REGION_CODES_FILE = settings.BASE_DIR / "data" / "councils" / "region_codes.csv"
 GROUP_FORMS = (
-    "all, type:<type code>, region:<region slug or code>, similar:<gss>, grouping:<slug> "
-    "or custom:<gss>,<gss>,…"
+    "all, type:<type code>, region:<region slug or code>, similar:<gss>, "
+    "similar-people:<gss>, similar-place:<gss>, similar-finance:<gss>, "
+    "similar-by-measure:<gss>, grouping:<slug> or custom:<gss>,<gss>,…"
 )
+BY_MEASURE = "similar-by-measure"
+SET_WORDS = {
+    "overall": _("%(name)s and its most similar councils"),
+    "people": _("%(name)s and its most similar councils for people services"),
+    "place": _("%(name)s and its most similar councils for place services"),
+    "finance": _("%(name)s and its most similar councils for finance"),
+    BY_MEASURE: _("%(name)s and its most similar councils for each measure's kind of service"),
+}
 
 
 class GroupNotFound(LookupError):
@@ -92,12 +108,12 @@ def resolve_group(user, text: str) -> Group:
                 "code (such as E12000001), or Wales, Scotland or Northern Ireland."
             )
         return Group(f"region:{found[0]}")
-    if kind == "similar":
+    if kind in SIMILAR_PREFIXES or kind == BY_MEASURE:
         try:
             council = access.access_council_by_gss(user, argument.upper())
         except Http404:
             raise GroupNotFound(f"No council has the code '{argument}'.") from None
-        return Group(f"similar:{council.gss_code}")
+        return Group(f"{kind}:{council.gss_code}")
     if kind == "grouping":
         try:
             grouping = access.access_grouping_by_slug(user, argument)
@@ -127,11 +143,29 @@ def describe_group(group: Group) -> str:
         return str(_("%(type)s councils")) % {"type": CouncilType(argument).label}
     if kind == "region":
         return str(_("councils in %(area)s")) % {"area": known_regions().get(argument, argument)}
-    if kind == "similar":
+    if kind in SIMILAR_PREFIXES or kind == BY_MEASURE:
         council = Council.objects.filter(gss_code=argument).first()
         name = council.name if council else argument
-        return str(_("%(name)s and its most similar councils")) % {"name": name}
+        return str(SET_WORDS[SIMILAR_PREFIXES.get(kind, kind)]) % {"name": name}
     if kind == "grouping":
         grouping = AreaGrouping.objects.filter(slug=argument).first()
         return grouping.name if grouping else argument
     return str(_("%(n)s councils you chose")) % {"n": len(group.council_ids or ())}
+
+
+def stored_kinds(gss_code: str) -> set[str]:
+    """The similarity sets stored for a council (one query)."""
+    rows = SimilarCouncil.objects.filter(council__gss_code=gss_code).values_list("kind", flat=True)
+    return set(rows.distinct())
+
+
+def group_for_metric(group: Group, metric, kinds: set[str] | None = None) -> Group:
+    """The stored group to read ``metric`` in: a by-measure group becomes the metric's own set,
+    or the overall set where the council has none of that kind (``kinds``: the sets stored)."""
+    kind, _sep, gss = group.label.partition(":")
+    if kind != BY_MEASURE:
+        return group
+    family = family_for_metric(metric)
+    if kinds is not None and family not in kinds:
+        family = "overall"
+    return Group(similar_label(family, gss))

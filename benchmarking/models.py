@@ -309,21 +309,45 @@ class ComparisonPosition(models.Model):
         return f"{self.council_id} in {self.statistic_id}: {self.value}"
 
 
+class SimilarityKind(models.TextChoices):
+    """The similarity sets of docs/method/similar-councils.md."""
+
+    OVERALL = "overall", _("All services")
+    PEOPLE = "people", _("People services")
+    PLACE = "place", _("Place services")
+    FINANCE = "finance", _("Finance")
+
+
+class SimilarCouncilQuerySet(models.QuerySet):
+    def of_kind(self, kind: str):
+        return self.filter(kind=kind)
+
+
 class SimilarCouncil(models.Model):
-    """One of a council's nearest neighbours by context (docs/method/similar-councils.md)."""
+    """One of a council's nearest neighbours by context, in one similarity set
+    (docs/method/similar-councils.md)."""
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="neighbours")
     neighbour = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(
+        max_length=10, choices=SimilarityKind.choices, default=SimilarityKind.OVERALL
+    )
     rank = models.PositiveSmallIntegerField()
     distance = models.FloatField()
     coverage = models.FloatField(default=1.0)
     shares = models.JSONField(default=dict)
 
+    objects = SimilarCouncilQuerySet.as_manager()
+
     class Meta:
-        ordering = ["council", "rank"]
+        ordering = ["council", "kind", "rank"]
         constraints = [
-            models.UniqueConstraint(fields=["council", "rank"], name="one_neighbour_per_rank"),
-            models.UniqueConstraint(fields=["council", "neighbour"], name="neighbour_once"),
+            models.UniqueConstraint(
+                fields=["council", "kind", "rank"], name="one_neighbour_per_kind_rank"
+            ),
+            models.UniqueConstraint(
+                fields=["council", "kind", "neighbour"], name="neighbour_once_per_kind"
+            ),
         ]
 
     def __str__(self):
@@ -331,6 +355,18 @@ class SimilarCouncil(models.Model):
 
     def closest_variables(self, n: int = 3) -> list[str]:
         return sorted(self.shares, key=self.shares.get)[:n]
+
+
+class CouncilContext(models.Model):
+    """The context figures a council's similar councils were found from, kept so the page that
+    explains them can show what makes councils alike (docs/method/similar-councils.md)."""
+
+    council = models.OneToOneField(Council, on_delete=models.CASCADE, related_name="context")
+    pool = models.CharField(max_length=80)
+    figures = models.JSONField(default=dict)
+
+    def __str__(self):
+        return f"{self.council} context"
 
 
 class SharingChoice(models.Model):

@@ -15,10 +15,12 @@ from django.db.models import F, Q
 from django.utils.text import slugify
 
 from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare
+from benchmarking.families import SIMILAR_PREFIXES, similar_label
 from benchmarking.models import (
     Audience,
     ComparisonPosition,
     ComparisonStatistic,
+    CouncilContext,
     Metric,
     ReferenceValue,
     SimilarCouncil,
@@ -67,7 +69,8 @@ def group_members() -> pd.DataFrame:
 
     Groups: `all`; `type:<type code>`; `region:<region slug>` (nation outside England);
     `grouping:<slug>` for every area grouping; `similar:<gss>` for a council and its
-    similar councils.
+    similar councils, and `similar-<kind>:<gss>` for those in the people, place and finance
+    sets.
     """
     rows: list[tuple[str, int]] = []
     for council in Council.objects.with_gss().only("pk", "kind", "region", "nation"):
@@ -85,11 +88,11 @@ def group_members() -> pd.DataFrame:
         for slug, council_id in memberships.values_list("grouping__slug", "council_id")
     ]
     gss = dict(Council.objects.with_gss().values_list("pk", "gss_code"))
-    similar = SimilarCouncil.objects.values_list("council_id", "neighbour_id")
-    for council_id in {c for c, _ in similar}:
+    similar = list(SimilarCouncil.objects.values_list("council_id", "kind", "neighbour_id"))
+    for council_id, kind in {(c, k) for c, k, _ in similar}:
         if council_id in gss:
-            rows.append((f"similar:{gss[council_id]}", council_id))
-    rows += [(f"similar:{gss[c]}", n) for c, n in similar if c in gss]
+            rows.append((similar_label(kind, gss[council_id]), council_id))
+    rows += [(similar_label(k, gss[c]), n) for c, k, n in similar if c in gss]
     return pd.DataFrame(rows, columns=["group", "council_id"]).drop_duplicates()
 
 
@@ -233,13 +236,13 @@ def group_councils(group) -> list[Council]:
     elif kind == "region":
         councils = [c for c in councils.current() if region_group(c) == group.label]
         return sorted(councils, key=lambda c: c.name)
-    elif kind == "similar":
+    elif kind in SIMILAR_PREFIXES:
         councils = councils.filter(
             Q(gss_code=argument)
             | Q(
-                pk__in=SimilarCouncil.objects.filter(council__gss_code=argument).values(
-                    "neighbour_id"
-                )
+                pk__in=SimilarCouncil.objects.filter(
+                    council__gss_code=argument, kind=SIMILAR_PREFIXES[kind]
+                ).values("neighbour_id")
             )
         )
     elif kind == "grouping":
@@ -284,3 +287,18 @@ def hex_layouts() -> dict[str, dict]:
 def reference_values(metric: Metric, period: str) -> list[ReferenceValue]:
     """The figures for whole nations (England, say) that the source gives for this period."""
     return list(ReferenceValue.objects.filter(metric=metric, period=period))
+
+
+def similar_sets(council: Council) -> tuple[dict[str, list[SimilarCouncil]], pd.DataFrame]:
+    """A council's similar councils by set, nearest first, and the stored context figures of
+    every council in its pool (GSS code by variable): two queries."""
+    by_kind: dict[str, list[SimilarCouncil]] = {}
+    rows = SimilarCouncil.objects.filter(council=council).select_related("neighbour")
+    for row in rows.order_by("kind", "rank"):
+        by_kind.setdefault(row.kind, []).append(row)
+    own = CouncilContext.objects.filter(council=council).values_list("pool", flat=True)
+    figures = CouncilContext.objects.filter(pool__in=own).values_list(
+        "council__gss_code", "figures"
+    )
+    frame = pd.DataFrame.from_dict(dict(figures), orient="index", dtype="float64")
+    return by_kind, frame

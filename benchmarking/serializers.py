@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from benchmarking.families import family_for_metric
 from benchmarking.models import Metric, ReferenceValue, SimilarCouncil
 from benchmarking.periods import period_sort_key
 from benchmarking.services import METRIC_COLUMNS
@@ -60,7 +61,17 @@ class SimilarCouncilSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SimilarCouncil
-        fields = ["rank", "gss_code", "name", "distance", "coverage", "closest_variables", "shares"]
+        # `kind` comes after the columns the API had before it, so old readers still work.
+        fields = [
+            "rank",
+            "gss_code",
+            "name",
+            "distance",
+            "coverage",
+            "closest_variables",
+            "kind",
+            "shares",
+        ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_closest_variables(self, similar: SimilarCouncil) -> list[str]:
@@ -73,9 +84,19 @@ METRIC_FIELDS = [*METRIC_COLUMNS, "dataset"]
 
 
 class MetricSerializer(serializers.ModelSerializer):
+    similar_set = serializers.SerializerMethodField(
+        help_text=(
+            "The similar councils this measure is compared with by default: overall, people, "
+            "place or finance (the group similar-<set>:<gss>, or similar:<gss> for overall)."
+        )
+    )
+
     class Meta:
         model = Metric
-        fields = METRIC_FIELDS
+        fields = [*METRIC_FIELDS, "similar_set"]
+
+    def get_similar_set(self, metric: Metric) -> str:
+        return family_for_metric(metric)
 
 
 class ReferenceSerializer(serializers.ModelSerializer):
@@ -97,7 +118,7 @@ class MetricDetailSerializer(MetricSerializer):
     )
 
     class Meta(MetricSerializer.Meta):
-        fields = [*METRIC_FIELDS, "periods", "references"]
+        fields = [*METRIC_FIELDS, "similar_set", "periods", "references"]
 
     @extend_schema_field(ReferenceSerializer(many=True))
     def get_references(self, metric: Metric) -> list[dict]:

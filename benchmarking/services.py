@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
@@ -16,11 +17,14 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from benchmarking import pgcopy, selectors
 from benchmarking.comparisons import compare
+from benchmarking.context import CONTEXT_VARIABLES, build_context, council_pools, read_sources
+from benchmarking.families import find_families
 from benchmarking.models import (
     Audience,
     Comparator,
     ComparisonPosition,
     ComparisonStatistic,
+    CouncilContext,
     DatasetImport,
     Element,
     Metric,
@@ -29,6 +33,7 @@ from benchmarking.models import (
     SavedComparison,
     SharingChoice,
     SimilarCouncil,
+    SimilarityKind,
     Value,
 )
 from benchmarking.periods import PeriodError, parse_period, previous_period
@@ -811,14 +816,20 @@ def _bulk_insert(model, columns: list[str], table: pd.DataFrame) -> None:
 # --- similar councils ------------------------------------------------------------------------
 
 
-def similar_councils_save(*, neighbours: pd.DataFrame) -> int:
-    """Replace the stored similar councils with a freshly computed table."""
+def similar_councils_save(*, neighbours: pd.DataFrame, context: pd.DataFrame | None = None) -> int:
+    """Replace the stored similar councils with a freshly computed table.
+
+    A ``kind`` column says which similarity set each row belongs to (overall if absent).
+    ``context`` (from ``context.build_context``), when given, replaces the stored context
+    figures the explanation page reads, in the same transaction.
+    """
     ids = dict(Council.objects.with_gss().values_list("gss_code", "pk"))
     share_columns = [c for c in neighbours.columns if c.startswith("share_")]
     objects = [
         SimilarCouncil(
             council_id=ids[row["gss_code"]],
             neighbour_id=ids[row["neighbour_gss_code"]],
+            kind=row.get("kind") or SimilarityKind.OVERALL,
             rank=int(row["rank"]),
             distance=float(row["distance"]),
             coverage=float(row.get("coverage", 1.0)),
@@ -831,14 +842,44 @@ def similar_councils_save(*, neighbours: pd.DataFrame) -> int:
         for row in neighbours.to_dict("records")
         if row["gss_code"] in ids and row["neighbour_gss_code"] in ids
     ]
-    before = set(SimilarCouncil.objects.values_list("council_id", "neighbour_id"))
+    before = set(SimilarCouncil.objects.values_list("council_id", "kind", "neighbour_id"))
     with transaction.atomic():
         SimilarCouncil.objects.all().delete()
         SimilarCouncil.objects.bulk_create(objects, batch_size=BATCH)
-        if before != {(o.council_id, o.neighbour_id) for o in objects}:
+        if context is not None:
+            _council_context_replace(context, ids)
+        if before != {(o.council_id, o.kind, o.neighbour_id) for o in objects}:
             # The similar:<gss> comparison groups changed, so every comparison may have.
             transaction.on_commit(_enqueue_full_recompute)
     return len(objects)
+
+
+def similar_councils_recompute(*, data_dir=None) -> int:
+    """Work out every set of similar councils again from the register in the database and the
+    context files, and store them (a no-op for comparisons if nothing changed)."""
+    context = build_context(**read_sources(data_dir or settings.BASE_DIR / "data"))
+    # The register in the database decides which councils exist today.
+    current = set(Council.objects.current().with_gss().values_list("gss_code", flat=True))
+    context = context[context.index.isin(current)]
+    return similar_councils_save(neighbours=find_families(context), context=context)
+
+
+def _council_context_replace(context: pd.DataFrame, ids: dict[str, int]) -> None:
+    pools = council_pools(context)
+    variables = [v for v in CONTEXT_VARIABLES if v in context.columns]
+    CouncilContext.objects.all().delete()
+    CouncilContext.objects.bulk_create(
+        (
+            CouncilContext(
+                council_id=ids[gss],
+                pool=pools[gss],
+                figures={v: float(row[v]) for v in variables if pd.notna(row[v])},
+            )
+            for gss, row in context.iterrows()
+            if gss in ids
+        ),
+        batch_size=BATCH,
+    )
 
 
 def _enqueue_full_recompute() -> None:

@@ -18,6 +18,12 @@ def comparisons_recompute_task(pairs: list[list] | None = None) -> dict:
     return {"statistics": report.statistics, "positions": report.positions}
 
 
+@shared_task(time_limit=10 * 60, soft_time_limit=8 * 60)
+def similar_councils_recompute_task() -> int:
+    """Similar councils from today's register and context files (see the schedule)."""
+    return services.similar_councils_recompute()
+
+
 @shared_task(time_limit=65 * 60, soft_time_limit=60 * 60, acks_late=True)
 def upload_commit_task(upload_id: int) -> str:
     """Save a confirmed upload; the service makes a second run (a redelivery) do nothing."""

@@ -15,6 +15,7 @@ urlpatterns = [
     path("councils/<str:gss_code>/sharing/", views.sharing, name="sharing"),
     path("measures/", catalogue_views.measure_list, name="measures"),
     path("data-updates/", catalogue_views.data_updates, name="data_updates"),
+    path("councils/<str:gss_code>/similar/", views.similar_councils, name="similar"),
     path("metrics/<str:code>/", views.metric_detail, name="metric"),
     path("compare/", views.compare, name="compare"),
     path("compare/save/", views.compare_save, name="compare_save"),

@@ -9,15 +9,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from benchmarking import api_docs as api_docs_module
-from benchmarking import charts, dashboards, hexmap, selectors, services
+from benchmarking import charts, dashboards, families, hexmap, likeness, selectors, services
 from benchmarking.forms import (
     CompareForm,
     ComparisonGroupForm,
     SaveComparisonForm,
     SharingForm,
 )
-from benchmarking.groups import GroupNotFound, codes, describe_group, resolve_group
-from benchmarking.models import Metric, SavedComparison
+from benchmarking.groups import (
+    BY_MEASURE,
+    GroupNotFound,
+    codes,
+    describe_group,
+    group_for_metric,
+    resolve_group,
+    stored_kinds,
+)
+from benchmarking.models import Metric, SavedComparison, SimilarityKind
 from benchmarking.periods import period_sort_key, sort_periods
 from benchmarking.renderers import csv_response
 from selfreg import access
@@ -72,6 +80,7 @@ def council_dashboard(request, gss_code):
             "form": form,
             "group": group,
             "group_name": describe_group(group),
+            "similar_url": _similar_url(group),
             "group_problem": problem,
             "can_choose_sharing": access.can_choose_sharing(request.user, council),
             "search": search,
@@ -86,6 +95,16 @@ def council_dashboard(request, gss_code):
             "query": _query(keep, q=search, element=shown.current),
         },
     )
+
+
+def _similar_url(group) -> str:
+    """The "Councils like …" page for a group of similar councils, at the group's set."""
+    prefix, _sep, gss = group.label.partition(":")
+    kind = families.similar_kind(group.label)
+    if kind is None and prefix != BY_MEASURE:
+        return ""
+    url = reverse("benchmarking:similar", args=[gss])
+    return f"{url}#{kind}" if kind else url
 
 
 def _dashboard_csv(sections, council, group):
@@ -127,12 +146,14 @@ def metric_detail(request, code):
     council = None
     if request.GET.get("council"):
         council = access.access_council_by_gss(request.user, request.GET["council"].upper())
-    default_group = f"similar:{council.gss_code}" if council else "all"
+    default_group = f"{BY_MEASURE}:{council.gss_code}" if council else "all"
     problem = None
     try:
         group = resolve_group(request.user, request.GET.get("group") or default_group)
     except GroupNotFound as error:
         problem, group = str(error), resolve_group(request.user, "all")
+    if group.label.startswith(BY_MEASURE):  # this measure's own set of similar councils
+        group = group_for_metric(group, metric, stored_kinds(group.label.partition(":")[2]))
     group_name = describe_group(group)
     visible = selectors.visible_values(request.user, metric=metric)
     periods = sort_periods(set(visible.values_list("period", flat=True)))
@@ -195,6 +216,7 @@ def metric_detail(request, code):
             "council": council,
             "group": group,
             "group_name": group_name,
+            "similar_url": _similar_url(group),
             "periods": periods,
             "period": period,
             "comparison": comparison,
@@ -207,6 +229,72 @@ def metric_detail(request, code):
             "show": request.GET.get("show", ""),
             "csv_url": f"{reverse('api_comparison')}?{urlencode({**query, 'format': 'csv'})}",
         },
+    )
+
+
+SET_ORDER = ("people", "place", "finance", "overall")
+SET_TEXT = {
+    "people": _(
+        "Used for education, children's and adults' social care and housing. Chosen on "
+        "deprivation, children in poverty and the age of residents."
+    ),
+    "place": _(
+        "Used for waste, roads, planning, leisure and culture. Chosen on population, how "
+        "densely people live, area, road length and growth."
+    ),
+    "finance": _(
+        "Used for reserves, debt and budgets. Chosen on population, spending power per "
+        "resident and deprivation."
+    ),
+    "overall": _("Used for measures of no one kind of service. Chosen on every figure below."),
+}
+
+
+def similar_councils(request, gss_code):
+    """Councils like this one: each set of similar councils, and what makes them close."""
+    council = access.access_council_by_gss(request.user, gss_code)
+    by_kind, figures = selectors.similar_sets(council)
+    sections = []
+    for kind in SET_ORDER:
+        rows = by_kind.get(kind, [])
+        if not rows:
+            continue
+        label = SimilarityKind(kind).label
+        codes_near = [r.neighbour.gss_code for r in rows]
+        table = likeness.profile(
+            figures, council.gss_code, codes_near, list(families.set_weights(kind))
+        )
+        nearest, furthest = likeness.nearest_and_furthest(table)
+        family_words = _("its %(n)s similar councils") % {"n": len(rows)}
+        sections.append(
+            {
+                "kind": kind,
+                "label": label,
+                "text": SET_TEXT[kind],
+                "nearest": [likeness.words(v) for v in nearest],
+                "furthest": [likeness.words(v) for v in furthest],
+                "councils": [
+                    (
+                        r,
+                        *[
+                            [likeness.words(v) for v in part]
+                            for part in likeness.pair_words(r.shares)
+                        ],
+                    )
+                    for r in rows
+                ],
+                "chart": likeness.profile_chart(
+                    table, council_name=council.name, family_words=family_words
+                ),
+                "csv_url": reverse("api_council_similar", args=[council.gss_code])
+                + "?"
+                + urlencode({"kind": kind, "format": "csv"}),
+            }
+        )
+    return render(
+        request,
+        "benchmarking/similar_councils.html",
+        {"council": council, "sections": sections},
     )
 
 

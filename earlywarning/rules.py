@@ -56,13 +56,15 @@ def _empty(columns) -> pd.DataFrame:
 
 @dataclass
 class Inputs:
-    """Everything the rules read. `similar` maps a GSS code to its similar councils' codes."""
+    """Everything the rules read. `similar` maps a GSS code to its similar councils' codes, in
+    the comparison groups named `<similar_prefix>:<gss>` (the finance set, where stored)."""
 
     values: pd.DataFrame = field(default_factory=lambda: _empty(VALUE_COLUMNS))
     inspections: pd.DataFrame = field(default_factory=lambda: _empty(INSPECTION_COLUMNS))
     corporate: pd.DataFrame = field(default_factory=lambda: _empty(CORPORATE_COLUMNS))
     similar: Mapping[str, list[str]] = field(default_factory=dict)
     social_care: Mapping[str, bool] = field(default_factory=dict)
+    similar_prefix: str = "similar"
 
     def known_by(self, as_of: datetime.date) -> Inputs:
         """Only what was known on `as_of`."""
@@ -70,7 +72,9 @@ class Inputs:
         inspections = self.inspections[self.inspections["known_on"].notna()]
         inspections = inspections[inspections["known_on"] <= as_of]
         corporate = self.corporate[self.corporate["occurred_on"] <= as_of]
-        return Inputs(values, inspections, corporate, self.similar, self.social_care)
+        return Inputs(
+            values, inspections, corporate, self.similar, self.social_care, self.similar_prefix
+        )
 
 
 Thresholds = Mapping[str, Mapping[str, float]]
@@ -262,7 +266,7 @@ def reserves_runout(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Si
                     f"lowest quarter of similar councils"
                 ),
                 value=f"{years:.1f} years",
-                group=f"similar:{gss} ({_group_words(len(group))})",
+                group=f"{inputs.similar_prefix}:{gss} ({_group_words(len(group))})",
                 data_date=f"{period} (year ending {_long_date(row['period_end'])})",
                 source=RS_SOURCE,
             )
@@ -319,7 +323,7 @@ def _latest_against_group(
                 ),
                 rule=f"{label.lower()} in the {quarter} quarter of similar councils",
                 value=fmt(value, "%"),
-                group=f"similar:{gss} ({_group_words(len(group))})",
+                group=f"{inputs.similar_prefix}:{gss} ({_group_words(len(group))})",
                 data_date=f"{period} (year ending {_long_date(row['period_end'])})",
                 source=RS_SOURCE if row["dataset"] == "england-rs" else _source(row["source"]),
             )
@@ -394,7 +398,7 @@ def reserves_falling(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[S
                     f"over up to {window} years, in the lowest quarter of similar councils"
                 ),
                 value=f"{total:+.1f}%",
-                group=f"similar:{gss} ({_group_words(len(group))})",
+                group=f"{inputs.similar_prefix}:{gss} ({_group_words(len(group))})",
                 data_date=f"{span} (to {_long_date(end['period_end'])})",
                 source=RS_SOURCE,
             )
@@ -427,7 +431,12 @@ def debt_high(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signal]]
     if ratio.empty:
         return {}
     return _latest_against_group(
-        Inputs(ratio, similar=inputs.similar, social_care=inputs.social_care),
+        Inputs(
+            ratio,
+            similar=inputs.similar,
+            social_care=inputs.social_care,
+            similar_prefix=inputs.similar_prefix,
+        ),
         thresholds,
         code="fin-debt-high",
         metric="fin-debt-to-nre",
@@ -487,7 +496,7 @@ def debt_growth(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signal
                 ),
                 rule="growth in external debt in the highest quarter of similar councils",
                 value=f"{growth:+.1f}%",
-                group=f"similar:{gss} ({_group_words(len(group))})",
+                group=f"{inputs.similar_prefix}:{gss} ({_group_words(len(group))})",
                 data_date=span,
                 source=_source(end["source"]),
             )

@@ -12,7 +12,8 @@ from math import nan as NAN
 import numpy as np
 import pandas as pd
 
-from benchmarking.models import Metric, SimilarCouncil, Value
+from benchmarking.families import similar_label
+from benchmarking.models import Metric, SimilarCouncil, SimilarityKind, Value
 from earlywarning import rules, thresholds
 from earlywarning.models import CorporateEvent, InspectionResult, RecordedSignal, SignalType
 from earlywarning.risk import CouncilInfo
@@ -159,23 +160,31 @@ def corporate_table() -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=list(rules.CORPORATE_COLUMNS))
 
 
-def similar_map() -> dict[str, list[str]]:
+def similar_kind() -> str:
+    """The financial rules compare councils with their finance set of similar councils
+    (docs/method/similar-councils.md), or the overall set where none is stored."""
+    finance = SimilarCouncil.objects.of_kind(SimilarityKind.FINANCE).exists()
+    return SimilarityKind.FINANCE if finance else SimilarityKind.OVERALL
+
+
+def similar_map(kind: str = SimilarityKind.OVERALL) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for council, neighbour in SimilarCouncil.objects.order_by("council", "rank").values_list(
-        "council__gss_code", "neighbour__gss_code"
-    ):
+    rows = SimilarCouncil.objects.of_kind(kind).order_by("council", "rank")
+    for council, neighbour in rows.values_list("council__gss_code", "neighbour__gss_code"):
         if council and neighbour:
             found.setdefault(council, []).append(neighbour)
     return found
 
 
 def rule_inputs() -> rules.Inputs:
+    kind = similar_kind()
     return rules.Inputs(
         values=values_table(),
         inspections=inspections_table(),
         corporate=corporate_table(),
-        similar=similar_map(),
+        similar=similar_map(kind),
         social_care={c.gss_code: c.social_care for c in councils()},
+        similar_prefix=similar_label(kind, "").rstrip(":"),
     )
 
 

@@ -7,6 +7,13 @@ does no harm.
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
+    # Work out similar councils again at 02:15, before the comparisons that use them: a
+    # council added to or retired from the register, or new context files, change them. The
+    # comparisons are recomputed at once only if some council's similar councils changed.
+    "recompute-similar-councils": {
+        "task": "benchmarking.tasks.similar_councils_recompute_task",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # Recompute every comparison at 02:30, when few people use the portal: it repairs anything
     # an interrupted incremental recompute left behind. Idempotent.
     "recompute-comparisons": {

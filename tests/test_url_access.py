@@ -89,6 +89,8 @@ TABLE = {
     "benchmarking:upload_progress": ({"upload_id": 999999}, UPLOAD_MISSING),
     "benchmarking:upload_confirm": ({"upload_id": 999999}, POST_ONLY),
     "benchmarking:council": ({"gss_code": "E06000001"}, ALL_OK),
+    # Public: similar councils and the context figures behind them are open data.
+    "benchmarking:similar": ({"gss_code": "E06000001"}, ALL_OK),
     "benchmarking:compare": ({}, ALL_OK),
     "benchmarking:measures": ({}, ALL_OK),
     "benchmarking:data_updates": ({}, ALL_OK),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from benchmarking.dashboards import DashboardRow, council_dashboard
-from benchmarking.groups import Group
+from benchmarking.groups import BY_MEASURE, Group
 from benchmarking.models import Metric, Polarity
 from selfreg.assessment.evidence import EvidenceCheck, judgement_check
 from selfreg.assessment.models import CitedFigure, SelfAssessment, ThemeAssessment
@@ -19,7 +19,8 @@ class CitedMetric:
 
 
 def similar_group(assessment: SelfAssessment) -> Group:
-    return Group(f"similar:{assessment.council.gss_code}")
+    # Each cited measure against its own kind of similar councils (people, place, finance).
+    return Group(f"{BY_MEASURE}:{assessment.council.gss_code}")
 
 
 def dashboard_rows(user, assessment: SelfAssessment, metric_codes=None) -> dict[str, DashboardRow]:

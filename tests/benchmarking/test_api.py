@@ -255,9 +255,11 @@ def test_similar_councils(api):
         "distance",
         "coverage",
         "closest_variables",
+        "kind",
         "shares",
     ]
     assert (first["rank"], first["name"], first["distance"]) == (1, "Middlesbrough", 0.5)
+    assert first["kind"] == "overall"  # a table without a kind column is the overall set
     assert first["closest_variables"] == ["density", "pct_over_65", "population"]
     assert first["shares"]["deprivation_score"] == 0.4
 

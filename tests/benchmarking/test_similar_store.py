@@ -17,13 +17,15 @@ def similar(db):
 
 def test_every_current_council_with_context_gets_fifteen_neighbours_of_its_tier(similar):
     hartlepool = Council.objects.get(gss_code="E06000001")
-    neighbours = list(hartlepool.neighbours.select_related("neighbour"))
+    neighbours = list(hartlepool.neighbours.of_kind("overall").select_related("neighbour"))
     assert [n.rank for n in neighbours] == list(range(1, 16))
     assert all(n.neighbour.tier == "upper" and n.neighbour.nation == "England" for n in neighbours)
     assert neighbours[0].distance <= neighbours[-1].distance
     maidstone = Council.objects.get(gss_code="E07000110")
     assert {n.neighbour.kind for n in maidstone.neighbours.select_related("neighbour")} == {"NMD"}
-    assert SimilarCouncil.objects.filter(council__nation="Scotland").count() == 32 * 15
+    scotland = SimilarCouncil.objects.filter(council__nation="Scotland")
+    assert scotland.filter(kind="overall").count() == 32 * 15
+    assert scotland.count() == 4 * 32 * 15  # overall, people, place and finance
 
 
 def test_command_prints_json(similar):
@@ -50,7 +52,7 @@ def test_similar_group_is_the_council_and_its_neighbours(similar):
     assert stat.n == 16
     members = set(stat.positions.values_list("council__gss_code", flat=True))
     expected = {"E06000001"} | set(
-        SimilarCouncil.objects.filter(council__gss_code="E06000001").values_list(
+        SimilarCouncil.objects.filter(council__gss_code="E06000001", kind="overall").values_list(
             "neighbour__gss_code", flat=True
         )
     )

@@ -11,6 +11,7 @@ import pytest
 from benchmarking.context import (
     CONTEXT_VARIABLES,
     DEFAULT_WEIGHTS,
+    NOT_APPLICABLE,
     SINGLE_TIER_TYPES,
     build_context,
     council_pools,
@@ -279,10 +280,7 @@ def sources():
 
 @cache
 def real_context():
-    s = sources()
-    return build_context(
-        s["register"], s["census"], s["imd_england"], s["wimd"], s["simd"], s["lad_codes"]
-    )
+    return build_context(**sources())
 
 
 @cache
@@ -369,7 +367,7 @@ def test_kent_is_aggregated_from_its_districts():
 def test_every_county_has_figures():
     context = real_context()
     counties = context[context["local_authority_type"] == "CTY"]
-    variables = [v for v in CONTEXT_VARIABLES if v != "access_deprivation"]
+    variables = [v for v in CONTEXT_VARIABLES if v not in NOT_APPLICABLE["England"]]
     assert counties[variables].notna().all(axis=None)
 
 
@@ -397,15 +395,22 @@ def test_successor_codes():
     assert real_context().loc["E08000016", "deprivation_score"] == 30.057
 
 
-def test_missing_context_is_scotland_census_and_northern_ireland():
+def test_missing_context_is_scotland_census_new_councils_and_northern_ireland():
+    """Scotland lacks census age figures (its population change comes from the LGBF's
+    mid-year estimates); English councils formed since 2021 lack spending power; Northern
+    Ireland has population, density and area only."""
     context = real_context()
     missing = missing_variables(context)
     nations = context.loc[missing.index, "nation"].value_counts().to_dict()
-    assert nations == {"Scotland": 32, "Northern Ireland": 11}
+    assert nations == {"Scotland": 32, "Northern Ireland": 11, "England": 12}
     scotland = missing[context.loc[missing.index, "nation"] == "Scotland"]
-    assert all(m == ["population_change_pct", "pct_under_20", "pct_over_65"] for m in scotland)
+    assert all(m == ["pct_under_20", "pct_over_65"] for m in scotland)
+    england = missing[context.loc[missing.index, "nation"] == "England"]
+    assert all(m == ["spending_power_per_head"] for m in england)
+    assert CUMBERLAND in england.index
     ni = missing[context.loc[missing.index, "nation"] == "Northern Ireland"]
-    assert all(len(m) == len(CONTEXT_VARIABLES) - 2 for m in ni)  # only population, density
+    applicable = len(CONTEXT_VARIABLES) - len(NOT_APPLICABLE["Northern Ireland"])
+    assert all(len(m) == applicable - 3 for m in ni)  # only population, density, area
     assert context["population"].notna().all() and context["density"].notna().all()
 
 
@@ -469,4 +474,12 @@ def test_every_council_gets_neighbours():
     counts = result.groupby("gss_code").size()
     assert len(counts) == 382
     assert counts.min() == 10  # Northern Ireland has 11 councils
-    assert set(DEFAULT_WEIGHTS) == set(CONTEXT_VARIABLES)
+    # The overall set keeps its variables; the newer ones serve the per-service sets.
+    newer = {
+        "deprivation_extent",
+        "area",
+        "child_poverty_pct",
+        "road_km_per_1000",
+        "spending_power_per_head",
+    }
+    assert set(DEFAULT_WEIGHTS) == set(CONTEXT_VARIABLES) - newer

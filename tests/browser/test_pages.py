@@ -420,3 +420,29 @@ def test_sector_staff_records_an_early_warning_signal(page, users):
     assert "3 March 2025" in main
     assert_accessible(page)
     assert RecordedSignal.objects.get().recorded_by == users["sector_staff"]
+
+
+def test_reader_follows_compared_with_to_councils_like_hartlepool(page, benchmarks):
+    """From the dashboard's "compared with" sentence to the page that says why each set of
+    similar councils is alike, its chart drawn, and on to one of those councils."""
+    from benchmarking.services import similar_councils_recompute
+
+    similar_councils_recompute()
+    page.goto("/benchmarking/councils/E06000001/")
+    inset = page.locator(".govuk-inset-text")
+    assert "for each measure's kind of service" in inset.inner_text()
+    inset.get_by_role("link", name="Why these councils are similar").click()
+    page.wait_for_url("**/benchmarking/councils/E06000001/similar/")
+    assert page.locator("h1").inner_text() == "Councils like Hartlepool"
+    page.wait_for_selector("[data-chart='chart-people'] .main-svg")
+    page.wait_for_selector("[data-chart='chart-overall'] .main-svg")
+    people = page.locator("#people")
+    assert people.inner_text() == "People services"
+    page.get_by_role("link", name="Place services", exact=True).click()
+    page.wait_for_url("**#place")
+    assert "These councils are closest to Hartlepool on:" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Middlesbrough").first.click()
+    page.wait_for_url("**/benchmarking/councils/E06000002/")
+    assert page.locator("h1").inner_text() == "Middlesbrough"

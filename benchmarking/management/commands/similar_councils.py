@@ -1,31 +1,52 @@
 import json as jsonlib
 
+import pandas as pd
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from benchmarking.context import build_context, find_similar_councils, read_sources
-from benchmarking.models import SimilarCouncil
-from benchmarking.services import similar_councils_save
+from benchmarking import families
+from benchmarking.context import build_context, read_sources
+from benchmarking.models import SimilarCouncil, SimilarityKind
+from benchmarking.services import similar_councils_recompute
 from selfreg.models import Council
+
+FAMILY_GROUPS_FILE = "benchmarks/scotland_lgbf_family_groups.csv"
+CALIBRATION_YEAR = "2018-19"  # the year data/similar_council_sets.csv was worked out from
+CHECK_YEARS = ("2016-17", "2021-22")
 
 
 class Command(BaseCommand):
     help = (
         "Print a council's 15 most similar councils (docs/method/similar-councils.md). "
-        "With --compute, work them out for every council from the context data first."
+        "With --compute, work them out for every council and every set from the context data "
+        "first. With --validate, check the people and place sets against the Scottish LGBF "
+        "family groups."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("gss_code", nargs="?")
         parser.add_argument("--json", action="store_true", help="Print JSON.")
         parser.add_argument("--compute", action="store_true", help="Recompute for everyone.")
+        parser.add_argument(
+            "--kind",
+            choices=SimilarityKind.values,
+            default=SimilarityKind.OVERALL,
+            help="Which set of similar councils to print (default: overall).",
+        )
+        parser.add_argument(
+            "--validate",
+            action="store_true",
+            help="Overlap@7 with the LGBF family groups, beside an equal-weight baseline, "
+            "random picks, other years' weights and leave-one-out.",
+        )
 
-    def handle(self, *args, gss_code, compute: bool, **options):
+    def handle(self, *args, gss_code, compute: bool, kind: str, validate: bool, **options):
         as_json = options["json"]
+        if validate:
+            self._validate(as_json)
+            return
         if compute or not SimilarCouncil.objects.exists():
-            sources = read_sources(settings.BASE_DIR / "data")
-            neighbours = find_similar_councils(build_context(**sources))
-            count = similar_councils_save(neighbours=neighbours)
+            count = similar_councils_recompute()
             self.stderr.write(f"Similar councils stored: {count} pairs.")
         if not gss_code:
             return
@@ -40,18 +61,57 @@ class Command(BaseCommand):
                 "distance": round(n.distance, 4),
                 "closest_variables": n.closest_variables(),
             }
-            for n in council.neighbours.select_related("neighbour")
+            for n in council.neighbours.of_kind(kind).select_related("neighbour")
         ]
         if not rows:
             raise CommandError(f"{council} has no similar councils (no context figures).")
         if as_json:
-            self.stdout.write(_dumps({"gss_code": council.gss_code, "similar": rows}))
+            self.stdout.write(_dumps({"gss_code": council.gss_code, "kind": kind, "similar": rows}))
             return
-        self.stdout.write(f"Councils most similar to {council} ({council.gss_code}):")
+        self.stdout.write(f"Councils most similar to {council} ({council.gss_code}), {kind}:")
         for row in rows:
             self.stdout.write(
                 f"{row['rank']:>3}. {row['name']:<32} {row['gss_code']}  distance "
                 f"{row['distance']:.2f}  close on: {', '.join(row['closest_variables'])}"
+            )
+
+    def _validate(self, as_json: bool) -> None:
+        data = settings.BASE_DIR / "data"
+        sources = read_sources(data)
+        context = build_context(**sources)
+        scotland = context[context["nation"].eq("Scotland")]
+        lgbf = sources["lgbf"]
+        family = families.lgbf_families(pd.read_csv(data / FAMILY_GROUPS_FILE), lgbf)
+        shipped = families.read_sets()
+        rows = families.validate(scotland, family, shipped)
+        for year in CHECK_YEARS:
+            weights = {
+                kind: families.evidence_weights(
+                    scotland, families.indicator_table(lgbf, kind, year), list(shipped[kind])
+                )
+                for kind in family
+            }
+            for row, other in zip(rows, families.validate(scotland, family, weights), strict=True):
+                row[f"overlap_weights_{year}"] = other["overlap"]
+        loo = families.leave_one_out(scotland, lgbf, family, shipped, CALIBRATION_YEAR)
+        for row in rows:
+            row["leave_one_out_min"], row["leave_one_out_max"] = loo[row["set"]]
+        if as_json:
+            self.stdout.write(_dumps({"k": 7, "councils": len(scotland), "sets": rows}))
+            return
+        self.stdout.write(
+            f"Overlap@7 with the LGBF family groups, {len(scotland)} Scottish councils "
+            f"(weights from {CALIBRATION_YEAR}):"
+        )
+        for row in rows:
+            others = ", ".join(
+                f"{y} weights {row[f'overlap_weights_{y}']:.2f}" for y in CHECK_YEARS
+            )
+            self.stdout.write(
+                f"  {row['set']:<7} {row['overlap']:.2f}   overall set {row['overall_set']:.2f}   "
+                f"equal-weight baseline "
+                f"{row['baseline']:.2f}   random {row['random']:.2f}   {others}   "
+                f"leave-one-out {row['leave_one_out_min']:.2f} to {row['leave_one_out_max']:.2f}"
             )
 
 
