@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -25,7 +26,7 @@ from benchmarking.comparisons import compare
 from benchmarking.families import similar_kind
 from benchmarking.groups import BY_MEASURE, Group, group_for_metric, stored_kinds
 from benchmarking.models import Audience, ComparisonPosition, Element, Metric, Polarity
-from benchmarking.periods import PeriodError, previous_period, sort_periods
+from benchmarking.periods import PeriodError, parse_period, previous_period, sort_periods
 from benchmarking.sparklines import sparkline_svg
 from selfreg import access
 
@@ -156,7 +157,7 @@ def council_dashboard(
         else _stored_positions(user, council, group, latest, metrics)
     )
     sections = {e: ElementSection(e, label) for e, label in Element.choices}
-    for metric_id, metric in sorted(metrics.items(), key=lambda item: item[1].title):
+    for metric_id, metric in sorted(metrics.items(), key=lambda item: _order(item[1])):
         period = latest[metric_id]
         row = DashboardRow(
             metric=metric,
@@ -175,6 +176,11 @@ ALL_ON_ONE_PAGE = 150
 PAGE_ROWS = 100
 
 
+def _order(metric: Metric) -> tuple[str, str]:
+    """Dashboards list measures by theme, then by title, in each element."""
+    return (metric.theme, metric.title)
+
+
 @dataclass(frozen=True)
 class Measure:
     """A measure on a council's dashboard, before its figures are read."""
@@ -191,7 +197,7 @@ def dashboard_measures(user, council) -> list[Measure]:
     visible = selectors.visible_values(user, council=council).values("metric_id")
     rows = (
         Metric.objects.filter(pk__in=visible)
-        .order_by("title")
+        .order_by("theme", "title")
         .values_list("pk", "code", "title", "element")
     )
     return [Measure(*row) for row in rows]
@@ -251,6 +257,36 @@ class RowView:
     middle_half: str
     change: str
     sparkline: str
+    theme: str = ""
+    dated: str = ""  # says the figure is old, where it is
+
+
+# A figure whose period ended more than this many years ago is marked as old.
+OLD_AFTER_YEARS = 3
+
+
+def is_old(period: str, today: date | None = None) -> bool:
+    """Whether the period ended more than OLD_AFTER_YEARS years before today."""
+    today = today or date.today()
+    try:
+        end = parse_period(period).end
+    except PeriodError:
+        return False
+    try:
+        limit = today.replace(year=today.year - OLD_AFTER_YEARS)
+    except ValueError:  # 29 February
+        limit = today.replace(year=today.year - OLD_AFTER_YEARS, day=28)
+    return end < limit
+
+
+def by_theme(rows: list) -> list[tuple[str, list]]:
+    """Rows (already in theme order) in runs of one theme each."""
+    runs: list[tuple[str, list]] = []
+    for row in rows:
+        if not runs or runs[-1][0] != row.theme:
+            runs.append((row.theme, []))
+        runs[-1][1].append(row)
+    return runs
 
 
 class RowViews:
@@ -268,6 +304,7 @@ class RowViews:
         self.polarities = {value: str(label) for value, label in Polarity.choices}
         self.points = str(_("points"))
         self.to = str(_("to"))
+        self.old = str(_("More than %(years)s years old") % {"years": OLD_AFTER_YEARS})
         self.counts: dict[tuple[int | None, int], str] = {}
 
     def __call__(self, row: DashboardRow) -> RowView:
@@ -292,6 +329,8 @@ class RowViews:
             ),
             change=self._change(row),
             sparkline=sparkline_svg(row.series, row.metric.title),
+            theme=row.metric.theme,
+            dated=self.old if is_old(row.period) else "",
         )
 
     def _count(self, row: DashboardRow) -> str:

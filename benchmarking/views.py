@@ -87,7 +87,7 @@ def council_dashboard(request, gss_code):
             "keep": keep,
             "shown": shown,
             "sections": sections,
-            "tables": [(s, [row_view(r) for r in s.rows]) for s in sections],
+            "tables": [(s, dashboards.by_theme([row_view(r) for r in s.rows])) for s in sections],
             "parts": [
                 (element, label, count, _query(keep, q=search, element=element))
                 for element, label, count in shown.parts
@@ -223,6 +223,7 @@ def metric_detail(request, code):
             "distribution": distribution,
             "history": history,
             "hex_map": hex_map,
+            "period_old": dashboards.is_old(period) if period else False,
             "references": selectors.reference_values(metric, period) if period else [],
             "problem": problem,
             "own_value": own_value,

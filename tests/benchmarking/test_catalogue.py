@@ -134,3 +134,30 @@ def test_data_updates_lists_datasets_with_their_import_dates(client, db):
     assert timezone.now().strftime("%-d %B %Y") in page
     assert "35466" in page
     assert "?dataset=lgbf" in page
+
+
+def test_old_figures_are_those_whose_period_ended_over_three_years_ago():
+    from datetime import date
+
+    from benchmarking.dashboards import is_old
+
+    today = date(2026, 12, 4)
+    assert is_old("2019-20", today)  # ended 31 March 2020
+    assert is_old("2022-23", today)  # ended 31 March 2023
+    assert is_old("2023-24", today) is False  # ended 31 March 2024, less than 3 years ago
+    assert is_old("2023", today) is False
+    assert is_old("not a period", today) is False
+    assert is_old("2020-21", date(2024, 2, 29)) is False
+
+
+def test_a_dashboard_groups_measures_by_theme_and_marks_old_figures(client, catalogue):
+    from datetime import date
+
+    response = client.get(reverse("benchmarking:council", args=["E06000001"]), {"group": "all"})
+    page = response.content.decode()
+    (section, themes) = response.context["tables"][0]
+    assert [theme for theme, rows in themes] == ["Waste"]
+    assert '<h3 class="govuk-heading-m">Waste</h3>' in page
+    # Hartlepool's latest public figure is for 2019-20.
+    old = date.today().year - 2020 >= 3
+    assert ("More than 3 years old" in page) is old

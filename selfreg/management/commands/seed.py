@@ -1,6 +1,8 @@
 import time
+from contextlib import contextmanager
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -44,13 +46,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        for step in BEFORE:
-            self.run(*step)
-        before = self.imports()
-        for name in DATASETS:
-            self.run("import_dataset", name, "--no-recompute")
-        if self.imports() != before:
-            self.run("recompute_comparisons", "--sync")
+        with queries_not_logged():
+            for step in BEFORE:
+                self.run(*step)
+            before = self.imports()
+            for name in DATASETS:
+                self.run("import_dataset", name, "--no-recompute")
+            if self.imports() != before:
+                self.run("recompute_comparisons", "--sync")
         for step in AFTER:
             self.run(*step)
         self.stdout.write(self.style.SUCCESS(f"Seeded in {time.monotonic() - started:.0f} s."))
@@ -67,3 +70,15 @@ class Command(BaseCommand):
         """When each dataset was last imported (benchmarking records it)."""
         record = apps.get_model("benchmarking", "DatasetImport")
         return dict(record.objects.values_list("name", "imported_at"))
+
+
+@contextmanager
+def queries_not_logged():
+    """With DEBUG on, Django keeps the text of every query: for bulk loads of millions of rows
+    that costs more time and memory than the load itself. Loading needs no query log."""
+    debug = settings.DEBUG
+    settings.DEBUG = False
+    try:
+        yield
+    finally:
+        settings.DEBUG = debug
