@@ -357,6 +357,19 @@ class Upload(models.Model):
         return f"{self.original_name} ({self.status})"
 
     @property
+    def visibility_shown(self) -> list[tuple[str, int]]:
+        """Who will see the values, as the preview worked it out: (label, rows) pairs."""
+        counts = self.summary.get("visibility") or {self.visibility: self.row_count}
+        return [(Visibility(v).label, n) for v, n in counts.items()]
+
+    @property
+    def visibility_narrowed(self) -> bool:
+        """Whether a council's own sharing choice keeps some rows from more people than the
+        uploader chose."""
+        counts = self.summary.get("visibility")
+        return counts is not None and list(counts) != [self.visibility]
+
+    @property
     def status_tag(self) -> str:
         """The GOV.UK tag colour that goes with the status."""
         return {

@@ -178,6 +178,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     pairs: set[tuple[int, str]] = field(default_factory=set)
+    # How many rows took each visibility, strictest first.
+    visibility: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> int:
@@ -229,6 +231,7 @@ def values_import(
             existing, on=["council_id", "metric_id", "period"], how="left", suffixes=("", "_old")
         )
         merged["visibility"] = visibility_by_choice(merged, visibility)
+        report.visibility = visibility_counts(merged["visibility"])
         is_new = merged["id"].isna().to_numpy()
         differs = np.zeros(len(merged), dtype=bool)
         for name in COMPARED_FIELDS:
@@ -274,8 +277,23 @@ def values_import(
     return report
 
 
-def visibility_by_choice(frame: pd.DataFrame, default: str) -> pd.Series:
-    """Each row's visibility: the council's own choice for the metric's element, if made."""
+# From the fewest readers to the most: where two choices differ, the first of them wins.
+STRICTEST_FIRST = (Visibility.COUNCIL, Visibility.SECTOR, Visibility.PUBLIC)
+
+
+def stricter(first: str, second: str) -> str:
+    """Of two visibilities, the one fewer people may see."""
+    return min(first, second, key=STRICTEST_FIRST.index)
+
+
+def visibility_by_choice(frame: pd.DataFrame, chosen: str) -> pd.Series:
+    """Each row's visibility: the stricter of the submitter's choice and the council's own
+    sharing choice for the metric's element, if it made one.
+
+    Neither can publish what the other keeps back: a council that shares an element
+    publicly still keeps an officer's figure marked "own council only" to itself, and a
+    council that keeps an element to itself is not overruled by whoever submits its data.
+    """
     choices = {
         (council_id, element): visibility
         for council_id, element, visibility in SharingChoice.objects.filter(
@@ -283,10 +301,18 @@ def visibility_by_choice(frame: pd.DataFrame, default: str) -> pd.Series:
         ).values_list("council_id", "element", "visibility")
     }
     if not choices:
-        return pd.Series(default, index=frame.index)
+        return pd.Series(chosen, index=frame.index)
     elements = dict(Metric.objects.values_list("pk", "element"))
     keys = zip(frame["council_id"], frame["metric_id"].map(elements), strict=True)
-    return pd.Series([choices.get(key, default) for key in keys], index=frame.index)
+    return pd.Series(
+        [stricter(chosen, choices.get(key, chosen)) for key in keys], index=frame.index
+    )
+
+
+def visibility_counts(visibility: pd.Series) -> dict[str, int]:
+    """How many rows take each visibility, strictest first, leaving out those none take."""
+    counts = visibility.value_counts()
+    return {v.value: int(counts[v]) for v in STRICTEST_FIRST if counts.get(v, 0)}
 
 
 def sharing_set(*, user, council: Council, element: str, visibility: str) -> int:

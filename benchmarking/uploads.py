@@ -229,8 +229,9 @@ def upload_receive(*, user, file, visibility: str) -> Upload:
 def upload_preview(*, clean: pd.DataFrame, visibility: str) -> dict:
     """What a checked file would change, worked out without writing anything.
 
-    The values already saved, and the visibility each row would take (a council's own
-    sharing choice wins over the uploader's), are read as `values_import` reads them.
+    The values already saved, and the visibility each row would take (the stricter of the
+    uploader's and the council's own sharing choice), are read as `values_import` reads
+    them; saving checks that the visibility is still what this preview says.
     """
     existing = services.existing_values(clean)
     merged = clean.merge(
@@ -253,6 +254,7 @@ def upload_preview(*, clean: pd.DataFrame, visibility: str) -> dict:
         "new": counts.new,
         "changed": counts.changed,
         "unchanged": counts.unchanged,
+        "visibility": services.visibility_counts(merged["visibility"]),
     }
 
 
@@ -361,6 +363,7 @@ def _import_whole(upload: Upload) -> None:
     total = len(frame)
     created = updated = unchanged = 0
     pairs: set[tuple[int, str]] = set()
+    shown: dict[str, int] = {}
     for start in chunk_starts(total):
         _progress_write(upload.pk, phase="writing", done=start, total=total)
         try:
@@ -378,6 +381,17 @@ def _import_whole(upload: Upload) -> None:
         updated += report.updated
         unchanged += report.unchanged
         pairs |= report.pairs
+        for visibility, count in report.visibility.items():
+            shown[visibility] = shown.get(visibility, 0) + count
+    promised = upload.summary.get("visibility")
+    if promised is not None and shown != promised:
+        raise UploadCannotBeSaved(
+            _(
+                "Who could see these values has changed since the file was checked, because "
+                "a council changed what it shares. Upload the file again to check who will "
+                "see them."
+            )
+        )
     _progress_write(upload.pk, phase="finishing", done=total, total=total)
     upload.status = UploadStatus.COMMITTED
     upload.progress = upload.total = total

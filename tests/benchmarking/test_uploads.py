@@ -172,6 +172,7 @@ def test_a_good_file_is_ready_with_a_preview_and_nothing_is_written(
         "new": 1,
         "changed": 1,
         "unchanged": 1,
+        "visibility": {"public": 3},
     }
     assert history_count() == before
     assert Value.objects.get(metric__code="sat", period="2019-20").value == 6
@@ -203,6 +204,62 @@ def test_the_preview_follows_a_councils_sharing_choice(users, metrics):
         0,
         1,
     )
+
+
+def test_own_council_only_is_kept_where_the_council_shares_the_element_publicly(
+    client_for, users, metrics, hartlepool, django_capture_on_commit_callbacks
+):
+    """The preview says "Own council only", so that is what is stored, even though the
+    council shares perception publicly; the anonymous API never returns the value."""
+    SharingChoice.objects.create(council=hartlepool, element="perception", visibility="public")
+    client = client_for(users["officer"])
+    body = HEADER + "E06000001,sat,2019-20,41.5\nE06000001,cost,2019-20,12.5\n"
+    response = client.post(START, {"file": csv_file(body), "visibility": "council"})
+    upload = Upload.objects.get()
+    assert response.url == detail_url(upload)
+    page = client.get(detail_url(upload)).content.decode()
+    who = page.split('id="who-sees">')[1].split("</dd>")[0]
+    assert who == "Own council only"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_url(upload))
+    assert set(Value.objects.values_list("visibility", flat=True)) == {"council"}
+    api = client_for(None).get(reverse("api_value_list"), {"area": "E06000001"})
+    assert "41.5" not in api.content.decode()
+
+
+def test_the_preview_shows_where_a_councils_choice_keeps_rows_from_more_people(
+    client_for, users, metrics, hartlepool, django_capture_on_commit_callbacks
+):
+    SharingChoice.objects.create(council=hartlepool, element="perception", visibility="sector")
+    client = client_for(users["officer"])
+    body = HEADER + "E06000001,sat,2019-20,5\nE06000001,cost,2019-20,12.5\n"
+    client.post(START, {"file": csv_file(body), "visibility": "public"})
+    upload = Upload.objects.get()
+    assert upload.summary["visibility"] == {"sector": 1, "public": 1}
+    page = client.get(detail_url(upload)).content.decode()
+    assert "Councils and sector staff: 1 row" in page and "Public: 1 row" in page
+    assert "its choice is kept" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_url(upload))
+    stored = dict(Value.objects.values_list("metric__code", "visibility"))
+    assert stored == {"sat": "sector", "cost": "public"}
+
+
+def test_an_upload_whose_visibility_changed_after_the_preview_is_not_saved(
+    users, metrics, hartlepool, django_capture_on_commit_callbacks
+):
+    """Sharing chosen between the check and the confirmation would store something other
+    than the preview said, so nothing is saved and the uploader is told why."""
+    body = HEADER + "E06000001,sat,2019-20,5\n"
+    upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="public")
+    assert upload.summary["visibility"] == {"public": 1}
+    SharingChoice.objects.create(council=hartlepool, element="perception", visibility="council")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_confirm(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.FAILED
+    assert "changed since the file was checked" in upload.error_message
+    assert Value.objects.count() == 0
 
 
 def test_committing_twice_changes_nothing_the_second_time(
