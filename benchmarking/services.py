@@ -30,6 +30,7 @@ from benchmarking.models import (
 from benchmarking.periods import PeriodError, previous_period
 from benchmarking.validation import CouncilFacts, FileProblems, Problem, validate_values
 from selfreg import access
+from selfreg.jobs import job_enqueue
 from selfreg.models import Council, Visibility
 
 METRIC_COLUMNS = (
@@ -52,6 +53,7 @@ COMPARED_FIELDS = ("value", "numerator", "denominator", "sample_size", "note", "
 BATCH = 5000
 # Updates build a CASE per field over the whole batch; smaller batches are much faster.
 UPDATE_BATCH = 500
+RECOMPUTE_TASK = "benchmarking.tasks.comparisons_recompute_task"
 COPY_CHUNK = 1_000_000  # rows encoded and sent at a time: bounds the memory of a big COPY
 
 
@@ -273,7 +275,7 @@ def values_import(
         )
         if recompute and report.pairs:
             pairs = sorted(report.pairs)
-            transaction.on_commit(lambda: _enqueue_recompute(pairs))
+            _enqueue_recompute(pairs)
     return report
 
 
@@ -340,7 +342,7 @@ def sharing_set(*, user, council: Council, element: str, visibility: str) -> int
                 moving, Value, ["visibility"], batch_size=BATCH, default_user=user
             )
             pairs = sorted({(v.metric_id, v.period) for v in moving})
-            transaction.on_commit(lambda: _enqueue_recompute(pairs))
+            _enqueue_recompute(pairs)
     return len(moving)
 
 
@@ -364,9 +366,8 @@ def _value(row, common: dict, pk: int | None = None) -> Value:
 
 
 def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:
-    from benchmarking.tasks import comparisons_recompute_task
-
-    comparisons_recompute_task.delay(pairs=[list(p) for p in pairs])
+    """Recompute these pairs' comparisons once the change commits (kept if the queue is down)."""
+    job_enqueue(RECOMPUTE_TASK, pairs=[list(p) for p in pairs])
 
 
 def _none(value):
@@ -687,14 +688,8 @@ def similar_councils_save(*, neighbours: pd.DataFrame) -> int:
         SimilarCouncil.objects.bulk_create(objects, batch_size=BATCH)
         if before != {(o.council_id, o.neighbour_id) for o in objects}:
             # The similar:<gss> comparison groups changed, so every comparison may have.
-            transaction.on_commit(_enqueue_full_recompute)
+            job_enqueue(RECOMPUTE_TASK)
     return len(objects)
-
-
-def _enqueue_full_recompute() -> None:
-    from benchmarking.tasks import comparisons_recompute_task
-
-    comparisons_recompute_task.delay()
 
 
 def comparison_save(*, user, name: str, query: dict) -> SavedComparison:

@@ -44,6 +44,7 @@ from benchmarking.models import Metric, Source, Upload, UploadStatus
 from benchmarking.periods import sort_periods
 from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg import access
+from selfreg.jobs import job_enqueue
 from selfreg.models import Council
 
 logger = logging.getLogger(__name__)
@@ -406,13 +407,7 @@ def _import_whole(upload: Upload) -> None:
     upload.save()
     if pairs:
         ordered = sorted(pairs)
-        transaction.on_commit(lambda: _enqueue_recompute(ordered))
-
-
-def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:
-    from benchmarking.tasks import comparisons_recompute_task
-
-    comparisons_recompute_task.delay(pairs=[list(p) for p in pairs])
+        job_enqueue(services.RECOMPUTE_TASK, pairs=[list(p) for p in ordered])
 
 
 # --- progress --------------------------------------------------------------------------------

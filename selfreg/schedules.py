@@ -19,6 +19,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "benchmarking.tasks.uploads_requeue_task",
         "schedule": 60.0,
     },
+    # Every minute, queue the jobs kept in the database while the broker was down (a
+    # recompute after a change, an email), so follow-on work is late at worst, never lost.
+    # Cheap: one small query when nothing waits.
+    "queue-kept-jobs": {
+        "task": "selfreg.tasks.jobs_flush_task",
+        "schedule": 60.0,
+    },
     # Reassess every council's early-warning risk at 03:00, after the comparisons: signals
     # age by the day, so the bands move even when no data changes. Idempotent.
     "recompute-risk": {
