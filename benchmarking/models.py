@@ -348,6 +348,8 @@ class Upload(models.Model):
     committed_at = models.DateTimeField(_("saved"), null=True, blank=True)
     # When the job to save it was handed to the queue; empty while it waits for the queue.
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    # How many times its current job (the check, or the save) has been handed to the queue.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -236,6 +236,49 @@ def test_a_worker_killed_half_way_leaves_nothing_and_the_save_runs_again_cleanly
     assert Value.objects.count() == 12000
 
 
+@pytest.mark.redis
+def test_a_worker_killed_while_checking_leaves_the_upload_to_the_watchdog(
+    transactional_db, register_loaded, users, settings, metrics
+):
+    """The check runs in a worker; killed half-way, the upload stays `checking` until the
+    watchdog queues it again, and then it is checked once, cleanly."""
+    port = free_port()
+    with redis_server(port) as url, broker(url):
+        use_redis_cache(settings, url)
+        body = HEADER + "E06000001,sat,2019-20,55\n"
+        upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="public")
+        upload.refresh_from_db()
+        assert (upload.status, upload.attempts) == (UploadStatus.CHECKING, 1)  # queued
+        dsn = "host={HOST} port={PORT} user={USER} dbname={NAME}".format(**connection.settings_dict)
+        with psycopg.connect(dsn) as holder:
+            # Hold the upload's row, so the worker's check stops as it starts.
+            holder.execute(
+                "SELECT id FROM benchmarking_upload WHERE id = %s FOR UPDATE", [upload.pk]
+            )
+            worker = worker_process(url)
+            try:
+                deadline = time.monotonic() + 90
+                while not backend_waiting_on_lock() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert backend_waiting_on_lock()
+                worker.send_signal(signal.SIGKILL)
+                worker.wait(timeout=30)
+            finally:
+                if worker.poll() is None:
+                    worker.kill()
+            holder.rollback()
+        upload.refresh_from_db()
+        assert upload.status == UploadStatus.CHECKING
+        with start_worker(app, pool="solo", perform_ping_check=False):
+            assert uploads_requeue(stale_after=datetime.timedelta(0)) == [upload.pk]
+            deadline = time.monotonic() + 60
+            while upload.status == UploadStatus.CHECKING and time.monotonic() < deadline:
+                time.sleep(0.1)
+                upload.refresh_from_db()
+    assert upload.status == UploadStatus.READY
+    assert upload.summary["new"] == 1
+
+
 # --- the database connection dropped mid-request ------------------------------------------------
 
 
