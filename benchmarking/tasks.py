@@ -43,3 +43,11 @@ def uploads_requeue_task() -> list[int]:
     from benchmarking.uploads import uploads_requeue
 
     return uploads_requeue()
+
+
+@shared_task(time_limit=10 * 60, soft_time_limit=8 * 60)
+def uploads_files_delete_task() -> int:
+    """Delete the files of old rejected and failed uploads (see the schedule)."""
+    from benchmarking.uploads import uploads_files_delete
+
+    return uploads_files_delete()

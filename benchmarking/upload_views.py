@@ -56,6 +56,7 @@ def upload_detail(request, upload_id):
             "progress": uploads.upload_progress(upload=upload),
             "can_confirm": upload.uploaded_by_id == request.user.pk,
             "summary": upload.summary,
+            "keep_days": uploads.UNSAVED_FILE_DAYS,
         },
     )
 

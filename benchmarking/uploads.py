@@ -515,6 +515,28 @@ def _import_whole(upload: Upload) -> None:
         job_enqueue(services.RECOMPUTE_TASK, pairs=[list(p) for p in ordered])
 
 
+# --- files no longer needed ------------------------------------------------------------------
+
+# A file that was rejected, or could not be saved, is kept this long for its uploader to look
+# back at, then deleted; the upload's record and its list of problems stay.
+UNSAVED_FILE_DAYS = 30
+
+
+def uploads_files_delete(*, days: int = UNSAVED_FILE_DAYS) -> int:
+    """Delete the stored files of uploads rejected or failed more than `days` days ago;
+    returns how many. Safe to run at any time: a file already gone is skipped."""
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    old = Upload.objects.filter(
+        status__in=(UploadStatus.REJECTED, UploadStatus.FAILED), created_at__lt=cutoff
+    ).exclude(file="")
+    deleted = 0
+    for upload in old.only("pk", "file"):
+        upload.file.delete(save=False)
+        Upload.objects.filter(pk=upload.pk).update(file="")
+        deleted += 1
+    return deleted
+
+
 # --- progress --------------------------------------------------------------------------------
 
 

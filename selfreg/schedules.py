@@ -32,6 +32,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "earlywarning.tasks.risk_recompute_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Delete, at 03:30, the files of uploads rejected or not saved over 30 days ago
+    # (benchmarking.uploads.UNSAVED_FILE_DAYS): nothing needs them, and each may hold
+    # council figures. The uploads' records and problems stay. Idempotent.
+    "delete-unsaved-upload-files": {
+        "task": "benchmarking.tasks.uploads_files_delete_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Clear expired sessions at 03:15, after the overnight jobs and before people sign in.
     "clear-expired-sessions": {
         "task": "selfreg.tasks.sessions_clear",

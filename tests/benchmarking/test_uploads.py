@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from benchmarking.models import Metric, SharingChoice, Upload, UploadStatus, Value
 from benchmarking.services import metrics_import, values_import
@@ -32,6 +33,7 @@ from benchmarking.uploads import (
     upload_commit,
     upload_confirm,
     upload_receive,
+    uploads_files_delete,
     uploads_requeue,
 )
 from benchmarking.validation import FileProblems, Problem, read_table
@@ -720,6 +722,32 @@ def test_the_watchdog_requeues_a_lost_check_and_gives_up_after_three(
     stuck.refresh_from_db()
     assert stuck.status == UploadStatus.FAILED
     assert stuck.error_message.startswith("Checking the file stopped 3 times")
+
+
+def test_files_of_rejected_and_failed_uploads_are_deleted_after_30_days(client_for, users, metrics):
+    """The page says how long the file is kept; after that the file goes and the record of
+    the upload, with its problems, stays. A file still to be confirmed is kept."""
+    bad = receive(
+        user=users["officer"], file=csv_file(HEADER + "E06000001,sat,x,1\n"), visibility="public"
+    )
+    good = receive(
+        user=users["officer"],
+        file=csv_file(HEADER + "E06000001,sat,2019-20,1\n"),
+        visibility="public",
+    )
+    page = client_for(users["officer"]).get(detail_url(bad)).content.decode()
+    assert "deletes its copy of this file 30 days after it was uploaded" in page
+    path = bad.file.path
+    assert uploads_files_delete() == 0  # too recent
+    Upload.objects.update(created_at=timezone.now() - datetime.timedelta(days=31))
+    assert uploads_files_delete() == 1
+    assert not os.path.exists(path)
+    bad.refresh_from_db()
+    assert (bad.file.name, bad.status, len(bad.problems)) == ("", UploadStatus.REJECTED, 1)
+    good.refresh_from_db()
+    assert os.path.exists(good.file.path)
+    assert uploads_files_delete() == 0  # run again: nothing left to do
+    assert client_for(users["officer"]).get(detail_url(bad)).status_code == 200
 
 
 # --- typing values in ------------------------------------------------------------------------
