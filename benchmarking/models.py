@@ -463,6 +463,8 @@ class Upload(models.Model):
     committed_at = models.DateTimeField(_("saved"), null=True, blank=True)
     # When the job to save it was handed to the queue; empty while it waits for the queue.
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    # How many times its current job (the check, or the save) has been handed to the queue.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -470,6 +472,19 @@ class Upload(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.status})"
+
+    @property
+    def visibility_shown(self) -> list[tuple[str, int]]:
+        """Who will see the values, as the preview worked it out: (label, rows) pairs."""
+        counts = self.summary.get("visibility") or {self.visibility: self.row_count}
+        return [(Visibility(v).label, n) for v, n in counts.items()]
+
+    @property
+    def visibility_narrowed(self) -> bool:
+        """Whether a council's own sharing choice keeps some rows from more people than the
+        uploader chose."""
+        counts = self.summary.get("visibility")
+        return counts is not None and list(counts) != [self.visibility]
 
     @property
     def status_tag(self) -> str:

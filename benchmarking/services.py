@@ -46,6 +46,7 @@ from benchmarking.validation import (
     validate_values,
 )
 from selfreg import access
+from selfreg.jobs import job_enqueue
 from selfreg.models import Council, Visibility
 
 METRIC_COLUMNS = (
@@ -73,6 +74,7 @@ COMPARED_FIELDS = ("value", "numerator", "denominator", "sample_size", "note", "
 BATCH = 5000
 # Updates build a CASE per field over the whole batch; smaller batches are much faster.
 UPDATE_BATCH = 500
+RECOMPUTE_TASK = "benchmarking.tasks.comparisons_recompute_task"
 COPY_CHUNK = 1_000_000  # rows encoded and sent at a time: bounds the memory of a big COPY
 
 
@@ -307,6 +309,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     pairs: set[tuple[int, str]] = field(default_factory=set)
+    # How many rows took each visibility, strictest first.
+    visibility: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> int:
@@ -410,6 +414,7 @@ def values_import(
             existing, on=["council_id", "metric_id", "period"], how="left", suffixes=("", "_old")
         )
         merged["visibility"] = visibility_by_choice(merged, visibility)
+        report.visibility = visibility_counts(merged["visibility"])
         is_new = merged["id"].isna().to_numpy()
         differs = np.zeros(len(merged), dtype=bool)
         for name in COMPARED_FIELDS:
@@ -451,12 +456,27 @@ def values_import(
         )
         if recompute and report.pairs:
             pairs = sorted(report.pairs)
-            transaction.on_commit(lambda: _enqueue_recompute(pairs))
+            _enqueue_recompute(pairs)
     return report
 
 
-def visibility_by_choice(frame: pd.DataFrame, default: str) -> pd.Series:
-    """Each row's visibility: the council's own choice for the metric's element, if made."""
+# From the fewest readers to the most: where two choices differ, the first of them wins.
+STRICTEST_FIRST = (Visibility.COUNCIL, Visibility.SECTOR, Visibility.PUBLIC)
+
+
+def stricter(first: str, second: str) -> str:
+    """Of two visibilities, the one fewer people may see."""
+    return min(first, second, key=STRICTEST_FIRST.index)
+
+
+def visibility_by_choice(frame: pd.DataFrame, chosen: str) -> pd.Series:
+    """Each row's visibility: the stricter of the submitter's choice and the council's own
+    sharing choice for the metric's element, if it made one.
+
+    Neither can publish what the other keeps back: a council that shares an element
+    publicly still keeps an officer's figure marked "own council only" to itself, and a
+    council that keeps an element to itself is not overruled by whoever submits its data.
+    """
     choices = {
         (council_id, element): visibility
         for council_id, element, visibility in SharingChoice.objects.filter(
@@ -464,10 +484,18 @@ def visibility_by_choice(frame: pd.DataFrame, default: str) -> pd.Series:
         ).values_list("council_id", "element", "visibility")
     }
     if not choices:
-        return pd.Series(default, index=frame.index)
+        return pd.Series(chosen, index=frame.index)
     elements = dict(Metric.objects.values_list("pk", "element"))
     keys = zip(frame["council_id"], frame["metric_id"].map(elements), strict=True)
-    return pd.Series([choices.get(key, default) for key in keys], index=frame.index)
+    return pd.Series(
+        [stricter(chosen, choices.get(key, chosen)) for key in keys], index=frame.index
+    )
+
+
+def visibility_counts(visibility: pd.Series) -> dict[str, int]:
+    """How many rows take each visibility, strictest first, leaving out those none take."""
+    counts = visibility.value_counts()
+    return {v.value: int(counts[v]) for v in STRICTEST_FIRST if counts.get(v, 0)}
 
 
 def sharing_set(*, user, council: Council, element: str, visibility: str) -> int:
@@ -495,7 +523,7 @@ def sharing_set(*, user, council: Council, element: str, visibility: str) -> int
                 moving, Value, ["visibility"], batch_size=BATCH, default_user=user
             )
             pairs = sorted({(v.metric_id, v.period) for v in moving})
-            transaction.on_commit(lambda: _enqueue_recompute(pairs))
+            _enqueue_recompute(pairs)
     return len(moving)
 
 
@@ -519,9 +547,8 @@ def _value(row, common: dict, pk: int | None = None) -> Value:
 
 
 def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:
-    from benchmarking.tasks import comparisons_recompute_task
-
-    comparisons_recompute_task.delay(pairs=[list(p) for p in pairs])
+    """Recompute these pairs' comparisons once the change commits (kept if the queue is down)."""
+    job_enqueue(RECOMPUTE_TASK, pairs=[list(p) for p in pairs])
 
 
 def _none(value):
@@ -850,7 +877,7 @@ def similar_councils_save(*, neighbours: pd.DataFrame, context: pd.DataFrame | N
             _council_context_replace(context, ids)
         if before != {(o.council_id, o.kind, o.neighbour_id) for o in objects}:
             # The similar:<gss> comparison groups changed, so every comparison may have.
-            transaction.on_commit(_enqueue_full_recompute)
+            job_enqueue(RECOMPUTE_TASK)
     return len(objects)
 
 

@@ -33,9 +33,27 @@ def upload_commit_task(upload_id: int) -> str:
     return upload.status if upload is not None else "missing"
 
 
+@shared_task(time_limit=12 * 60, soft_time_limit=10 * 60, acks_late=True)
+def upload_check_task(upload_id: int) -> str:
+    """Check a received upload; a second run (a redelivery) finds it checked and does nothing."""
+    from benchmarking.uploads import upload_check
+
+    upload = upload_check(upload_id=int(upload_id))
+    return upload.status if upload is not None else "missing"
+
+
 @shared_task
 def uploads_requeue_task() -> list[int]:
-    """Queue again any confirmed upload that is waiting for the queue (see the schedule)."""
+    """The uploads watchdog: queue again, or fail with a reason, any upload whose check or
+    save is waiting for the queue or was lost with its worker (see the schedule)."""
     from benchmarking.uploads import uploads_requeue
 
     return uploads_requeue()
+
+
+@shared_task(time_limit=10 * 60, soft_time_limit=8 * 60)
+def uploads_files_delete_task() -> int:
+    """Delete the files of old rejected and failed uploads (see the schedule)."""
+    from benchmarking.uploads import uploads_files_delete
+
+    return uploads_files_delete()

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from benchmarking import uploads
+from benchmarking import selectors, uploads
 from benchmarking.forms import EntryChoiceForm, UploadForm, ValuesEntryForm
-from benchmarking.models import Element, Metric, SharingChoice, Source, UploadStatus, Value
+from benchmarking.models import Element, Metric, SharingChoice, Source, UploadStatus
 from benchmarking.services import UnusualValues, values_import
 from benchmarking.validation import FileProblems
 from selfreg import access
@@ -56,6 +56,7 @@ def upload_detail(request, upload_id):
             "progress": uploads.upload_progress(upload=upload),
             "can_confirm": upload.uploaded_by_id == request.user.pk,
             "summary": upload.summary,
+            "keep_days": uploads.UNSAVED_FILE_DAYS,
         },
     )
 
@@ -124,9 +125,13 @@ def values_entry(request):
     period = choice.cleaned_data["period"]
     element = choice.cleaned_data["element"]
     metrics = list(Metric.objects.of_element(element).order_by("title", "code"))
+    # Only what the person may see: sector staff may correct a council's figures but not
+    # read the ones it keeps to itself.
     saved = {
         v.metric_id: v
-        for v in Value.objects.filter(council=council, period=period, metric__in=metrics)
+        for v in selectors.visible_values(
+            request.user, council=council, period=period, metric__in=metrics
+        )
     }
     sharing = SharingChoice.objects.filter(council=council, element=element).first()
     form = ValuesEntryForm(

@@ -25,7 +25,9 @@ at all (`access_upload`). This belongs in `selfreg/access.py` and is here for no
 from __future__ import annotations
 
 import datetime
+import io
 import logging
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +36,7 @@ import pandas as pd
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,11 +46,16 @@ from benchmarking.models import Metric, Source, Upload, UploadStatus
 from benchmarking.periods import sort_periods
 from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg import access
+from selfreg.jobs import job_enqueue
 from selfreg.models import Council
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5000
+# What one upload may hold: larger files are refused with a message before they are parsed,
+# so one file cannot hold a worker for minutes or fill its memory.
+MAX_ROWS = 250_000
+MAX_INFLATED = 40 * 1024 * 1024
 PROGRESS_TIMEOUT = 6 * 60 * 60  # longer than the job's time limit
 SUMMARY_LIST = 20  # how many councils, measures or periods a summary names
 
@@ -141,6 +148,45 @@ def percent(done: int | None, total: int) -> int | None:
     return max(0, min(100, int(100 * done / total)))
 
 
+def size_check(content: bytes, filename: str) -> None:
+    """Refuse, before it is parsed, a file bigger than one upload may be: more than
+    `MAX_ROWS` lines of CSV, or a workbook that unpacks to more than `MAX_INFLATED` bytes."""
+    name = filename.lower()
+    if name.endswith(".csv") and content.count(b"\n") > MAX_ROWS + 1:
+        message = _(
+            "The file has more than %(rows)s rows. Split it into files of up to %(rows)s "
+            "rows each and upload them one by one."
+        ) % {"rows": f"{MAX_ROWS:,}"}
+        raise FileProblems([Problem(0, "", message)])
+    if name.endswith(".xlsx"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                inflated = sum(member.file_size for member in archive.infolist())
+        except zipfile.BadZipFile:
+            return  # read_table says what is wrong with it
+        if inflated > MAX_INFLATED:
+            message = _(
+                "The workbook is too large to check once unpacked (over %(mb)s MB). Save it "
+                "as CSV UTF-8, or split it into smaller workbooks."
+            ) % {"mb": MAX_INFLATED // 2**20}
+            raise FileProblems([Problem(0, "", message)])
+
+
+def check_failure_message(error: BaseException) -> str:
+    """Why a file could not be checked, in plain words; the traceback goes to the log."""
+    if isinstance(error, UploadCannotBeSaved):
+        return str(error)
+    if _is_time_limit(error):
+        return _(
+            "Checking the file took too long and was stopped. Nothing from it has been saved. "
+            "Split it into smaller files and upload them one by one."
+        )
+    return _(
+        "The file could not be checked. Nothing from it has been saved. Upload it again; "
+        "if it happens again, contact the portal team."
+    )
+
+
 class UploadCannotBeSaved(Exception):
     """A reason, in plain words, why a confirmed upload cannot be saved."""
 
@@ -197,11 +243,8 @@ def _is_time_limit(error: BaseException) -> bool:
 
 
 def upload_receive(*, user, file, visibility: str) -> Upload:
-    """Store the file and check every row; the upload ends `rejected` or `ready`.
-
-    Nothing is written to the values. A ready upload carries a summary of what it would
-    change.
-    """
+    """Store the file and queue its check (`upload_check`, in the background); the upload is
+    `checking` until the check ends `rejected` or `ready`. Nothing is written to the values."""
     upload = Upload.objects.create(
         file=file,
         original_name=Path(file.name).name[:255],
@@ -209,30 +252,56 @@ def upload_receive(*, user, file, visibility: str) -> Upload:
         visibility=visibility,
         status=UploadStatus.CHECKING,
     )
-    frame = None
-    try:
-        frame = _read_stored(upload)
-        clean = services.values_check(frame=frame, user=user)
-    except FileProblems as error:
-        upload.status = UploadStatus.REJECTED
-        upload.problems = problem_dicts(error.problems)
-        upload.row_count = 0 if frame is None else len(frame)
-        upload.save(update_fields=["status", "problems", "row_count"])
-        return upload
-    upload.status = UploadStatus.READY
-    upload.row_count = len(clean)
-    upload.summary = upload_preview(clean=clean, visibility=visibility)
-    # Values far outside their measure's usual range: the uploader confirms them to save.
-    upload.summary["unusual"] = problem_dicts(services.values_unusual(clean))
-    upload.save(update_fields=["status", "row_count", "summary"])
+    upload_id = upload.pk
+    transaction.on_commit(lambda: _enqueue(upload_id))
+    return upload
+
+
+def upload_check(*, upload_id: int) -> Upload | None:
+    """Check every row of a received file; it ends `rejected` (with every problem), `ready`
+    (with a preview of what it would change) or, if the check itself fails, `failed` with a
+    plain reason. Run twice, the second run does nothing."""
+    with transaction.atomic():
+        upload = (
+            Upload.objects.select_for_update(of=("self",))
+            .select_related("uploaded_by")
+            .filter(pk=upload_id, status=UploadStatus.CHECKING)
+            .first()
+        )
+        if upload is None:
+            return Upload.objects.filter(pk=upload_id).first()
+        frame = None
+        try:
+            _progress_write(upload.pk, phase="checking", done=0, total=0)
+            if upload.uploaded_by is None:
+                raise UploadCannotBeSaved(_("The account that uploaded the file no longer exists."))
+            frame = _read_stored(upload)
+            clean = services.values_check(frame=frame, user=upload.uploaded_by)
+            upload.summary = upload_preview(clean=clean, visibility=upload.visibility)
+            # Values far outside their measure's usual range: the uploader confirms them.
+            upload.summary["unusual"] = problem_dicts(services.values_unusual(clean))
+        except FileProblems as error:
+            upload.status = UploadStatus.REJECTED
+            upload.problems = problem_dicts(error.problems)
+            upload.row_count = 0 if frame is None else len(frame)
+        except Exception as error:
+            logger.exception("Upload %s could not be checked", upload_id)
+            upload.status = UploadStatus.FAILED
+            upload.error_message = check_failure_message(error)
+        else:
+            upload.status = UploadStatus.READY
+            upload.row_count = len(clean)
+        upload.save()
+    _progress_forget(upload_id)
     return upload
 
 
 def upload_preview(*, clean: pd.DataFrame, visibility: str) -> dict:
     """What a checked file would change, worked out without writing anything.
 
-    The values already saved, and the visibility each row would take (a council's own
-    sharing choice wins over the uploader's), are read as `values_import` reads them.
+    The values already saved, and the visibility each row would take (the stricter of the
+    uploader's and the council's own sharing choice), are read as `values_import` reads
+    them; saving checks that the visibility is still what this preview says.
     """
     existing = services.existing_values(clean)
     merged = clean.merge(
@@ -255,12 +324,14 @@ def upload_preview(*, clean: pd.DataFrame, visibility: str) -> dict:
         "new": counts.new,
         "changed": counts.changed,
         "unchanged": counts.unchanged,
+        "visibility": services.visibility_counts(merged["visibility"]),
     }
 
 
 def _read_stored(upload: Upload) -> pd.DataFrame:
     with upload.file.open("rb") as stored:
         content = stored.read()
+    size_check(content, upload.original_name)
     return read_table(content, upload.original_name)
 
 
@@ -287,40 +358,77 @@ def upload_confirm(*, upload_id: int) -> bool:
         claimed.total = claimed.row_count
         claimed.error_message = ""
         claimed.queued_at = None
-        claimed.save(update_fields=["status", "progress", "total", "error_message", "queued_at"])
-        transaction.on_commit(lambda: _enqueue_commit(upload_id))
+        claimed.attempts = 0
+        claimed.save(
+            update_fields=["status", "progress", "total", "error_message", "queued_at", "attempts"]
+        )
+        transaction.on_commit(lambda: _enqueue(upload_id))
     return True
 
 
-def _enqueue_commit(upload_id: int) -> None:
-    from benchmarking.tasks import upload_commit_task
+def _enqueue(upload_id: int) -> None:
+    """Hand an upload's next job (its check, or its save once confirmed) to the queue."""
+    from benchmarking.tasks import upload_check_task, upload_commit_task
 
+    status = Upload.objects.filter(pk=upload_id).values_list("status", flat=True).first()
+    task = {UploadStatus.CHECKING: upload_check_task, UploadStatus.COMMITTING: upload_commit_task}
+    if status not in task:
+        return
     try:
-        upload_commit_task.delay(upload_id)
+        task[status].delay(upload_id)
     except Exception:
-        # No broker: the upload stays confirmed and waiting; `uploads_requeue` hands it to
-        # the queue once the broker answers again. Nothing is lost and nobody re-confirms.
+        # No broker: the upload stays waiting; `uploads_requeue` hands it to the queue once
+        # the broker answers again. Nothing is lost and nobody uploads or confirms again.
         logger.exception("Could not queue upload %s; it waits for the queue", upload_id)
         return
-    Upload.objects.filter(pk=upload_id).update(queued_at=timezone.now())
+    Upload.objects.filter(pk=upload_id).update(queued_at=timezone.now(), attempts=F("attempts") + 1)
 
 
-# A confirmed upload queued longer ago than its job may run was lost with its worker.
-STALE_AFTER = datetime.timedelta(minutes=70)
+# A job queued longer ago than it may run was lost with its worker (the time limits are in
+# benchmarking.tasks). After MAX_ATTEMPTS lost jobs the upload is failed with a reason
+# rather than queued for ever: a file that kills its worker would otherwise never end.
+STALE_AFTER = {
+    UploadStatus.CHECKING: datetime.timedelta(minutes=15),
+    UploadStatus.COMMITTING: datetime.timedelta(minutes=70),
+}
+MAX_ATTEMPTS = 3
 
 
-def uploads_requeue(*, stale_after: datetime.timedelta = STALE_AFTER) -> list[int]:
-    """Queue again every confirmed upload that never reached the queue, or whose job was
-    lost; returns their ids. Safe to run at any time: a save that runs twice saves once."""
-    cutoff = timezone.now() - stale_after
-    waiting = list(
-        Upload.objects.filter(status=UploadStatus.COMMITTING)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=cutoff))
-        .values_list("pk", flat=True)
+def uploads_requeue(*, stale_after: datetime.timedelta | None = None) -> list[int]:
+    """The watchdog: queue again every upload being checked or saved whose job never reached
+    the queue or was lost with its worker, and fail, with a reason, one whose job was lost
+    `MAX_ATTEMPTS` times. Returns the ids queued again. Safe to run at any time: a check or
+    a save that runs twice does its work once."""
+    now = timezone.now()
+    waiting = Q()
+    for status, after in STALE_AFTER.items():
+        cutoff = now - (after if stale_after is None else stale_after)
+        waiting |= Q(status=status) & (Q(queued_at__isnull=True) | Q(queued_at__lte=cutoff))
+    requeued = []
+    for upload in Upload.objects.filter(waiting).only("pk", "status", "queued_at", "attempts"):
+        if upload.queued_at is not None and upload.attempts >= MAX_ATTEMPTS:
+            _give_up(upload)
+            continue
+        _enqueue(upload.pk)
+        requeued.append(upload.pk)
+    return requeued
+
+
+def _give_up(upload: Upload) -> None:
+    if upload.status == UploadStatus.CHECKING:
+        message = _(
+            "Checking the file stopped %(n)s times without finishing, so it was given up. "
+            "Nothing from it has been saved. Split it into smaller files and upload them."
+        )
+    else:
+        message = _(
+            "Saving the file stopped %(n)s times without finishing, so it was given up. "
+            "Nothing from it has been saved. Split it into smaller files and upload them."
+        )
+    logger.error("Upload %s given up after %s lost jobs", upload.pk, upload.attempts)
+    Upload.objects.filter(pk=upload.pk, status=upload.status).update(
+        status=UploadStatus.FAILED, error_message=message % {"n": upload.attempts}
     )
-    for upload_id in waiting:
-        _enqueue_commit(upload_id)
-    return waiting
 
 
 def upload_commit(*, upload_id: int) -> Upload | None:
@@ -368,6 +476,7 @@ def _import_whole(upload: Upload) -> None:
     total = len(frame)
     created = updated = unchanged = 0
     pairs: set[tuple[int, str]] = set()
+    shown: dict[str, int] = {}
     for start in chunk_starts(total):
         _progress_write(upload.pk, phase="writing", done=start, total=total)
         try:
@@ -387,6 +496,17 @@ def _import_whole(upload: Upload) -> None:
         updated += report.updated
         unchanged += report.unchanged
         pairs |= report.pairs
+        for visibility, count in report.visibility.items():
+            shown[visibility] = shown.get(visibility, 0) + count
+    promised = upload.summary.get("visibility")
+    if promised is not None and shown != promised:
+        raise UploadCannotBeSaved(
+            _(
+                "Who could see these values has changed since the file was checked, because "
+                "a council changed what it shares. Upload the file again to check who will "
+                "see them."
+            )
+        )
     _progress_write(upload.pk, phase="finishing", done=total, total=total)
     upload.status = UploadStatus.COMMITTED
     upload.progress = upload.total = total
@@ -401,13 +521,29 @@ def _import_whole(upload: Upload) -> None:
     upload.save()
     if pairs:
         ordered = sorted(pairs)
-        transaction.on_commit(lambda: _enqueue_recompute(ordered))
+        job_enqueue(services.RECOMPUTE_TASK, pairs=[list(p) for p in ordered])
 
 
-def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:
-    from benchmarking.tasks import comparisons_recompute_task
+# --- files no longer needed ------------------------------------------------------------------
 
-    comparisons_recompute_task.delay(pairs=[list(p) for p in pairs])
+# A file that was rejected, or could not be saved, is kept this long for its uploader to look
+# back at, then deleted; the upload's record and its list of problems stay.
+UNSAVED_FILE_DAYS = 30
+
+
+def uploads_files_delete(*, days: int = UNSAVED_FILE_DAYS) -> int:
+    """Delete the stored files of uploads rejected or failed more than `days` days ago;
+    returns how many. Safe to run at any time: a file already gone is skipped."""
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    old = Upload.objects.filter(
+        status__in=(UploadStatus.REJECTED, UploadStatus.FAILED), created_at__lt=cutoff
+    ).exclude(file="")
+    deleted = 0
+    for upload in old.only("pk", "file"):
+        upload.file.delete(save=False)
+        Upload.objects.filter(pk=upload.pk).update(file="")
+        deleted += 1
+    return deleted
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -449,7 +585,7 @@ def upload_progress(*, upload: Upload) -> dict:
     finished = upload.status not in (UploadStatus.COMMITTING, UploadStatus.CHECKING)
     done: int | None
     total = upload.total or upload.row_count
-    if upload.status == UploadStatus.COMMITTING:
+    if upload.status in (UploadStatus.COMMITTING, UploadStatus.CHECKING):
         reported = _progress_read(upload.pk)
         phase = reported.get("phase", "waiting")
         done = reported.get("done") if phase in ("writing", "finishing") else None
@@ -461,6 +597,7 @@ def upload_progress(*, upload: Upload) -> dict:
     messages = {
         "waiting": _("Waiting to start. Other files may be being saved first."),
         "reading": _("Reading the file."),
+        "checking": _("Checking every row of the file."),
         "writing": _("%(done)s of %(total)s rows saved.")
         % {"done": f"{done or 0:,}", "total": f"{total:,}"},
         "finishing": _("All %(total)s rows written. Finishing off.") % {"total": f"{total:,}"},

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +32,8 @@ from earlywarning.models import (
     SupportLink,
 )
 from earlywarning.validation import validate_corporate_rows, validate_signal_rows
+from selfreg.emails import email_send
+from selfreg.jobs import job_enqueue
 from selfreg.models import Council
 
 
@@ -74,7 +75,7 @@ def signal_record(
         signal.save()
         if critical:
             alert_open_for_signal(signal=signal, user=user)
-        transaction.on_commit(_enqueue_risk_recompute)
+        _enqueue_risk_recompute()
     return signal
 
 
@@ -104,7 +105,7 @@ def signals_import(*, rows_frame: pd.DataFrame, user) -> list[RecordedSignal]:
             signal._history_user = user
             signal.save()
             created.append(signal)
-        transaction.on_commit(_enqueue_risk_recompute)
+        _enqueue_risk_recompute()
     return created
 
 
@@ -226,7 +227,7 @@ def inspections_load(*, frame: pd.DataFrame) -> InspectionLoadReport:
             else:
                 report.unchanged += 1
         if report.created or report.updated:
-            transaction.on_commit(_enqueue_risk_recompute)
+            _enqueue_risk_recompute()
     return report
 
 
@@ -234,9 +235,8 @@ def inspections_load(*, frame: pd.DataFrame) -> InspectionLoadReport:
 
 
 def _enqueue_risk_recompute() -> None:
-    from earlywarning.tasks import risk_recompute_task
-
-    risk_recompute_task.delay()
+    """Reassess risk once the change commits (kept if the queue is down)."""
+    job_enqueue("earlywarning.tasks.risk_recompute_task")
 
 
 def corporate_event_record(
@@ -265,7 +265,7 @@ def corporate_event_record(
     with transaction.atomic():
         event._history_user = user
         event.save()
-        transaction.on_commit(_enqueue_risk_recompute)
+        _enqueue_risk_recompute()
     return event
 
 
@@ -301,7 +301,7 @@ def corporate_events_import(*, rows_frame: pd.DataFrame, user) -> list[Corporate
             event._history_user = user
             event.save()
             created.append(event)
-        transaction.on_commit(_enqueue_risk_recompute)
+        _enqueue_risk_recompute()
     return created
 
 
@@ -529,7 +529,7 @@ def alert_assign(*, user, alert: Alert, assignee, due_on: datetime.date | None =
                 user=user,
             )
             if assignee is not None and assignee.email:
-                transaction.on_commit(lambda: _email_assignment(alert, assignee))
+                _email_assignment(alert, assignee)
         if changed_due:
             AlertEvent.objects.create(
                 alert=alert,
@@ -541,16 +541,16 @@ def alert_assign(*, user, alert: Alert, assignee, due_on: datetime.date | None =
 
 
 def _email_assignment(alert: Alert, assignee) -> None:
+    """Tell the assignee, by an email sent in the background once the change commits."""
     path = reverse("earlywarning:alert", args=[alert.pk])
-    send_mail(
+    email_send(
         subject=f"Early-warning alert assigned to you: {alert.council.name}",
-        message=(
+        body=(
             f"An early-warning alert about {alert.council.name} has been assigned to you.\n\n"
             f"{alert.summary}\n\nOpen it in the portal: {path}\n\n"
             "This alert is confidential to sector staff."
         ),
-        from_email=None,
-        recipient_list=[assignee.email],
+        to=[assignee.email],
     )
 
 

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from earlywarning import services
+from selfreg.jobs import job_send
 
 
 @shared_task(
@@ -26,4 +27,4 @@ def after_comparisons(sender=None, state=None, **kwargs) -> None:
     if getattr(sender, "name", "") == "benchmarking.tasks.comparisons_recompute_task" and (
         state in (None, "SUCCESS")
     ):
-        risk_recompute_task.delay()
+        job_send("earlywarning.tasks.risk_recompute_task", {})

@@ -8,7 +8,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -36,6 +35,8 @@ from knowledgehub.models import (
     Theme,
     Thread,
 )
+from selfreg.emails import email_send
+from selfreg.jobs import job_enqueue
 
 THEMES_FILE = Path(__file__).resolve().parent / "data" / "themes.csv"
 
@@ -271,9 +272,7 @@ def thread_reply(*, user, thread: Thread, body: str) -> Post:
         post.save()
         Thread.objects.filter(pk=thread.pk).update(last_post_at=post.created_at)
         Follow.objects.get_or_create(thread=thread, user=user)
-        from knowledgehub.tasks import notify_followers
-
-        transaction.on_commit(lambda: notify_followers.delay(post.pk))
+        job_enqueue("knowledgehub.tasks.notify_followers", post_id=post.pk)
     return post
 
 
@@ -301,10 +300,11 @@ def post_notify(*, post_id: int) -> int:
             .select_related("user")
             if follow.user.is_active and access.can_read_community(follow.user, thread.community)
         ]
-        messages = [
-            (
-                f"New reply in “{thread.title}”",
-                render_to_string(
+        # Each email is its own job, retried on its own while the mail server is away.
+        for recipient in recipients:
+            email_send(
+                subject=f"New reply in “{thread.title}”",
+                body=render_to_string(
                     "knowledgehub/email/new_reply.txt",
                     {
                         "post": post,
@@ -313,14 +313,9 @@ def post_notify(*, post_id: int) -> int:
                         "portal_url": getattr(settings, "PORTAL_URL", ""),
                     },
                 ),
-                settings.DEFAULT_FROM_EMAIL,
-                [recipient.email],
+                to=[recipient.email],
             )
-            for recipient in recipients
-        ]
-        if messages:
-            send_mass_mail(messages, fail_silently=False)
-    return len(messages)
+    return len(recipients)
 
 
 def follow_set(*, user, thread: Thread, follow: bool) -> None:

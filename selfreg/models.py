@@ -367,3 +367,24 @@ class ApiToken(models.Model):
     def __str__(self):
         label = f" ({self.name})" if self.name else ""
         return f"{self.prefix}…{label} for {self.user}"
+
+
+class PendingJob(models.Model):
+    """A background job that could not be handed to the queue, kept until it can be.
+
+    Written when the broker does not answer at the moment a change commits, so that the
+    follow-on work (a recompute, an email) is not lost with the request; `selfreg.jobs`
+    hands these to the queue once it answers again.
+    """
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.task} ({self.attempts} attempts)"

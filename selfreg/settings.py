@@ -227,6 +227,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 2 * 60 * 60,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# Queueing a job also subscribes to its result: without this the result store retries 20
+# times a second apart, holding the request for 19 s when Redis is down.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -257,17 +264,22 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-MAILERS = {
-    "default": {
-        # Printed to the console while developing; sent by SMTP (EMAIL_URL) otherwise.
-        "BACKEND": env.str(
-            "EMAIL_BACKEND",
-            default="django.core.mail.backends.console.EmailBackend"
-            if DEBUG
-            else "django.core.mail.backends.smtp.EmailBackend",
-        )
+# Email goes to the SMTP server named by EMAIL_URL (smtp://user:password@host:25, smtp+tls://
+# for STARTTLS, smtps:// for TLS from the start); with DEBUG on and no EMAIL_URL it is printed
+# to the console. Every email is sent by a background job (selfreg.emails), never in a request.
+# (Lower-case names: Django refuses its old EMAIL_* settings beside MAILERS.)
+email_url = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default=email_url["EMAIL_BACKEND"])}}
+if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": email_url["EMAIL_HOST"] or "localhost",
+        "port": email_url.get("EMAIL_PORT") or None,
+        "username": email_url.get("EMAIL_HOST_USER") or None,
+        "password": email_url.get("EMAIL_HOST_PASSWORD") or None,
+        "use_tls": bool(email_url.get("EMAIL_USE_TLS")),
+        "use_ssl": bool(email_url.get("EMAIL_USE_SSL")),
+        "timeout": env.int("EMAIL_TIMEOUT", default=10),
     }
-}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 LOGGING = {

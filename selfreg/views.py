@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -171,17 +172,24 @@ def account(request):
     )
 
 
+def _error(request, status: int, detail: str):
+    """The error page, or for the API (anything under /api/) the error as JSON."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    return render(request, f"{status}.html", status=status)
+
+
 def error_404(request, exception=None):
-    return render(request, "404.html", status=404)
+    return _error(request, 404, _("Not found."))
 
 
 def error_403(request, exception=None):
-    return render(request, "403.html", status=403)
+    return _error(request, 403, _("You do not have permission to do this."))
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    return _error(request, 500, _("Something went wrong. Try again later."))
 
 
 def error_400(request, exception=None):
-    return render(request, "400.html", status=400)
+    return _error(request, 400, _("The request could not be understood."))

@@ -40,6 +40,7 @@ from selfreg.assessment.models import (
 )
 from selfreg.assessment.selectors import dashboard_rows
 from selfreg.assessment.survey import Problem, QuestionSpec, satisfaction, survey_problems
+from selfreg.jobs import job_enqueue
 
 
 class SurveyProblems(ValueError):
@@ -188,13 +189,7 @@ def _values_remove(survey: Survey, metric_codes: list[str]) -> None:
         value.delete()  # one at a time, so that each deletion is kept in the history
     if stale:
         pairs = sorted({(v.metric_id, v.period) for v in stale})
-        transaction.on_commit(lambda: _recompute(pairs))
-
-
-def _recompute(pairs: list[tuple[int, str]]) -> None:
-    from benchmarking.tasks import comparisons_recompute_task
-
-    comparisons_recompute_task.delay(pairs=[list(p) for p in pairs])
+        job_enqueue("benchmarking.tasks.comparisons_recompute_task", pairs=[list(p) for p in pairs])
 
 
 # --- the self-assessment: frameworks and the yearly cycle -----------------------------------

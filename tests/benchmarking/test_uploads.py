@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from benchmarking.models import Metric, SharingChoice, Upload, UploadStatus, Value
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
@@ -28,9 +29,12 @@ from benchmarking.uploads import (
     percent,
     progress_key,
     shift_problems,
+    upload_check,
     upload_commit,
     upload_confirm,
     upload_receive,
+    uploads_files_delete,
+    uploads_requeue,
 )
 from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg.celery import app
@@ -67,6 +71,14 @@ def metrics(db):
             {"code": "cost", "title": "Cost per resident", "element": "cost", "unit": "£"},
         ]
     )
+
+
+def receive(**kwargs) -> Upload:
+    """Store a file and check it, as its background job does once the upload commits."""
+    upload = upload_receive(**kwargs)
+    upload_check(upload_id=upload.pk)
+    upload.refresh_from_db()
+    return upload
 
 
 def csv_file(text: str, name: str = "values.csv") -> SimpleUploadedFile:
@@ -127,7 +139,7 @@ def test_failure_messages_are_plain_words():
 
 def test_a_file_with_errors_is_rejected_whole_with_every_problem(users, metrics):
     body = HEADER + "E06000001,sat,2019-20,5\nE06000005,sat,2019-20,x\nE06000001,nope,2019,1\n"
-    upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="public")
+    upload = receive(user=users["officer"], file=csv_file(body), visibility="public")
     assert upload.status == UploadStatus.REJECTED
     assert upload.row_count == 3
     assert {(p["row"], p["column"], p["message"]) for p in upload.problems} == {
@@ -141,7 +153,7 @@ def test_a_file_with_errors_is_rejected_whole_with_every_problem(users, metrics)
 
 
 def test_an_unreadable_file_is_rejected(users, metrics):
-    upload = upload_receive(
+    upload = receive(
         user=users["sector_staff"], file=csv_file("", "empty.csv"), visibility="public"
     )
     assert upload.status == UploadStatus.REJECTED
@@ -160,7 +172,7 @@ def test_a_good_file_is_ready_with_a_preview_and_nothing_is_written(
         "E06000001,sat,2019-20,7\n"  # changed
         "E06000001,cost,2019-20,100\n"  # new
     )
-    upload = upload_receive(user=officer, file=csv_file(body), visibility="public")
+    upload = receive(user=officer, file=csv_file(body), visibility="public")
     assert upload.status == UploadStatus.READY
     assert upload.summary == {
         "council_count": 1,
@@ -173,6 +185,7 @@ def test_a_good_file_is_ready_with_a_preview_and_nothing_is_written(
         "changed": 1,
         "unchanged": 1,
         "unusual": [],
+        "visibility": {"public": 3},
     }
     assert history_count() == before
     assert Value.objects.get(metric__code="sat", period="2019-20").value == 6
@@ -198,7 +211,7 @@ def test_the_preview_follows_a_councils_sharing_choice(users, metrics):
     values_import(frame=read_table(body.encode(), "v.csv"), source="upload", user=officer)
     assert Value.objects.get().visibility == "council"
     # Uploaded as public, but the council's own choice wins: nothing would change.
-    upload = upload_receive(user=officer, file=csv_file(body), visibility="public")
+    upload = receive(user=officer, file=csv_file(body), visibility="public")
     assert (upload.summary["new"], upload.summary["changed"], upload.summary["unchanged"]) == (
         0,
         0,
@@ -206,11 +219,69 @@ def test_the_preview_follows_a_councils_sharing_choice(users, metrics):
     )
 
 
+def test_own_council_only_is_kept_where_the_council_shares_the_element_publicly(
+    client_for, users, metrics, hartlepool, django_capture_on_commit_callbacks
+):
+    """The preview says "Own council only", so that is what is stored, even though the
+    council shares perception publicly; the anonymous API never returns the value."""
+    SharingChoice.objects.create(council=hartlepool, element="perception", visibility="public")
+    client = client_for(users["officer"])
+    body = HEADER + "E06000001,sat,2019-20,41.5\nE06000001,cost,2019-20,12.5\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START, {"file": csv_file(body), "visibility": "council"})
+    upload = Upload.objects.get()
+    assert response.url == detail_url(upload)
+    page = client.get(detail_url(upload)).content.decode()
+    who = page.split('id="who-sees">')[1].split("</dd>")[0]
+    assert who == "Own council only"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_url(upload))
+    assert set(Value.objects.values_list("visibility", flat=True)) == {"council"}
+    api = client_for(None).get(reverse("api_value_list"), {"area": "E06000001"})
+    assert "41.5" not in api.content.decode()
+
+
+def test_the_preview_shows_where_a_councils_choice_keeps_rows_from_more_people(
+    client_for, users, metrics, hartlepool, django_capture_on_commit_callbacks
+):
+    SharingChoice.objects.create(council=hartlepool, element="perception", visibility="sector")
+    client = client_for(users["officer"])
+    body = HEADER + "E06000001,sat,2019-20,5\nE06000001,cost,2019-20,12.5\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(START, {"file": csv_file(body), "visibility": "public"})
+    upload = Upload.objects.get()
+    assert upload.summary["visibility"] == {"sector": 1, "public": 1}
+    page = client.get(detail_url(upload)).content.decode()
+    assert "Councils and sector staff: 1 row" in page and "Public: 1 row" in page
+    assert "its choice is kept" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_url(upload))
+    stored = dict(Value.objects.values_list("metric__code", "visibility"))
+    assert stored == {"sat": "sector", "cost": "public"}
+
+
+def test_an_upload_whose_visibility_changed_after_the_preview_is_not_saved(
+    users, metrics, hartlepool, django_capture_on_commit_callbacks
+):
+    """Sharing chosen between the check and the confirmation would store something other
+    than the preview said, so nothing is saved and the uploader is told why."""
+    body = HEADER + "E06000001,sat,2019-20,5\n"
+    upload = receive(user=users["officer"], file=csv_file(body), visibility="public")
+    assert upload.summary["visibility"] == {"public": 1}
+    SharingChoice.objects.create(council=hartlepool, element="perception", visibility="council")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_confirm(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.FAILED
+    assert "changed since the file was checked" in upload.error_message
+    assert Value.objects.count() == 0
+
+
 def test_committing_twice_changes_nothing_the_second_time(
     users, metrics, django_capture_on_commit_callbacks
 ):
     body = HEADER + "E06000001,sat,2019-20,5\n"
-    upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="sector")
+    upload = receive(user=users["officer"], file=csv_file(body), visibility="sector")
     with django_capture_on_commit_callbacks(execute=True):
         upload_confirm(upload_id=upload.pk)
     before = (history_count(), Upload.objects.get(pk=upload.pk).committed_at)
@@ -225,7 +296,7 @@ def test_a_failure_while_saving_ends_failed_with_a_plain_message_and_nothing_wri
     users, metrics, django_capture_on_commit_callbacks
 ):
     body = HEADER + "E06000001,cost,2019-20,100\nE06000001,sat,2019-20,5\n"
-    upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="public")
+    upload = receive(user=users["officer"], file=csv_file(body), visibility="public")
     assert upload.status == UploadStatus.READY
     # Between the check and the save, someone removes one of the file's measures.
     Metric.objects.filter(code="sat").delete()
@@ -250,7 +321,7 @@ def test_losing_the_right_to_submit_before_saving_fails_the_upload(
     users, metrics, django_capture_on_commit_callbacks
 ):
     officer = users["officer"]
-    upload = upload_receive(
+    upload = receive(
         user=officer, file=csv_file(HEADER + "E06000001,sat,2019-20,5\n"), visibility="public"
     )
     Role.objects.filter(user=officer).delete()
@@ -300,7 +371,7 @@ def big_file() -> tuple[str, list[str]]:
 def test_a_large_file_is_saved_in_chunks_all_or_nothing(users, django_capture_on_commit_callbacks):
     body, _codes = big_file()
     staff = users["sector_staff"]
-    upload = upload_receive(user=staff, file=csv_file(body, "big.csv"), visibility="public")
+    upload = receive(user=staff, file=csv_file(body, "big.csv"), visibility="public")
     assert (upload.status, upload.row_count) == (UploadStatus.READY, 12000)
     # The last measure's rows are all in the third chunk; remove it before saving.
     Metric.objects.filter(code=BIG_METRICS[-1]).delete()
@@ -360,7 +431,7 @@ def prepare_blocked_upload(users) -> tuple[Upload, Value]:
         source="upload",
         recompute=False,
     )
-    upload = upload_receive(
+    upload = receive(
         user=users["sector_staff"], file=csv_file(body, "big.csv"), visibility="public"
     )
     assert upload.status == UploadStatus.READY
@@ -436,7 +507,8 @@ def test_reject_fix_confirm_and_see_the_history(
     assert "Upload and check" in client.get(START).content.decode()
 
     bad = HEADER + "E06000001,sat,2019-20,five\nE06000005,sat,2019-20,4\n"
-    response = client.post(START, {"file": csv_file(bad, "bad.csv"), "visibility": "public"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START, {"file": csv_file(bad, "bad.csv"), "visibility": "public"})
     rejected = Upload.objects.get(original_name="bad.csv")
     assert response.status_code == 302 and response.url == detail_url(rejected)
     page = client.get(response.url).content.decode()
@@ -448,7 +520,8 @@ def test_reject_fix_confirm_and_see_the_history(
     assert Value.objects.count() == 0
 
     good = HEADER + "E06000001,sat,2019-20,5\nE06000001,trust,2019-20,40\n"
-    response = client.post(START, {"file": csv_file(good, "good.csv"), "visibility": "sector"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START, {"file": csv_file(good, "good.csv"), "visibility": "sector"})
     ready = Upload.objects.get(original_name="good.csv")
     page = client.get(response.url).content.decode()
     assert "Check what your file will change" in page
@@ -491,9 +564,14 @@ def test_the_wrong_kind_of_file_is_a_form_error(client_for, users, metrics):
     assert Upload.objects.count() == 0
 
 
-def test_a_rejected_file_cannot_be_confirmed(client_for, users, metrics):
+def test_a_rejected_file_cannot_be_confirmed(
+    client_for, users, metrics, django_capture_on_commit_callbacks
+):
     client = client_for(users["officer"])
-    client.post(START, {"file": csv_file(HEADER + "E06000001,sat,x,1\n"), "visibility": "public"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            START, {"file": csv_file(HEADER + "E06000001,sat,x,1\n"), "visibility": "public"}
+        )
     upload = Upload.objects.get()
     response = client.post(confirm_url(upload), follow=True)
     assert "This file cannot be saved." in response.content.decode()
@@ -501,10 +579,8 @@ def test_a_rejected_file_cannot_be_confirmed(client_for, users, metrics):
 
 
 def test_history_is_your_own_and_sector_staff_see_everyones(client_for, users, metrics):
-    upload_receive(user=users["officer"], file=csv_file(HEADER, "mine.csv"), visibility="public")
-    upload_receive(
-        user=users["other_officer"], file=csv_file(HEADER, "theirs.csv"), visibility="public"
-    )
+    receive(user=users["officer"], file=csv_file(HEADER, "mine.csv"), visibility="public")
+    receive(user=users["other_officer"], file=csv_file(HEADER, "theirs.csv"), visibility="public")
     page = client_for(users["officer"]).get(HISTORY).content.decode()
     assert "mine.csv" in page and "theirs.csv" not in page
     page = client_for(users["sector_staff"]).get(HISTORY).content.decode()
@@ -524,7 +600,7 @@ def test_who_may_open_the_pages(client_for, users, role):
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_who_may_see_and_confirm_an_officers_upload(client_for, users, metrics, role):
-    upload = upload_receive(
+    upload = receive(
         user=users["officer"],
         file=csv_file(HEADER + "E06000001,sat,2019-20,5\n"),
         visibility="public",
@@ -561,7 +637,7 @@ def test_a_missing_upload_is_not_found(client_for, users):
 
 
 def test_sector_staff_see_but_do_not_confirm_an_officers_upload(client_for, users, metrics):
-    upload = upload_receive(
+    upload = receive(
         user=users["officer"],
         file=csv_file(HEADER + "E06000001,sat,2019-20,5\n"),
         visibility="public",
@@ -571,12 +647,108 @@ def test_sector_staff_see_but_do_not_confirm_an_officers_upload(client_for, user
     assert "Only the person who uploaded this file can confirm it" in page
 
 
-def test_an_officer_uploads_for_their_own_council_only(client_for, users, metrics):
+def test_an_officer_uploads_for_their_own_council_only(
+    client_for, users, metrics, django_capture_on_commit_callbacks
+):
     client = client_for(users["officer"])
     body = HEADER + f"{DARLINGTON},sat,2019-20,5\n"
-    response = client.post(START, {"file": csv_file(body), "visibility": "public"}, follow=True)
-    assert "You cannot submit data for &#x27;E06000005&#x27;." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START, {"file": csv_file(body), "visibility": "public"})
+    page = client.get(response.url).content.decode()
+    assert "You cannot submit data for &#x27;E06000005&#x27;." in page
     assert Upload.objects.get().status == UploadStatus.REJECTED
+
+
+# --- checked in the background, within limits, never stuck ---------------------------------
+
+
+def test_the_request_stores_the_file_and_the_check_runs_after_it(client_for, users, metrics):
+    """Posting a file only stores it: the page says it is being checked, and nothing is
+    checked inside the request (its job is queued when the upload commits)."""
+    client = client_for(users["officer"])
+    body = HEADER + "E06000001,sat,2019-20,5\n"
+    response = client.post(START, {"file": csv_file(body), "visibility": "public"})
+    upload = Upload.objects.get()
+    assert response.url == detail_url(upload)
+    assert upload.status == UploadStatus.CHECKING
+    page = client.get(detail_url(upload)).content.decode()
+    assert "Checking your file" in page and "data-upload-progress" in page
+    assert client.get(progress_url(upload)).json()["finished"] is False
+    upload_check(upload_id=upload.pk)  # what the job does
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.READY
+    assert client.get(progress_url(upload)).json()["finished"] is True
+    assert upload_check(upload_id=upload.pk).status == UploadStatus.READY  # run twice: no-op
+
+
+def test_a_file_with_too_many_rows_is_refused_before_it_is_read(users, metrics, monkeypatch):
+    monkeypatch.setattr("benchmarking.uploads.MAX_ROWS", 3)
+    body = HEADER + "E06000001,sat,2019-20,5\n" * 4
+    upload = receive(user=users["officer"], file=csv_file(body), visibility="public")
+    assert upload.status == UploadStatus.REJECTED
+    assert upload.problems[0]["message"] == (
+        "The file has more than 3 rows. Split it into files of up to 3 rows each and upload "
+        "them one by one."
+    )
+    assert Value.objects.count() == 0
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused(users, metrics):
+    from tests.hostile.test_importers import xlsx_bomb
+
+    bomb = SimpleUploadedFile("bomb.xlsx", xlsx_bomb(800_000))  # about 45 MB of XML
+    upload = receive(user=users["officer"], file=bomb, visibility="public")
+    assert upload.status == UploadStatus.REJECTED
+    assert "too large to check once unpacked (over 40 MB)" in upload.problems[0]["message"]
+
+
+def test_the_watchdog_requeues_a_lost_check_and_gives_up_after_three(
+    users, metrics, django_capture_on_commit_callbacks
+):
+    """An upload left `checking` by a killed worker is checked again; one whose job is lost
+    three times is failed with a reason, never left stuck."""
+    body = HEADER + "E06000001,sat,2019-20,5\n"
+    upload = upload_receive(user=users["officer"], file=csv_file(body), visibility="public")
+    # Its job was handed to a worker that died: queued long ago, still checking.
+    long_ago = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    Upload.objects.filter(pk=upload.pk).update(queued_at=long_ago, attempts=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert uploads_requeue() == [upload.pk]  # eager here: the check runs at once
+    upload.refresh_from_db()
+    assert (upload.status, upload.attempts) == (UploadStatus.READY, 2)
+
+    stuck = upload_receive(user=users["officer"], file=csv_file(body), visibility="public")
+    Upload.objects.filter(pk=stuck.pk).update(queued_at=long_ago, attempts=3)
+    assert uploads_requeue() == []
+    stuck.refresh_from_db()
+    assert stuck.status == UploadStatus.FAILED
+    assert stuck.error_message.startswith("Checking the file stopped 3 times")
+
+
+def test_files_of_rejected_and_failed_uploads_are_deleted_after_30_days(client_for, users, metrics):
+    """The page says how long the file is kept; after that the file goes and the record of
+    the upload, with its problems, stays. A file still to be confirmed is kept."""
+    bad = receive(
+        user=users["officer"], file=csv_file(HEADER + "E06000001,sat,x,1\n"), visibility="public"
+    )
+    good = receive(
+        user=users["officer"],
+        file=csv_file(HEADER + "E06000001,sat,2019-20,1\n"),
+        visibility="public",
+    )
+    page = client_for(users["officer"]).get(detail_url(bad)).content.decode()
+    assert "deletes its copy of this file 30 days after it was uploaded" in page
+    path = bad.file.path
+    assert uploads_files_delete() == 0  # too recent
+    Upload.objects.update(created_at=timezone.now() - datetime.timedelta(days=31))
+    assert uploads_files_delete() == 1
+    assert not os.path.exists(path)
+    bad.refresh_from_db()
+    assert (bad.file.name, bad.status, len(bad.problems)) == ("", UploadStatus.REJECTED, 1)
+    good.refresh_from_db()
+    assert os.path.exists(good.file.path)
+    assert uploads_files_delete() == 0  # run again: nothing left to do
+    assert client_for(users["officer"]).get(detail_url(bad)).status_code == 200
 
 
 # --- typing values in ------------------------------------------------------------------------

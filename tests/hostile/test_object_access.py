@@ -3,7 +3,8 @@ URL guessing or by API filters, whoever asks.
 
 Hartlepool holds a public, a sector-only and a council-only value. Every role asks for them
 through every door that returns values: the API list (with each filter a client could try),
-its CSV, the dashboard and its CSV, the metric page and the compare tool.
+its CSV, the dashboard and its CSV, the metric page and the compare tool; and then every
+page and API route of the portal, the manual entry page included.
 """
 
 import pandas as pd
@@ -15,9 +16,13 @@ from benchmarking.models import Value
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
 from selfreg.models import Visibility
 from selfreg.tokens import api_token_create
+from tests import test_url_access as url_walk
 from tests.conftest import ROLE_NAMES
 
 pytestmark = pytest.mark.django_db
+
+# The every-URL walk's fixtures: the objects its URLs point at.
+footprint, placeholders = url_walk.footprint, url_walk.placeholders
 
 # Distinctive figures, so a leak shows wherever it appears.
 FIGURES = {Visibility.PUBLIC: 11.125, Visibility.SECTOR: 22.375, Visibility.COUNCIL: 33.625}
@@ -147,3 +152,48 @@ def test_no_one_writes_another_councils_values_through_the_api(kept, users, role
     )
     assert response.status_code in (400, 403)
     assert list(Value.objects.order_by("pk").values_list("pk", "value", "visibility")) == before
+
+
+def every_page(placeholders, council_id: int) -> list[str]:
+    """Every GET URL of the portal, pointed at Hartlepool and its planted measures."""
+    # The entry page and the pages that take a council, period and element in the query.
+    query = f"?council={council_id}&period=2021-22&element=outcome"
+    urls = []
+    for name, (kwargs, _expected) in sorted(url_walk.ALL_GETS.items()):
+        kwargs = url_walk.resolve(kwargs, placeholders)
+        if kwargs.get("code") == "NO-SUCH-METRIC":
+            urls += [reverse(name, kwargs={**kwargs, "code": f"m-{v}"}) for v in FIGURES]
+        else:
+            urls.append(reverse(name, kwargs=kwargs))
+    return [url + query for url in urls] + urls
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_no_page_or_api_route_shows_values_kept_from_the_reader(
+    kept, users, client_for, placeholders, hartlepool, role
+):
+    """Every page and API route, the manual entry page included, with every role: a planted
+    council-only or sector-only figure appears only to those who may see it."""
+    client = client_for(users[role])
+    api = api_for(users, role)
+    for url in every_page(placeholders, hartlepool.pk):
+        response = (api if url.startswith("/api/") else client).get(url)
+        assert response.status_code < 500, (url, response.status_code)
+        assert leaked(response.content.decode(), role) == set(), url
+
+
+@pytest.mark.parametrize("role", ["officer", "sector_staff", "other_officer"])
+def test_entry_page_shows_saved_values_only_to_those_who_may_see_them(
+    kept, users, client_for, hartlepool, role
+):
+    """Sector staff may type in Hartlepool's figures, but "Saved now" shows only the ones
+    they may read; Hartlepool's officer sees all three; another council's officer none."""
+    response = client_for(users[role]).get(
+        reverse("benchmarking:values_entry"),
+        {"council": hartlepool.pk, "period": "2021-22", "element": "outcome"},
+    )
+    text = response.content.decode()
+    shown = {v for v in FIGURES if f"Saved now: {FIGURES[v]}" in text}
+    assert response.status_code == 200
+    # Another council's officer cannot choose Hartlepool, so is asked to choose again.
+    assert shown == (set() if role == "other_officer" else SEES[role])

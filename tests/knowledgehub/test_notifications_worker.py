@@ -1,4 +1,7 @@
-"""Reply emails go out through a real Celery worker on the real Redis broker."""
+"""Reply emails go out through a real Celery worker on the real Redis broker, each email a
+job of its own."""
+
+import time
 
 import pytest
 from django.core import mail
@@ -28,4 +31,9 @@ def test_a_real_worker_emails_followers_once(celery_worker, users):
     notify_followers.delay(post.pk).get(timeout=30)
     post.refresh_from_db()
     assert post.notified_at is not None
+    # Each email is a job of its own, queued when the notifying job commits.
+    deadline = time.monotonic() + 30
+    while not mail.outbox and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # room for a second email, were one wrongly sent
     assert [message.to for message in mail.outbox] == [["officer@example.com"]]
