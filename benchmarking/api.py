@@ -33,6 +33,8 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from benchmarking import selectors, services
+from benchmarking.charts import TOO_FEW_FOR_QUARTILES
+from benchmarking.comparisons import too_few_for_quartiles
 from benchmarking.groups import GROUP_FORMS, codes, region_area, region_q, resolve_group
 from benchmarking.models import (
     Element,
@@ -655,6 +657,8 @@ class ComparisonDetail(OpenDataMixin, APIView):
             if order == "rank"
             else (lambda c: (c["name"], c["gss_code"]))
         )
+        reason = TOO_FEW_FOR_QUARTILES if too_few_for_quartiles(statistics["n"]) else None
+        statistics = {**statistics, "no_quartiles_reason": reason}
         data = {
             "metric": metric.code,
             "metric_title": metric.title,

@@ -38,9 +38,20 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from benchmarking.comparisons import HIGHER_BETTER, LOWER_BETTER, NEUTRAL, TARGET
+from benchmarking.comparisons import (
+    HIGHER_BETTER,
+    LOWER_BETTER,
+    MIN_COUNCILS_FOR_QUARTILES,
+    NEUTRAL,
+    TARGET,
+    too_few_for_quartiles,
+)
 
 NO_DATA = "No data"
+TOO_FEW_FOR_QUARTILES = (
+    f"Fewer than {MIN_COUNCILS_FOR_QUARTILES} councils have a figure, too few to give quarters "
+    "or a middle half."
+)
 
 BLUE = "#1d70b8"  # the highlighted council
 DARK_GREY = "#505a5f"  # other councils
@@ -534,6 +545,8 @@ def group_distribution(
     )
     if direction:
         summary += f" {direction}."
+    if polarity != NEUTRAL and too_few_for_quartiles(n):
+        summary += f" {TOO_FEW_FOR_QUARTILES}"
     return Chart(
         figure=figure,
         summary=summary,
@@ -567,7 +580,9 @@ def _distribution_summary(
         value = chosen["value"]
         target = _target(metric)
         councils = f"{n} {group_label}"
-        if polarity == TARGET and target is not None:
+        if too_few_for_quartiles(n):
+            where = f"is one of {councils}"
+        elif polarity == TARGET and target is not None:
             where = f"is {_target_phrase(value, values, target, metric, councils)}"
         else:
             phrase = _position_phrase(value, stats, polarity)
@@ -741,11 +756,22 @@ def time_series(
         yaxis=_value_axis(metric),
     )
     figure = _figure(data, layout)
+    summary = _time_series_summary(
+        values, medians, periods, metric, str(council_name), title, group_label
+    )
+    unbanded = [
+        p
+        for p in periods
+        if group.get(p, {}).get("median") is not None and group[p].get("lower_quartile") is None
+    ]
+    if unbanded:
+        summary += (
+            f" No middle half is shown for {', '.join(unbanded)}: fewer than "
+            f"{MIN_COUNCILS_FOR_QUARTILES} councils in the {group_label} had a figure."
+        )
     return Chart(
         figure=figure,
-        summary=_time_series_summary(
-            values, medians, periods, metric, str(council_name), title, group_label
-        ),
+        summary=summary,
         table=table,
         columns=columns,
         display_rows=_display_rows(table, columns, formatters),

@@ -16,12 +16,13 @@ import pandas as pd
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from benchmarking import charts, selectors
 from benchmarking.charts import format_value
-from benchmarking.comparisons import compare
+from benchmarking.comparisons import MIN_COUNCILS_FOR_QUARTILES, compare, too_few_for_quartiles
 from benchmarking.groups import Group
 from benchmarking.models import Audience, ComparisonPosition, Element, Metric, Polarity
 from benchmarking.periods import PeriodError, previous_period, sort_periods
@@ -31,14 +32,28 @@ from selfreg import access
 STAT_KEYS = ("n", "median", "lower_quartile", "upper_quartile")
 POSITION_KEYS = ("quartile_band", "percentile", "rank", "change")
 NOT_BANDED = "neutral"
+TOO_FEW = "too_few"
+
+
+def too_few_words() -> str:
+    """Why a group has no quarters and no middle half, in words."""
+    return gettext(
+        "Not banded: fewer than %(minimum)s councils in the group have a figure, too few to "
+        "give quarters or a middle half"
+    ) % {"minimum": MIN_COUNCILS_FOR_QUARTILES}
+
+
 BAND_WORDS = {
     1: _("Best quarter"),
     2: _("Second-best quarter"),
     3: _("Second-worst quarter"),
     4: _("Worst quarter"),
     NOT_BANDED: _("Not banded: neither higher nor lower is better"),
+    TOO_FEW: lazy(too_few_words, str)(),
     None: _("Not compared"),
 }
+
+
 DIRECTION_WORDS = {
     "better": _("Better"),
     "worse": _("Worse"),
@@ -68,6 +83,8 @@ class DashboardRow:
         """The key of BAND_WORDS: the quarter, NOT_BANDED, or None where not compared."""
         if self.metric.polarity == Polarity.NEUTRAL:
             return NOT_BANDED
+        if self.quartile_band is None and too_few_for_quartiles(self.n):
+            return TOO_FEW
         return self.quartile_band if self.quartile_band in BAND_WORDS else None
 
     @property
@@ -271,6 +288,7 @@ class RowViews:
         info = row.metric.chart_info()
         banded = row.quartile_band is not None and row.band != NOT_BANDED
         has_median = row.median is not None
+        has_quartiles = row.lower_quartile is not None and row.upper_quartile is not None
         return RowView(
             href=reverse("benchmarking:metric", args=[row.metric.code]) + self.query,
             title=row.metric.title,
@@ -284,7 +302,7 @@ class RowViews:
             middle_half=(
                 f"{format_value(row.lower_quartile, info)} {self.to} "
                 f"{format_value(row.upper_quartile, info)}"
-                if has_median
+                if has_quartiles and not too_few_for_quartiles(row.n)
                 else ""
             ),
             change=self._change(row),

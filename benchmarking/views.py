@@ -104,6 +104,7 @@ def _dashboard_csv(sections, council, group):
             "median": row.median,
             "lower_quartile": row.lower_quartile,
             "upper_quartile": row.upper_quartile,
+            "band_note": str(row.band_words) if row.band == dashboards.TOO_FEW else "",
             "change": row.change,
         }
         for section in sections

@@ -205,3 +205,39 @@ def test_metric_page_shows_some_councils_over_the_whole_groups_statistics(client
     assert shown == {"E06000001", "E06000002"}
     assert response.context["comparison"].statistics["n"] == 5
     assert response.context["own_value"].value == 5
+
+
+def test_a_group_of_fewer_than_five_has_no_band_and_no_middle_half_and_says_why(client, data):
+    # Hartlepool with two other councils: three councils with figures.
+    response = dashboard(client, councils="E06000002, E06000003")
+    row = response.context["sections"][0].rows[0]
+    assert row.n == 3 and row.median == 15
+    assert row.quartile_band is None and row.lower_quartile is None
+    assert row.band == dashboards.TOO_FEW
+    page = response.content.decode()
+    cells = page[page.index("Measure 0</a>") :]
+    cells = cells[: cells.index("</tr>")]
+    assert "fewer than 5 councils in the group have a figure" in cells
+    assert "15.0%" in cells and "% to " not in cells  # the median, but no middle half
+    assert "Best quarter" not in page and "Worst quarter" not in page
+    csv = dashboard(client, councils="E06000002, E06000003", format="csv").content.decode()
+    header, first = csv.splitlines()[:2]
+    assert "band_note" in header
+    assert "fewer than 5 councils in the group have a figure" in first
+
+
+def test_metric_page_of_a_small_group_draws_no_middle_half_and_says_why(client, data):
+    response = client.get(
+        reverse("benchmarking:metric", args=["m0"]),
+        {"council": "E06000001", "group": "custom:E06000001,E06000002"},
+    )
+    distribution = response.context["distribution"]
+    assert not [s for s in distribution.figure["layout"].get("shapes", []) if s["type"] == "rect"]
+    assert "quarter" not in distribution.summary.split(".")[0]
+    assert "Fewer than 5 councils have a figure" in distribution.summary
+    assert "Fewer than 5 councils have a figure" in response.content.decode()
+
+
+def test_a_group_of_five_keeps_its_band_and_middle_half(client, data):
+    row = dashboard(client, group="region").context["sections"][0].rows[0]
+    assert row.band == 4 and row.lower_quartile == 15
