@@ -17,7 +17,7 @@ from peerchallenge.models import (
     PeerSector,
     PinKind,
 )
-from selfreg.forms import GovukDateField
+from selfreg.forms import CouncilField, CouncilsField, GovukDateField
 from selfreg.models import Council
 
 
@@ -48,10 +48,10 @@ def weeks_text(weeks) -> str:
 
 
 class RequestForm(forms.Form):
-    council = forms.ModelChoiceField(
+    council = CouncilField(
         label=_("Council"),
         queryset=Council.objects.none(),
-        empty_label=_("Choose a council"),
+        to_field_name=None,
         error_messages={"required": _("Choose the council")},
     )
     kind = forms.ChoiceField(
@@ -182,11 +182,11 @@ class ScopeForm(forms.Form):
 
 
 class NominateForm(forms.Form):
-    council = forms.ModelChoiceField(
+    council = CouncilField(
         label=_("Home council"),
         help_text=_("For business and voluntary sector peers, the council area they work in"),
         queryset=Council.objects.none(),
-        empty_label=_("Choose a council"),
+        to_field_name=None,
         error_messages={"required": _("Choose the peer's home council")},
     )
     full_name = forms.CharField(
@@ -256,11 +256,8 @@ class ProfileForm(forms.Form):
         required=False,
         max_length=300,
     )
-    conflicts = forms.CharField(
-        label=_("Councils where you have a conflict of interest (optional)"),
-        help_text=_("GSS codes separated by commas, for example E06000004"),
-        required=False,
-        max_length=2000,
+    conflicts = CouncilsField(
+        label=_("Councils where you have a conflict of interest (optional)"), required=False
     )
     party = forms.ChoiceField(
         label=_("Political party (councillors only)"),
@@ -288,7 +285,7 @@ class ProfileForm(forms.Form):
         self.helper.layout = Layout(
             Field.text("days_offered", field_width=Fixed.TWO),
             Field.text("unavailable_weeks"),
-            Field.text("conflicts"),
+            Field("conflicts"),
             Field.select("party"),
             Field.text("organisation"),
             *expertise_fields,
@@ -297,16 +294,6 @@ class ProfileForm(forms.Form):
 
     def clean_unavailable_weeks(self):
         return parse_weeks(self.cleaned_data["unavailable_weeks"])
-
-    def clean_conflicts(self):
-        codes = [c.strip().upper() for c in self.cleaned_data["conflicts"].split(",") if c.strip()]
-        councils = list(Council.objects.filter(gss_code__in=codes))
-        unknown = sorted(set(codes) - {c.gss_code for c in councils})
-        if unknown:
-            raise forms.ValidationError(
-                _("No council has the code %(codes)s") % {"codes": ", ".join(unknown)}
-            )
-        return councils
 
     def expertise(self) -> dict:
         return {

@@ -52,7 +52,7 @@ def test_group_and_csv(client, data):
 
 def test_needs_councils_or_group_and_a_known_group(client, data):
     response = client.get(URL, {"metric_1": "a"})
-    assert "Enter councils&#x27; GSS codes or a group of councils." in response.content.decode()
+    assert "Choose councils or enter a group of councils." in response.content.decode()
     response = client.get(URL, {"metric_1": "a", "group": "region:atlantis"})
     assert "No region is called" in response.content.decode()
 
