@@ -971,18 +971,43 @@ def _relationship(plotted: list[dict], x_title: str, y_title: str) -> str:
 
 
 # Distinguishable without colour: each council also gets its own marker shape and dash.
-SERIES_COLOURS = ["#1d70b8", "#d53880", "#00703c", "#f47738", "#4c2c92", "#505a5f"]
-SERIES_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "x"]
-SERIES_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+# Eight councils a chart at most (MAX_SERIES), each with its own colour and marker shape (GOV.UK
+# colours), so no two lines look alike and none is told apart by colour alone.
+SERIES_COLOURS = [
+    "#1d70b8",
+    "#d53880",
+    "#00703c",
+    "#f47738",
+    "#4c2c92",
+    "#505a5f",
+    "#28a197",
+    "#b58840",
+]
+SERIES_SYMBOLS = [
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",
+    "cross",
+    "x",
+    "triangle-down",
+    "star",
+]
+SERIES_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash"]
+MAX_SERIES = len(SERIES_COLOURS)
+#: A line of fewer periods than this says nothing of a trend, and the summary says so.
+MIN_PERIODS_FOR_TREND = 4
 
 
 def multi_series(series: Mapping[str, Any], *, metric: Mapping, periods: Sequence[str]) -> Chart:
     """One measure over time for several councils, a line each, for the compare tool.
 
     ``series`` maps a council's name to ``{period: value}``; ``periods`` gives the order of
-    the x axis. Lines differ by colour, marker shape and dash, so no council is told apart
-    by colour alone.
+    the x axis, all of one kind (``periods.series_kind``). Lines differ by colour, marker
+    shape and dash, so no council is told apart by colour alone; at most ``MAX_SERIES``.
     """
+    if len(series) > MAX_SERIES:
+        raise ValueError(f"At most {MAX_SERIES} lines on one chart.")
     names = list(series)
     columns = [("period", "Period")] + [(name, name) for name in names]
     table = [{"period": p} | {n: _number(series[n].get(p)) for n in names} for p in periods]
@@ -994,7 +1019,7 @@ def multi_series(series: Mapping[str, Any], *, metric: Mapping, periods: Sequenc
         return Chart(chart.figure, chart.summary, table, columns, [])
     data = []
     for i, name in enumerate(names):
-        k = i % len(SERIES_COLOURS)
+        k = i
         data.append(
             {
                 "type": "scatter",
@@ -1015,8 +1040,14 @@ def multi_series(series: Mapping[str, Any], *, metric: Mapping, periods: Sequenc
     )
     summary = (
         f"{_plotly_text(str(metric.get('title') or 'The measure'))} for {len(names)} "
-        f"council{'s' if len(names) != 1 else ''}, {periods[0]} to {periods[-1]}."
+        f"council{'s' if len(names) != 1 else ''}, {periods[0]} to {periods[-1]}: "
+        f"{', '.join(_plotly_text(n) for n in names)}."
     )
+    if len(periods) < MIN_PERIODS_FOR_TREND:
+        summary += (
+            f" {len(periods)} period{'s are' if len(periods) != 1 else ' is'} too few to show "
+            "a trend."
+        )
     return Chart(
         _figure(data, layout), summary, table, columns, _display_rows(table, columns, formatters)
     )

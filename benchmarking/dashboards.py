@@ -25,7 +25,15 @@ from benchmarking.charts import format_value
 from benchmarking.comparisons import MIN_COUNCILS_FOR_QUARTILES, compare, too_few_for_quartiles
 from benchmarking.groups import Group
 from benchmarking.models import Audience, ComparisonPosition, Element, Metric, Polarity
-from benchmarking.periods import PeriodError, previous_period, sort_periods
+from benchmarking.periods import (
+    CALENDAR_YEAR,
+    FINANCIAL_YEAR,
+    QUARTER,
+    PeriodError,
+    previous_period,
+    sort_periods,
+    split_by_series_kind,
+)
 from benchmarking.sparklines import sparkline_svg
 from selfreg import access
 
@@ -415,12 +423,31 @@ def _previous(label: str) -> str | None:
 
 
 MAX_COMPARE_COUNCILS = 60  # a table and chart people can still read
-MAX_LINES = 8
+MAX_LINES = charts.MAX_SERIES
+KIND_WORDS = {
+    CALENDAR_YEAR: _("Calendar years"),
+    FINANCIAL_YEAR: _("Financial years"),
+    QUARTER: _("Quarters"),
+}
+
+
+def kind_words(kind: str) -> str:
+    """A kind of period from ``periods.series_kind`` in words."""
+    if kind in KIND_WORDS:
+        return str(KIND_WORDS[kind])
+    years = int(kind.partition(":")[2] or 0)
+    return ngettext("Periods of %(years)s year", "Periods of %(years)s years", years) % {
+        "years": years
+    }
 
 
 def compare_tables(user, codes_chosen: list[str], group) -> dict:
-    """The compare tool's figures: measures by councils by periods as rows, a line chart of
-    the first measure, and a scatter of the first two at the latest period both have."""
+    """The compare tool's figures: measures by councils by periods as rows; the first measure
+    over time, one chart per kind of period so that a line never joins a single year to a
+    pooled span; and a scatter of the first two measures at the latest period both have.
+
+    Every council of the group is accounted for: drawn, not drawn (named), without figures
+    for the first measure (named), or beyond the MAX_COMPARE_COUNCILS shown (counted)."""
     by_code = Metric.objects.in_bulk(codes_chosen, field_name="code")
     chosen = [by_code[c] for c in codes_chosen if c in by_code]
     everyone = selectors.group_councils(group)
@@ -444,13 +471,27 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
                     }
                 )
     first = chosen[0] if chosen else None
-    lines = None
+    line_charts = []
+    with_figures = []
     if first:
-        series = {
-            c.name: {p: found.get((c.pk, first.pk, p)) for p in periods}
-            for c in councils[:MAX_LINES]
-        }
-        lines = charts.multi_series(series, metric=first.chart_info(), periods=periods)
+        first_periods = sort_periods({p for (_c, m, p) in found if m == first.pk})
+        with_figures = [
+            c for c in councils if any((c.pk, first.pk, p) in found for p in first_periods)
+        ]
+        drawn = with_figures[:MAX_LINES]
+        for i, (kind, kind_periods) in enumerate(split_by_series_kind(first_periods).items()):
+            series = {
+                c.name: {p: found.get((c.pk, first.pk, p)) for p in kind_periods} for c in drawn
+            }
+            line_charts.append(
+                {
+                    "kind": kind_words(kind),
+                    "chart_id": f"chart-lines-{i + 1}",
+                    "chart": charts.multi_series(
+                        series, metric=first.chart_info(), periods=kind_periods
+                    ),
+                }
+            )
     scatter = None
     if len(chosen) >= 2:
         x_metric, y_metric = chosen[0], chosen[1]
@@ -486,13 +527,16 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
         "chosen": chosen,
         "councils": councils,
         "truncated": len(everyone) > MAX_COMPARE_COUNCILS,
+        "hidden_count": max(len(everyone) - MAX_COMPARE_COUNCILS, 0),
+        "not_drawn": [c.name for c in with_figures[MAX_LINES:]],
+        "no_figures": [c.name for c in councils if c not in with_figures] if first else [],
         "periods": periods,
         "rows": rows,
         "display_rows": [
             (r["council"], r["period"], [format_value(r[m.code], m.chart_info()) for m in chosen])
             for r in rows
         ],
-        "lines": lines,
+        "line_charts": line_charts,
         "scatter": scatter,
         "scatter_period": scatter_period if scatter else None,
     }

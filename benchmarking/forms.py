@@ -109,10 +109,15 @@ class CompareForm(forms.Form):
 
     def __init__(self, *args, metrics, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(m.code, f"{m.title} ({m.code})") for m in metrics]
+        # Measures by title, in a group per element, as the catalogue has no other themes.
+        by_element = {element: [] for element in Element.values}
+        for m in sorted(metrics, key=lambda m: m.title.casefold()):
+            by_element.setdefault(m.element, []).append((m.code, m.title))
+        labels = dict(Element.choices)
+        choices = [(labels.get(e, e), options) for e, options in by_element.items() if options]
         self.fields["metric_1"].choices = choices
         for name in ("metric_2", "metric_3"):
-            self.fields[name].choices = [("", _("None"))] + choices
+            self.fields[name].choices = [("", _("None")), *choices]
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.layout = Layout(
@@ -133,6 +138,12 @@ class CompareForm(forms.Form):
     def metric_codes(self) -> list[str]:
         codes = [self.cleaned_data.get(f"metric_{i}") for i in (1, 2, 3)]
         return list(dict.fromkeys(c for c in codes if c))
+
+    def query(self) -> str:
+        """The comparison as a query string, councils as codes separated by commas (one
+        parameter, so a saved comparison keeps them all)."""
+        data = {**self.cleaned_data, "councils": ",".join(_codes(self.cleaned_data["councils"]))}
+        return urlencode({k: v for k, v in data.items() if v})
 
     def group_text(self) -> str:
         if self.cleaned_data.get("councils"):

@@ -235,7 +235,7 @@ def compare(request, slug=None):
             form.add_error("councils" if form.cleaned_data.get("councils") else "group", str(error))
         else:
             context.update(dashboards.compare_tables(request.user, form.metric_codes(), group))
-            context["query"] = urlencode({k: v for k, v in form.cleaned_data.items() if v})
+            context["query"] = form.query()
             if request.GET.get("format") == "csv" and not saved:
                 return csv_response(context["rows"], "comparison.csv")
     return render(request, "benchmarking/compare.html", context)
