@@ -148,8 +148,8 @@ def metric_detail(request, code):
     metric_info = metric.chart_info()
     highlight = council.gss_code if council else None
     distribution = history = None
+    shown = codes(",".join(request.GET.getlist("show")))  # chosen by name, or typed codes
     if comparison:
-        shown = codes(request.GET.get("show"))
         rows = [
             c
             for c in comparison.councils
@@ -194,7 +194,12 @@ def metric_detail(request, code):
             "history": history,
             "problem": problem,
             "own_value": own_value,
-            "show": request.GET.get("show", ""),
+            "show": shown,
+            "show_choices": sorted(
+                ((c["gss_code"], c["name"]) for c in comparison.councils), key=lambda c: c[1]
+            )
+            if comparison
+            else [],
             "csv_url": f"{reverse('api_comparison')}?{urlencode({**query, 'format': 'csv'})}",
         },
     )

@@ -1,5 +1,7 @@
 """The council dashboard and metric pages: what they show, to whom, in how many queries."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -241,3 +243,18 @@ def test_metric_page_of_a_small_group_draws_no_middle_half_and_says_why(client, 
 def test_a_group_of_five_keeps_its_band_and_middle_half(client, data):
     row = dashboard(client, group="region").context["sections"][0].rows[0]
     assert row.band == 4 and row.lower_quartile == 15
+
+
+def test_metric_page_offers_the_groups_councils_by_name_to_show_on_the_chart(client, data):
+    url = reverse("benchmarking:metric", args=["m0"])
+    params = {"council": "E06000001", "group": "region:north-east", "period": "2019-20"}
+    page = client.get(url, params).content.decode()
+    assert '<select class="govuk-select" id="id_show" name="show" multiple' in page
+    assert '<option value="E06000002">Stockton-on-Tees</option>' not in page
+    assert '<option value="E06000004">Stockton-on-Tees</option>' in page
+    response = client.get(f"{url}?{urlencode(params)}&show=E06000002&show=E06000004")
+    shown = {row["gss_code"] for row in response.context["distribution"].table}
+    assert shown == {"E06000001", "E06000002", "E06000004"}
+    assert '<option value="E06000004" selected>Stockton-on-Tees</option>' in (
+        response.content.decode()
+    )
