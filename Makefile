@@ -92,6 +92,11 @@ bench: setup ## Measure import and recompute speed on PostgreSQL (see BENCHMARKS
 	@set -o pipefail; DEBUG=false SECRET_KEY=bench $(MANAGE) bench_matching $(or $(BENCH_MATCHING_ARGS),--scale both) \
 		| awk '/^[{]/ { print; next } { print > "/dev/stderr" }'
 
+.PHONY: bench-page
+bench-page: setup ## Measure page: table on screen and charts drawn, cold cache (needs a seeded DATABASE_URL)
+	@bash scripts/ensure_chromium.sh
+	$(PY) scripts/bench_page_load.py $(BENCH_PAGE_ARGS)
+
 .venv-load/.installed: scripts/loadtest/requirements.txt
 	@test -x .venv-load/bin/python || "$$(bash scripts/find_python.sh)" -m venv .venv-load
 	.venv-load/bin/python -m pip install --quiet --upgrade pip

@@ -34,6 +34,8 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from benchmarking import selectors, services
+from benchmarking.charts import TOO_FEW_FOR_QUARTILES
+from benchmarking.comparisons import too_few_for_quartiles
 from benchmarking.groups import (
     BY_MEASURE,
     GROUP_FORMS,
@@ -749,6 +751,8 @@ class ComparisonDetail(OpenDataMixin, APIView):
             if order == "rank"
             else (lambda c: (c["name"], c["gss_code"]))
         )
+        reason = TOO_FEW_FOR_QUARTILES if too_few_for_quartiles(statistics["n"]) else None
+        statistics = {**statistics, "no_quartiles_reason": reason}
         data = {
             "metric": metric.code,
             "metric_title": metric.title,

@@ -38,9 +38,20 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from benchmarking.comparisons import HIGHER_BETTER, LOWER_BETTER, NEUTRAL, TARGET
+from benchmarking.comparisons import (
+    HIGHER_BETTER,
+    LOWER_BETTER,
+    MIN_COUNCILS_FOR_QUARTILES,
+    NEUTRAL,
+    TARGET,
+    too_few_for_quartiles,
+)
 
 NO_DATA = "No data"
+TOO_FEW_FOR_QUARTILES = (
+    f"Fewer than {MIN_COUNCILS_FOR_QUARTILES} councils have a figure, too few to give quarters "
+    "or a middle half."
+)
 
 BLUE = "#1d70b8"  # the highlighted council
 DARK_GREY = "#505a5f"  # other councils
@@ -534,6 +545,8 @@ def group_distribution(
     )
     if direction:
         summary += f" {direction}."
+    if polarity != NEUTRAL and too_few_for_quartiles(n):
+        summary += f" {TOO_FEW_FOR_QUARTILES}"
     return Chart(
         figure=figure,
         summary=summary,
@@ -567,7 +580,9 @@ def _distribution_summary(
         value = chosen["value"]
         target = _target(metric)
         councils = f"{n} {group_label}"
-        if polarity == TARGET and target is not None:
+        if too_few_for_quartiles(n):
+            where = f"is one of {councils}"
+        elif polarity == TARGET and target is not None:
             where = f"is {_target_phrase(value, values, target, metric, councils)}"
         else:
             phrase = _position_phrase(value, stats, polarity)
@@ -741,11 +756,22 @@ def time_series(
         yaxis=_value_axis(metric),
     )
     figure = _figure(data, layout)
+    summary = _time_series_summary(
+        values, medians, periods, metric, str(council_name), title, group_label
+    )
+    unbanded = [
+        p
+        for p in periods
+        if group.get(p, {}).get("median") is not None and group[p].get("lower_quartile") is None
+    ]
+    if unbanded:
+        summary += (
+            f" No middle half is shown for {', '.join(unbanded)}: fewer than "
+            f"{MIN_COUNCILS_FOR_QUARTILES} councils in the {group_label} had a figure."
+        )
     return Chart(
         figure=figure,
-        summary=_time_series_summary(
-            values, medians, periods, metric, str(council_name), title, group_label
-        ),
+        summary=summary,
         table=table,
         columns=columns,
         display_rows=_display_rows(table, columns, formatters),
@@ -945,18 +971,43 @@ def _relationship(plotted: list[dict], x_title: str, y_title: str) -> str:
 
 
 # Distinguishable without colour: each council also gets its own marker shape and dash.
-SERIES_COLOURS = ["#1d70b8", "#d53880", "#00703c", "#f47738", "#4c2c92", "#505a5f"]
-SERIES_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "x"]
-SERIES_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+# Eight councils a chart at most (MAX_SERIES), each with its own colour and marker shape (GOV.UK
+# colours), so no two lines look alike and none is told apart by colour alone.
+SERIES_COLOURS = [
+    "#1d70b8",
+    "#d53880",
+    "#00703c",
+    "#f47738",
+    "#4c2c92",
+    "#505a5f",
+    "#28a197",
+    "#b58840",
+]
+SERIES_SYMBOLS = [
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",
+    "cross",
+    "x",
+    "triangle-down",
+    "star",
+]
+SERIES_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash"]
+MAX_SERIES = len(SERIES_COLOURS)
+#: A line of fewer periods than this says nothing of a trend, and the summary says so.
+MIN_PERIODS_FOR_TREND = 4
 
 
 def multi_series(series: Mapping[str, Any], *, metric: Mapping, periods: Sequence[str]) -> Chart:
     """One measure over time for several councils, a line each, for the compare tool.
 
     ``series`` maps a council's name to ``{period: value}``; ``periods`` gives the order of
-    the x axis. Lines differ by colour, marker shape and dash, so no council is told apart
-    by colour alone.
+    the x axis, all of one kind (``periods.series_kind``). Lines differ by colour, marker
+    shape and dash, so no council is told apart by colour alone; at most ``MAX_SERIES``.
     """
+    if len(series) > MAX_SERIES:
+        raise ValueError(f"At most {MAX_SERIES} lines on one chart.")
     names = list(series)
     columns = [("period", "Period")] + [(name, name) for name in names]
     table = [{"period": p} | {n: _number(series[n].get(p)) for n in names} for p in periods]
@@ -968,7 +1019,7 @@ def multi_series(series: Mapping[str, Any], *, metric: Mapping, periods: Sequenc
         return Chart(chart.figure, chart.summary, table, columns, [])
     data = []
     for i, name in enumerate(names):
-        k = i % len(SERIES_COLOURS)
+        k = i
         data.append(
             {
                 "type": "scatter",
@@ -989,8 +1040,14 @@ def multi_series(series: Mapping[str, Any], *, metric: Mapping, periods: Sequenc
     )
     summary = (
         f"{_plotly_text(str(metric.get('title') or 'The measure'))} for {len(names)} "
-        f"council{'s' if len(names) != 1 else ''}, {periods[0]} to {periods[-1]}."
+        f"council{'s' if len(names) != 1 else ''}, {periods[0]} to {periods[-1]}: "
+        f"{', '.join(_plotly_text(n) for n in names)}."
     )
+    if len(periods) < MIN_PERIODS_FOR_TREND:
+        summary += (
+            f" {len(periods)} period{'s are' if len(periods) != 1 else ' is'} too few to show "
+            "a trend."
+        )
     return Chart(
         _figure(data, layout), summary, table, columns, _display_rows(table, columns, formatters)
     )

@@ -36,6 +36,11 @@ NEUTRAL = "neutral"
 POLARITIES = (HIGHER_BETTER, LOWER_BETTER, TARGET, NEUTRAL)
 _HIGHER, _LOWER, _TARGET, _NEUTRAL = range(len(POLARITIES))  # positions in POLARITIES
 
+#: Below this many councils with a figure, a group has no quartiles, no "middle half" and no
+#: quartile bands: "the best quarter" of two councils says nothing. The median, rank and
+#: percentile are still given. Stated in docs/method/comparison-statistics.md.
+MIN_COUNCILS_FOR_QUARTILES = 5
+
 Z_95 = 1.959963984540054  # two-sided 95% point of the standard normal distribution
 
 STAT_COLUMNS = ["n", "median", "lower_quartile", "upper_quartile", "mean", "min", "max"]
@@ -179,11 +184,12 @@ def _stats_arrays(ranked: _Sorted, value: np.ndarray, gid_valid: np.ndarray) -> 
     hi = np.full(len(counts), np.nan)
     lo[has] = s[ranked.starts[has]]
     hi[has] = s[ranked.starts[has] + counts[has] - 1]
+    enough = counts >= MIN_COUNCILS_FOR_QUARTILES
     return {
         "n": counts.astype(np.int64),
         "median": ranked.quantile(0.5),
-        "lower_quartile": ranked.quantile(0.25),
-        "upper_quartile": ranked.quantile(0.75),
+        "lower_quartile": np.where(enough, ranked.quantile(0.25), np.nan),
+        "upper_quartile": np.where(enough, ranked.quantile(0.75), np.nan),
         "mean": np.where(has, mean, np.nan),
         "min": lo,
         "max": hi,
@@ -236,6 +242,14 @@ def _align_stats(key_frame: pd.DataFrame, stats: pd.DataFrame) -> dict:
 
 
 # --- public API ------------------------------------------------------------------------------
+
+
+def too_few_for_quartiles(n) -> bool:
+    """True when a group of ``n`` councils with figures is too small for quartiles and bands."""
+    try:
+        return int(n) < MIN_COUNCILS_FOR_QUARTILES
+    except (TypeError, ValueError):
+        return False
 
 
 def group_statistics(df: pd.DataFrame) -> pd.DataFrame:
@@ -303,7 +317,8 @@ def _positions(df: pd.DataFrame, stats: pd.DataFrame | None) -> tuple[pd.DataFra
         band[dist_ok] = np.select([d <= dlq, d <= dmed, d <= duq], [1, 2, 3], 4)
         rank[dist_ok] = by_dist.below + 1
     quartiles_known = np.isfinite(lq) & np.isfinite(med) & np.isfinite(uq)
-    band_ok = np.where(is_target, dist_ok, (pol != _NEUTRAL) & quartiles_known)
+    enough = ranked.counts[gid_v] >= MIN_COUNCILS_FOR_QUARTILES
+    band_ok = enough & np.where(is_target, dist_ok, (pol != _NEUTRAL) & quartiles_known)
     rank_ok = ~is_target | dist_ok
 
     scale = _float_column(df, "scale")[valid]

@@ -17,28 +17,50 @@ import pandas as pd
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from benchmarking import charts, selectors
 from benchmarking.charts import format_value
-from benchmarking.comparisons import compare
+from benchmarking.comparisons import MIN_COUNCILS_FOR_QUARTILES, compare, too_few_for_quartiles
 from benchmarking.families import similar_kind
 from benchmarking.groups import BY_MEASURE, Group, group_for_metric, stored_kinds
 from benchmarking.models import Audience, ComparisonPosition, Element, Metric, Polarity
-from benchmarking.periods import PeriodError, parse_period, previous_period, sort_periods
+from benchmarking.periods import (
+    CALENDAR_YEAR,
+    FINANCIAL_YEAR,
+    QUARTER,
+    PeriodError,
+    parse_period,
+    previous_period,
+    sort_periods,
+    split_by_series_kind,
+)
 from benchmarking.sparklines import sparkline_svg
 from selfreg import access
 
 STAT_KEYS = ("n", "median", "lower_quartile", "upper_quartile")
 POSITION_KEYS = ("quartile_band", "percentile", "rank", "change")
 NOT_BANDED = "neutral"
+TOO_FEW = "too_few"
+
+
+def too_few_words() -> str:
+    """Why a group has no quarters and no middle half, in words."""
+    return gettext(
+        "Not banded: fewer than %(minimum)s councils in the group have a figure, too few to "
+        "give quarters or a middle half"
+    ) % {"minimum": MIN_COUNCILS_FOR_QUARTILES}
+
+
 BAND_WORDS = {
     1: _("Best quarter"),
     2: _("Second-best quarter"),
     3: _("Second-worst quarter"),
     4: _("Worst quarter"),
     NOT_BANDED: _("Not banded: neither higher nor lower is better"),
+    TOO_FEW: lazy(too_few_words, str)(),
     None: _("Not compared"),
 }
 # GOV.UK tag colours for the quarters; the words carry the meaning, not the colour.
@@ -77,6 +99,8 @@ class DashboardRow:
         """The key of BAND_WORDS: the quarter, NOT_BANDED, or None where not compared."""
         if self.metric.polarity == Polarity.NEUTRAL:
             return NOT_BANDED
+        if self.quartile_band is None and too_few_for_quartiles(self.n):
+            return TOO_FEW
         return self.quartile_band if self.quartile_band in BAND_WORDS else None
 
     @property
@@ -311,6 +335,7 @@ class RowViews:
         info = row.metric.chart_info()
         banded = row.quartile_band is not None and row.band != NOT_BANDED
         has_median = row.median is not None
+        has_quartiles = row.lower_quartile is not None and row.upper_quartile is not None
         return RowView(
             href=reverse("benchmarking:metric", args=[row.metric.code]) + self.query,
             title=row.metric.title,
@@ -324,7 +349,7 @@ class RowViews:
             middle_half=(
                 f"{format_value(row.lower_quartile, info)} {self.to} "
                 f"{format_value(row.upper_quartile, info)}"
-                if has_median
+                if has_quartiles and not too_few_for_quartiles(row.n)
                 else ""
             ),
             change=self._change(row),
@@ -447,12 +472,31 @@ def _previous(label: str) -> str | None:
 
 
 MAX_COMPARE_COUNCILS = 60  # a table and chart people can still read
-MAX_LINES = 8
+MAX_LINES = charts.MAX_SERIES
+KIND_WORDS = {
+    CALENDAR_YEAR: _("Calendar years"),
+    FINANCIAL_YEAR: _("Financial years"),
+    QUARTER: _("Quarters"),
+}
+
+
+def kind_words(kind: str) -> str:
+    """A kind of period from ``periods.series_kind`` in words."""
+    if kind in KIND_WORDS:
+        return str(KIND_WORDS[kind])
+    years = int(kind.partition(":")[2] or 0)
+    return ngettext("Periods of %(years)s year", "Periods of %(years)s years", years) % {
+        "years": years
+    }
 
 
 def compare_tables(user, codes_chosen: list[str], group) -> dict:
-    """The compare tool's figures: measures by councils by periods as rows, a line chart of
-    the first measure, and a scatter of the first two at the latest period both have."""
+    """The compare tool's figures: measures by councils by periods as rows; the first measure
+    over time, one chart per kind of period so that a line never joins a single year to a
+    pooled span; and a scatter of the first two measures at the latest period both have.
+
+    Every council of the group is accounted for: drawn, not drawn (named), without figures
+    for the first measure (named), or beyond the MAX_COMPARE_COUNCILS shown (counted)."""
     by_code = Metric.objects.in_bulk(codes_chosen, field_name="code")
     chosen = [by_code[c] for c in codes_chosen if c in by_code]
     if chosen and group.label.startswith(BY_MEASURE):  # one set for the table: the first's
@@ -479,13 +523,27 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
                     }
                 )
     first = chosen[0] if chosen else None
-    lines = None
+    line_charts = []
+    with_figures = []
     if first:
-        series = {
-            c.name: {p: found.get((c.pk, first.pk, p)) for p in periods}
-            for c in councils[:MAX_LINES]
-        }
-        lines = charts.multi_series(series, metric=first.chart_info(), periods=periods)
+        first_periods = sort_periods({p for (_c, m, p) in found if m == first.pk})
+        with_figures = [
+            c for c in councils if any((c.pk, first.pk, p) in found for p in first_periods)
+        ]
+        drawn = with_figures[:MAX_LINES]
+        for i, (kind, kind_periods) in enumerate(split_by_series_kind(first_periods).items()):
+            series = {
+                c.name: {p: found.get((c.pk, first.pk, p)) for p in kind_periods} for c in drawn
+            }
+            line_charts.append(
+                {
+                    "kind": kind_words(kind),
+                    "chart_id": f"chart-lines-{i + 1}",
+                    "chart": charts.multi_series(
+                        series, metric=first.chart_info(), periods=kind_periods
+                    ),
+                }
+            )
     scatter = None
     if len(chosen) >= 2:
         x_metric, y_metric = chosen[0], chosen[1]
@@ -519,13 +577,16 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
         "chosen": chosen,
         "councils": councils,
         "truncated": len(everyone) > MAX_COMPARE_COUNCILS,
+        "hidden_count": max(len(everyone) - MAX_COMPARE_COUNCILS, 0),
+        "not_drawn": [c.name for c in with_figures[MAX_LINES:]],
+        "no_figures": [c.name for c in councils if c not in with_figures] if first else [],
         "periods": periods,
         "rows": rows,
         "display_rows": [
             (r["council"], r["period"], [format_value(r[m.code], m.chart_info()) for m in chosen])
             for r in rows
         ],
-        "lines": lines,
+        "line_charts": line_charts,
         "scatter": scatter,
         "scatter_period": scatter_period if scatter else None,
     }

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from benchmarking.models import Element
 from benchmarking.periods import PeriodError, parse_period
-from selfreg.forms import Select
+from selfreg.forms import CouncilField, CouncilsField, Select
 from selfreg.models import Visibility
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -19,16 +19,15 @@ def plain_number(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else repr(float(number))
 
 
+def _codes(councils) -> list[str]:
+    return [c.gss_code for c in councils]
+
+
 class ComparisonGroupForm(forms.Form):
     """Which councils to compare a council with, read from the page's query string."""
 
     group = forms.ChoiceField(label=_("Compare with"), required=False, widget=forms.RadioSelect)
-    councils = forms.CharField(
-        label=_("Or compare with councils of your choice"),
-        help_text=_("GSS codes separated by commas, for example E06000002, E06000003"),
-        required=False,
-        max_length=2000,
-    )
+    councils = CouncilsField(label=_("Or compare with councils of your choice"), required=False)
     ranks = forms.BooleanField(label=_("Show ranks"), required=False)
 
     def __init__(self, *args, council, has_similar: bool, groupings, **kwargs):
@@ -52,7 +51,7 @@ class ComparisonGroupForm(forms.Form):
         self.helper.form_method = "get"
         self.helper.layout = Layout(
             Field.radios("group", legend_size=Size.SMALL, small=True),
-            Field.text("councils"),
+            Field("councils"),
             Field.checkbox("ranks", small=True),
             Button("show", _("Show comparison"), css_class="govuk-button--secondary"),
         )
@@ -64,7 +63,7 @@ class ComparisonGroupForm(forms.Form):
         """The group in the form `groups.resolve_group` reads."""
         data = self.cleaned_data if self.is_valid() else {}
         if data.get("councils"):
-            return f"custom:{self.council.gss_code},{data['councils']}"
+            return "custom:" + ",".join([self.council.gss_code, *_codes(data["councils"])])
         choice = data.get("group") or self.default
         if choice == "similar":
             return f"similar-by-measure:{self.council.gss_code}"
@@ -105,12 +104,7 @@ class CompareForm(forms.Form):
         label=_("Second measure (optional)"), required=False, widget=Select
     )
     metric_3 = forms.ChoiceField(label=_("Third measure (optional)"), required=False, widget=Select)
-    councils = forms.CharField(
-        label=_("Councils"),
-        help_text=_("GSS codes separated by commas, for example E06000001, E06000002"),
-        required=False,
-        max_length=2000,
-    )
+    councils = CouncilsField(label=_("Councils"), required=False)
     group = forms.CharField(
         label=_("Or a group of councils"),
         help_text=_(
@@ -123,17 +117,22 @@ class CompareForm(forms.Form):
 
     def __init__(self, *args, metrics, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(m.code, f"{m.title} ({m.code})") for m in metrics]
+        # Measures by title, in a group per element, as the catalogue has no other themes.
+        by_element = {element: [] for element in Element.values}
+        for m in sorted(metrics, key=lambda m: m.title.casefold()):
+            by_element.setdefault(m.element, []).append((m.code, m.title))
+        labels = dict(Element.choices)
+        choices = [(labels.get(e, e), options) for e, options in by_element.items() if options]
         self.fields["metric_1"].choices = choices
         for name in ("metric_2", "metric_3"):
-            self.fields[name].choices = [("", _("None"))] + choices
+            self.fields[name].choices = [("", _("None")), *choices]
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.layout = Layout(
             Field("metric_1"),
             Field("metric_2"),
             Field("metric_3"),
-            Field.text("councils"),
+            Field("councils"),
             Field.text("group", field_width=Fluid.ONE_HALF),
             Button("show", _("Compare")),
         )
@@ -141,16 +140,22 @@ class CompareForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("councils") and not data.get("group"):
-            raise forms.ValidationError(_("Enter councils' GSS codes or a group of councils."))
+            raise forms.ValidationError(_("Choose councils or enter a group of councils."))
         return data
 
     def metric_codes(self) -> list[str]:
         codes = [self.cleaned_data.get(f"metric_{i}") for i in (1, 2, 3)]
         return list(dict.fromkeys(c for c in codes if c))
 
+    def query(self) -> str:
+        """The comparison as a query string, councils as codes separated by commas (one
+        parameter, so a saved comparison keeps them all)."""
+        data = {**self.cleaned_data, "councils": ",".join(_codes(self.cleaned_data["councils"]))}
+        return urlencode({k: v for k, v in data.items() if v})
+
     def group_text(self) -> str:
         if self.cleaned_data.get("councils"):
-            return f"custom:{self.cleaned_data['councils']}"
+            return "custom:" + ",".join(_codes(self.cleaned_data["councils"]))
         return self.cleaned_data["group"]
 
 
@@ -205,17 +210,10 @@ class UploadForm(forms.Form):
         return upload
 
 
-class CouncilChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.gss_code})"
-
-
 class EntryChoiceForm(forms.Form):
     """Step one of typing values in: which council, period and element."""
 
-    council = CouncilChoiceField(
-        label=_("Council"), queryset=None, empty_label=_("Choose a council")
-    )
+    council = CouncilField(label=_("Council"), to_field_name=None)
     period = forms.CharField(
         label=_("Period"),
         help_text=_(

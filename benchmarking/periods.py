@@ -200,3 +200,20 @@ def latest(labels: Iterable[str], n: int = 1, kind: str | None = None) -> list[s
     if kind is not None:
         ordered = [label for label in ordered if parse_period(label).kind == kind]
     return ordered[-n:]
+
+
+def series_kind(label: str) -> str:
+    """Which periods may share a line on a chart: the kind, and for pooled spans their length
+    in years (``multi_year:3``), so single years and three-year spans are never joined."""
+    period = parse_period(label)
+    if period.kind != MULTI_YEAR:
+        return period.kind
+    return f"{MULTI_YEAR}:{period.end.year - period.start.year}"
+
+
+def split_by_series_kind(labels: Iterable[str]) -> dict[str, list[str]]:
+    """``labels`` in order, split by ``series_kind``, kinds in order of their first period."""
+    kinds: dict[str, list[str]] = {}
+    for label in sort_periods(labels):
+        kinds.setdefault(series_kind(label), []).append(label)
+    return kinds

@@ -218,11 +218,22 @@ class DetailSerializer(serializers.Serializer):
 class StatisticsSerializer(serializers.Serializer):
     n = serializers.IntegerField()
     median = serializers.FloatField(allow_null=True)
-    lower_quartile = serializers.FloatField(allow_null=True)
-    upper_quartile = serializers.FloatField(allow_null=True)
+    lower_quartile = serializers.FloatField(
+        allow_null=True, help_text="null when fewer than 5 councils have a figure."
+    )
+    upper_quartile = serializers.FloatField(
+        allow_null=True, help_text="null when fewer than 5 councils have a figure."
+    )
     mean = serializers.FloatField(allow_null=True)
     min = serializers.FloatField(allow_null=True)
     max = serializers.FloatField(allow_null=True)
+    no_quartiles_reason = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "Why the group has no quartiles and no council a quartile band, when it has too few "
+            "councils with a figure (fewer than 5); null otherwise."
+        ),
+    )
 
 
 class PositionSerializer(serializers.Serializer):
@@ -231,7 +242,11 @@ class PositionSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
     percentile = serializers.FloatField(allow_null=True)
     quartile_band = serializers.IntegerField(
-        allow_null=True, help_text="1 is the best quarter; null where polarity is neutral."
+        allow_null=True,
+        help_text=(
+            "1 is the best quarter; null where polarity is neutral or fewer than 5 councils "
+            "have a figure (see statistics.no_quartiles_reason)."
+        ),
     )
     rank = serializers.IntegerField(allow_null=True, help_text="1 is best.")
     change = serializers.FloatField(

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from benchmarking import selectors, uploads
 from benchmarking.forms import EntryChoiceForm, UploadForm, ValuesEntryForm
 from benchmarking.models import Element, Metric, SharingChoice, Source, UploadStatus
+from benchmarking.renderers import csv_response
 from benchmarking.services import UnusualValues, values_import
-from benchmarking.validation import FileProblems
+from benchmarking.validation import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, FileProblems
 from selfreg import access
 from selfreg.models import Visibility
 
@@ -43,6 +44,31 @@ def upload_start(request):
     context = {"form": form, "councils": councils[:5], "council_count": councils.count()}
     status = 400 if form.errors else 200
     return render(request, "benchmarking/uploads/start.html", context, status=status)
+
+
+def upload_template(request):
+    """An empty file with the columns an upload takes, to fill in and upload."""
+    return csv_response([], "values-template.csv", header=[*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
+
+
+def measure_codes(request):
+    """Every measure in the catalogue, for the metric_code column of an upload (public, as
+    the catalogue is)."""
+    elements = dict(Element.choices)
+    rows = [
+        {
+            "metric_code": code,
+            "title": title,
+            "element": str(elements.get(element, element)),
+            "unit": unit,
+        }
+        for code, title, element, unit in Metric.objects.order_by("element", "title").values_list(
+            "code", "title", "element", "unit"
+        )
+    ]
+    return csv_response(
+        rows, "measure-codes.csv", header=["metric_code", "title", "element", "unit"]
+    )
 
 
 @login_required

@@ -123,6 +123,7 @@ def _dashboard_csv(sections, council, group):
             "median": row.median,
             "lower_quartile": row.lower_quartile,
             "upper_quartile": row.upper_quartile,
+            "band_note": str(row.band_words) if row.band == dashboards.TOO_FEW else "",
             "change": row.change,
         }
         for section in sections
@@ -168,6 +169,7 @@ def metric_detail(request, code):
     metric_info = metric.chart_info()
     highlight = council.gss_code if council else None
     distribution = history = hex_map = None
+    shown = codes(",".join(request.GET.getlist("show")))  # chosen by name, or typed codes
     if comparison:
         layouts = selectors.hex_layouts()
         placed = [c["gss_code"] for c in comparison.councils]
@@ -178,7 +180,6 @@ def metric_detail(request, code):
             highlight=highlight,
             group_label=group_name,
         )
-        shown = codes(request.GET.get("show"))
         rows = [
             c
             for c in comparison.councils
@@ -227,7 +228,12 @@ def metric_detail(request, code):
             "references": selectors.reference_values(metric, period) if period else [],
             "problem": problem,
             "own_value": own_value,
-            "show": request.GET.get("show", ""),
+            "show": shown,
+            "show_choices": sorted(
+                ((c["gss_code"], c["name"]) for c in comparison.councils), key=lambda c: c[1]
+            )
+            if comparison
+            else [],
             "csv_url": f"{reverse('api_comparison')}?{urlencode({**query, 'format': 'csv'})}",
         },
     )
@@ -334,7 +340,7 @@ def compare(request, slug=None):
             form.add_error("councils" if form.cleaned_data.get("councils") else "group", str(error))
         else:
             context.update(dashboards.compare_tables(request.user, form.metric_codes(), group))
-            context["query"] = urlencode({k: v for k, v in form.cleaned_data.items() if v})
+            context["query"] = form.query()
             if request.GET.get("format") == "csv" and not saved:
                 return csv_response(context["rows"], "comparison.csv")
     return render(request, "benchmarking/compare.html", context)

@@ -15,8 +15,27 @@ from earlywarning.models import (
     SupportKind,
 )
 from earlywarning.services import TRANSITIONS
-from selfreg.forms import GovukDateField
-from selfreg.models import RoleKind, User
+from selfreg.forms import CouncilField, GovukDateField
+from selfreg.models import Council, RoleKind, User
+
+
+class CouncilFindForm(forms.Form):
+    """Go to any council's signals, chosen by name (former councils too: their signals stay)."""
+
+    gss_code = CouncilField(
+        label=_("Council"),
+        help_text=_("To see or record signals for any council"),
+        queryset=Council.objects.with_gss().order_by("name"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Field("gss_code"),
+            Button("find", _("Find council"), css_class="govuk-button--secondary"),
+        )
 
 
 class ObservedOnField(GovukDateField):

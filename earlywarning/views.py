@@ -22,6 +22,7 @@ from earlywarning.access import (
 from earlywarning.forms import (
     AssignForm,
     CorporateEventForm,
+    CouncilFindForm,
     MessageForm,
     NoteForm,
     QueueFilterForm,
@@ -56,9 +57,9 @@ from selfreg.models import Council
 @sector_staff_required
 def index(request):
     """Councils with recorded signals and how many of each category: counts, never a score."""
-    gss_query = request.GET.get("gss_code", "").strip().upper()
-    if gss_query and Council.objects.filter(gss_code=gss_query).exists():
-        return redirect("earlywarning:council", gss_code=gss_query)
+    find = CouncilFindForm(request.GET or None)
+    if find.is_valid():
+        return redirect("earlywarning:council", gss_code=find.cleaned_data["gss_code"].gss_code)
     counts = {
         category: Count(
             "recorded_signals", filter=Q(recorded_signals__signal_type__category=category)
@@ -81,8 +82,7 @@ def index(request):
         {
             "rows": rows,
             "categories": Category.labels,
-            "gss_query": gss_query,
-            "not_found": bool(gss_query),
+            "find": find,
         },
     )
 

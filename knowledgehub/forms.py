@@ -16,7 +16,7 @@ from knowledgehub.models import (
     ProviderKind,
     Theme,
 )
-from selfreg.forms import GovukDateField
+from selfreg.forms import CouncilField, CouncilsField, GovukDateField
 from selfreg.models import Council, CouncilType
 
 MARKDOWN_HELP = _(
@@ -102,11 +102,9 @@ class CaseStudyForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    council_codes = forms.CharField(
-        label=_("Councils"),
-        help_text=_("GSS codes of the councils involved, separated by commas, like E06000001"),
-        max_length=500,
-        error_messages={"required": _("Enter the GSS code of at least one council")},
+    council_codes = CouncilsField(
+        label=_("Councils involved"),
+        error_messages={"required": _("Choose at least one council")},
     )
     themes = forms.ModelMultipleChoiceField(
         label=_("Themes"),
@@ -129,23 +127,11 @@ class CaseStudyForm(forms.Form):
             Field.textarea("summary", rows=3),
             Field.textarea("body", rows=12),
             Field.textarea("outcomes", rows=5),
-            Field.text("council_codes"),
+            Field("council_codes"),
             Field.checkboxes("themes", legend_size=Size.SMALL, small=True),
             Field.text("metric_codes"),
             button=_("Save draft"),
         )
-
-    def clean_council_codes(self):
-        codes = [c.upper() for c in _codes(self.cleaned_data["council_codes"])]
-        councils = list(Council.objects.filter(gss_code__in=codes))
-        missing = sorted(set(codes) - {c.gss_code for c in councils})
-        if missing:
-            raise forms.ValidationError(
-                _("No council has the code %(codes)s") % {"codes": ", ".join(missing)}
-            )
-        if not councils:
-            raise forms.ValidationError(_("Enter the GSS code of at least one council"))
-        return councils
 
     def clean_metric_codes(self):
         codes = _codes(self.cleaned_data["metric_codes"])
@@ -286,9 +272,7 @@ class ProviderForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of provider"), choices=ProviderKind.choices, widget=forms.RadioSelect
     )
-    council_code = forms.CharField(
-        label=_("GSS code of the council (only for a council)"), required=False, max_length=9
-    )
+    council_code = CouncilField(label=_("Council (only for a council)"), required=False)
     description = forms.CharField(
         label=_("About the provider"),
         help_text=MARKDOWN_HELP,
@@ -309,7 +293,7 @@ class ProviderForm(forms.Form):
         self.helper = _helper(
             Field.text("name"),
             Field.radios("kind", legend_size=Size.SMALL),
-            Field.text("council_code", field_width=10),
+            Field("council_code"),
             Field.textarea("description", rows=5),
             Field.text("website"),
             button=_("List provider"),
@@ -323,12 +307,11 @@ class ProviderForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        code = (data.get("council_code") or "").strip().upper()
         data["council"] = None
         if data.get("kind") == ProviderKind.COUNCIL:
-            council = Council.objects.filter(gss_code=code).first() if code else None
-            if council is None:
-                self.add_error("council_code", _("Enter the GSS code of the council"))
+            council = data.get("council_code")
+            if council is None and "council_code" not in self.errors:
+                self.add_error("council_code", _("Choose the council"))
             data["council"] = council
         return data
 

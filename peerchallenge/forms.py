@@ -22,7 +22,7 @@ from peerchallenge.models import (
     PeerSector,
     PinKind,
 )
-from selfreg.forms import GovukDateField
+from selfreg.forms import CouncilField, CouncilsField, GovukDateField
 from selfreg.models import Council, User
 
 
@@ -53,10 +53,10 @@ def weeks_text(weeks) -> str:
 
 
 class RequestForm(forms.Form):
-    council = forms.ModelChoiceField(
+    council = CouncilField(
         label=_("Council"),
         queryset=Council.objects.none(),
-        empty_label=_("Choose a council"),
+        to_field_name=None,
         error_messages={"required": _("Choose the council")},
     )
     kind = forms.ChoiceField(
@@ -187,11 +187,11 @@ class ScopeForm(forms.Form):
 
 
 class NominateForm(forms.Form):
-    council = forms.ModelChoiceField(
+    council = CouncilField(
         label=_("Home council"),
         help_text=_("For business and voluntary sector peers, the council area they work in"),
         queryset=Council.objects.none(),
-        empty_label=_("Choose a council"),
+        to_field_name=None,
         error_messages={"required": _("Choose the peer's home council")},
     )
     full_name = forms.CharField(
@@ -345,11 +345,8 @@ class ProfileForm(forms.Form):
         required=False,
         message=_("Enter the last day you are not available"),
     )
-    conflicts = forms.CharField(
-        label=_("Councils where you have a conflict of interest (optional)"),
-        help_text=_("GSS codes separated by commas, for example E06000004"),
-        required=False,
-        max_length=2000,
+    conflicts = CouncilsField(
+        label=_("Councils where you have a conflict of interest (optional)"), required=False
     )
     party = forms.ChoiceField(
         label=_("Political party (councillors only)"),
@@ -386,7 +383,7 @@ class ProfileForm(forms.Form):
             ),
             Field("away_from"),
             Field("away_to"),
-            Field.text("conflicts"),
+            Field("conflicts"),
             Field.select("party"),
             Field.text("organisation"),
             HTML(self.expertise_help()),
@@ -420,16 +417,6 @@ class ProfileForm(forms.Form):
         elif start and end and (end - start).days > 366:
             self.add_error("away_to", _("A period can be at most a year long"))
         return data
-
-    def clean_conflicts(self):
-        codes = [c.strip().upper() for c in self.cleaned_data["conflicts"].split(",") if c.strip()]
-        councils = list(Council.objects.filter(gss_code__in=codes))
-        unknown = sorted(set(codes) - {c.gss_code for c in councils})
-        if unknown:
-            raise forms.ValidationError(
-                _("No council has the code %(codes)s") % {"codes": ", ".join(unknown)}
-            )
-        return councils
 
     def periods(self) -> list[tuple]:
         """The periods kept, less those ticked for removal, plus the one added."""

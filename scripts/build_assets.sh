@@ -9,11 +9,12 @@
 #   static/govuk/govuk-frontend.min.js   GOV.UK Frontend ES module build
 #   static/govuk/assets/...              component images, minus GOV.UK-only branding (none in 6.6.0)
 #   static/govuk/LICENSE.txt
-#   static/vendor/plotly.min.js          from the installed plotly Python wheel
+#   static/vendor/plotly-basic.min.js    plotly.js partial bundle (scatter, bar, pie) from npm
 #   static/vendor/plotly-LICENSE.txt
 #
-# Needs: node + npm (registry access for `npm ci`), and a Python with plotly
-# installed (.venv/bin/python by default; override with PYTHON=...).
+# Needs: node + npm (registry access for `npm ci`); a Python with plotly installed
+# (.venv/bin/python by default; override with PYTHON=...) to check the bundle's version
+# matches the one the wheel's figures are built for.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -136,42 +137,26 @@ OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 SOFTWARE.
 EOF
 
-# --- 6. plotly.js from the plotly Python wheel ---------------------------------
-[[ -x "$PYTHON" ]] || { echo "Python not found at $PYTHON (set PYTHON=...)" >&2; exit 1; }
-PLOTLY_DIR="$("$PYTHON" -c 'import plotly, os; print(os.path.dirname(plotly.__file__))')"
-log "copying plotly.min.js from $PLOTLY_DIR"
-cp "$PLOTLY_DIR/package_data/plotly.min.js" "$VENDOR_OUT/plotly.min.js"
-
-PLOTLY_LICENSE="$(ls "$PLOTLY_DIR"/../plotly-*.dist-info/licenses/LICENSE* \
-                      "$PLOTLY_DIR"/../plotly-*.dist-info/LICENSE* 2>/dev/null | head -n 1 || true)"
-if [[ -n "$PLOTLY_LICENSE" ]]; then
-  cp "$PLOTLY_LICENSE" "$VENDOR_OUT/plotly-LICENSE.txt"
-else
-  cat > "$VENDOR_OUT/plotly-LICENSE.txt" <<'EOF'
-MIT License
-
-Copyright (c) 2016-2024 Plotly Technologies Inc.
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-EOF
+# --- 6. plotly.js: the smallest published bundle that draws the portal's charts -------------
+# Every chart the portal draws is a scatter trace (markers and lines) with layout shapes, so
+# the "basic" partial bundle (scatter, bar, pie; no maps, no WebGL) is enough: 1.2 MB
+# (0.4 MB gzipped) where the full bundle is 4.8 MB (1.5 MB). Its version follows the plotly
+# Python wheel's plotly.js, which charts.py builds figures for.
+PLOTLY_PKG="$ASSETS/node_modules/plotly.js-basic-dist-min"
+[[ -f "$PLOTLY_PKG/plotly-basic.min.js" ]] || { echo "plotly.js-basic-dist-min not installed" >&2; exit 1; }
+log "copying plotly-basic.min.js"
+rm -f "$VENDOR_OUT/plotly.min.js"
+cp "$PLOTLY_PKG/plotly-basic.min.js" "$VENDOR_OUT/plotly-basic.min.js"
+cp "$PLOTLY_PKG/LICENSE" "$VENDOR_OUT/plotly-LICENSE.txt"
+PLOTLY_JS_VERSION="$(head -c 200 "$VENDOR_OUT/plotly-basic.min.js" | grep -o 'plotly.js (basic - minified) v[0-9.]*\|plotly.js v[0-9.]*' || true)"
+if [[ -x "$PYTHON" ]]; then
+  WHEEL_JS="$("$PYTHON" -c 'import plotly, pathlib; p = pathlib.Path(plotly.__file__).parent / "package_data" / "plotly.min.js"; print(p.read_text()[:200])' | grep -o 'v[0-9.]*' | head -n 1 || true)"
+  BASIC_JS="$(node -p 'require("plotly.js-basic-dist-min/package.json").version')"
+  if [[ -n "$WHEEL_JS" && "$WHEEL_JS" != "v$BASIC_JS" ]]; then
+    echo "plotly.js-basic-dist-min $BASIC_JS differs from the plotly wheel's plotly.js $WHEEL_JS: pin the same version in assets/package.json" >&2
+    exit 1
+  fi
 fi
-PLOTLY_JS_VERSION="$(head -c 200 "$VENDOR_OUT/plotly.min.js" | grep -o 'plotly.js v[0-9.]*' || true)"
 
 # --- 7. Guard: no GOV.UK crown/crest imagery anywhere in static/ -----------------
 if find "$STATIC" -type f \( -iname '*crown*' -o -iname '*crest*' -o -iname 'govuk-icon*' \
@@ -183,4 +168,4 @@ if find "$STATIC" -type f \( -iname '*crown*' -o -iname '*crest*' -o -iname 'gov
 fi
 
 log "done (govuk-frontend $(node -p 'require("./node_modules/govuk-frontend/package.json").version'), ${PLOTLY_JS_VERSION:-plotly.js ?})"
-( cd "$ROOT" && ls -l static/govuk/portal.css static/govuk/govuk-frontend.min.js static/vendor/plotly.min.js )
+( cd "$ROOT" && ls -l static/govuk/portal.css static/govuk/govuk-frontend.min.js static/vendor/plotly-basic.min.js )

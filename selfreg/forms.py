@@ -1,6 +1,6 @@
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.html import format_html
@@ -46,6 +46,110 @@ class Select(forms.Select):
             mark_safe("".join(attributes)),  # noqa: S308
             mark_safe("".join(options)),  # noqa: S308
         )
+
+
+class SelectMultiple(Select):
+    """The quick Select for a list where more than one option may be chosen."""
+
+    allow_multiple_selected = True
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"multiple": True, **(attrs or {})}, choices)
+
+    def value_from_datadict(self, data, files, name):
+        return split_codes(data.getlist(name) if hasattr(data, "getlist") else data.get(name))
+
+    def value_omitted_from_data(self, data, files, name):
+        return False  # an empty choice sends nothing
+
+    def format_value(self, value):
+        return [str(v) for v in split_codes(value)]
+
+
+def split_codes(value) -> list[str]:
+    """Values chosen in a list, sent one per parameter or as one text separated by commas
+    (the form of older links and saved comparisons, and of initial text)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    return [
+        part.strip()
+        for item in items
+        for part in str(item if not hasattr(item, "gss_code") else item.gss_code).split(",")
+        if part.strip()
+    ]
+
+
+def _councils():
+    return Council.objects.current().order_by("name")
+
+
+class CouncilField(forms.ModelChoiceField):
+    """Choose a council by its name, wherever a form would otherwise ask for a GSS code.
+
+    A GOV.UK select of councils by name, which browsers search as a name is typed; the value
+    sent is the council's GSS code, so links and other doors that take codes still work.
+    Current councils unless ``queryset`` says otherwise.
+    """
+
+    widget = Select
+
+    def __init__(self, *, queryset=None, to_field_name="gss_code", **kwargs):
+        kwargs.setdefault("empty_label", _("Choose a council"))
+        kwargs["error_messages"] = {
+            "required": _("Choose a council"),
+            "invalid_choice": _("Choose a council from the list"),
+            **kwargs.get("error_messages", {}),
+        }
+        super().__init__(
+            queryset=_councils() if queryset is None else queryset,
+            to_field_name=to_field_name,
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+    def to_python(self, value):
+        # A code typed into a link may be in any case; GSS codes are upper case.
+        if isinstance(value, str) and self.to_field_name == "gss_code":
+            value = value.strip().upper()
+        return super().to_python(value)
+
+
+class CouncilsField(forms.ModelMultipleChoiceField):
+    """Choose several councils by name (a select that lets more than one be chosen); the
+    values sent are GSS codes, one per parameter, and codes separated by commas are read too.
+    Cleans to a list of councils in the order of the list."""
+
+    widget = SelectMultiple
+
+    def __init__(self, *, queryset=None, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Type a council's name to find it. To choose more than one, hold Ctrl (or Cmd "
+                "on a Mac) as you click, or Shift as you use the arrow keys."
+            ),
+        )
+        kwargs["error_messages"] = {
+            "required": _("Choose at least one council"),
+            "invalid_choice": _("No council has the code %(value)s"),
+            **kwargs.get("error_messages", {}),
+        }
+        super().__init__(
+            queryset=_councils() if queryset is None else queryset,
+            to_field_name="gss_code",
+            **kwargs,
+        )
+        self.widget.attrs.setdefault("size", 8)
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+    def clean(self, value):
+        value = [v.upper() for v in split_codes(value)]
+        return list(super().clean(value))
 
 
 class GovukDateField(DateInputField):
@@ -153,25 +257,17 @@ class GroupingForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    gss_code = forms.CharField(
-        label=_("GSS code of the council to invite"),
-        help_text=_("For example E06000001. Find codes on the council list."),
-        max_length=9,
-    )
+    gss_code = CouncilField(label=_("Council to invite"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Field.text("gss_code", field_width=Fixed.TEN),
+            Field("gss_code"),
             Button("submit", _("Send invitation")),
         )
 
     def clean_gss_code(self):
-        code = self.cleaned_data["gss_code"].strip().upper()
-        council = Council.objects.current().filter(gss_code=code).first()
-        if council is None:
-            raise forms.ValidationError(_("Enter the GSS code of a current council."))
-        self.council = council
-        return code
+        self.council = self.cleaned_data["gss_code"]
+        return self.council.gss_code

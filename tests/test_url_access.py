@@ -83,6 +83,8 @@ TABLE = {
     "benchmarking:index": ({}, ALL_OK),
     "benchmarking:upload": ({}, CAN_CREATE),
     "benchmarking:upload_history": ({}, CAN_CREATE),
+    "benchmarking:upload_template": ({}, ALL_OK),
+    "benchmarking:measure_codes": ({}, ALL_OK),
     "benchmarking:values_entry": ({}, CAN_CREATE),
     # No upload exists in this walk; tests/benchmarking/test_uploads.py opens them with data.
     "benchmarking:upload_detail": ({"upload_id": 999999}, UPLOAD_MISSING),

@@ -1,7 +1,7 @@
 // Council portal front-end entry point (ES module).
 //
 // Load with:
-//   <script src="{% static 'vendor/plotly.min.js' %}" nonce="..."></script>   (only on chart pages)
+//   <script defer src="{% static 'vendor/plotly-basic.min.js' %}" nonce="..."></script>   (chart pages)
 //   <script type="module" src="{% static 'js/portal.js' %}" nonce="..."></script>
 //
 // 1. Initialises GOV.UK Frontend 6 components.
@@ -22,7 +22,7 @@ initAll()
 function renderCharts () {
   const Plotly = window.Plotly
   if (!Plotly || typeof Plotly.newPlot !== 'function') {
-    return // plotly.min.js not loaded on this page
+    return // plotly-basic.min.js not loaded on this page
   }
 
   document.querySelectorAll('[data-chart]').forEach((el) => {

@@ -719,6 +719,7 @@ def test_statistics_by_hand(api, bench):
         "mean": 30.0,
         "min": 10.0,
         "max": 50.0,
+        "no_quartiles_reason": None,
     }
     # By name, never as a league table.
     assert [c["name"] for c in data["councils"]] == [
@@ -849,14 +850,18 @@ def test_custom_group_is_computed_now(api, bench):
     data = comparison(api("anonymous"), metric="M1", period="2019-20", group=group).json()
     assert data["group"] == f"custom:{HARTLEPOOL},{MIDDLESBROUGH},{REDCAR}"
     assert data["audience"] == "custom"
+    # Three councils are too few for quartiles and bands: the reason says so.
     assert data["statistics"] == {
         "n": 3,
         "median": 20.0,
-        "lower_quartile": 15.0,
-        "upper_quartile": 25.0,
+        "lower_quartile": None,
+        "upper_quartile": None,
         "mean": 20.0,
         "min": 10.0,
         "max": 30.0,
+        "no_quartiles_reason": (
+            "Fewer than 5 councils have a figure, too few to give quarters or a middle half."
+        ),
     }
     councils = by_gss(data["councils"])
     assert [c["name"] for c in data["councils"]] == [
@@ -864,7 +869,8 @@ def test_custom_group_is_computed_now(api, bench):
         "Middlesbrough",
         "Redcar and Cleveland",
     ]
-    assert (councils[REDCAR]["rank"], councils[REDCAR]["quartile_band"]) == (1, 1)
+    assert (councils[REDCAR]["rank"], councils[REDCAR]["quartile_band"]) == (1, None)
+    assert {c["quartile_band"] for c in data["councils"]} == {None}
     assert councils[MIDDLESBROUGH]["percentile"] == 50.0
     assert {c["change"] for c in data["councils"]} == {5.0}
     latest = comparison(api("anonymous"), metric="M1", period="latest", group=group).json()
@@ -935,6 +941,7 @@ def test_comparison_csv(api, bench):
         "statistics.mean",
         "statistics.min",
         "statistics.max",
+        "statistics.no_quartiles_reason",
         "gss_code",
         "name",
         "value",
@@ -947,7 +954,7 @@ def test_comparison_csv(api, bench):
         "significant",
     ]
     assert len(rows) == 1 + 5
-    assert rows[1][:13] == [
+    assert rows[1][:14] == [
         "M1",
         "2019-20",
         "region:north-east",
@@ -959,6 +966,7 @@ def test_comparison_csv(api, bench):
         "30.0",
         "10.0",
         "50.0",
+        "",
         DARLINGTON,
         "Darlington",
     ]

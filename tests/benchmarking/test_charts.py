@@ -471,3 +471,29 @@ def test_empty_scatter_says_no_data():
     assert chart.summary.startswith("No data")
     assert chart.table == [] and chart.figure["data"] == []
     assert_plain_json(chart)
+
+
+def test_multi_series_gives_each_council_its_own_colour_and_marker_and_names_them_all():
+    from benchmarking.charts import MAX_SERIES, multi_series
+
+    series = {f"Council {i}": {"2018-19": i, "2019-20": i + 1} for i in range(MAX_SERIES)}
+    chart = multi_series(series, metric={"title": "Cost", "unit": "£"}, periods=list(SERIES))
+    styles = {(t["line"]["color"], t["marker"]["symbol"]) for t in chart.figure["data"]}
+    assert len({c for c, _ in styles}) == len({s for _, s in styles}) == MAX_SERIES
+    assert all(name in chart.summary for name in series)
+    with pytest.raises(ValueError, match="At most"):
+        multi_series({**series, "One more": {}}, metric={"title": "Cost"}, periods=list(SERIES))
+
+
+SERIES = ["2018-19", "2019-20"]
+
+
+@pytest.mark.parametrize(("periods", "claim"), [(3, False), (4, True)])
+def test_multi_series_says_three_periods_are_too_few_for_a_trend(periods, claim):
+    from benchmarking.charts import multi_series
+
+    labels = [f"{2015 + i}-{16 + i}" for i in range(periods)]
+    chart = multi_series(
+        {"Hartlepool": dict.fromkeys(labels, 1.0)}, metric={"title": "Cost"}, periods=labels
+    )
+    assert ("too few to show a trend" in chart.summary) is not claim

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from benchmarking.comparisons import (
+    MIN_COUNCILS_FOR_QUARTILES,
     Z_95,
     changes,
     compare,
@@ -67,36 +68,52 @@ def test_interpolated_quartiles_by_hand():
     assert (row["lower_quartile"], row["median"], row["upper_quartile"]) == (4, 4.5, 6.5)
 
 
-def test_four_values_match_excel_quartile_inc():
-    # Excel: QUARTILE.INC({1,2,3,4},1) = 1.75 and QUARTILE.INC({1,2,3,4},3) = 3.25.
-    row = group_statistics(frame([1, 2, 3, 4])).iloc[0]
-    assert (row["lower_quartile"], row["median"], row["upper_quartile"]) == (1.75, 2.5, 3.25)
+def test_six_values_match_excel_quartile_inc():
+    # Excel: QUARTILE.INC({1,2,3,4,5,6},1) = 2.25 and QUARTILE.INC({1,2,3,4,5,6},3) = 4.75.
+    row = group_statistics(frame([1, 2, 3, 4, 5, 6])).iloc[0]
+    assert (row["lower_quartile"], row["median"], row["upper_quartile"]) == (2.25, 3.5, 4.75)
 
 
-def test_one_value():
+def test_the_minimum_for_quartiles_is_five_councils():
+    assert MIN_COUNCILS_FOR_QUARTILES == 5
+
+
+def test_one_value_has_a_median_but_no_quartiles():
     row = group_statistics(frame([7.5])).iloc[0]
     assert row["n"] == 1
-    assert (
-        row[["median", "lower_quartile", "upper_quartile", "mean", "min", "max"]].tolist()
-        == [7.5] * 6
-    )
+    assert row[["median", "mean", "min", "max"]].tolist() == [7.5] * 4
+    assert np.isnan(row["lower_quartile"]) and np.isnan(row["upper_quartile"])
 
 
-def test_two_values():
-    row = group_statistics(frame([10, 20])).iloc[0]
-    assert (row["lower_quartile"], row["median"], row["upper_quartile"]) == (12.5, 15, 17.5)
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_fewer_than_five_councils_have_no_quartiles(n):
+    row = group_statistics(frame(list(range(10, 10 + n)))).iloc[0]
+    assert row["n"] == n
+    assert row["median"] == pytest.approx(10 + (n - 1) / 2)
+    assert np.isnan(row["lower_quartile"]) and np.isnan(row["upper_quartile"])
+
+
+def test_five_councils_have_quartiles():
+    row = group_statistics(frame([10, 20, 30, 40, 50])).iloc[0]
+    assert (row["lower_quartile"], row["upper_quartile"]) == (20, 40)
 
 
 def test_all_values_equal():
-    row = group_statistics(frame([3, 3, 3, 3])).iloc[0]
+    row = group_statistics(frame([3, 3, 3, 3, 3])).iloc[0]
     assert row[["median", "lower_quartile", "upper_quartile", "min", "max"]].tolist() == [3] * 5
 
 
 def test_missing_values_are_left_out():
-    row = group_statistics(frame([1, np.nan, 2, 3, np.inf, 4])).iloc[0]
+    row = group_statistics(frame([1, np.nan, 2, 3, np.inf, 4, 5, 6])).iloc[0]
+    assert row["n"] == 6
+    assert (row["lower_quartile"], row["median"], row["upper_quartile"]) == (2.25, 3.5, 4.75)
+    assert row["mean"] == 3.5
+
+
+def test_missing_values_do_not_count_towards_the_minimum():
+    row = group_statistics(frame([1, np.nan, 2, 3, np.nan, 4])).iloc[0]
     assert row["n"] == 4
-    assert (row["lower_quartile"], row["median"], row["upper_quartile"]) == (1.75, 2.5, 3.25)
-    assert row["mean"] == 2.5
+    assert np.isnan(row["lower_quartile"])
 
 
 def test_group_with_no_values():
@@ -168,11 +185,16 @@ def test_statistics_match_numpy_and_pandas_on_random_groups():
             continue
         # Bit-for-bit the same as numpy's default (linear) quantile.
         q1, q2, q3 = np.quantile(values, [0.25, 0.5, 0.75])
-        assert (row["lower_quartile"], row["median"], row["upper_quartile"]) == (q1, q2, q3)
+        assert row["median"] == q2
+        if len(values) < MIN_COUNCILS_FOR_QUARTILES:
+            assert np.isnan(row["lower_quartile"]) and np.isnan(row["upper_quartile"])
+        else:
+            assert (row["lower_quartile"], row["upper_quartile"]) == (q1, q3)
         assert row["median"] == pytest.approx(np.median(values))
         assert row["mean"] == pytest.approx(values.mean())
         assert (row["min"], row["max"]) == (values.min(), values.max())
-    expected = df.groupby(["metric", "period", "group"])["value"].quantile(0.75)
+    grouped = df.groupby(["metric", "period", "group"])["value"]
+    expected = grouped.quantile(0.75).where(grouped.count() >= MIN_COUNCILS_FOR_QUARTILES)
     pd.testing.assert_series_equal(
         stats["upper_quartile"].sort_index(), expected.sort_index(), check_names=False
     )
@@ -262,17 +284,35 @@ def test_target_without_a_target_value_has_no_band_or_rank():
     assert positions["percentile"].notna().all()
 
 
-def test_one_council_and_all_equal_are_band_one_rank_one():
+def test_one_council_is_ranked_first_but_not_placed_in_a_quarter():
     one = council_positions(frame([4]))
-    assert (one["quartile_band"].tolist(), one["rank"].tolist()) == ([1], [1])
-    same = council_positions(frame([4, 4, 4], "lower_better"))
-    assert same["quartile_band"].tolist() == [1, 1, 1]
-    assert same["rank"].tolist() == [1, 1, 1]
+    assert one["quartile_band"].isna().all()
+    assert one["rank"].tolist() == [1]
+
+
+def test_all_equal_are_band_one_rank_one():
+    same = council_positions(frame([4, 4, 4, 4, 4], "lower_better"))
+    assert same["quartile_band"].tolist() == [1] * 5
+    assert same["rank"].tolist() == [1] * 5
+
+
+@pytest.mark.parametrize("polarity", ["higher_better", "lower_better", "target"])
+def test_fewer_than_five_councils_get_no_band(polarity):
+    for n in range(1, MIN_COUNCILS_FOR_QUARTILES):
+        positions = council_positions(frame(list(range(n)), polarity, target=1.0))
+        assert positions["quartile_band"].isna().all()
+        assert positions["rank"].notna().all()
+
+
+def test_five_councils_get_bands_whatever_the_polarity():
+    for polarity in ("higher_better", "lower_better", "target"):
+        positions = council_positions(frame([1, 2, 3, 4, 5], polarity, target=1.0))
+        assert positions["quartile_band"].notna().all()
 
 
 def test_two_councils():
     positions = council_positions(frame([10, 20]))
-    assert positions["quartile_band"].tolist() == [4, 1]
+    assert positions["quartile_band"].isna().all()
     assert positions["rank"].tolist() == [2, 1]
 
 
@@ -320,6 +360,7 @@ def reference_positions(values, polarity, target):
     valid = [v for v in values if np.isfinite(v)]
     n = len(valid)
     q1, q2, q3 = np.quantile(valid, [0.25, 0.5, 0.75]) if n else (np.nan,) * 3
+    enough = n >= MIN_COUNCILS_FOR_QUARTILES
     distances = [abs(v - target) for v in valid]
     if polarity == "target" and np.isfinite(target):
         d1, d2, d3 = np.quantile(distances, [0.25, 0.5, 0.75])
@@ -346,7 +387,7 @@ def reference_positions(values, polarity, target):
             band = 1 if d <= d1 else 2 if d <= d2 else 3 if d <= d3 else 4
         else:
             band = None
-        out.append((pct, band, rank))
+        out.append((pct, band if enough else None, rank))
     return out
 
 
@@ -455,11 +496,11 @@ def test_supplied_statistics_give_the_same_result():
 
 
 def test_supplied_statistics_with_a_group_missing():
-    df = pd.concat([frame([1, 2, 3]), frame([1, 2, 3]).assign(group="other")])
+    df = pd.concat([frame([1, 2, 3, 4, 5]), frame([1, 2, 3, 4, 5]).assign(group="other")])
     stats = group_statistics(df)
     positions = council_positions(df, stats[stats["group"] == "all"])
     assert positions.loc[positions["group"] == "other", "quartile_band"].isna().all()
-    assert positions.loc[positions["group"] == "all", "quartile_band"].tolist() == [4, 2, 1]
+    assert positions.loc[positions["group"] == "all", "quartile_band"].tolist() == [4, 3, 2, 1, 1]
 
 
 # --- validation -------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The council dashboard and metric pages: what they show, to whom, in how many queries."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -147,7 +149,7 @@ def test_custom_group_is_compared_now(client, data):
     assert row.n == 3 and row.median == 15
     assert response.context["group"].label == "custom:E06000001,E06000002,E06000003"
     response = dashboard(client, councils="E06000002, NOPE")
-    assert "No council has the code(s) NOPE" in response.content.decode()
+    assert "No council has the code NOPE" in response.content.decode()
 
 
 def test_dashboard_csv(client, data):
@@ -166,7 +168,7 @@ def test_metric_page_draws_the_group_and_the_council_over_time(client, data):
     assert response.status_code == 200
     assert 'data-chart="chart-distribution"' in page and 'id="chart-distribution"' in page
     assert 'data-chart="chart-history"' in page
-    assert "vendor/plotly.min.js" in page
+    assert "vendor/plotly-basic.min.js" in page
     assert "format=csv" in page
     distribution = response.context["distribution"]
     assert len(distribution.table) == 5
@@ -205,3 +207,54 @@ def test_metric_page_shows_some_councils_over_the_whole_groups_statistics(client
     assert shown == {"E06000001", "E06000002"}
     assert response.context["comparison"].statistics["n"] == 5
     assert response.context["own_value"].value == 5
+
+
+def test_a_group_of_fewer_than_five_has_no_band_and_no_middle_half_and_says_why(client, data):
+    # Hartlepool with two other councils: three councils with figures.
+    response = dashboard(client, councils="E06000002, E06000003")
+    row = response.context["sections"][0].rows[0]
+    assert row.n == 3 and row.median == 15
+    assert row.quartile_band is None and row.lower_quartile is None
+    assert row.band == dashboards.TOO_FEW
+    page = response.content.decode()
+    cells = page[page.index("Measure 0</a>") :]
+    cells = cells[: cells.index("</tr>")]
+    assert "fewer than 5 councils in the group have a figure" in cells
+    assert "15.0%" in cells and "% to " not in cells  # the median, but no middle half
+    assert "Best quarter" not in page and "Worst quarter" not in page
+    csv = dashboard(client, councils="E06000002, E06000003", format="csv").content.decode()
+    header, first = csv.splitlines()[:2]
+    assert "band_note" in header
+    assert "fewer than 5 councils in the group have a figure" in first
+
+
+def test_metric_page_of_a_small_group_draws_no_middle_half_and_says_why(client, data):
+    response = client.get(
+        reverse("benchmarking:metric", args=["m0"]),
+        {"council": "E06000001", "group": "custom:E06000001,E06000002"},
+    )
+    distribution = response.context["distribution"]
+    assert not [s for s in distribution.figure["layout"].get("shapes", []) if s["type"] == "rect"]
+    assert "quarter" not in distribution.summary.split(".")[0]
+    assert "Fewer than 5 councils have a figure" in distribution.summary
+    assert "Fewer than 5 councils have a figure" in response.content.decode()
+
+
+def test_a_group_of_five_keeps_its_band_and_middle_half(client, data):
+    row = dashboard(client, group="region").context["sections"][0].rows[0]
+    assert row.band == 4 and row.lower_quartile == 15
+
+
+def test_metric_page_offers_the_groups_councils_by_name_to_show_on_the_chart(client, data):
+    url = reverse("benchmarking:metric", args=["m0"])
+    params = {"council": "E06000001", "group": "region:north-east", "period": "2019-20"}
+    page = client.get(url, params).content.decode()
+    assert '<select class="govuk-select" id="id_show" name="show" multiple' in page
+    assert '<option value="E06000002">Stockton-on-Tees</option>' not in page
+    assert '<option value="E06000004">Stockton-on-Tees</option>' in page
+    response = client.get(f"{url}?{urlencode(params)}&show=E06000002&show=E06000004")
+    shown = {row["gss_code"] for row in response.context["distribution"].table}
+    assert shown == {"E06000001", "E06000002", "E06000004"}
+    assert '<option value="E06000004" selected>Stockton-on-Tees</option>' in (
+        response.content.decode()
+    )

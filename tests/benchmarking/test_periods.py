@@ -239,3 +239,18 @@ def test_real_lgbf_labels_all_parse():
     assert kinds["2019-22"] == MULTI_YEAR
     assert kinds["2009-11"] == MULTI_YEAR
     assert latest(lgbf_years, kind=FINANCIAL_YEAR) == ["2023-24"]
+
+
+def test_series_kind_keeps_years_quarters_and_spans_of_each_length_apart():
+    from benchmarking.periods import series_kind, split_by_series_kind
+
+    assert series_kind("2019") == "calendar_year"
+    assert series_kind("2019-20") == "financial_year"
+    assert series_kind("2019-20 Q2") == "quarter"
+    assert series_kind("2017-20") == "multi_year:3"
+    assert series_kind("2018-20") == "multi_year:2"
+    assert split_by_series_kind(["2019-20", "2017-20", "2018-19", "2014-17", "2018-20"]) == {
+        "financial_year": ["2018-19", "2019-20"],
+        "multi_year:3": ["2014-17", "2017-20"],
+        "multi_year:2": ["2018-20"],
+    }

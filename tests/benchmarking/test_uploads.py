@@ -761,7 +761,7 @@ def entry_query(council, period="2019-20", element="perception") -> dict:
 def test_enter_values_by_hand(client_for, users, metrics, hartlepool):
     client = client_for(users["officer"])
     page = client.get(ENTRY).content.decode()
-    assert "Hartlepool (E06000001)" in page and "Darlington" not in page
+    assert ">Hartlepool</option>" in page and "Darlington" not in page
 
     page = client.get(ENTRY, entry_query(hartlepool, period=" 2019-20 ")).content.decode()
     assert "Enter values for Hartlepool, 2019-20" in page
@@ -931,3 +931,41 @@ def test_entry_form_asks_to_confirm_an_unusual_value_then_saves_it(
     response = client.post(ENTRY, {**data, "unusual": "on"})
     assert response.status_code == 302
     assert Value.objects.get(council=hartlepool).value == 5000
+
+
+# --- the template file and the list of measure codes -----------------------------------------
+
+
+def test_the_upload_page_links_a_template_and_the_measure_codes(client_for, users, metrics):
+    page = client_for(users["officer"]).get(START).content.decode()
+    assert reverse("benchmarking:upload_template") in page
+    assert reverse("benchmarking:measure_codes") in page
+    assert "Download a template file (CSV)" in page
+    assert "Download the list of measure codes (CSV)" in page
+
+
+def test_the_template_has_the_columns_an_upload_takes_and_uploads_as_it_is_filled_in(
+    client_for, users, metrics
+):
+    client = client_for(users["officer"])
+    response = client.get(reverse("benchmarking:upload_template"))
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="values-template.csv"' in response["Content-Disposition"]
+    header = response.content.decode().strip()
+    assert header == "gss_code,metric_code,period,value,numerator,denominator,sample_size,note"
+    filled = header + f"\r\n{HARTLEPOOL},sat,2023-24,55,,,,\r\n"
+    response = client.post(START, {"file": csv_file(filled), "visibility": "public"})
+    upload = Upload.objects.get()
+    assert response.status_code == 302 and upload.status == UploadStatus.READY
+
+
+def test_the_measure_codes_list_every_measure_with_title_element_and_unit(client, metrics):
+    response = client.get(reverse("benchmarking:measure_codes"))
+    assert 'filename="measure-codes.csv"' in response["Content-Disposition"]
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "metric_code,title,element,unit"
+    assert sorted(lines[1:]) == [
+        "cost,Cost per resident,Productivity and unit cost,£",
+        "sat,Satisfied,Resident perception,%",
+        "trust,Trust the council,Resident perception,",
+    ]

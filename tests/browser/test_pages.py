@@ -58,7 +58,7 @@ def test_officer_journey_creates_grouping_and_invites(page, users, darlington):
     assert "Grouping created" in page.locator(".govuk-notification-banner").inner_text()
     assert_accessible(page)
 
-    page.get_by_label("GSS code of the council to invite").fill("E06000005")
+    page.get_by_label("Council to invite").select_option(label="Darlington")
     page.get_by_role("button", name="Send invitation").click()
     assert "Darlington has been invited" in page.locator("main").inner_text()
 
@@ -138,7 +138,7 @@ def test_dashboard_and_metric_page_draw_charts_accessibly(page, benchmarks):
     page.goto(
         "/benchmarking/compare/?metric_1=sat&metric_2=cost&councils=E06000001,E06000002,E06000003"
     )
-    page.wait_for_selector("[data-chart='chart-lines'] .main-svg")
+    page.wait_for_selector("[data-chart='chart-lines-1'] .main-svg")
     page.wait_for_selector("[data-chart='chart-scatter'] .main-svg")
     assert_accessible(page)
 
@@ -207,7 +207,7 @@ def test_officer_upload_is_checked_confirmed_and_saved_with_progress(
     page.get_by_role("button", name="Continue").click()
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page)
-    page.get_by_label("Council").select_option(label="Hartlepool (E06000001)")
+    page.get_by_label("Council").select_option(label="Hartlepool")
     page.get_by_label("Period").fill("2020-21")
     page.get_by_label("Resident perception").check()
     page.get_by_role("button", name="Continue").click()
@@ -392,7 +392,7 @@ def test_sector_staff_records_an_early_warning_signal(page, users):
     sign_in(page, "sector_staff@example.com")
     page.goto("/early-warning/")
     assert_accessible(page)
-    page.get_by_label("Council's GSS code").fill("E06000001")
+    page.get_by_label("Council", exact=True).select_option(label="Hartlepool")
     page.get_by_role("button", name="Find council").click()
     assert "No signals have been recorded" in page.locator("main").inner_text()
     assert_accessible(page)
@@ -446,3 +446,43 @@ def test_reader_follows_compared_with_to_councils_like_hartlepool(page, benchmar
     page.get_by_role("link", name="Middlesbrough").first.click()
     page.wait_for_url("**/benchmarking/councils/E06000002/")
     assert page.locator("h1").inner_text() == "Middlesbrough"
+
+
+def test_compare_tool_with_mixed_periods_draws_a_chart_per_kind_then_the_table(page, benchmarks):
+    """Single years and a three-year span of one measure: chosen through the form by titles
+    and council names, each kind of period gets its own chart (a line never joins a year to
+    a span), every council is named, the charts come before the table, axe finds nothing."""
+    from benchmarking.services import values_import
+    from benchmarking.validation import read_table
+
+    span = "gss_code,metric_code,period,value\nE06000001,sat,2017-20,40\nE06000002,sat,2017-20,45\n"
+    values_import(frame=read_table(span.encode(), "v.csv"), source="upload", recompute=False)
+
+    page.goto("/benchmarking/")
+    page.get_by_role("link", name="Compare councils").first.click()
+    assert_accessible(page)
+    page.get_by_label("First measure").select_option(label="Residents satisfied")
+    page.get_by_label("Councils", exact=True).select_option(
+        label=["Darlington", "Hartlepool", "Middlesbrough"]
+    )
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_selector("[data-chart='chart-lines-1'] .main-svg")
+    page.wait_for_selector("[data-chart='chart-lines-2'] .main-svg")
+    main = page.locator("main")
+    assert main.get_by_role("heading", name="Financial years").is_visible()
+    assert main.get_by_role("heading", name="Periods of 3 years").is_visible()
+    assert "each kind has its own chart" in main.inner_text()
+    years = page.locator("[data-chart='chart-lines-1']")
+    spans = page.locator("[data-chart='chart-lines-2']")
+    for name in ("Darlington", "Hartlepool", "Middlesbrough"):
+        assert name in years.locator(".legend").text_content()
+    assert "2017-20" not in years.locator(".xaxislayer-above").text_content()
+    assert spans.locator(".xaxislayer-above").text_content().strip() == "2017-20"
+    assert "Middlesbrough" in spans.locator("xpath=ancestor::figure").inner_text()
+    table = page.locator("table", has_text="Figures by council and period")
+    assert page.evaluate(
+        "([chart, table]) => !!(chart.compareDocumentPosition(table) & 4)",
+        [years.element_handle(), table.element_handle()],
+    )
+    assert "2017-20" in table.inner_text()
+    assert_accessible(page)

@@ -102,10 +102,13 @@ def test_recording_through_the_form(users, client_for, catalogue):
     assert signal.recorded_by == users["sector_staff"]
 
 
-def test_index_finds_a_council_by_gss_code(users, client_for):
-    """A known GSS code leads to the council's signals; an unknown one shows an error."""
+def test_index_finds_a_council_chosen_by_name(users, client_for):
+    """The council chosen (its GSS code sent) leads to its signals; an unknown code shows an
+    error; the picker lists councils by name."""
     client = client_for(users["sector_staff"])
     response = client.get(reverse("earlywarning:index"), {"gss_code": "e06000001"})
     assert response["Location"] == reverse("earlywarning:council", args=["E06000001"])
     response = client.get(reverse("earlywarning:index"), {"gss_code": "E99999999"})
-    assert "No council has that GSS code" in response.content.decode()
+    page = response.content.decode()
+    assert "Choose a council from the list" in page
+    assert '<option value="E06000001">Hartlepool</option>' in page

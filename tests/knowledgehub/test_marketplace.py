@@ -320,7 +320,7 @@ def test_provider_lists_itself_and_an_offer_through_the_forms(users, client_for)
          "description": "We sell support."},
     )  # fmt: skip
     assert response.status_code == 400
-    assert "Enter the GSS code of the council" in response.content.decode()
+    assert "Choose the council" in response.content.decode()
     response = client.post(
         reverse("knowledgehub:provider_new"),
         {"name": "Tees Valley Improvement", "kind": "consultancy", "council_code": "e06000005",

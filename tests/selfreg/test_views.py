@@ -65,7 +65,8 @@ def test_footprint_journey(client_for, users, hartlepool, darlington):
     assert response.status_code == 400
     body = response.content.decode()
     assert "govuk-error-summary" in body
-    assert body.count("Enter the GSS code of a current council") == 2  # summary and field
+    assert body.count("Choose a council from the list") == 2  # summary and field
+    assert '<option value="E06000005">Darlington</option>' in body  # chosen by name
 
     officer.post(reverse("grouping_invite", args=[grouping.slug]), {"gss_code": "e06000005"})
     invitation = grouping.memberships.get(council=darlington)
