@@ -581,6 +581,12 @@ def lait_period(label: str, period_type: str) -> tuple[str, bool]:
     raise DatasetError(f"LAIT period '{label}' ({period_type}) cannot be read as a period.")
 
 
+# Percentages that are not shares of a whole, so not limited to 0-100: take-up of funded
+# places for two-year-olds is counted against DfE's estimate of the children eligible, and
+# some councils' take-up passes it (up to 102.6% in the file).
+BEYOND_0_TO_100 = {"funded-2yo"}
+
+
 def metric_rows(source: pd.DataFrame) -> list[dict[str, str]]:
     """One catalogue row per LAIT measure in the file."""
     described = source.drop_duplicates("measure_code").set_index("measure_code")
@@ -623,6 +629,7 @@ def metric_rows(source: pd.DataFrame) -> list[dict[str, str]]:
                 "licence": OGL_NAME,
                 "attribution": ATTRIBUTION,
                 "comparator": "people",
+                "unit_limits": "false" if slug in BEYOND_0_TO_100 else "",
             }
         )
     return rows

@@ -510,3 +510,16 @@ def test_references_import_checks_everything_before_writing_and_removes_what_is_
     report = references_import(rows=keep, metric_codes=codes)
     assert (report.updated, report.deleted) == (1, before - 1)
     assert ReferenceValue.objects.get().value == 9.9
+
+
+def test_every_dataset_passes_the_unit_checks_as_a_whole_file():
+    """The whole real files, not slices: a percentage past 100 is refused unless its measure
+    says it may pass 100 (funded two-year-old places, counted against an estimate)."""
+    for name in ("england-lait", "england-waste", "england-attainment", "england-wellbeing"):
+        content = DATASETS[name].load(DATA)
+        limited = {m["code"] for m in content.metrics if m["unit"] == "%"} - {
+            m["code"] for m in content.metrics if m.get("unit_limits") == "false"
+        }
+        numbers = pd.to_numeric(content.values["value"])
+        shares = numbers[content.values["metric_code"].isin(limited)]
+        assert shares.between(0, 100).all(), name
