@@ -337,8 +337,14 @@ def risk_recompute(
 ) -> RiskReport:
     """Compute and store every council's assessment on `as_of` (today by default), then open
     an alert for each council whose band rose to elevated or high. Safe to run twice: the
-    second run rewrites the same rows and opens nothing new."""
-    as_of = as_of or timezone.localdate()
+    second run rewrites the same rows and opens nothing new.
+
+    A replay (a date before today) stores its assessments but never opens or raises an
+    alert: the triage queue is for what is true now, and an alert from a replay would show
+    there as new and current."""
+    today = timezone.localdate()
+    as_of = as_of or today
+    open_alerts = open_alerts and as_of >= today
     report = risk_compute(as_of=as_of)
     if not save:
         return report

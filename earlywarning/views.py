@@ -200,8 +200,15 @@ def corporate(request, gss_code):
 @sector_staff_required
 def queue(request):
     """Open alerts, highest band first, then oldest first; filters by region and category."""
-    regions = sorted(
-        r for r in Council.objects.with_gss().values_list("region", flat=True).distinct() if r
+    # order_by() first: the register's default ordering (by name) would otherwise make each
+    # (region, name) pair distinct and list a region once per council.
+    regions = list(
+        Council.objects.with_gss()
+        .exclude(region="")
+        .order_by()
+        .values_list("region", flat=True)
+        .distinct()
+        .order_by("region")
     )
     form = QueueFilterForm(request.GET or None, regions=regions)
     alerts = Alert.objects.open().select_related("council", "assignee")

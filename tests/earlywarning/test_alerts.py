@@ -183,6 +183,20 @@ def test_queue_sorts_by_band_then_age_and_filters(users, client_for, hartlepool,
     assert [r["alert"] for r in service.context["rows"]] == [later]
 
 
+def test_queue_region_filter_lists_each_region_once(users, client_for):
+    """The register has hundreds of councils in a handful of regions: each is offered once,
+    in order, after "All regions"."""
+    from selfreg.models import Council
+
+    form = client_for(users["sector_staff"]).get(reverse("earlywarning:queue")).context["form"]
+    regions = [value for value, _ in form.fields["region"].choices][1:]
+    expected = sorted(
+        set(Council.objects.with_gss().exclude(region="").values_list("region", flat=True))
+    )
+    assert regions == expected
+    assert "London" in regions
+
+
 def test_risk_page_explains_in_words_and_a_table(users, client_for, hartlepool):
     RiskAssessment.objects.create(
         council=hartlepool,

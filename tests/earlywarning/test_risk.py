@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from benchmarking.models import Metric, SimilarCouncil, Source, Value
@@ -198,6 +199,19 @@ def test_a_critical_signal_opens_an_alert_at_once(users, catalogue, hartlepool):
     assert alert.reason == AlertReason.CRITICAL
     assert "Critical signal recorded: Financial distress" in alert.summary
     assert alert.category_list() == ["financial"]
+
+
+def test_a_replay_stores_assessments_but_opens_no_alert(finance_data, users, client_for):
+    """Replayed as of 31 March 2018, Hartlepool's band is elevated or higher, and the replay is
+    stored for the risk page; but no alert opens, so today's queue does not show a 2018 band
+    as new and current ("elevated, 0 days open")."""
+    report = risk_recompute(as_of=datetime.date(2018, 3, 31))
+    replayed = RiskAssessment.objects.get(council__gss_code=HARTLEPOOL)
+    assert replayed.band in {"elevated", "high"}
+    assert report.alerts_opened == []
+    assert not Alert.objects.exists()
+    rows = client_for(users["sector_staff"]).get(reverse("earlywarning:queue")).context["rows"]
+    assert rows == []
 
 
 def test_changed_values_trigger_a_recompute_through_celery(db, catalogue, hartlepool):
