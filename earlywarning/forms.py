@@ -15,7 +15,7 @@ from earlywarning.models import (
     SupportKind,
 )
 from earlywarning.services import TRANSITIONS
-from selfreg.forms import GovukDateField
+from selfreg.forms import GovukDateField, Select
 from selfreg.models import RoleKind, User
 
 
@@ -259,6 +259,28 @@ class MessageForm(forms.Form):
         if staff:
             fields.append(Field.checkbox("shared"))
         self.helper.layout = Layout(*fields, Button("send", _("Send message")))
+
+
+class RecordCouncilForm(forms.Form):
+    """Choose the council a signal is about: every council that exists today."""
+
+    council = forms.ChoiceField(
+        label=_("Which council is it about?"),
+        widget=Select,
+        error_messages={
+            "required": _("Choose the council"),
+            "invalid_choice": _("Choose a council from the list"),
+        },
+    )
+
+    def __init__(self, *args, councils=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["council"].choices = [("", _("Choose a council"))] + [
+            (gss, name) for gss, name in councils
+        ]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(Field.select("council"), Button("next", _("Continue")))
 
 
 class QueueFilterForm(forms.Form):

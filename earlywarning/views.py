@@ -17,6 +17,8 @@ from earlywarning.access import (
     access_conversation,
     access_council_for_recording,
     access_council_for_signals,
+    access_recording,
+    can_see_signals,
     conversations_for,
 )
 from earlywarning.forms import (
@@ -25,6 +27,7 @@ from earlywarning.forms import (
     MessageForm,
     NoteForm,
     QueueFilterForm,
+    RecordCouncilForm,
     SignalForm,
     SupportLinkForm,
     TransitionForm,
@@ -99,8 +102,26 @@ def council(request, gss_code):
     return render(request, "earlywarning/council.html", {"council": council, "signals": signals})
 
 
-@sector_staff_required
+@login_required
+def record_start(request):
+    """For sector staff, peers and the political groups' leads: choose the council."""
+    access_recording(request.user)
+    councils = Council.objects.current().with_gss().order_by("name")
+    form = RecordCouncilForm(request.GET or None, councils=councils.values_list("gss_code", "name"))
+    if form.is_valid():
+        return redirect("earlywarning:record", gss_code=form.cleaned_data["council"])
+    return render(
+        request,
+        "earlywarning/record_start.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
 def record(request, gss_code):
+    """Record soft intelligence about a council. Peers and political leads may record but not
+    read back: after recording they return here, never to the council's signals."""
     council = access_council_for_recording(request.user, gss_code)
     form = SignalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -113,11 +134,13 @@ def record(request, gss_code):
             messages.success(
                 request, _("Signal recorded for %(council)s.") % {"council": council.name}
             )
-            return redirect("earlywarning:council", gss_code=council.gss_code)
+            if can_see_signals(request.user):
+                return redirect("earlywarning:council", gss_code=council.gss_code)
+            return redirect("earlywarning:record_start")
     return render(
         request,
         "earlywarning/record.html",
-        {"council": council, "form": form},
+        {"council": council, "form": form, "staff": can_see_signals(request.user)},
         status=400 if form.errors else 200,
     )
 

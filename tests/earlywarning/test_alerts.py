@@ -17,6 +17,7 @@ from earlywarning.models import (
     Band,
     ConversationMessage,
     CorporateEvent,
+    RecordedSignal,
     RiskAssessment,
     SignalView,
 )
@@ -362,3 +363,58 @@ def test_demo_content_is_idempotent(db, catalogue):
     assert alert.reason == AlertReason.CRITICAL
     assert alert.council_invited
     assert "Early warning:" in out.getvalue()
+
+
+# --- recording through the web ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["peer", "political_lead"])
+def test_peers_and_political_leads_record_through_the_web(users, client_for, catalogue, role):
+    """A peer or a political group's lead chooses the council, records a signal and comes back
+    to choose another; what they recorded is stored with them as its author, sector staff see
+    it, and they themselves cannot open the council's signals."""
+    client = client_for(users[role])
+    start = client.get(reverse("earlywarning:record_start"))
+    assert start.status_code == 200
+    chosen = client.get(reverse("earlywarning:record_start"), {"council": "E06000001"})
+    assert chosen.url == reverse("earlywarning:record", args=["E06000001"])
+    page = client.get(chosen.url)
+    assert page.status_code == 200
+    assert reverse("earlywarning:council", args=["E06000001"]) not in page.content.decode()
+    response = client.post(
+        chosen.url,
+        {
+            "signal_type": catalogue["member-officer-relations"].pk,
+            "observed_on_0": "2",
+            "observed_on_1": "3",
+            "observed_on_2": "2025",
+            "severity": "2",
+            "evidence": "Leader and chief executive in open dispute at full council.",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("earlywarning:record_start")
+    signal = RecordedSignal.objects.get()
+    assert signal.recorded_by == users[role]
+    assert signal.council.gss_code == "E06000001"
+    assert client.get(reverse("earlywarning:council", args=["E06000001"])).status_code == 403
+    staff_page = client_for(users["sector_staff"]).get(
+        reverse("earlywarning:council", args=["E06000001"])
+    )
+    assert "Leader and chief executive in open dispute" in staff_page.content.decode()
+
+
+def test_recording_a_bad_form_or_council_changes_nothing(users, client_for, catalogue):
+    client = client_for(users["peer"])
+    unknown = client.get(reverse("earlywarning:record_start"), {"council": "E99999999"})
+    assert unknown.status_code == 400
+    assert "Choose a council from the list" in unknown.content.decode()
+    empty = client.post(reverse("earlywarning:record", args=["E06000001"]), {"severity": "2"})
+    assert empty.status_code == 400
+    assert "Enter the evidence for the signal" in empty.content.decode()
+    assert not RecordedSignal.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["officer", "councillor", "provider"])
+def test_others_cannot_record(users, client_for, role):
+    assert client_for(users[role]).get(reverse("earlywarning:record_start")).status_code == 403
