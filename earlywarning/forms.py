@@ -206,38 +206,38 @@ class NoteForm(forms.Form):
 
 
 class SupportLinkForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Kind of support"),
-        choices=SupportKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose the kind of support")},
-    )
-    title = forms.CharField(
-        label=_("Title"), max_length=200, error_messages={"required": _("Enter a title")}
-    )
-    url = forms.CharField(
-        label=_("Address in the portal"),
-        help_text=_("For example, /peer-challenge/requests/12/"),
-        max_length=300,
-        error_messages={"required": _("Enter the address in the portal")},
+    """Choose the support offered from what the portal holds for the council: its peer
+    challenges, the marketplace's listed offers and the library's published items."""
+
+    support = forms.ChoiceField(
+        label=_("Support offered"),
+        widget=Select,
+        error_messages={
+            "required": _("Choose the support offered"),
+            "invalid_choice": _("Choose support from the list"),
+        },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, options=(), **kwargs):
         super().__init__(*args, **kwargs)
+        groups = {}
+        for option in options:
+            groups.setdefault(option.kind, []).append((support_key(option), option.title))
+        labels = dict(SupportKind.choices)
+        self.fields["support"].choices = [("", _("Choose support"))] + [
+            (labels.get(kind, kind), choices) for kind, choices in groups.items()
+        ]
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Field.radios("kind", legend_size=Size.SMALL),
-            Field.text("title"),
-            Field.text("url"),
-            Button("link", _("Link support")),
-        )
+        self.helper.layout = Layout(Field.select("support"), Button("link", _("Link support")))
 
-    def clean_url(self):
-        url = self.cleaned_data["url"].strip()
-        if not url.startswith("/") or url.startswith("//"):
-            raise forms.ValidationError(_("Enter an address in the portal, starting with /"))
-        return url
+    def clean_support(self):
+        kind, _space, url = self.cleaned_data["support"].partition(" ")
+        return {"kind": kind, "url": url}
+
+
+def support_key(option) -> str:
+    return f"{option.kind} {option.url}"
 
 
 class MessageForm(forms.Form):

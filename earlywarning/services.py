@@ -34,6 +34,7 @@ from earlywarning.models import (
 )
 from earlywarning.validation import validate_corporate_rows, validate_signal_rows
 from selfreg.models import Council
+from selfreg.support import support_options
 
 
 def _check_recorder(user) -> None:
@@ -571,13 +572,16 @@ def alert_note(*, user, alert: Alert, text: str) -> AlertEvent:
         )
 
 
-def alert_support_link(*, user, alert: Alert, kind: str, title: str, url: str) -> SupportLink:
-    """Link support offered to the council: a page of the portal, by its address."""
+def alert_support_link(*, user, alert: Alert, kind: str, url: str) -> SupportLink:
+    """Link support offered to the council: one of the peer challenges, marketplace offers
+    or library items the portal holds for it (`selfreg.support`), never a typed address."""
     _check_staff(user)
-    url = url.strip()
-    if not url.startswith("/") or url.startswith("//"):
-        raise ValidationError({"url": "Enter an address in the portal, starting with /."})
-    link = SupportLink(alert=alert, kind=kind, title=title.strip(), url=url, added_by=user)
+    option = next(
+        (o for o in support_options(alert.council) if (o.kind, o.url) == (kind, url)), None
+    )
+    if option is None:
+        raise ValidationError({"support": "Choose support from the list."})
+    link = SupportLink(alert=alert, kind=kind, title=option.title[:200], url=url, added_by=user)
     link.full_clean()
     with transaction.atomic():
         link.save()

@@ -54,6 +54,7 @@ from earlywarning.services import (
 )
 from selfreg.decorators import sector_staff_required
 from selfreg.models import Council
+from selfreg.support import support_options
 
 
 @sector_staff_required
@@ -259,7 +260,8 @@ def _alert_page(request, alert, status=200, **forms):
         "assign_form": forms.get("assign_form")
         or AssignForm(initial={"assignee": alert.assignee_id, "due_on": alert.due_on}),
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
-        "support_form": forms.get("support_form") or SupportLinkForm(),
+        "support_form": forms.get("support_form")
+        or SupportLinkForm(options=support_options(alert.council)),
         "message_form": forms.get("message_form") or MessageForm(prefix="message"),
         "assessment": RiskAssessment.objects.filter(council=alert.council)
         .order_by("-as_of")
@@ -343,13 +345,13 @@ def alert_note_view(request, pk):
 @require_POST
 def alert_support_view(request, pk):
     item = access_alert(request.user, pk)
-    form = SupportLinkForm(request.POST)
+    form = SupportLinkForm(request.POST, options=support_options(item.council))
     return _apply(
         request,
         item,
         form,
         "support_form",
-        lambda d: alert_support_link(user=request.user, alert=item, **d),
+        lambda d: alert_support_link(user=request.user, alert=item, **d["support"]),
         _("Support linked."),
     )
 

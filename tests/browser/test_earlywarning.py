@@ -9,6 +9,7 @@ from django.core import mail
 
 from earlywarning.models import Alert, AlertReason, AlertState, Band, RiskAssessment
 from earlywarning.services import signal_types_load
+from peerchallenge.models import Challenge
 from tests.browser.conftest import assert_accessible, sign_in
 
 
@@ -45,6 +46,8 @@ def alert(users, hartlepool):
             }
         ],
     )
+    # The support staff will offer: Hartlepool's finance peer challenge, being scoped.
+    Challenge.objects.create(host=hartlepool, kind="finance", state="scoping")
     return Alert.objects.create(
         council=hartlepool,
         reason=AlertReason.BAND,
@@ -98,9 +101,9 @@ def test_sector_staff_triage_an_alert_from_new_to_closed(page, users, alert):
     assert_accessible(page)
 
     page.get_by_text("Link support offered").click()
-    page.get_by_label("Peer challenge request").check()
-    page.get_by_label("Title").fill("Finance peer challenge")
-    page.get_by_label("Address in the portal").fill("/peer-challenge/")
+    page.get_by_label("Support offered").select_option(
+        label="Finance peer challenge, Hartlepool (scoping)"
+    )
     page.get_by_role("button", name="Link support").click()
     page.wait_for_load_state()
     assert_accessible(page)
@@ -115,7 +118,8 @@ def test_sector_staff_triage_an_alert_from_new_to_closed(page, users, alert):
         ["state"] * 5 + ["assigned", "note", "invited", "support"]
     )
     assert alert.messages.get().shared_with_council
-    assert page.get_by_role("link", name="Finance peer challenge").is_visible()
+    linked = page.get_by_role("link", name="Finance peer challenge, Hartlepool (scoping)")
+    assert linked.is_visible()
 
 
 def test_invited_officer_answers_in_the_conversation(page, users, alert):

@@ -106,23 +106,77 @@ def test_assignment_emails_the_assignee_once(alert, users, django_capture_on_com
         alert_assign(user=staff, alert=alert, assignee=users["officer"])
 
 
-def test_support_links_are_addresses_in_the_portal(alert, users):
+@pytest.fixture
+def support(users, hartlepool, darlington):
+    """Hartlepool's peer challenge, Darlington's, a closed one, a listed marketplace offer, a
+    withdrawn one and a published and a draft library item."""
+    from knowledgehub.models import CaseStudyState
+    from peerchallenge.models import ChallengeState
+    from tests.knowledgehub import helpers
+    from tests.peerchallenge.builders import make_challenge
+
     staff = users["sector_staff"]
-    with pytest.raises(ValidationError, match="starting with /"):
-        alert_support_link(
-            user=staff, alert=alert, kind="other", title="x", url="https://evil.example/"
-        )
-    with pytest.raises(ValidationError):
-        alert_support_link(user=staff, alert=alert, kind="other", title="x", url="//evil")
+    provider = helpers.provider(staff)
+    return {
+        "challenge": make_challenge("E06000001"),
+        "elsewhere": make_challenge("E06000005"),
+        "closed": make_challenge("E06000001", state=ChallengeState.CLOSED),
+        "offer": helpers.offer(staff, provider),
+        "withdrawn": helpers.offer(staff, provider, title="Old offer", is_active=False),
+        "library": helpers.case_study(
+            users["officer"], state=CaseStudyState.PUBLISHED, staff=staff
+        ),
+        "draft": helpers.case_study(users["officer"], title="Unpublished draft"),
+    }
+
+
+def test_support_is_chosen_from_what_the_portal_holds(alert, users, support):
+    """The options are the council's open peer challenges, listed offers and published library
+    items; anything else, and any typed address, is refused and links nothing."""
+    from selfreg.support import support_options
+
+    offered = {(o.kind, o.url) for o in support_options(alert.council)}
+    assert offered == {
+        ("peer_challenge", support["challenge"].get_absolute_url()),
+        ("improvement_support", support["offer"].get_absolute_url()),
+        ("library", support["library"].get_absolute_url()),
+    }
+    staff = users["sector_staff"]
+    for kind, url in [
+        ("other", "/peer-challenge/requests/1/"),
+        ("peer_challenge", support["elsewhere"].get_absolute_url()),
+        ("peer_challenge", support["closed"].get_absolute_url()),
+        ("improvement_support", support["withdrawn"].get_absolute_url()),
+        ("library", support["draft"].get_absolute_url()),
+        ("library", "https://evil.example/"),
+    ]:
+        with pytest.raises(ValidationError, match="from the list"):
+            alert_support_link(user=staff, alert=alert, kind=kind, url=url)
+    assert not alert.support_links.exists()
     link = alert_support_link(
-        user=staff,
-        alert=alert,
-        kind="peer_challenge",
-        title="Corporate peer challenge",
-        url="/peer-challenge/requests/1/",
+        user=staff, alert=alert, kind="library", url=support["library"].get_absolute_url()
     )
-    assert link.get_kind_display() == "Peer challenge request"
+    assert link.title == "Zero-based budgeting in Hartlepool (case study)"
+    assert link.get_kind_display() == "Library item"
     assert alert.events.get().kind == "support"
+
+
+def test_support_linked_through_the_alert_page(alert, users, client_for, support):
+    client = client_for(users["sector_staff"])
+    page = client.get(reverse("earlywarning:alert", args=[alert.pk])).content.decode()
+    challenge_url = support["challenge"].get_absolute_url()
+    assert f'value="peer_challenge {challenge_url}"' in page
+    assert support["elsewhere"].get_absolute_url() not in page
+    url = reverse("earlywarning:alert_support", args=[alert.pk])
+    typed = client.post(url, {"support": "other /anything/"})
+    assert typed.status_code == 400
+    assert "Choose support from the list" in typed.content.decode()
+    assert not alert.support_links.exists()
+    response = client.post(url, {"support": f"peer_challenge {challenge_url}"})
+    assert response.status_code == 302
+    link = alert.support_links.get()
+    assert (link.kind, link.url) == ("peer_challenge", challenge_url)
+    assert challenge_url in client.get(response.url).content.decode()
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -150,7 +204,7 @@ def test_bad_forms_on_the_alert_page_change_nothing(alert, users, client_for):
     assert "Enter why the alert is dismissed" in response.content.decode()
     response = client.post(
         reverse("earlywarning:alert_support", args=[alert.pk]),
-        {"kind": "other", "title": "x", "url": "https://example.com"},
+        {"support": "other https://example.com"},
     )
     assert response.status_code == 400
     assert "govuk-error-summary" in response.content.decode()
