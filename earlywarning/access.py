@@ -18,10 +18,13 @@ from selfreg.models import Council, RoleKind
 
 
 def can_record_signal(user) -> bool:
-    """Sector staff and peers may record a signal about any council."""
+    """Sector staff, peers and the political groups' leads may record a signal about any
+    council. Only sector staff see what is recorded."""
     if is_sector_staff(user):
         return True
-    return has_role(user, RoleKind.PEER)
+    if has_role(user, RoleKind.PEER):
+        return True
+    return has_role(user, RoleKind.POLITICAL_LEAD)
 
 
 def can_see_signals(user) -> bool:
@@ -39,8 +42,14 @@ def access_council_for_signals(user, gss_code: str) -> Council:
 def access_council_for_recording(user, gss_code: str) -> Council:
     council = access_council_by_gss(user, gss_code)
     if not can_record_signal(user):
-        raise PermissionDenied("Only sector staff and peers can record a signal.")
+        raise PermissionDenied("Only sector staff, peers and political leads can record.")
     return council
+
+
+def access_recording(user) -> None:
+    """The page where a recorder chooses the council: refused to anyone who may not record."""
+    if not can_record_signal(user):
+        raise PermissionDenied("Only sector staff, peers and political leads can record.")
 
 
 def access_alert(user, alert_id: int):

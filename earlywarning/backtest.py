@@ -15,7 +15,15 @@ was known then (`rules.Inputs.known_by`), exactly as `recompute_risk --as-of` wo
 * The two baselines are computed the same way, with "flagged" meaning only that one rule
   fired on figures known then, no more than one half-life of its kind (18 months) before:
   reserves run-out alone (`fin-reserves-runout`), debt relative to net revenue expenditure
-  alone (`fin-debt-high`).
+  alone (`fin-debt-high`). A third, `worst_decile`, flags a council whose latest known
+  usable reserves relative to net revenue expenditure are in the lowest tenth, or whose debt
+  relative to it is in the highest tenth, of the councils assessed that day.
+* The register as it stood: at each point only the councils that existed then are assessed
+  (an abolished council, such as Northamptonshire County Council, until its end date; a new
+  one from its start). The false-alarm rate is the false alarms over every council assessed
+  at some point of the replay.
+* The lead time of an event flagged in time is the number of whole months from its first
+  flag to the event.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from earlywarning import risk, rules, scoring
 from earlywarning.scoring import Scheme, Signal, TypeInfo
 
 BASELINES = {"reserves_runout": "fin-reserves-runout", "debt_to_nre": "fin-debt-high"}
+DECILE_MEASURES = {"fin-reserves-to-nre": "low", "fin-debt-to-nre": "high"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,44 @@ def replay_dates(events: list[Event], horizon_months: int, step_months: int) -> 
         dates.append(day)
         day = scoring.previous_date(day, step_months)
     return sorted(dates)
+
+
+def worst_decile(known: rules.Inputs, assessed: set[str]) -> set[str]:
+    """Councils in the worst tenth of the assessed councils on their latest known usable
+    reserves to net revenue expenditure (lowest) or debt to it (highest)."""
+    values = known.values
+    flagged: set[str] = set()
+    for metric, worst in DECILE_MEASURES.items():
+        rows = values[(values["metric"] == metric) & values["gss_code"].isin(assessed)]
+        if rows.empty:
+            continue
+        latest = rows.sort_values("period_end").groupby("gss_code")["value"].last()
+        latest = latest.astype(float).dropna()
+        if latest.empty:
+            continue
+        if worst == "low":
+            flagged |= set(latest[latest <= latest.quantile(0.1)].index)
+        else:
+            flagged |= set(latest[latest >= latest.quantile(0.9)].index)
+    return flagged
+
+
+def months_between(start: datetime.date, end: datetime.date) -> int:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (1 if end.day < start.day else 0)
+
+
+def _summary(first, false_alarms, councils_assessed: int) -> dict:
+    leads = sorted(months_between(d, e.event_date) for e, d in first.items() if d is not None)
+    return {
+        "flagged_in_time": len(leads),
+        "lead_months": leads,
+        "median_lead_months": leads[len(leads) // 2] if leads else None,
+        "false_alarms": len(false_alarms),
+        "false_alarm_rate": round(len(false_alarms) / councils_assessed, 4)
+        if councils_assessed
+        else None,
+    }
 
 
 def _score(flags: Mapping[datetime.date, set[str]], events: list[Event], horizon_months: int):
@@ -92,13 +139,19 @@ def backtest(
     if horizon_months < 1:
         raise ValueError("the horizon must be at least one month")
     dates = replay_dates(events, horizon_months, scheme.period_months)
-    assessed = {c.gss_code for c in councils}
+    ever_assessed: set[str] = set()
     flags: dict[datetime.date, set[str]] = {}
-    baseline_flags: dict[str, dict[datetime.date, set[str]]] = {b: {} for b in BASELINES}
+    baseline_flags: dict[str, dict[datetime.date, set[str]]] = {
+        b: {} for b in [*BASELINES, "worst_decile"]
+    }
     previous = None
     for day in dates:
+        # The register as it stood that day.
+        existing = [c for c in councils if c.exists_on(day)]
+        assessed = {c.gss_code for c in existing}
+        ever_assessed |= assessed
         results = risk.assess_all(
-            councils,
+            existing,
             inputs=inputs,
             recorded=recorded,
             as_of=day,
@@ -110,6 +163,7 @@ def backtest(
         previous = {gss: r.raw_band for gss, r in results.items()}
         flags[day] = {gss for gss, r in results.items() if scoring.band_rank(r.band) >= 2}
         known = inputs.known_by(day)
+        baseline_flags["worst_decile"][day] = worst_decile(known, assessed)
         for name, code in BASELINES.items():
             half_life = types[code].half_life_months
             baseline_flags[name][day] = {
@@ -121,7 +175,9 @@ def backtest(
     first, false_alarms = _score(flags, events, horizon_months)
     at_event = {}
     for event in events:
-        council = [c for c in councils if c.gss_code == event.gss_code]
+        council = [
+            c for c in councils if c.gss_code == event.gss_code and c.exists_on(event.event_date)
+        ]
         if not council:
             at_event[event] = None
             continue
@@ -136,22 +192,18 @@ def backtest(
         )[event.gss_code]
         at_event[event] = result.band
     baselines = {}
-    for name, code in BASELINES.items():
+    rules_of = {**BASELINES, "worst_decile": "worst tenth of reserves or debt to NRE"}
+    for name, code in rules_of.items():
         b_first, b_false = _score(baseline_flags[name], events, horizon_months)
-        baselines[name] = {
-            "rule": code,
-            "flagged_in_time": sum(1 for d in b_first.values() if d is not None),
-            "false_alarms": len(b_false),
-        }
+        baselines[name] = {"rule": code, **_summary(b_first, b_false, len(ever_assessed))}
     return {
         "events": len(events),
         "horizon_months": horizon_months,
         "assessed_from": dates[0].isoformat(),
         "assessed_to": dates[-1].isoformat(),
         "assessment_points": len(dates),
-        "councils_assessed": len(councils),
-        "flagged_in_time": sum(1 for d in first.values() if d is not None),
-        "false_alarms": len(false_alarms),
+        "councils_assessed": len(ever_assessed),
+        **_summary(first, false_alarms, len(ever_assessed)),
         "baselines": baselines,
         "per_event": [
             {

@@ -1,9 +1,10 @@
 """Demo content for a first run: risk assessed from the real data the seed loaded, and a
 triage queue to work on. Idempotent.
 
-The assessments and the alerts they open come from the real finance and inspection data:
-today's, and a replay as of 31 March 2019, four months after the 2017-18 revenue outturn was
-published (that replay is the one that opens band alerts on the shipped data). One demo
+The assessments come from the real finance and inspection data: today's, and a replay as of
+31 March 2019, four months after the 2017-18 revenue outturn was published. The replay is
+stored for the risk pages but opens no alert: the triage queue shows only what is true now,
+so its alerts come from today's assessment and from recorded signals. One demo
 critical signal about the demo council, an assignment, a note and a shared message are demo
 content and say so.
 """

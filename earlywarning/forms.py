@@ -15,7 +15,7 @@ from earlywarning.models import (
     SupportKind,
 )
 from earlywarning.services import TRANSITIONS
-from selfreg.forms import CouncilField, GovukDateField
+from selfreg.forms import CouncilField, GovukDateField, Select
 from selfreg.models import Council, RoleKind, User
 
 
@@ -225,38 +225,38 @@ class NoteForm(forms.Form):
 
 
 class SupportLinkForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Kind of support"),
-        choices=SupportKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose the kind of support")},
-    )
-    title = forms.CharField(
-        label=_("Title"), max_length=200, error_messages={"required": _("Enter a title")}
-    )
-    url = forms.CharField(
-        label=_("Address in the portal"),
-        help_text=_("For example, /peer-challenge/requests/12/"),
-        max_length=300,
-        error_messages={"required": _("Enter the address in the portal")},
+    """Choose the support offered from what the portal holds for the council: its peer
+    challenges, the marketplace's listed offers and the library's published items."""
+
+    support = forms.ChoiceField(
+        label=_("Support offered"),
+        widget=Select,
+        error_messages={
+            "required": _("Choose the support offered"),
+            "invalid_choice": _("Choose support from the list"),
+        },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, options=(), **kwargs):
         super().__init__(*args, **kwargs)
+        groups = {}
+        for option in options:
+            groups.setdefault(option.kind, []).append((support_key(option), option.title))
+        labels = dict(SupportKind.choices)
+        self.fields["support"].choices = [("", _("Choose support"))] + [
+            (labels.get(kind, kind), choices) for kind, choices in groups.items()
+        ]
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Field.radios("kind", legend_size=Size.SMALL),
-            Field.text("title"),
-            Field.text("url"),
-            Button("link", _("Link support")),
-        )
+        self.helper.layout = Layout(Field.select("support"), Button("link", _("Link support")))
 
-    def clean_url(self):
-        url = self.cleaned_data["url"].strip()
-        if not url.startswith("/") or url.startswith("//"):
-            raise forms.ValidationError(_("Enter an address in the portal, starting with /"))
-        return url
+    def clean_support(self):
+        kind, _space, url = self.cleaned_data["support"].partition(" ")
+        return {"kind": kind, "url": url}
+
+
+def support_key(option) -> str:
+    return f"{option.kind} {option.url}"
 
 
 class MessageForm(forms.Form):
@@ -278,6 +278,28 @@ class MessageForm(forms.Form):
         if staff:
             fields.append(Field.checkbox("shared"))
         self.helper.layout = Layout(*fields, Button("send", _("Send message")))
+
+
+class RecordCouncilForm(forms.Form):
+    """Choose the council a signal is about: every council that exists today."""
+
+    council = forms.ChoiceField(
+        label=_("Which council is it about?"),
+        widget=Select,
+        error_messages={
+            "required": _("Choose the council"),
+            "invalid_choice": _("Choose a council from the list"),
+        },
+    )
+
+    def __init__(self, *args, councils=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["council"].choices = [("", _("Choose a council"))] + [
+            (gss, name) for gss, name in councils
+        ]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(Field.select("council"), Button("next", _("Continue")))
 
 
 class QueueFilterForm(forms.Form):

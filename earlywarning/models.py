@@ -376,6 +376,8 @@ class AlertEvent(models.Model):
 class SupportKind(models.TextChoices):
     PEER_CHALLENGE = "peer_challenge", _("Peer challenge request")
     IMPROVEMENT_SUPPORT = "improvement_support", _("Improvement-support offer")
+    LIBRARY = "library", _("Library item")
+    # Links made before support was chosen from a list; no longer offered.
     OTHER = "other", _("Other support")
 
 

@@ -17,6 +17,14 @@ class CouncilInfo:
     name: str
     social_care: bool
     region: str = ""
+    # The council's life in the register: None for a council that has always existed
+    # (as far as the register knows) or still exists.
+    start_date: datetime.date | None = None
+    end_date: datetime.date | None = None
+
+    def exists_on(self, day: datetime.date) -> bool:
+        started = self.start_date is None or self.start_date <= day
+        return started and (self.end_date is None or day < self.end_date)
 
 
 def signals_on(

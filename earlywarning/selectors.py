@@ -27,17 +27,25 @@ def has_social_care(council: Council) -> bool:
     return council.kind in SOCIAL_CARE_KINDS
 
 
-def councils(gss_codes=None) -> list[CouncilInfo]:
-    """Current councils with a GSS code (or those listed), as the assessment needs them."""
-    query = (
-        Council.objects.with_gss()
-        .current()
-        .exclude(kind__in=[CouncilType.COMBINED, CouncilType.STRATEGIC])
+def councils(gss_codes=None, *, former: bool = False) -> list[CouncilInfo]:
+    """Current councils with a GSS code (or those listed), as the assessment needs them; with
+    `former`, abolished councils too, each with its life in the register, for replays."""
+    query = Council.objects.with_gss().exclude(
+        kind__in=[CouncilType.COMBINED, CouncilType.STRATEGIC]
     )
+    if not former:
+        query = query.current()
     if gss_codes is not None:
         query = query.filter(gss_code__in=list(gss_codes))
     return [
-        CouncilInfo(c.gss_code, c.name, c.kind in SOCIAL_CARE_KINDS, c.region)
+        CouncilInfo(
+            c.gss_code,
+            c.name,
+            c.kind in SOCIAL_CARE_KINDS,
+            c.region,
+            start_date=c.start_date,
+            end_date=c.end_date,
+        )
         for c in query.order_by("name")
     ]
 

@@ -35,6 +35,7 @@ from earlywarning.validation import validate_corporate_rows, validate_signal_row
 from selfreg.emails import email_send
 from selfreg.jobs import job_enqueue
 from selfreg.models import Council
+from selfreg.support import support_options
 
 
 def _check_recorder(user) -> None:
@@ -337,8 +338,14 @@ def risk_recompute(
 ) -> RiskReport:
     """Compute and store every council's assessment on `as_of` (today by default), then open
     an alert for each council whose band rose to elevated or high. Safe to run twice: the
-    second run rewrites the same rows and opens nothing new."""
-    as_of = as_of or timezone.localdate()
+    second run rewrites the same rows and opens nothing new.
+
+    A replay (a date before today) stores its assessments but never opens or raises an
+    alert: the triage queue is for what is true now, and an alert from a replay would show
+    there as new and current."""
+    today = timezone.localdate()
+    as_of = as_of or today
+    open_alerts = open_alerts and as_of >= today
     report = risk_compute(as_of=as_of)
     if not save:
         return report
@@ -565,13 +572,16 @@ def alert_note(*, user, alert: Alert, text: str) -> AlertEvent:
         )
 
 
-def alert_support_link(*, user, alert: Alert, kind: str, title: str, url: str) -> SupportLink:
-    """Link support offered to the council: a page of the portal, by its address."""
+def alert_support_link(*, user, alert: Alert, kind: str, url: str) -> SupportLink:
+    """Link support offered to the council: one of the peer challenges, marketplace offers
+    or library items the portal holds for it (`selfreg.support`), never a typed address."""
     _check_staff(user)
-    url = url.strip()
-    if not url.startswith("/") or url.startswith("//"):
-        raise ValidationError({"url": "Enter an address in the portal, starting with /."})
-    link = SupportLink(alert=alert, kind=kind, title=title.strip(), url=url, added_by=user)
+    option = next(
+        (o for o in support_options(alert.council) if (o.kind, o.url) == (kind, url)), None
+    )
+    if option is None:
+        raise ValidationError({"support": "Choose support from the list."})
+    link = SupportLink(alert=alert, kind=kind, title=option.title[:200], url=url, added_by=user)
     link.full_clean()
     with transaction.atomic():
         link.save()

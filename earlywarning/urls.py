@@ -5,6 +5,7 @@ from earlywarning import views
 app_name = "earlywarning"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("record/", views.record_start, name="record_start"),
     path("councils/<str:gss_code>/", views.council, name="council"),
     path("councils/<str:gss_code>/record/", views.record, name="record"),
     path("councils/<str:gss_code>/risk/", views.risk, name="risk"),

@@ -17,6 +17,8 @@ from earlywarning.access import (
     access_conversation,
     access_council_for_recording,
     access_council_for_signals,
+    access_recording,
+    can_see_signals,
     conversations_for,
 )
 from earlywarning.forms import (
@@ -26,6 +28,7 @@ from earlywarning.forms import (
     MessageForm,
     NoteForm,
     QueueFilterForm,
+    RecordCouncilForm,
     SignalForm,
     SupportLinkForm,
     TransitionForm,
@@ -52,6 +55,7 @@ from earlywarning.services import (
 )
 from selfreg.decorators import sector_staff_required
 from selfreg.models import Council
+from selfreg.support import support_options
 
 
 @sector_staff_required
@@ -99,8 +103,26 @@ def council(request, gss_code):
     return render(request, "earlywarning/council.html", {"council": council, "signals": signals})
 
 
-@sector_staff_required
+@login_required
+def record_start(request):
+    """For sector staff, peers and the political groups' leads: choose the council."""
+    access_recording(request.user)
+    councils = Council.objects.current().with_gss().order_by("name")
+    form = RecordCouncilForm(request.GET or None, councils=councils.values_list("gss_code", "name"))
+    if form.is_valid():
+        return redirect("earlywarning:record", gss_code=form.cleaned_data["council"])
+    return render(
+        request,
+        "earlywarning/record_start.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
 def record(request, gss_code):
+    """Record soft intelligence about a council. Peers and political leads may record but not
+    read back: after recording they return here, never to the council's signals."""
     council = access_council_for_recording(request.user, gss_code)
     form = SignalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -113,11 +135,13 @@ def record(request, gss_code):
             messages.success(
                 request, _("Signal recorded for %(council)s.") % {"council": council.name}
             )
-            return redirect("earlywarning:council", gss_code=council.gss_code)
+            if can_see_signals(request.user):
+                return redirect("earlywarning:council", gss_code=council.gss_code)
+            return redirect("earlywarning:record_start")
     return render(
         request,
         "earlywarning/record.html",
-        {"council": council, "form": form},
+        {"council": council, "form": form, "staff": can_see_signals(request.user)},
         status=400 if form.errors else 200,
     )
 
@@ -200,8 +224,15 @@ def corporate(request, gss_code):
 @sector_staff_required
 def queue(request):
     """Open alerts, highest band first, then oldest first; filters by region and category."""
-    regions = sorted(
-        r for r in Council.objects.with_gss().values_list("region", flat=True).distinct() if r
+    # order_by() first: the register's default ordering (by name) would otherwise make each
+    # (region, name) pair distinct and list a region once per council.
+    regions = list(
+        Council.objects.with_gss()
+        .exclude(region="")
+        .order_by()
+        .values_list("region", flat=True)
+        .distinct()
+        .order_by("region")
     )
     form = QueueFilterForm(request.GET or None, regions=regions)
     alerts = Alert.objects.open().select_related("council", "assignee")
@@ -229,7 +260,8 @@ def _alert_page(request, alert, status=200, **forms):
         "assign_form": forms.get("assign_form")
         or AssignForm(initial={"assignee": alert.assignee_id, "due_on": alert.due_on}),
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
-        "support_form": forms.get("support_form") or SupportLinkForm(),
+        "support_form": forms.get("support_form")
+        or SupportLinkForm(options=support_options(alert.council)),
         "message_form": forms.get("message_form") or MessageForm(prefix="message"),
         "assessment": RiskAssessment.objects.filter(council=alert.council)
         .order_by("-as_of")
@@ -313,13 +345,13 @@ def alert_note_view(request, pk):
 @require_POST
 def alert_support_view(request, pk):
     item = access_alert(request.user, pk)
-    form = SupportLinkForm(request.POST)
+    form = SupportLinkForm(request.POST, options=support_options(item.council))
     return _apply(
         request,
         item,
         form,
         "support_form",
-        lambda d: alert_support_link(user=request.user, alert=item, **d),
+        lambda d: alert_support_link(user=request.user, alert=item, **d["support"]),
         _("Support linked."),
     )
 

@@ -11,6 +11,7 @@ DEMO_USERS = [
     ("staff@example.com", "Sam Sector", RoleKind.SECTOR_STAFF),
     ("peer@example.com", "Pat Peer", RoleKind.PEER),
     ("provider@example.com", "Priya Provider", RoleKind.PROVIDER),
+    ("political@example.com", "Lee Lead", RoleKind.POLITICAL_LEAD),
 ]
 
 

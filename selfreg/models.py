@@ -288,6 +288,9 @@ class RoleKind(models.TextChoices):
     SECTOR_STAFF = "sector_staff", _("Sector staff")
     PEER = "peer", _("Peer")
     PROVIDER = "provider", _("Improvement support provider")
+    # The leads of the LGA's political groups gather and interpret intelligence about
+    # councils (paper 6.2): they may record soft intelligence, which only sector staff see.
+    POLITICAL_LEAD = "political_lead", _("Political group lead")
 
 
 # A tuple, not a set: its order is written into a migration and must not vary.

@@ -25,6 +25,7 @@ ROLE_NAMES = [
     "sector_staff",
     "peer",
     "provider",
+    "political_lead",
 ]
 
 

@@ -234,7 +234,7 @@ def test_post_every_app_action_as_every_role(client_for, users, placeholders, na
     """The apps' state-changing URLs: who may act. Each app's own tests check what changed."""
     kwargs, data, expected = APP_POSTS[name]
     response = client_for(users[role]).post(
-        reverse(name, kwargs=resolve(kwargs, placeholders)), data
+        reverse(name, kwargs=resolve(kwargs, placeholders)), resolve(data, placeholders)
     )
     check(response, expected[role])
 

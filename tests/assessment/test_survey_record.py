@@ -284,6 +284,7 @@ FORM_ALLOWED = {
     "sector_staff": 200,
     "peer": 403,
     "provider": 403,
+    "political_lead": 403,
 }
 
 

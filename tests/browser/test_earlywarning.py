@@ -9,6 +9,7 @@ from django.core import mail
 
 from earlywarning.models import Alert, AlertReason, AlertState, Band, RiskAssessment
 from earlywarning.services import signal_types_load
+from peerchallenge.models import Challenge
 from tests.browser.conftest import assert_accessible, sign_in
 
 
@@ -45,6 +46,8 @@ def alert(users, hartlepool):
             }
         ],
     )
+    # The support staff will offer: Hartlepool's finance peer challenge, being scoped.
+    Challenge.objects.create(host=hartlepool, kind="finance", state="scoping")
     return Alert.objects.create(
         council=hartlepool,
         reason=AlertReason.BAND,
@@ -98,9 +101,9 @@ def test_sector_staff_triage_an_alert_from_new_to_closed(page, users, alert):
     assert_accessible(page)
 
     page.get_by_text("Link support offered").click()
-    page.get_by_label("Peer challenge request").check()
-    page.get_by_label("Title").fill("Finance peer challenge")
-    page.get_by_label("Address in the portal").fill("/peer-challenge/")
+    page.get_by_label("Support offered").select_option(
+        label="Finance peer challenge, Hartlepool (scoping)"
+    )
     page.get_by_role("button", name="Link support").click()
     page.wait_for_load_state()
     assert_accessible(page)
@@ -115,7 +118,8 @@ def test_sector_staff_triage_an_alert_from_new_to_closed(page, users, alert):
         ["state"] * 5 + ["assigned", "note", "invited", "support"]
     )
     assert alert.messages.get().shared_with_council
-    assert page.get_by_role("link", name="Finance peer challenge").is_visible()
+    linked = page.get_by_role("link", name="Finance peer challenge, Hartlepool (scoping)")
+    assert linked.is_visible()
 
 
 def test_invited_officer_answers_in_the_conversation(page, users, alert):
@@ -139,3 +143,48 @@ def test_invited_officer_answers_in_the_conversation(page, users, alert):
     assert page.get_by_text("Yes, Tuesday suits us.").is_visible()
     page.goto("/early-warning/alerts/")
     assert page.get_by_text("Triage queue").count() == 0
+
+
+def test_a_political_group_lead_records_a_signal_that_only_staff_read(page, users):
+    """From the menu: choose the council, record, and come back to choose another. The lead
+    never sees the council's signals; sector staff do."""
+    import pandas as pd
+
+    from earlywarning.models import RecordedSignal
+    from earlywarning.thresholds import DATA
+
+    signal_types_load(
+        frame=pd.read_csv(DATA / "signal_types.csv", dtype=str, keep_default_na=False)
+    )
+    sign_in(page, "political_lead@example.com")
+    page.get_by_role("link", name="Record a signal").click()
+    assert_accessible(page)
+    page.get_by_label("Which council is it about?").select_option(label="Hartlepool")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Record signal").click()  # nothing filled in
+    page.wait_for_load_state()
+    assert page.get_by_text("Enter the evidence for the signal").first.is_visible()
+    assert_accessible(page)
+    assert not RecordedSignal.objects.exists()
+
+    page.get_by_label("What kind of signal is it?").select_option(
+        label="Poor member/officer relations"
+    )
+    page.get_by_label("Day").fill("3")
+    page.get_by_label("Month").fill("3")
+    page.get_by_label("Year").fill("2025")
+    page.get_by_label("2: medium").check()
+    page.get_by_label("Evidence").fill(
+        "Group leaders report the leader and chief executive at odds."
+    )
+    page.get_by_role("button", name="Record signal").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Signal recorded for Hartlepool.").is_visible()
+    assert page.get_by_label("Which council is it about?").is_visible()
+    assert_accessible(page)
+    signal = RecordedSignal.objects.get()
+    assert signal.recorded_by == users["political_lead"]
+    assert page.goto("/early-warning/councils/E06000001/").status == 403

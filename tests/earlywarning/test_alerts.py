@@ -17,6 +17,7 @@ from earlywarning.models import (
     Band,
     ConversationMessage,
     CorporateEvent,
+    RecordedSignal,
     RiskAssessment,
     SignalView,
 )
@@ -105,23 +106,77 @@ def test_assignment_emails_the_assignee_once(alert, users, django_capture_on_com
         alert_assign(user=staff, alert=alert, assignee=users["officer"])
 
 
-def test_support_links_are_addresses_in_the_portal(alert, users):
+@pytest.fixture
+def support(users, hartlepool, darlington):
+    """Hartlepool's peer challenge, Darlington's, a closed one, a listed marketplace offer, a
+    withdrawn one and a published and a draft library item."""
+    from knowledgehub.models import CaseStudyState
+    from peerchallenge.models import ChallengeState
+    from tests.knowledgehub import helpers
+    from tests.peerchallenge.builders import make_challenge
+
     staff = users["sector_staff"]
-    with pytest.raises(ValidationError, match="starting with /"):
-        alert_support_link(
-            user=staff, alert=alert, kind="other", title="x", url="https://evil.example/"
-        )
-    with pytest.raises(ValidationError):
-        alert_support_link(user=staff, alert=alert, kind="other", title="x", url="//evil")
+    provider = helpers.provider(staff)
+    return {
+        "challenge": make_challenge("E06000001"),
+        "elsewhere": make_challenge("E06000005"),
+        "closed": make_challenge("E06000001", state=ChallengeState.CLOSED),
+        "offer": helpers.offer(staff, provider),
+        "withdrawn": helpers.offer(staff, provider, title="Old offer", is_active=False),
+        "library": helpers.case_study(
+            users["officer"], state=CaseStudyState.PUBLISHED, staff=staff
+        ),
+        "draft": helpers.case_study(users["officer"], title="Unpublished draft"),
+    }
+
+
+def test_support_is_chosen_from_what_the_portal_holds(alert, users, support):
+    """The options are the council's open peer challenges, listed offers and published library
+    items; anything else, and any typed address, is refused and links nothing."""
+    from selfreg.support import support_options
+
+    offered = {(o.kind, o.url) for o in support_options(alert.council)}
+    assert offered == {
+        ("peer_challenge", support["challenge"].get_absolute_url()),
+        ("improvement_support", support["offer"].get_absolute_url()),
+        ("library", support["library"].get_absolute_url()),
+    }
+    staff = users["sector_staff"]
+    for kind, url in [
+        ("other", "/peer-challenge/requests/1/"),
+        ("peer_challenge", support["elsewhere"].get_absolute_url()),
+        ("peer_challenge", support["closed"].get_absolute_url()),
+        ("improvement_support", support["withdrawn"].get_absolute_url()),
+        ("library", support["draft"].get_absolute_url()),
+        ("library", "https://evil.example/"),
+    ]:
+        with pytest.raises(ValidationError, match="from the list"):
+            alert_support_link(user=staff, alert=alert, kind=kind, url=url)
+    assert not alert.support_links.exists()
     link = alert_support_link(
-        user=staff,
-        alert=alert,
-        kind="peer_challenge",
-        title="Corporate peer challenge",
-        url="/peer-challenge/requests/1/",
+        user=staff, alert=alert, kind="library", url=support["library"].get_absolute_url()
     )
-    assert link.get_kind_display() == "Peer challenge request"
+    assert link.title == "Zero-based budgeting in Hartlepool (case study)"
+    assert link.get_kind_display() == "Library item"
     assert alert.events.get().kind == "support"
+
+
+def test_support_linked_through_the_alert_page(alert, users, client_for, support):
+    client = client_for(users["sector_staff"])
+    page = client.get(reverse("earlywarning:alert", args=[alert.pk])).content.decode()
+    challenge_url = support["challenge"].get_absolute_url()
+    assert f'value="peer_challenge {challenge_url}"' in page
+    assert support["elsewhere"].get_absolute_url() not in page
+    url = reverse("earlywarning:alert_support", args=[alert.pk])
+    typed = client.post(url, {"support": "other /anything/"})
+    assert typed.status_code == 400
+    assert "Choose support from the list" in typed.content.decode()
+    assert not alert.support_links.exists()
+    response = client.post(url, {"support": f"peer_challenge {challenge_url}"})
+    assert response.status_code == 302
+    link = alert.support_links.get()
+    assert (link.kind, link.url) == ("peer_challenge", challenge_url)
+    assert challenge_url in client.get(response.url).content.decode()
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -149,7 +204,7 @@ def test_bad_forms_on_the_alert_page_change_nothing(alert, users, client_for):
     assert "Enter why the alert is dismissed" in response.content.decode()
     response = client.post(
         reverse("earlywarning:alert_support", args=[alert.pk]),
-        {"kind": "other", "title": "x", "url": "https://example.com"},
+        {"support": "other https://example.com"},
     )
     assert response.status_code == 400
     assert "govuk-error-summary" in response.content.decode()
@@ -181,6 +236,20 @@ def test_queue_sorts_by_band_then_age_and_filters(users, client_for, hartlepool,
     assert [r["alert"] for r in london.context["rows"]] == [later]
     service = client.get(reverse("earlywarning:queue"), {"category": "service"})
     assert [r["alert"] for r in service.context["rows"]] == [later]
+
+
+def test_queue_region_filter_lists_each_region_once(users, client_for):
+    """The register has hundreds of councils in a handful of regions: each is offered once,
+    in order, after "All regions"."""
+    from selfreg.models import Council
+
+    form = client_for(users["sector_staff"]).get(reverse("earlywarning:queue")).context["form"]
+    regions = [value for value, _ in form.fields["region"].choices][1:]
+    expected = sorted(
+        set(Council.objects.with_gss().exclude(region="").values_list("region", flat=True))
+    )
+    assert regions == expected
+    assert "London" in regions
 
 
 def test_risk_page_explains_in_words_and_a_table(users, client_for, hartlepool):
@@ -348,3 +417,58 @@ def test_demo_content_is_idempotent(db, catalogue):
     assert alert.reason == AlertReason.CRITICAL
     assert alert.council_invited
     assert "Early warning:" in out.getvalue()
+
+
+# --- recording through the web ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["peer", "political_lead"])
+def test_peers_and_political_leads_record_through_the_web(users, client_for, catalogue, role):
+    """A peer or a political group's lead chooses the council, records a signal and comes back
+    to choose another; what they recorded is stored with them as its author, sector staff see
+    it, and they themselves cannot open the council's signals."""
+    client = client_for(users[role])
+    start = client.get(reverse("earlywarning:record_start"))
+    assert start.status_code == 200
+    chosen = client.get(reverse("earlywarning:record_start"), {"council": "E06000001"})
+    assert chosen.url == reverse("earlywarning:record", args=["E06000001"])
+    page = client.get(chosen.url)
+    assert page.status_code == 200
+    assert reverse("earlywarning:council", args=["E06000001"]) not in page.content.decode()
+    response = client.post(
+        chosen.url,
+        {
+            "signal_type": catalogue["member-officer-relations"].pk,
+            "observed_on_0": "2",
+            "observed_on_1": "3",
+            "observed_on_2": "2025",
+            "severity": "2",
+            "evidence": "Leader and chief executive in open dispute at full council.",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("earlywarning:record_start")
+    signal = RecordedSignal.objects.get()
+    assert signal.recorded_by == users[role]
+    assert signal.council.gss_code == "E06000001"
+    assert client.get(reverse("earlywarning:council", args=["E06000001"])).status_code == 403
+    staff_page = client_for(users["sector_staff"]).get(
+        reverse("earlywarning:council", args=["E06000001"])
+    )
+    assert "Leader and chief executive in open dispute" in staff_page.content.decode()
+
+
+def test_recording_a_bad_form_or_council_changes_nothing(users, client_for, catalogue):
+    client = client_for(users["peer"])
+    unknown = client.get(reverse("earlywarning:record_start"), {"council": "E99999999"})
+    assert unknown.status_code == 400
+    assert "Choose a council from the list" in unknown.content.decode()
+    empty = client.post(reverse("earlywarning:record", args=["E06000001"]), {"severity": "2"})
+    assert empty.status_code == 400
+    assert "Enter the evidence for the signal" in empty.content.decode()
+    assert not RecordedSignal.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["officer", "councillor", "provider"])
+def test_others_cannot_record(users, client_for, role):
+    assert client_for(users[role]).get(reverse("earlywarning:record_start")).status_code == 403

@@ -13,14 +13,17 @@ URLS = [
     ("earlywarning:council", {"gss_code": "E06000001"}),
     ("earlywarning:record", {"gss_code": "E06000001"}),
 ]
+# Recording is open to peers and the political groups' leads too; reading is not.
+RECORDERS = {"sector_staff", "peer", "political_lead"}
 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
 @pytest.mark.parametrize(("name", "kwargs"), URLS)
 def test_only_sector_staff_open_early_warning(role, name, kwargs, users, client_for):
-    """Sector staff see every page; anyone else is refused, and visitors asked to sign in."""
+    """Sector staff see every page, and peers and political leads the recording form; anyone
+    else is refused, and visitors asked to sign in."""
     response = client_for(users[role]).get(reverse(name, kwargs=kwargs))
-    if role == "sector_staff":
+    if role == "sector_staff" or (name == "earlywarning:record" and role in RECORDERS):
         assert response.status_code == 200
     elif role == "anonymous":
         assert response.status_code == 302

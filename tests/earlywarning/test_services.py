@@ -11,7 +11,7 @@ from earlywarning.models import RecordedSignal
 from earlywarning.services import signal_record, signals_import
 from tests.conftest import ROLE_NAMES
 
-MAY_RECORD = {"sector_staff", "peer"}
+MAY_RECORD = {"sector_staff", "peer", "political_lead"}
 TODAY = datetime.date.today()
 
 
@@ -31,7 +31,8 @@ def record(user, council, catalogue, **overrides):
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_only_sector_staff_and_peers_may_record(role, users, hartlepool, catalogue):
-    """Sector staff and peers record signals; everyone else gets PermissionError."""
+    """Sector staff, peers and political leads record signals; everyone else gets
+    PermissionError."""
     user = users[role]
     if role in MAY_RECORD:
         signal = record(user, hartlepool, catalogue)

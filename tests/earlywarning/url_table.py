@@ -11,6 +11,8 @@ whose officers are not.
 from tests.url_roles import NOT_ALLOWED, OK, REDIRECT_LOGIN, SECTOR_ONLY, SIGNED_IN_OK
 
 STAFF_POST_ONLY = {**SECTOR_ONLY, "sector_staff": NOT_ALLOWED}
+# Sector staff, peers and the political groups' leads record soft intelligence.
+RECORDERS = {**SECTOR_ONLY, "peer": OK, "political_lead": OK}
 STAFF_POSTS = {**SECTOR_ONLY, "sector_staff": 302}
 # The invited conversation: Hartlepool's officer and sector staff; to anyone else it does not
 # exist, so its existence (and that of the alert) is never revealed.
@@ -22,13 +24,15 @@ INVITED = {
     "sector_staff": OK,
     "peer": 404,
     "provider": 404,
+    "political_lead": 404,
 }
 NOBODY_BUT_STAFF = {**INVITED, "officer": 404}
 
 TABLE = {
     "earlywarning:index": ({}, SECTOR_ONLY),
     "earlywarning:council": ({"gss_code": "E06000001"}, SECTOR_ONLY),
-    "earlywarning:record": ({"gss_code": "E06000001"}, SECTOR_ONLY),
+    "earlywarning:record_start": ({}, RECORDERS),
+    "earlywarning:record": ({"gss_code": "E06000001"}, RECORDERS),
     "earlywarning:risk": ({"gss_code": "E06000001"}, SECTOR_ONLY),
     "earlywarning:corporate": ({"gss_code": "E06000001"}, SECTOR_ONLY),
     "earlywarning:queue": ({}, SECTOR_ONLY),
@@ -58,6 +62,19 @@ POST_TABLE = {
     ),
     "earlywarning:alert_invite": ({"pk": "PRIVATE"}, {}, STAFF_POSTS),
     "earlywarning:alert_transition": ({"pk": "ALERT"}, {"state": "triaged"}, STAFF_POSTS),
+    # Staff return to the council's signals; peers and political leads to choose a council.
+    "earlywarning:record": (
+        {"gss_code": "E06000001"},
+        {
+            "signal_type": "SIGNAL_TYPE",
+            "observed_on_0": "1",
+            "observed_on_1": "3",
+            "observed_on_2": "2025",
+            "severity": "2",
+            "evidence": "Cabinet member resigned over the budget.",
+        },
+        {**RECORDERS, "sector_staff": 302, "peer": 302, "political_lead": 302},
+    ),
     "earlywarning:corporate": (
         {"gss_code": "E06000001"},
         {
@@ -79,9 +96,20 @@ POST_TABLE = {
 
 
 def placeholders(users):
-    from earlywarning.models import Alert, AlertReason, Band
+    from earlywarning.models import Alert, AlertReason, Band, SignalType
     from selfreg.models import Council
 
+    signal_type = SignalType.objects.get_or_create(
+        code="member-officer-relations",
+        defaults={
+            "name": "Poor member/officer relations",
+            "category": "corporate",
+            "description": "Relations between councillors and officers have broken down.",
+            "default_weight": 1.5,
+            "half_life_months": 18,
+            "source": "recorded",
+        },
+    )[0]
     invited = Alert.objects.create(
         council=Council.objects.get(gss_code="E06000001"),
         reason=AlertReason.BAND,
@@ -97,4 +125,4 @@ def placeholders(users):
         band_rank=3,
         summary="Critical signal.",
     )
-    return {"ALERT": invited.pk, "PRIVATE": private.pk}
+    return {"ALERT": invited.pk, "PRIVATE": private.pk, "SIGNAL_TYPE": str(signal_type.pk)}

@@ -30,6 +30,7 @@ SEES = {
     "anonymous": {Visibility.PUBLIC},
     "peer": {Visibility.PUBLIC},
     "provider": {Visibility.PUBLIC},
+    "political_lead": {Visibility.PUBLIC},
     "other_officer": {Visibility.PUBLIC, Visibility.SECTOR},
     "sector_staff": {Visibility.PUBLIC, Visibility.SECTOR},
     "officer": set(Visibility.values),

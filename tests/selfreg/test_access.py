@@ -18,6 +18,7 @@ SEES = {
     "sector_staff": (True, True, False),
     "peer": (True, False, False),
     "provider": (True, False, False),
+    "political_lead": (True, False, False),
 }
 
 
@@ -55,6 +56,7 @@ SUBMITS = {
     "sector_staff": True,
     "peer": False,
     "provider": False,
+    "political_lead": False,
 }
 
 
@@ -93,6 +95,7 @@ MANAGES_FOOTPRINT = {
     "sector_staff": True,
     "peer": False,
     "provider": False,
+    "political_lead": False,
 }
 
 

@@ -11,8 +11,10 @@ from earlywarning.backtest import Event, backtest
 COLUMNS = ("gss_code", "event_date", "kind")
 
 
-def read_events(frame, known: set[str]) -> list[Event]:
-    """Check the whole events file; raise FileProblems listing every problem."""
+def read_events(frame, known: dict) -> list[Event]:
+    """Check the whole events file; raise FileProblems listing every problem. `known` maps
+    each GSS code in the register, abolished councils included, to its CouncilInfo: an event
+    must fall within its council's life."""
     frame = frame.copy()
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -28,12 +30,16 @@ def read_events(frame, known: set[str]) -> list[Event]:
         text = record["event_date"].strip()
         kind = record["kind"].strip()
         if gss not in known:
-            problems.append(Problem(row, "gss_code", f"No current council has the code '{gss}'."))
+            problems.append(Problem(row, "gss_code", f"No council has the code '{gss}'."))
         try:
             day = datetime.date.fromisoformat(text)
         except ValueError:
             problems.append(Problem(row, "event_date", f"'{text}' is not a date (YYYY-MM-DD)."))
             continue
+        if gss in known and not known[gss].exists_on(day):
+            problems.append(
+                Problem(row, "event_date", f"{known[gss].name} did not exist on {day}.")
+            )
         if not kind:
             problems.append(Problem(row, "kind", "Enter the kind of event."))
         events.append(Event(gss, day, kind))
@@ -51,17 +57,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--events", required=True)
-        parser.add_argument("--horizon-months", type=int, required=True, dest="horizon")
+        parser.add_argument(
+            "--horizon-months",
+            type=int,
+            nargs="+",
+            default=[12, 24, 36],
+            dest="horizons",
+            help="one or more horizons in months (default: 12 24 36)",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args, events, horizon, as_json=False, **options):
-        if horizon < 1:
+    def handle(self, *args, events, horizons, as_json=False, **options):
+        if min(horizons) < 1:
             raise CommandError("The horizon must be at least one month.")
-        councils = selectors.councils()
+        # Abolished councils too: a replay assesses the register as it stood on each date.
+        councils = selectors.councils(former=True)
         path = Path(events)
         try:
             frame = read_table(path.read_bytes(), path.name)
-            parsed = read_events(frame, {c.gss_code for c in councils})
+            parsed = read_events(frame, {c.gss_code: c for c in councils})
         except OSError as error:
             raise CommandError(f"Cannot read {events}: {error.strerror}.") from error
         except FileProblems as error:
@@ -69,31 +83,44 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The events file has problems; nothing was run.\n{listed}"
             ) from error
-        result = backtest(
-            parsed,
-            horizon_months=horizon,
-            councils=councils,
-            inputs=selectors.rule_inputs(),
-            recorded=selectors.recorded_signals(),
-            types=selectors.signal_types(),
-            scheme=thresholds.scheme(),
-            thresholds=thresholds.rule_thresholds(),
-        )
+        inputs = selectors.rule_inputs()
+        recorded = selectors.recorded_signals()
+        types = selectors.signal_types()
+        scheme, rule_thresholds = thresholds.scheme(), thresholds.rule_thresholds()
+        results = [
+            backtest(
+                parsed,
+                horizon_months=horizon,
+                councils=councils,
+                inputs=inputs,
+                recorded=recorded,
+                types=types,
+                scheme=scheme,
+                thresholds=rule_thresholds,
+            )
+            for horizon in horizons
+        ]
         if as_json:
-            self.stdout.write(json.dumps(result, indent=1))
+            self.stdout.write(json.dumps(results, indent=1))
             return
+        for result in results:
+            self._write(result)
+
+    def _write(self, result):
+        horizon = result["horizon_months"]
         self.stdout.write(
             f"{result['flagged_in_time']} of {result['events']} events flagged at elevated or "
-            f"above within {horizon} months before; {result['false_alarms']} of "
-            f"{result['councils_assessed']} councils flagged with no event following "
-            f"(assessed every 3 months from {result['assessed_from']} to "
-            f"{result['assessed_to']})."
+            f"above within {horizon} months before (median lead "
+            f"{result['median_lead_months']} months); {result['false_alarms']} of "
+            f"{result['councils_assessed']} councils ({result['false_alarm_rate']:.1%}) flagged "
+            f"with no event following (assessed every 3 months from "
+            f"{result['assessed_from']} to {result['assessed_to']})."
         )
         for name, baseline in result["baselines"].items():
             self.stdout.write(
                 f"Baseline {name.replace('_', ' ')} ({baseline['rule']} alone): "
                 f"{baseline['flagged_in_time']} flagged in time, {baseline['false_alarms']} "
-                "false alarms."
+                f"false alarms ({baseline['false_alarm_rate']:.1%})."
             )
         for event in result["per_event"]:
             self.stdout.write(
