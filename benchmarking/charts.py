@@ -615,14 +615,19 @@ def time_series(
     group_points: Any,
     council_name: str,
     group_label: str = "group",
+    reference_points: Any = None,
+    reference_name: str = "England",
 ) -> Chart:
     """A council's value over time, with the group median and interquartile band.
 
     ``points``: ``{period, value}`` dicts; ``group_points``: ``{period, median,
     lower_quartile, upper_quartile}`` dicts; both in chronological order, which is the order
-    of the category x axis. A missing value leaves a gap in the line.
+    of the category x axis. A missing value leaves a gap in the line. ``reference_points``
+    (``{period, value}``), where the source publishes a figure for the whole nation, are
+    drawn as a dotted line named ``reference_name``, for the periods already on the chart.
     """
     own = {str(p["period"]): _number(p.get("value")) for p in _records(points)}
+    reference = {str(p["period"]): _number(p.get("value")) for p in _records(reference_points)}
     group = {
         str(g["period"]): {
             k: _number(g.get(k)) for k in ("median", "lower_quartile", "upper_quartile")
@@ -637,12 +642,18 @@ def time_series(
         ("lower_quartile", "Lower quartile"),
         ("upper_quartile", "Upper quartile"),
     ]
+    references = [reference.get(p) for p in periods]
+    has_reference = any(v is not None for v in references)
+    if has_reference:
+        columns.append(("reference", str(reference_name)))
     table = []
-    for period in periods:
+    for period, at in zip(periods, references, strict=True):
         stats = group.get(period, {})
         row = {"period": period, "value": own.get(period)} | {
             k: stats.get(k) for k in ("median", "lower_quartile", "upper_quartile")
         }
+        if has_reference:
+            row["reference"] = at
         table.append({k: NO_DATA if v is None else v for k, v in row.items()})
     fmt = lambda v: format_value(v, metric)  # noqa: E731
     formatters = {k: fmt for k, _ in columns[1:]}
@@ -730,6 +741,23 @@ def time_series(
                 legendrank=1,
             )
         )
+    if has_reference:
+        label = _plotly_text(str(reference_name))
+        data.append(
+            go.Scatter(
+                x=periods,
+                y=references,
+                mode="lines+markers",
+                name=label,
+                line={"color": DARK_GREY, "width": 2, "dash": "dot"},
+                marker={"symbol": "diamond", "size": 8, "color": DARK_GREY},
+                hovertext=[
+                    f"{label}, {p}: {fmt(v)}" for p, v in zip(periods, references, strict=True)
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
+                legendrank=3,
+            )
+        )
     target = _target(metric) if metric.get("polarity") == TARGET else None
     if target is not None and periods:
         data.append(
@@ -759,6 +787,8 @@ def time_series(
     summary = _time_series_summary(
         values, medians, periods, metric, str(council_name), title, group_label
     )
+    if has_reference:
+        summary += f" {reference_name}'s own figure is the dotted line."
     unbanded = [
         p
         for p in periods

@@ -302,3 +302,9 @@ def similar_sets(council: Council) -> tuple[dict[str, list[SimilarCouncil]], pd.
     )
     frame = pd.DataFrame.from_dict(dict(figures), orient="index", dtype="float64")
     return by_kind, frame
+
+
+def reference_history(metric: Metric, area_code: str = "E92000001") -> list[dict]:
+    """England's own figure for each period the source gives one (none for other measures)."""
+    rows = ReferenceValue.objects.filter(metric=metric, area_code=area_code)
+    return [{"period": r.period, "value": r.value} for r in rows]

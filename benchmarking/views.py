@@ -206,6 +206,7 @@ def metric_detail(request, code):
             group_points=selectors.group_history(request.user, metric, group),
             council_name=council.name,
             group_label=group_name,
+            reference_points=selectors.reference_history(metric),
         )
     own_value = visible.filter(council=council, period=period).first() if council else None
     query = {"metric": metric.code, "period": period or "latest", "group": group.label}

@@ -132,3 +132,31 @@ def test_the_measure_page_gives_the_england_figure_beside_the_median(client, db)
     assert "England as a whole: 43.5% in 2019-20" in page
     assert "95% confidence interval 42.0% to 45.0%" in page
     assert "the group's median is 12.0%" in page
+
+
+def test_the_time_series_draws_england_as_a_dotted_line_with_its_own_column():
+    from benchmarking import charts
+
+    chart = charts.time_series(
+        [{"period": "2018-19", "value": 40}, {"period": "2019-20", "value": 44}],
+        metric=METRIC,
+        group_points=[{"period": "2019-20", "median": 41}],
+        council_name="Hartlepool",
+        reference_points=[
+            {"period": "2019-20", "value": 43.5},
+            {"period": "2030-31", "value": 99},  # not on the chart: left out
+        ],
+    )
+    england = next(t for t in chart.figure["data"] if t.get("name") == "England")
+    assert england["y"] == [None, 43.5]
+    assert england["line"]["dash"] == "dot"
+    assert ("reference", "England") in chart.columns
+    assert [row["reference"] for row in chart.table] == ["No data", 43.5]
+    assert "England's own figure is the dotted line." in chart.summary
+    plain = charts.time_series(
+        [{"period": "2019-20", "value": 44}],
+        metric=METRIC,
+        group_points=[],
+        council_name="Hartlepool",
+    )
+    assert "England" not in {t.get("name") for t in plain.figure["data"]}

@@ -60,6 +60,7 @@ def test_an_upper_tier_dashboard_by_theme_then_a_measure_with_its_map(page, lait
     text = main.inner_text()
     assert "England as a whole:" in text
     assert "Hartlepool is outlined in black" in text
+    assert "England's own figure is the dotted line." in text
     page.locator("[data-chart='chart-map']").scroll_into_view_if_needed()
     page.get_by_text("Show the figures as a table").nth(1).click()
     assert "Middlesbrough" in page.locator("table").nth(1).inner_text()
