@@ -156,6 +156,7 @@ def metric_rows(source: pd.DataFrame) -> list[dict[str, str]]:
             "frequency": "Annual",
             "context_note": CONTEXT,
             "sdl_reference": "",
+            "unit_limits": "",
             "theme": "Education",
             "licence": OGL_NAME,
             "attribution": ATTRIBUTION,

@@ -116,6 +116,7 @@ def metric_rows(source: pd.DataFrame) -> list[dict[str, str]]:
             "frequency": "Annual",
             "context_note": CONTEXT,
             "sdl_reference": "",
+            "unit_limits": "",
             "theme": "Wellbeing",
             "licence": OGL_NAME,
             "attribution": ATTRIBUTION,

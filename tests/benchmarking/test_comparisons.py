@@ -772,4 +772,5 @@ def test_modules_import_no_django_orm_or_http(module):
     banned = {"django", "rest_framework", "requests", "urllib", "http", "httpx", "psycopg"}
     assert not imported & banned
     assert imported <= {"__future__", "collections", "dataclasses", "datetime", "functools",
-                        "re", "numpy", "pandas", "pathlib", "benchmarking", "typing"}  # fmt: skip
+                        "re", "numpy", "pandas", "pathlib", "benchmarking", "typing",
+                        "unicodedata"}  # fmt: skip

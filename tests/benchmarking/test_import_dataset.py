@@ -208,12 +208,13 @@ def test_a_bad_file_is_rejected_whole(imported, db, tmp_path):
 
 def test_an_unchanged_dataset_is_recognised_and_not_read_again(imported, db, tmp_path):
     record = DatasetImport.objects.get(name="england-rs")
-    assert record.values == 6774 and record.metrics == 7
+    assert record.values == Value.objects.filter(metric__dataset="england-rs").count()
+    assert record.metrics == Metric.objects.filter(dataset="england-rs").count()
     history = Value.history.count()
 
     output = run("england-rs")
     assert "unchanged since it was imported on" in output
-    assert "(7 measures, 6774 values); not imported again" in output
+    assert f"({record.metrics} measures, {record.values} values); not imported again" in output
     assert "Values:" not in output
     assert Value.history.count() == history
 
@@ -225,7 +226,7 @@ def test_an_unchanged_dataset_is_recognised_and_not_read_again(imported, db, tmp
     with open(tmp_path / england_rs.FILES[0], "a", encoding="utf-8") as handle:
         handle.write("\n")
     output = run("england-rs", "--data-dir", str(tmp_path))
-    assert "Values: 0 created, 0 updated, 6774 unchanged." in output
+    assert f"Values: 0 created, 0 updated, {record.values} unchanged." in output
     assert DatasetImport.objects.get(name="england-rs").fingerprint != record.fingerprint
 
 

@@ -881,7 +881,8 @@ def test_an_upload_with_unusual_values_is_saved_only_once_they_are_confirmed(
     spread_of_costs()
     client = client_for(users["officer"])
     body = HEADER + "E06000001,cost,2019-20,5000\nE06000001,cost,2020-21,30\n"
-    response = client.post(START, {"file": csv_file(body, "odd.csv"), "visibility": "public"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START, {"file": csv_file(body, "odd.csv"), "visibility": "public"})
     upload = Upload.objects.get(original_name="odd.csv")
     page = client.get(response.url).content.decode()
     assert "1 value is far outside its measure's usual range." in page
@@ -904,10 +905,13 @@ def test_an_upload_with_unusual_values_is_saved_only_once_they_are_confirmed(
     assert Value.objects.get(council__gss_code="E06000001", period="2019-20").value == 5000
 
 
-def test_an_upload_with_a_value_outside_its_unit_is_refused(client_for, users, metrics):
+def test_an_upload_with_a_value_outside_its_unit_is_refused(
+    client_for, users, metrics, django_capture_on_commit_callbacks
+):
     client = client_for(users["officer"])
     body = HEADER + "E06000001,sat,2019-20,12345.678\n"
-    response = client.post(START, {"file": csv_file(body, "pct.csv"), "visibility": "public"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START, {"file": csv_file(body, "pct.csv"), "visibility": "public"})
     page = client.get(response.url).content.decode()
     assert "There is 1 problem with pct.csv" in page
     assert "&#x27;12345.678&#x27; is over 100, but this measure is a percentage." in page
@@ -945,7 +949,7 @@ def test_the_upload_page_links_a_template_and_the_measure_codes(client_for, user
 
 
 def test_the_template_has_the_columns_an_upload_takes_and_uploads_as_it_is_filled_in(
-    client_for, users, metrics
+    client_for, users, metrics, django_capture_on_commit_callbacks
 ):
     client = client_for(users["officer"])
     response = client.get(reverse("benchmarking:upload_template"))
@@ -954,7 +958,8 @@ def test_the_template_has_the_columns_an_upload_takes_and_uploads_as_it_is_fille
     header = response.content.decode().strip()
     assert header == "gss_code,metric_code,period,value,numerator,denominator,sample_size,note"
     filled = header + f"\r\n{HARTLEPOOL},sat,2023-24,55,,,,\r\n"
-    response = client.post(START, {"file": csv_file(filled), "visibility": "public"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START, {"file": csv_file(filled), "visibility": "public"})
     upload = Upload.objects.get()
     assert response.status_code == 302 and upload.status == UploadStatus.READY
 

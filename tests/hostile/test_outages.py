@@ -338,12 +338,13 @@ def write_sharing(client_for, users, hartlepool):
 
 
 def write_api_values(client_for, users, hartlepool):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from selfreg.tokens import api_token_create
+
     api = APIClient()
-    token, _ = Token.objects.get_or_create(user=users["officer"])
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(user=users["officer"])
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = api.post(
         reverse("api_value_list"),
         [{"gss_code": "E06000001", "metric_code": "sat", "period": "2020-21", "value": 61}],
