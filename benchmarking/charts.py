@@ -4,8 +4,8 @@ A pure module: plain Python (or pandas) data in, ``Chart`` out. No database, no 
 Each ``Chart.figure`` is a plain dict ``{"data": [...], "layout": {...}}`` that the standard
 ``json`` module can serialise (no numpy arrays, no base64 ``bdata``, no NaN), ready for
 ``{{ chart.figure|json_script:"ID" }}`` and ``static/js/portal.js``. Figures target
-plotly.js 4 (the vendored ``static/vendor/plotly.min.js``) and carry no template, no font
-family (it inherits the page's font) and no fixed width.
+plotly.js 4 (the vendored basic bundle ``static/vendor/plotly-basic.min.js``) and carry no
+template, no font family (it inherits the page's font) and no fixed width.
 
 Every chart also has:
 

@@ -204,7 +204,7 @@ def test_councils_like_page_explains_each_set(stored, db, client, django_assert_
     assert "Middlesbrough" in page
     assert people["chart"].figure["data"][1]["name"] == "Hartlepool"
     assert "kind=people&amp;format=csv" in page
-    assert "vendor/plotly.min.js" in page  # the charts are drawn
+    assert "vendor/plotly-basic.min.js" in page  # the charts are drawn
     assert client.get(reverse("benchmarking:similar", args=["E99999999"])).status_code == 404
 
 
