@@ -219,12 +219,13 @@ CELERY_TIMEZONE = TIME_ZONE
 # the job's own record says it is waiting, and `benchmarking.tasks.uploads_requeue` queues it
 # again once the broker is back.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# A job not acknowledged within the visibility timeout is delivered again (a worker that died
-# mid-job): longer than the longest job's time limit, so a job still running is not doubled.
+# A job is acknowledged only when it ends, so one whose worker died mid-job (killed, out of
+# memory) is delivered again once CELERY_REDELIVER_AFTER seconds have passed since it was
+# taken: longer than the longest job's time limit, so a job still running is not doubled.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 5,
-    "visibility_timeout": 2 * 60 * 60,
+    "visibility_timeout": env.int("CELERY_REDELIVER_AFTER", default=2 * 60 * 60),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 # Queueing a job also subscribes to its result: without this the result store retries 20

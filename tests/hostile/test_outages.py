@@ -175,7 +175,8 @@ def test_an_upload_confirmed_while_redis_is_down_is_saved_once_it_is_back(
 # --- a worker killed half-way -------------------------------------------------------------------
 
 
-def worker_process(redis_url: str) -> subprocess.Popen:
+def worker_process(redis_url: str, **environment: str) -> subprocess.Popen:
+    """A real Celery worker in its own process, on this test's database and `redis_url`."""
     database = "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
     env = {
         **os.environ,
@@ -183,6 +184,7 @@ def worker_process(redis_url: str) -> subprocess.Popen:
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **environment,
     }
     command = [sys.executable, "-m", "celery", "-A", "selfreg", "worker", "--pool=solo"]
     command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"]
