@@ -207,6 +207,37 @@ def visible_values(user, **filters):
     return Value.objects.filter(visible_q(user)).filter(**filters)
 
 
+def predecessor_history(user, metric: Metric, council: Council) -> dict | None:
+    """The figures of the councils this one replaced (and theirs before them), each as that
+    council published it, one row per period; never added together.
+
+    None when the council replaced no one or none of them has a figure the user may see.
+    """
+    predecessors, seen = [], {council.pk}
+    found = list(council.predecessors.all())
+    while found:
+        earlier = found.pop(0)
+        if earlier.pk not in seen:
+            seen.add(earlier.pk)
+            predecessors.append(earlier)
+            found.extend(earlier.predecessors.all())
+    figures = visible_values(user, metric=metric, council__in=predecessors).values_list(
+        "council_id", "period", "value"
+    )
+    by_period: dict[str, dict[int, float]] = {}
+    for council_id, period, value in figures:
+        by_period.setdefault(period, {})[council_id] = value
+    shown = [c for c in predecessors if any(c.pk in row for row in by_period.values())]
+    if not shown:
+        return None
+    shown.sort(key=lambda c: c.name)
+    rows = [
+        {"period": period, "values": [by_period[period].get(c.pk) for c in shown]}
+        for period in sort_periods(by_period)
+    ]
+    return {"councils": shown, "rows": rows}
+
+
 def group_history(user, metric: Metric, group) -> list[dict]:
     """The group's median and quartiles for every period, oldest first (stored groups only)."""
     if group.is_custom:

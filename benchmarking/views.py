@@ -77,6 +77,7 @@ def council_dashboard(request, gss_code):
         "benchmarking/council_dashboard.html",
         {
             "council": council,
+            "predecessors": council.predecessors.with_gss().order_by("name"),
             "form": form,
             "group": group,
             "group_name": describe_group(group),
@@ -227,6 +228,9 @@ def metric_detail(request, code):
             "hex_map": hex_map,
             "period_old": dashboards.is_old(period) if period else False,
             "references": selectors.reference_values(metric, period) if period else [],
+            "predecessors": selectors.predecessor_history(request.user, metric, council)
+            if council
+            else None,
             "problem": problem,
             "own_value": own_value,
             "show": shown,
