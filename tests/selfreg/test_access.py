@@ -107,7 +107,6 @@ def test_footprint_management(users, hartlepool, role):
     user = users[role] or AnonymousUser()
     assert access.can_manage_grouping(user, footprint) is MANAGES_FOOTPRINT[role]
     assert access.can_manage_grouping(user, region) is False
-    assert user.has_perm("selfreg.change_areagrouping", footprint) is MANAGES_FOOTPRINT[role]
 
 
 @pytest.mark.django_db
