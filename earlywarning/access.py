@@ -14,7 +14,7 @@ from selfreg.access import (
     is_officer_of,
     is_sector_staff,
 )
-from selfreg.models import Council, RoleKind
+from selfreg.models import Council, RoleKind, Visibility
 
 
 def can_record_signal(user) -> bool:
@@ -91,3 +91,17 @@ def conversations_for(user):
     return Alert.objects.filter(
         council_invited=True, council_id__in=council_ids(user, {RoleKind.OFFICER})
     ).select_related("council")
+
+
+def access_council_for_resilience(user, gss_code: str) -> Council:
+    """The financial resilience page is made of published figures: anyone may read it, for
+    any council in the register. The risk band and recorded signals are not on it."""
+    return access_council_by_gss(user, gss_code)
+
+
+def resilience_visibilities(user) -> list[str]:
+    """Which values the financial resilience page reads: the public figures for everyone;
+    sector staff also read figures councils share with the sector."""
+    if is_sector_staff(user):
+        return [Visibility.PUBLIC, Visibility.SECTOR]
+    return [Visibility.PUBLIC]

@@ -22,12 +22,18 @@ was known then (`rules.Inputs.known_by`), exactly as `recompute_risk --as-of` wo
   (an abolished council, such as Northamptonshire County Council, until its end date; a new
   one from its start). The false-alarm rate is the false alarms over every council assessed
   at some point of the replay.
+* Similar councils as they stood: at each point a council is compared only with those of its
+  stored similar councils that existed then. A council with none stored (one abolished
+  before the similar councils were worked out, such as Northamptonshire County Council) is
+  compared with every council of its type that existed then. The stored sets themselves are
+  worked out from today's context data: the portal holds no earlier context to replay them.
 * The lead time of an event flagged in time is the number of whole months from its first
   flag to the event.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -80,6 +86,25 @@ def worst_decile(known: rules.Inputs, assessed: set[str]) -> set[str]:
         else:
             flagged |= set(latest[latest >= latest.quantile(0.9)].index)
     return flagged
+
+
+def similar_on(
+    similar: Mapping[str, list[str]], existing: list[risk.CouncilInfo]
+) -> dict[str, list[str]]:
+    """Similar councils as they stood: each existing council's stored similar councils that
+    existed too; for one with none stored, every other existing council of its type."""
+    alive = {c.gss_code for c in existing}
+    by_kind: dict[str, list[str]] = {}
+    for c in existing:
+        by_kind.setdefault(c.kind, []).append(c.gss_code)
+    found = {}
+    for c in existing:
+        stored = [n for n in similar.get(c.gss_code, []) if n in alive]
+        if not similar.get(c.gss_code):
+            stored = [n for n in by_kind.get(c.kind, []) if n != c.gss_code] if c.kind else []
+        if stored:
+            found[c.gss_code] = stored
+    return found
 
 
 def months_between(start: datetime.date, end: datetime.date) -> int:
@@ -150,9 +175,10 @@ def backtest(
         existing = [c for c in councils if c.exists_on(day)]
         assessed = {c.gss_code for c in existing}
         ever_assessed |= assessed
+        then = dataclasses.replace(inputs, similar=similar_on(inputs.similar, existing))
         results = risk.assess_all(
             existing,
-            inputs=inputs,
+            inputs=then,
             recorded=recorded,
             as_of=day,
             types=types,
@@ -162,7 +188,7 @@ def backtest(
         )
         previous = {gss: r.raw_band for gss, r in results.items()}
         flags[day] = {gss for gss, r in results.items() if scoring.band_rank(r.band) >= 2}
-        known = inputs.known_by(day)
+        known = then.known_by(day)
         baseline_flags["worst_decile"][day] = worst_decile(known, assessed)
         for name, code in BASELINES.items():
             half_life = types[code].half_life_months
@@ -181,9 +207,10 @@ def backtest(
         if not council:
             at_event[event] = None
             continue
+        existing = [c for c in councils if c.exists_on(event.event_date)]
         result = risk.assess_all(
             council,
-            inputs=inputs,
+            inputs=dataclasses.replace(inputs, similar=similar_on(inputs.similar, existing)),
             recorded=recorded,
             as_of=event.event_date,
             types=types,

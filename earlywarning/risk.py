@@ -21,6 +21,7 @@ class CouncilInfo:
     # (as far as the register knows) or still exists.
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
+    kind: str = ""  # the register's type of council
 
     def exists_on(self, day: datetime.date) -> bool:
         started = self.start_date is None or self.start_date <= day

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from earlywarning import spc
+from earlywarning import resilience, spc
 from earlywarning.scoring import Signal
 
 VALUE_COLUMNS = (
@@ -108,10 +108,17 @@ def rule(code: str, *, signal: str, kind: str):
 def derive(
     inputs: Inputs, thresholds: Thresholds, *, only: set[str] | None = None
 ) -> dict[str, list[Signal]]:
-    """Every registered rule (or those in `only`) over the inputs: signals by GSS code."""
+    """Every registered rule (or those in `only`) over the inputs: signals by GSS code.
+
+    Rules listed under `superseded` in the thresholds (the hand-set financial rules that the
+    calibrated `fin-resilience` rule replaces) run only when asked for by name in `only`, as
+    the back-test's one-rule baselines do."""
     found: dict[str, list[Signal]] = {}
+    superseded = {code for code, on in thresholds.get("superseded", {}).items() if on}
     for code, registered in RULES.items():
         if only is not None and code not in only:
+            continue
+        if only is None and code in superseded:
             continue
         for gss, signals in registered.derive(inputs, thresholds).items():
             found.setdefault(gss, []).extend(signals)
@@ -547,6 +554,74 @@ def council_tax_low(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Si
         side="low",
         label="Council tax requirement as a share of net revenue expenditure",
     )
+
+
+def _resilience_words(indicator: resilience.Indicator, value: float) -> str:
+    return f"{value:.1f} years" if indicator.unit == "years" else fmt(value, "%")
+
+
+@rule("fin-resilience", signal="fin-resilience", kind="financial")
+def resilience_breaches(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signal]]:
+    """Calibrated financial resilience: each indicator of the financial resilience page read
+    against the council's similar councils for the same year, as a gap from their median in
+    the riskier direction, in units of their interquartile range. Severity 3 when the latest
+    figure's gap is beyond `extreme_gap`, the worst 5% of every council-year's gap; severity 2
+    when the gap was beyond `run_gap`, the worst 20%, in each of the latest `run_years` years
+    running. Both thresholds are worked out from the data by `calibrate_risk`."""
+    settings = thresholds.get("fin-resilience")
+    calibrated = {
+        code: thresholds[f"fin-resilience:{code}"]
+        for code in resilience.BY_CODE
+        if f"fin-resilience:{code}" in thresholds
+    }
+    if not settings or not calibrated:
+        return {}
+    run_years = int(settings["run_years"])
+    table = resilience.resilience(inputs.values, inputs.similar)
+    table = table[table["indicator"].isin(list(calibrated)) & table["gap"].notna()]
+    found: dict[str, list[Signal]] = {}
+    for (gss, code), rows in table.sort_values("year").groupby(["gss_code", "indicator"]):
+        indicator, limits = resilience.BY_CODE[code], calibrated[code]
+        last = rows.iloc[-1]
+        run = rows.tail(run_years)
+        if not last["gap"] > 0:
+            continue  # at or on the safer side of the similar councils' median
+        if last["gap"] >= limits["extreme_gap"]:
+            severity, why = int(settings["extreme_severity"]), "in the worst 5% of all councils"
+        elif (
+            len(run) == run_years
+            and int(last["year"]) - int(run["year"].iloc[0]) == run_years - 1
+            and (run["gap"] >= limits["run_gap"]).all()
+            and (run["gap"] > 0).all()
+        ):
+            severity = int(settings["run_severity"])
+            why = f"in the worst 20% of all councils for {run_years} years running"
+        else:
+            continue
+        side = "above" if indicator.riskier == resilience.HIGH else "below"
+        found.setdefault(gss, []).append(
+            Signal(
+                code="fin-resilience",
+                observed_on=last["known_on"],
+                severity=severity,
+                explanation=(
+                    f"{indicator.title} was {_resilience_words(indicator, last['value'])} in "
+                    f"{last['period']}; the median for {_group_words(int(last['group_n']))} "
+                    f"was {_resilience_words(indicator, last['group_median'])}. That is "
+                    f"{abs(last['gap']):.1f} times their middle half's spread {side} the "
+                    f"median, {why}"
+                ),
+                rule=(
+                    f"calibrated resilience: gap from similar councils {why} "
+                    f"(thresholds {limits['extreme_gap']:.2f} and {limits['run_gap']:.2f})"
+                ),
+                value=_resilience_words(indicator, last["value"]),
+                group=f"{inputs.similar_prefix}:{gss} ({_group_words(int(last['group_n']))})",
+                data_date=str(last["period"]),
+                source=f"finance measure {indicator.metric or indicator.code}",
+            )
+        )
+    return found
 
 
 # --- service: statistical process control -----------------------------------------------------

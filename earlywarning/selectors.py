@@ -14,7 +14,7 @@ import pandas as pd
 
 from benchmarking.families import similar_label
 from benchmarking.models import Metric, SimilarCouncil, SimilarityKind, Value
-from earlywarning import rules, thresholds
+from earlywarning import resilience, rules, thresholds
 from earlywarning.models import CorporateEvent, InspectionResult, RecordedSignal, SignalType
 from earlywarning.risk import CouncilInfo
 from earlywarning.scoring import Signal, TypeInfo
@@ -45,6 +45,7 @@ def councils(gss_codes=None, *, former: bool = False) -> list[CouncilInfo]:
             c.region,
             start_date=c.start_date,
             end_date=c.end_date,
+            kind=c.kind,
         )
         for c in query.order_by("name")
     ]
@@ -212,3 +213,46 @@ def recorded_signals() -> dict[str, list[Signal]]:
             )
         )
     return found
+
+
+RESILIENCE_METRICS = sorted(
+    {i.metric for i in resilience.INDICATORS if i.metric}
+    | {"fin-usable-reserves", "fin-reserves-change", "fin-trading-surplus-per-head", "fin-nre"}
+)
+
+
+def resilience_inputs(council: Council, visibilities: list[str]) -> tuple[pd.DataFrame, list, bool]:
+    """The finance values the resilience page reads, at the visibilities given (from
+    `access.resilience_visibilities`), for the council and its finance-similar councils (the
+    overall set where no finance set is stored; every council of its type where it has no
+    similar councils stored), and those councils' codes."""
+    kind = similar_kind()
+    neighbours = list(
+        SimilarCouncil.objects.of_kind(kind)
+        .filter(council=council)
+        .order_by("rank")
+        .values_list("neighbour__gss_code", flat=True)
+    )
+    by_type = not neighbours
+    if by_type:
+        # A council with no stored set (one abolished before the sets were worked out) is
+        # compared with every council of its type, as the back-test does.
+        neighbours = list(
+            Council.objects.with_gss()
+            .filter(kind=council.kind)
+            .exclude(pk=council.pk)
+            .values_list("gss_code", flat=True)
+        )
+    rows = Value.objects.filter(
+        visibility__in=visibilities,
+        metric__code__in=RESILIENCE_METRICS,
+        council__gss_code__in=[council.gss_code, *neighbours],
+    ).values_list("council__gss_code", "metric__code", "period", "period_end", "value", "numerator")
+    frame = pd.DataFrame.from_records(
+        list(rows),
+        columns=["gss_code", "metric", "period", "period_end", "value", "numerator"],
+    )
+    frame["value"] = frame["value"].astype("float64")
+    frame["numerator"] = frame["numerator"].astype("float64")
+    frame["known_on"] = frame["period_end"]
+    return frame, neighbours, by_type

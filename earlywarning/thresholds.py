@@ -1,7 +1,8 @@
 """The numbers the rules and the scoring use, read from the files in `data/`.
 
 Thresholds are data, not literals in code: `rule_thresholds.csv` (each rule's parameters),
-`scoring.csv` (domain maxima, severity factors, band thresholds) and `data_dates.csv` (when
+`calibration.csv` and `calibrated_thresholds.csv` (the financial resilience rule's settings,
+and the thresholds `calibrate_risk` worked out from the data with them), `scoring.csv` (domain maxima, severity factors, band thresholds) and `data_dates.csv` (when
 a figure counts as known). Pure: reads files, no database.
 """
 
@@ -23,11 +24,34 @@ def _rows(name: str) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
+CALIBRATED = DATA / "calibrated_thresholds.csv"
+RESILIENCE_RULE = "fin-resilience"
+
+
+def calibration_settings() -> dict[str, float]:
+    return {row["setting"]: float(row["value"]) for row in _rows("calibration.csv")}
+
+
+def calibrated_key(indicator: str) -> str:
+    """Where an indicator's calibrated thresholds sit in `rule_thresholds()`."""
+    return f"{RESILIENCE_RULE}:{indicator}"
+
+
 @functools.cache
 def rule_thresholds() -> dict[str, dict[str, float]]:
+    """Each rule's parameters by rule code; the resilience rule's settings under
+    `fin-resilience` and each indicator's calibrated thresholds under
+    `fin-resilience:<indicator>` (none until `calibrate_risk` has written them)."""
     found: dict[str, dict[str, float]] = {}
     for row in _rows("rule_thresholds.csv"):
         found.setdefault(row["rule"], {})[row["parameter"]] = float(row["value"])
+    found[RESILIENCE_RULE] = calibration_settings()
+    if CALIBRATED.exists():
+        for row in _rows(CALIBRATED.name):
+            found[calibrated_key(row["indicator"])] = {
+                "extreme_gap": float(row["extreme_gap"]),
+                "run_gap": float(row["run_gap"]),
+            }
     return found
 
 

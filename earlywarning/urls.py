@@ -1,6 +1,6 @@
 from django.urls import path
 
-from earlywarning import views
+from earlywarning import resilience_views, views
 
 app_name = "earlywarning"
 urlpatterns = [
@@ -10,6 +10,16 @@ urlpatterns = [
     path("councils/<str:gss_code>/record/", views.record, name="record"),
     path("councils/<str:gss_code>/risk/", views.risk, name="risk"),
     path("councils/<str:gss_code>/corporate/", views.corporate, name="corporate"),
+    path(
+        "councils/<str:gss_code>/financial-resilience/",
+        resilience_views.resilience_page,
+        name="resilience",
+    ),
+    path(
+        "councils/<str:gss_code>/financial-resilience.csv",
+        resilience_views.resilience_csv,
+        name="resilience_csv",
+    ),
     path("alerts/", views.queue, name="queue"),
     path("alerts/<int:pk>/", views.alert, name="alert"),
     path("alerts/<int:pk>/state/", views.alert_transition_view, name="alert_transition"),

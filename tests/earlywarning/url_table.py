@@ -3,12 +3,13 @@
 TABLE: name: (kwargs, expected status by role).
 POST_TABLE: name: (kwargs, data, expected status by role).
 
-Everything but the invited conversation is for sector staff alone. "ALERT" is an alert about
+Everything but the invited conversation and the financial resilience page (published figures,
+open to all) is for sector staff alone. "ALERT" is an alert about
 Hartlepool whose officers are invited into the conversation; "PRIVATE" one about Darlington
 whose officers are not.
 """
 
-from tests.url_roles import NOT_ALLOWED, OK, REDIRECT_LOGIN, SECTOR_ONLY, SIGNED_IN_OK
+from tests.url_roles import ALL_OK, NOT_ALLOWED, OK, REDIRECT_LOGIN, SECTOR_ONLY, SIGNED_IN_OK
 
 STAFF_POST_ONLY = {**SECTOR_ONLY, "sector_staff": NOT_ALLOWED}
 # Sector staff, peers and the political groups' leads record soft intelligence.
@@ -35,6 +36,8 @@ TABLE = {
     "earlywarning:record": ({"gss_code": "E06000001"}, RECORDERS),
     "earlywarning:risk": ({"gss_code": "E06000001"}, SECTOR_ONLY),
     "earlywarning:corporate": ({"gss_code": "E06000001"}, SECTOR_ONLY),
+    "earlywarning:resilience": ({"gss_code": "E06000001"}, ALL_OK),
+    "earlywarning:resilience_csv": ({"gss_code": "E06000001"}, ALL_OK),
     "earlywarning:queue": ({}, SECTOR_ONLY),
     "earlywarning:alert": ({"pk": "ALERT"}, SECTOR_ONLY),
     "earlywarning:alert_transition": ({"pk": "ALERT"}, STAFF_POST_ONLY),
