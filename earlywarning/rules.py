@@ -579,25 +579,35 @@ def resilience_breaches(inputs: Inputs, thresholds: Thresholds) -> dict[str, lis
     run_years = int(settings["run_years"])
     table = resilience.resilience(inputs.values, inputs.similar)
     table = table[table["indicator"].isin(list(calibrated)) & table["gap"].notna()]
+    table = table.sort_values(["gss_code", "indicator", "year"]).reset_index(drop=True)
+    extreme = table["indicator"].map(lambda c: calibrated[c]["extreme_gap"])
+    beyond_run = (table["gap"] >= table["indicator"].map(lambda c: calibrated[c]["run_gap"])) & (
+        table["gap"] > 0
+    )
+    by_series = table.groupby(["gss_code", "indicator"], sort=False)
+    # A run: the last `run_years` figures all beyond the line, in consecutive years.
+    in_run = (
+        beyond_run.astype(float)
+        .groupby([table["gss_code"], table["indicator"]])
+        .rolling(run_years)
+        .min()
+        .to_numpy()
+        == 1
+    )
+    span = table["year"] - by_series["year"].shift(run_years - 1)
+    latest = ~table.duplicated(["gss_code", "indicator"], keep="last")
+    is_extreme = latest & (table["gap"] > 0) & (table["gap"] >= extreme)
+    is_run = latest & ~is_extreme & in_run & (span == run_years - 1)
     found: dict[str, list[Signal]] = {}
-    for (gss, code), rows in table.sort_values("year").groupby(["gss_code", "indicator"]):
+    for index in table.index[is_extreme | is_run]:
+        last = table.loc[index]
+        gss, code = last["gss_code"], last["indicator"]
         indicator, limits = resilience.BY_CODE[code], calibrated[code]
-        last = rows.iloc[-1]
-        run = rows.tail(run_years)
-        if not last["gap"] > 0:
-            continue  # at or on the safer side of the similar councils' median
-        if last["gap"] >= limits["extreme_gap"]:
+        if is_extreme[index]:
             severity, why = int(settings["extreme_severity"]), "in the worst 5% of all councils"
-        elif (
-            len(run) == run_years
-            and int(last["year"]) - int(run["year"].iloc[0]) == run_years - 1
-            and (run["gap"] >= limits["run_gap"]).all()
-            and (run["gap"] > 0).all()
-        ):
+        else:
             severity = int(settings["run_severity"])
             why = f"in the worst 20% of all councils for {run_years} years running"
-        else:
-            continue
         side = "above" if indicator.riskier == resilience.HIGH else "below"
         found.setdefault(gss, []).append(
             Signal(

@@ -64,7 +64,9 @@ def test_from_the_dashboard_to_financial_resilience_chart_and_table(page, financ
     table = figures.get_by_role("table")
     assert "2017-18" in table.inner_text()
     assert "20.0%" in table.inner_text()  # the similar councils' median
-    assert figures.get_by_role("link", name="Download these figures (CSV)").get_attribute(
-        "href"
-    ).endswith("/financial-resilience.csv")
+    assert (
+        figures.get_by_role("link", name="Download these figures (CSV)")
+        .get_attribute("href")
+        .endswith("/financial-resilience.csv")
+    )
     assert_accessible(page)
