@@ -37,6 +37,12 @@ TREND_YEARS = (3, 5)
 
 HIGH, LOW = "high", "low"  # which way is riskier
 
+RS = "MHCLG Revenue Outturn Summary (RS)"
+BORROWING = "MHCLG borrowing and investment tables"
+CAPITAL = "MHCLG capital financing returns (prudential indicators)"
+CSP = "MHCLG core spending power"
+COMMERCIAL = "MHCLG revenue outturn, compiled by Pike et al."
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -46,6 +52,7 @@ class Indicator:
     riskier: str  # HIGH or LOW
     metric: str  # the loaded measure, or "" for one worked out here
     explanation: str
+    source: str = ""
     missing: str = ""  # why it cannot be made from the loaded data, if it cannot
 
     @property
@@ -64,6 +71,7 @@ INDICATORS: tuple[Indicator, ...] = (
         f"over up to {RUNOUT_WINDOW} years to that year (fin-usable-reserves and the change in "
         f"fin-reserves-change). A council not drawing on its reserves counts as {YEARS_CAP:g} "
         "years.",
+        source=RS,
     ),
     Indicator(
         "reserves-to-nre",
@@ -72,6 +80,7 @@ INDICATORS: tuple[Indicator, ...] = (
         LOW,
         "fin-reserves-to-nre",
         "Unallocated and earmarked usable reserves at 31 March ÷ net revenue expenditure.",
+        source=RS,
     ),
     Indicator(
         "reserves-change",
@@ -80,6 +89,7 @@ INDICATORS: tuple[Indicator, ...] = (
         LOW,
         "fin-reserves-change",
         "Usable reserves at 31 March against 1 April of the same year.",
+        source=RS,
     ),
     Indicator(
         "unallocated-share",
@@ -93,6 +103,7 @@ INDICATORS: tuple[Indicator, ...] = (
             "but the portal loads only their sum (fin-usable-reserves), so the split cannot "
             "be shown."
         ),
+        source=RS,
     ),
     Indicator(
         "debt-to-nre",
@@ -101,6 +112,7 @@ INDICATORS: tuple[Indicator, ...] = (
         HIGH,
         "fin-debt-to-nre",
         "External borrowing at 31 March ÷ net revenue expenditure for the year ending then.",
+        source=f"{BORROWING}; {RS}",
     ),
     Indicator(
         "cfr-to-nre",
@@ -110,6 +122,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-cfr-to-nre",
         "The capital financing requirement (underlying need to borrow) ÷ net revenue "
         "expenditure. Loaded for 2017-18 only.",
+        source=f"{CAPITAL}; {RS}",
     ),
     Indicator(
         "debt-to-csp",
@@ -118,6 +131,7 @@ INDICATORS: tuple[Indicator, ...] = (
         HIGH,
         "fin-debt-to-csp",
         "External borrowing at 31 March ÷ core spending power for the year.",
+        source=f"{BORROWING}; {CSP}",
     ),
     Indicator(
         "cfr-to-csp",
@@ -126,6 +140,7 @@ INDICATORS: tuple[Indicator, ...] = (
         HIGH,
         "fin-cfr-to-csp",
         "The capital financing requirement ÷ core spending power for the year.",
+        source=f"{CAPITAL}; {CSP}",
     ),
     Indicator(
         "debt-growth-3y",
@@ -134,6 +149,7 @@ INDICATORS: tuple[Indicator, ...] = (
         HIGH,
         "fin-debt-growth-3y",
         "External borrowing at 31 March against 3 years earlier.",
+        source=BORROWING,
     ),
     Indicator(
         "interest-to-nre",
@@ -142,6 +158,7 @@ INDICATORS: tuple[Indicator, ...] = (
         HIGH,
         "fin-interest-to-nre",
         "Interest paid to external lenders ÷ net revenue expenditure.",
+        source=RS,
     ),
     Indicator(
         "mrp-to-cfr",
@@ -151,6 +168,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-mrp-to-cfr",
         "What the council sets aside from revenue to repay debt ÷ its capital financing "
         "requirement. A low figure puts repayment off.",
+        source=CAPITAL,
     ),
     Indicator(
         "commercial-to-nre",
@@ -162,6 +180,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "numerator) ÷ net revenue expenditure (fin-nre) for the same year. Investment income "
         "is loaded only for 2019-20, a year without net revenue expenditure in the loaded "
         "data, so it is shown separately as a share of core spending power.",
+        source=f"{COMMERCIAL}; {RS}",
     ),
     Indicator(
         "interest-income-to-csp",
@@ -170,6 +189,7 @@ INDICATORS: tuple[Indicator, ...] = (
         HIGH,
         "fin-interest-income-to-csp",
         "Interest and investment income in 2019-20 ÷ core spending power. One year only.",
+        source=f"{COMMERCIAL}; {CSP}",
     ),
     Indicator(
         "short-term-la-share",
@@ -178,6 +198,7 @@ INDICATORS: tuple[Indicator, ...] = (
         HIGH,
         "fin-debt-short-term-la-share",
         "Short-term loans from other local authorities at 31 March ÷ external borrowing.",
+        source=BORROWING,
     ),
     Indicator(
         "social-care-ratio",
@@ -187,6 +208,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-social-care-ratio",
         "Adult and children's social care spending ÷ net revenue expenditure (councils with "
         "social care only).",
+        source=RS,
     ),
     Indicator(
         "ctr-to-nre",
@@ -196,6 +218,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-ctr-to-nre",
         "The council tax requirement ÷ net revenue expenditure: the share the council raises "
         "itself.",
+        source=RS,
     ),
     Indicator(
         "csp-change",
@@ -204,6 +227,7 @@ INDICATORS: tuple[Indicator, ...] = (
         LOW,
         "fin-csp-change",
         "Core spending power against the year before.",
+        source=CSP,
     ),
 )
 BY_CODE = {i.code: i for i in INDICATORS}

@@ -628,7 +628,7 @@ def resilience_breaches(inputs: Inputs, thresholds: Thresholds) -> dict[str, lis
                 value=_resilience_words(indicator, last["value"]),
                 group=f"{inputs.similar_prefix}:{gss} ({_group_words(int(last['group_n']))})",
                 data_date=str(last["period"]),
-                source=f"finance measure {indicator.metric or indicator.code}",
+                source=indicator.source,
             )
         )
     return found

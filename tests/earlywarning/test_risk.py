@@ -75,20 +75,33 @@ def run_json(*args):
     return {c["gss_code"]: c for c in payload["councils"]}, payload
 
 
+def reserves_years(contributions):
+    return next(
+        c
+        for c in contributions
+        if c["code"] == "fin-resilience" and c["words"].startswith("Reserves sustainability")
+    )
+
+
 def test_recompute_explains_each_council_from_data_known_then(finance_data):
     """On 29 November 2018 only 2016-17 is known: reserves of £60k falling £40k a year last
-    1.5 years. From 30 November 2018 the 2017-18 figures count: £20k lasts 0.5 years."""
+    1.5 years. From 30 November 2018 the 2017-18 figures count: £20k lasts 0.5 years. The
+    similar councils, adding to their reserves, count as never running out: both are far
+    beyond the calibrated line."""
     before, payload = run_json("--as-of", "2018-11-29", "--no-save")
     assert payload["as_of"] == "2018-11-29"
     words = [c["words"] for c in before[HARTLEPOOL]["contributions"]]
-    assert any("would last 1.5 years" in w for w in words)
+    assert (
+        "was 1.5 years in 2016-17" in reserves_years(before[HARTLEPOOL]["contributions"])["words"]
+    )
     assert all("2017-18" not in w for w in words)
 
     after, _ = run_json("--as-of", "2018-11-30", "--no-save")
     hartlepool = after[HARTLEPOOL]
-    runout = next(c for c in hartlepool["contributions"] if c["code"] == "fin-reserves-runout")
+    runout = reserves_years(hartlepool["contributions"])
     assert runout["value"] == "0.5 years"
-    assert runout["data_date"] == "2017-18 (year ending 31 March 2018)"
+    assert runout["severity"] == 3
+    assert runout["data_date"] == "2017-18"
     assert runout["source"] == "MHCLG Revenue Outturn Summary (RS)"
     assert runout["group"] == f"similar:{HARTLEPOOL} (its 6 similar councils)"
     assert runout["observed_on"] == "2018-11-30"
@@ -100,9 +113,10 @@ def test_recompute_explains_each_council_from_data_known_then(finance_data):
 def test_values_kept_to_the_council_never_count(finance_data):
     """Hartlepool's 90% interest figure is visible to Hartlepool alone: no signal from it."""
     result, _ = run_json("--as-of", "2019-01-31", "--no-save")
-    codes = {c["code"] for c in result[HARTLEPOOL]["contributions"]}
-    assert "fin-interest-high" not in codes
-    assert "fin-reserves-runout" in codes
+    contributions = result[HARTLEPOOL]["contributions"]
+    assert {c["code"] for c in contributions} == {"fin-resilience"}
+    assert not [c for c in contributions if "interest" in c["words"].lower()]
+    assert reserves_years(contributions)
 
 
 def test_financial_signals_alone_are_held_until_a_second_period(finance_data):
@@ -124,7 +138,10 @@ def test_text_output_lists_bands_and_contributions(finance_data):
     text = out.getvalue()
     assert text.startswith("Risk as of 2019-01-31:")
     assert f"Hartlepool ({HARTLEPOOL}):" in text
-    assert "[financial] Usable reserves would last 0.5 years" in text
+    assert (
+        "[financial] Reserves sustainability (years of usable reserves at the recent "
+        "draw-down) was 0.5 years" in text
+    )
 
 
 def test_recompute_rejects_bad_and_future_dates(db):
@@ -234,8 +251,10 @@ def events_file(tmp_path, rows):
 
 
 def test_backtest_on_constructed_events(finance_data, tmp_path):
-    """Hartlepool's section 114 in June 2019 was flagged in the 12 months before; Darlington,
-    flagged too with no event, is a false alarm. The reserves baseline does the same; the debt
+    """Hartlepool's section 114 in June 2019 was flagged in the 12 months before: elevated on
+    31 March 2019, the second quarter after the 2017-18 figures (the first was held at watch,
+    financial signals alone); by the event the points had faded to watch. Darlington, flagged
+    too with no event, is a false alarm. The reserves baseline does the same; the debt
     baseline, with no debt figures, flags nothing."""
     path = events_file(tmp_path, [f"{HARTLEPOOL},2019-06-30,s114"])
     out = io.StringIO()
@@ -243,15 +262,15 @@ def test_backtest_on_constructed_events(finance_data, tmp_path):
     (result,) = json.loads(out.getvalue())
     assert result["events"] == 1
     assert result["flagged_in_time"] == 1
-    assert result["lead_months"] == [12]
+    assert result["lead_months"] == [2]
     assert result["false_alarms"] == 1  # Darlington
     assert result["councils_assessed"] > 300
     assert result["false_alarm_rate"] == round(1 / result["councils_assessed"], 4)
     (event,) = result["per_event"]
     assert event["gss_code"] == HARTLEPOOL
     assert event["event_date"] == "2019-06-30"
-    assert event["first_flagged"] == "2018-06-30"
-    assert event["band_at_event"] in {"elevated", "high"}
+    assert event["first_flagged"] == "2019-03-31"
+    assert event["band_at_event"] == "watch"
     reserves = result["baselines"]["reserves_runout"]
     assert (reserves["rule"], reserves["flagged_in_time"], reserves["false_alarms"]) == (
         "fin-reserves-runout",
@@ -278,7 +297,7 @@ def test_backtest_text_and_bad_files(finance_data, tmp_path):
     good = events_file(tmp_path, [f"{HARTLEPOOL},2019-06-30,s114"])
     call_command("backtest_risk", "--events", good, "--horizon-months", "12", stdout=out)
     assert out.getvalue().startswith("1 of 1 events flagged at elevated or above")
-    assert "(median lead 12 months)" in out.getvalue()
+    assert "(median lead 2 months)" in out.getvalue()
     bad = events_file(tmp_path, ["W99999999,2019-06-30,s114", f"{HARTLEPOOL},30/06/2019,s114"])
     with pytest.raises(CommandError) as error:
         call_command("backtest_risk", "--events", bad, "--horizon-months", "12")
