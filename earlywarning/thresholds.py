@@ -2,8 +2,9 @@
 
 Thresholds are data, not literals in code: `rule_thresholds.csv` (each rule's parameters),
 `calibration.csv` and `calibrated_thresholds.csv` (the financial resilience rule's settings,
-and the thresholds `calibrate_risk` worked out from the data with them), `scoring.csv` (domain maxima, severity factors, band thresholds) and `data_dates.csv` (when
-a figure counts as known). Pure: reads files, no database.
+and the thresholds `calibrate_risk` worked out from the data with them), `scoring.csv`
+(domain maxima, severity factors, band thresholds) and `data_dates.csv` (when a figure counts
+as known). Pure: reads files, no database.
 """
 
 from __future__ import annotations
