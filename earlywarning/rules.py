@@ -591,7 +591,8 @@ def resilience_breaches(inputs: Inputs, thresholds: Thresholds) -> dict[str, lis
         .groupby([table["gss_code"], table["indicator"]])
         .rolling(run_years)
         .min()
-        .to_numpy()
+        .droplevel([0, 1])
+        .reindex(table.index)
         == 1
     )
     span = table["year"] - by_series["year"].shift(run_years - 1)
