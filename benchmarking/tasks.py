@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from benchmarking import services
+from benchmarking import recompute, services
 
 
 @shared_task(
@@ -12,7 +12,7 @@ from benchmarking import services
 )
 def comparisons_recompute_task(pairs: list[list] | None = None) -> dict:
     """Recompute comparisons; pairs are [metric id, period] lists, or None for everything."""
-    report = services.comparisons_recompute(
+    report = recompute.comparisons_recompute(
         pairs=[(int(m), str(p)) for m, p in pairs] if pairs is not None else None
     )
     return {"statistics": report.statistics, "positions": report.positions}

@@ -31,7 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 from django.utils import timezone
 
-from benchmarking import selectors, services
+from benchmarking import recompute, selectors, services
 from benchmarking.models import (
     Audience,
     ComparisonPosition,
@@ -569,17 +569,17 @@ class Bench:
         wrapped = [
             (selectors, "values_frame", "read_values"),
             (selectors, "group_members", "read_groups"),
-            (services, "compare", "compare"),
-            (services, "_delete_statistics", "delete"),
-            (services, "_truncate_comparisons", "truncate"),
-            (services, "_positions_indexes_drop", "drop_indexes"),
-            (services, "_save_comparisons", "save"),
-            (services, "_bulk_insert", "copy_positions"),
-            (services, "_positions_indexes_restore", "build_indexes"),
+            (recompute, "compare", "compare"),
+            (recompute, "_delete_statistics", "delete"),
+            (recompute, "_truncate_comparisons", "truncate"),
+            (recompute, "_positions_indexes_drop", "drop_indexes"),
+            (recompute, "_save_comparisons", "save"),
+            (recompute, "_bulk_insert", "copy_positions"),
+            (recompute, "_positions_indexes_restore", "build_indexes"),
             (connections["default"], "commit", "commit"),
         ]
         with timed_calls(wrapped, totals), self.phase(name):
-            report = services.comparisons_recompute(pairs=pairs)
+            report = recompute.comparisons_recompute(pairs=pairs)
         total = self.phase.seconds[name]
         read = totals["read_values"] + totals["read_groups"]
         clear = totals["delete"] + totals["truncate"] + totals["drop_indexes"]

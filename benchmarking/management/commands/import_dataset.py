@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from benchmarking.datasets import DATASETS, GroupingError, dataset_import
 from benchmarking.models import DatasetImport
-from benchmarking.services import comparisons_recompute, dataset_import_record
+from benchmarking.recompute import comparisons_recompute
+from benchmarking.services import dataset_import_record
 from benchmarking.validation import FileProblems
 from selfreg.models import Council
 

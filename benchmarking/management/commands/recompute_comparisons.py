@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from benchmarking.services import comparisons_recompute
+from benchmarking.recompute import comparisons_recompute
 from benchmarking.tasks import comparisons_recompute_task
 
 
