@@ -20,6 +20,8 @@ per value or per group, so millions of rows take seconds.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -109,13 +111,20 @@ class _Sorted:
     """Values sorted within groups, with tie runs, ready for ranks and quantiles."""
 
     def __init__(self, gid: np.ndarray, x: np.ndarray, ngroups: int) -> None:
-        order = np.lexsort((x, gid))
-        g = gid[order]
-        s = x[order]
-        m = len(s)
-        self.counts = np.bincount(g, minlength=ngroups)
+        self.order = np.lexsort((x, gid))
+        self.gid = gid
+        self.counts = np.bincount(gid, minlength=ngroups)
         self.starts = np.concatenate(([0], np.cumsum(self.counts)[:-1])).astype(np.int64)
-        self.sorted_values = s
+        self.sorted_values = x[self.order]
+        self.n = self.counts[gid]
+
+    @functools.cached_property
+    def _below_above(self) -> tuple[np.ndarray, np.ndarray]:
+        # Per input position (same order as gid/x): how many values in the group are
+        # strictly below and strictly above. Only positions need them, not statistics.
+        order, s = self.order, self.sorted_values
+        g = self.gid[order]
+        m = len(s)
         idx = np.arange(m, dtype=np.int64)
         new_run = np.ones(m, dtype=bool)
         new_run[1:] = (g[1:] != g[:-1]) | (s[1:] != s[:-1])
@@ -129,11 +138,15 @@ class _Sorted:
         above = np.empty(m, dtype=np.int64)
         below[order] = run_start - group_start
         above[order] = group_start + n - 1 - run_end
-        # Per input position (same order as gid/x): how many values in the group are
-        # strictly below and strictly above, and the group size.
-        self.below = below
-        self.above = above
-        self.n = self.counts[gid]
+        return below, above
+
+    @property
+    def below(self) -> np.ndarray:
+        return self._below_above[0]
+
+    @property
+    def above(self) -> np.ndarray:
+        return self._below_above[1]
 
     def quantile(self, q: float) -> np.ndarray:
         """Linear-interpolation quantile per group (Excel QUARTILE.INC); NaN for empty groups."""
@@ -428,3 +441,126 @@ def compare(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     _, prev_value = _previous_values(df)
     positions["change"] = positions["value"].to_numpy() - prev_value
     return stats, positions
+
+
+# --- positions derived on read from a group's stored values ----------------------------------
+
+
+def group_distributions(df: pd.DataFrame) -> pd.DataFrame:
+    """``group_statistics`` with, per group, its values in ascending order (``values``) and
+    the councils they belong to in the same order (``councils``): all that is needed to place
+    any council of the group later with ``positions_in_group``. Needs ``gss_code`` too."""
+    _require(df, [*KEYS, "gss_code", "value"])
+    gid, key_frame = _group_ids(df, KEYS)
+    value, valid = _valid_values(df)
+    ranked = _Sorted(gid[valid], value[valid], len(key_frame))
+    arrays = _stats_arrays(ranked, value[valid], gid[valid])
+    out = key_frame.copy()
+    for column in STAT_COLUMNS:
+        out[column] = arrays[column]
+    councils = df["gss_code"].to_numpy()[valid][ranked.order]
+    bounds = ranked.starts[1:]
+    out["values"] = np.split(ranked.sorted_values, bounds) if len(out) else []
+    out["councils"] = np.split(councils, bounds) if len(out) else []
+    return out
+
+
+def _sorted_quantile(s: np.ndarray, q: float) -> float:
+    """``_Sorted.quantile`` for one group, operation for operation, so results agree exactly."""
+    counts = np.array([len(s)], dtype=np.int64)
+    if not len(s):
+        return np.nan
+    pos = (counts - 1) * q
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, counts - 1)
+    return float(_lerp(s[lo], s[hi], pos - lo)[0])
+
+
+def positions_in_group(
+    sorted_values,
+    values,
+    *,
+    polarity: str,
+    target_value: float = np.nan,
+    scale: float = np.nan,
+    sample_size=None,
+    previous_value=None,
+) -> pd.DataFrame:
+    """Where each of ``values`` sits in a group whose values are ``sorted_values``.
+
+    ``sorted_values`` are every finite value of the group in ascending order (as
+    ``group_distributions`` gives them); each of ``values`` must be one of them (a council of
+    the group) or NaN. The result is what ``council_positions`` gives for the same councils
+    over the whole group, one row per value in the order given, with ``change`` =
+    value - ``previous_value`` (NaN where either is missing).
+    """
+    if polarity not in POLARITIES:
+        raise ValueError(f"Unknown polarity {polarity!r}. Use one of: {', '.join(POLARITIES)}.")
+    s = np.asarray(sorted_values, dtype="float64")
+    v = np.asarray(values, dtype="float64")
+    size = len(v)
+
+    def column(given) -> np.ndarray:
+        if given is None:
+            return np.full(size, np.nan)
+        return pd.to_numeric(pd.Series(given), errors="coerce").to_numpy("float64", na_value=np.nan)
+
+    valid = np.isfinite(v)
+    n = len(s)
+    below = np.searchsorted(s, v, side="left")
+    above = n - np.searchsorted(s, v, side="right")
+    ties_others = n - 1 - below - above
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percentile = 100.0 * (below + 0.5 * ties_others) / (n - 1)
+    percentile = np.where(n == 1, 50.0, percentile)
+
+    enough = n >= MIN_COUNCILS_FOR_QUARTILES
+    med = _sorted_quantile(s, 0.5)
+    lq = _sorted_quantile(s, 0.25) if enough else np.nan
+    uq = _sorted_quantile(s, 0.75) if enough else np.nan
+    rank = below + 1 if polarity == LOWER_BETTER else above + 1
+    band = np.zeros(size, dtype=np.int64)
+    band_ok = np.full(size, False)
+    rank_ok = np.full(size, True)
+    if polarity == HIGHER_BETTER:
+        band = np.select([v >= uq, v >= med, v >= lq], [1, 2, 3], 4)
+    elif polarity == LOWER_BETTER:
+        band = np.select([v <= lq, v <= med, v <= uq], [1, 2, 3], 4)
+    if polarity in (HIGHER_BETTER, LOWER_BETTER):
+        band_ok[:] = enough and bool(np.isfinite([lq, med, uq]).all())
+    elif polarity == TARGET:
+        target = float(target_value) if target_value is not None else np.nan
+        rank_ok[:] = np.isfinite(target)
+        if np.isfinite(target):
+            # Rank and band by distance from the target, as council_positions does.
+            by_distance = np.sort(np.abs(s - target))
+            d = np.abs(v - target)
+            dlq, dmed, duq = (_sorted_quantile(by_distance, q) for q in (0.25, 0.5, 0.75))
+            band = np.select([d <= dlq, d <= dmed, d <= duq], [1, 2, 3], 4)
+            rank = np.searchsorted(by_distance, d, side="left") + 1
+            band_ok[:] = enough
+
+    scale = float(scale) if scale is not None else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = wilson_interval(v / scale, column(sample_size))
+    ci_low = low * scale
+    ci_high = high * scale
+    has_ci = valid & np.isfinite(ci_low) & np.isfinite(ci_high) & np.isfinite(med)
+    outside = (med < ci_low) | (med > ci_high)
+
+    def integers(data: np.ndarray, ok: np.ndarray) -> pd.arrays.IntegerArray:
+        ok = ok & valid
+        return pd.arrays.IntegerArray(np.where(ok, data, 0).astype(np.int64), ~ok)
+
+    return pd.DataFrame(
+        {
+            "value": np.where(valid, v, np.nan),
+            "percentile": np.where(valid, percentile, np.nan),
+            "quartile_band": integers(band, band_ok),
+            "rank": integers(rank, rank_ok),
+            "ci_low": np.where(has_ci, ci_low, np.nan),
+            "ci_high": np.where(has_ci, ci_high, np.nan),
+            "significant": pd.arrays.BooleanArray(outside & has_ci, ~has_ci),
+            "change": v - column(previous_value),
+        }
+    )

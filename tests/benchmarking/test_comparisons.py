@@ -11,11 +11,14 @@ import pytest
 
 from benchmarking.comparisons import (
     MIN_COUNCILS_FOR_QUARTILES,
+    POSITION_COLUMNS,
     Z_95,
     changes,
     compare,
     council_positions,
+    group_distributions,
     group_statistics,
+    positions_in_group,
     wilson_interval,
 )
 
@@ -774,3 +777,76 @@ def test_modules_import_no_django_orm_or_http(module):
     assert imported <= {"__future__", "collections", "dataclasses", "datetime", "functools",
                         "re", "numpy", "pandas", "pathlib", "benchmarking", "typing",
                         "unicodedata"}  # fmt: skip
+
+
+# --- positions derived on read from a group's sorted values ----------------------------------
+
+
+def varied_random_frame(seed: int) -> pd.DataFrame:
+    """Random frames of every shape: tiny and large groups, many ties or none, a target
+    missing, proportions or percentages with sample sizes, some values missing."""
+    rng = np.random.default_rng(seed)
+    df = random_long_frame(seed=seed, councils=int(rng.integers(1, 60)), metrics=8)
+    if seed % 3 == 1:  # continuous values: no ties
+        df["value"] = np.where(df["value"].isna(), np.nan, rng.random(len(df)) * 100)
+    if seed % 4 == 3:  # a target metric without a target: no rank and no band
+        df.loc[df["metric"] == "m2", "target_value"] = np.nan
+    if seed % 5 == 2:  # proportions, some without a sample size
+        df["value"] = df["value"] / 100
+        df["scale"] = 1.0
+        df.loc[rng.random(len(df)) < 0.3, "sample_size"] = np.nan
+    return df
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_positions_from_sorted_values_equal_whole_frame_positions(seed):
+    """A council's position worked out from its group's stored sorted values is exactly the
+    one council_positions gives over the whole frame: every column, ties and gaps included."""
+    df = varied_random_frame(seed)
+    expected = council_positions(df)
+    stored = group_distributions(df).set_index(["metric", "period", "group"])
+    keys = ["metric", "period", "group"]
+    for key, part in df.groupby(keys, sort=False):
+        row = stored.loc[key]
+        # Place the group's councils in a shuffled order, as a page might ask for them.
+        part = part.sample(frac=1, random_state=seed)
+        got = positions_in_group(
+            row["values"],
+            part["value"],
+            polarity=part["polarity"].iat[0],
+            target_value=part["target_value"].iat[0],
+            scale=part["scale"].iat[0],
+            sample_size=part["sample_size"],
+        )
+        want = expected.loc[part.index, POSITION_COLUMNS].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got[POSITION_COLUMNS], want, check_exact=True)
+
+
+def test_group_distributions_keep_each_groups_values_and_councils_in_order():
+    df = random_long_frame(seed=3, councils=25)
+    stored = group_distributions(df)
+    stats = group_statistics(df)
+    pd.testing.assert_frame_equal(stored.drop(columns=["values", "councils"]), stats)
+    for row in stored.itertuples():
+        part = df[(df["metric"] == row.metric) & (df["period"] == row.period)]
+        part = part[(part["group"] == row.group) & part["value"].notna()]
+        assert row.values.tolist() == sorted(part["value"].tolist())
+        by_council = dict(zip(part["gss_code"], part["value"], strict=True))
+        assert [by_council[c] for c in row.councils] == row.values.tolist()
+
+
+def test_change_on_read_is_the_value_less_the_previous_one():
+    got = positions_in_group(
+        [1.0, 2.0, 4.0],
+        [4.0, 1.0, 2.0],
+        polarity="higher_better",
+        previous_value=[3.0, np.nan, 2.5],
+    )
+    assert got["change"].tolist()[::2] == [1.0, -0.5]
+    assert np.isnan(got["change"].iat[1])
+    assert got["rank"].tolist() == [1, 3, 2]
+
+
+def test_positions_in_group_rejects_an_unknown_polarity():
+    with pytest.raises(ValueError, match="Unknown polarity"):
+        positions_in_group([1.0], [1.0], polarity="up")
