@@ -26,7 +26,7 @@ from benchmarking.charts import format_value
 from benchmarking.comparisons import MIN_COUNCILS_FOR_QUARTILES, compare, too_few_for_quartiles
 from benchmarking.families import similar_kind
 from benchmarking.groups import BY_MEASURE, Group, group_for_metric, stored_kinds
-from benchmarking.models import Audience, ComparisonPosition, Element, Metric, Polarity
+from benchmarking.models import Audience, ComparisonStatistic, Element, Metric, Polarity
 from benchmarking.periods import (
     CALENDAR_YEAR,
     FINANCIAL_YEAR,
@@ -38,7 +38,6 @@ from benchmarking.periods import (
     split_by_series_kind,
 )
 from benchmarking.sparklines import sparkline_svg
-from selfreg import access
 
 STAT_KEYS = ("n", "median", "lower_quartile", "upper_quartile")
 POSITION_KEYS = ("quartile_band", "percentile", "rank", "change")
@@ -165,7 +164,8 @@ def council_dashboard(
     if metric_ids is not None:
         values = values.filter(metric_id__in=metric_ids)
     series: dict[int, list[tuple[str, float]]] = defaultdict(list)
-    for metric_id, period, value in values.values_list("metric_id", "period", "value"):
+    own = list(values.values_list("metric_id", "period", "value", "sample_size", "visibility"))
+    for metric_id, period, value, _sample, _visibility in own:
         series[metric_id].append((period, value))
     metrics = Metric.objects.in_bulk(list(series))
     latest = {}
@@ -178,7 +178,7 @@ def council_dashboard(
     positions = (
         _custom_positions(user, council, group, metrics, latest)
         if group.is_custom
-        else _stored_positions(user, council, group, latest, metrics)
+        else _stored_positions(user, council, group, latest, metrics, own)
     )
     sections = {e: ElementSection(e, label) for e, label in Element.choices}
     for metric_id, metric in sorted(metrics.items(), key=lambda item: _order(item[1])):
@@ -383,49 +383,55 @@ class RowViews:
 
 
 def _stored_positions(
-    user, council, group: Group, latest: dict[int, str], metrics: dict[int, Metric]
+    user, council, group: Group, latest: dict[int, str], metrics: dict[int, Metric], own: list
 ) -> dict[int, dict]:
+    """The council's position in each metric's stored comparison of its latest period, derived
+    from the group's sorted values; ``own`` are the council's values the user may see, from
+    which those that count in the comparison's audience give the sample size and change."""
     if not latest:
         return {}
     # A by-measure group reads each metric in its own set's group.
     kinds = stored_kinds(council.gss_code) if group.label.startswith(BY_MEASURE) else None
     label_of = {m: group_for_metric(group, metrics[m], kinds).label for m in latest}
-    audiences = [Audience.PUBLIC]
-    if access.is_in_sector(user):
-        audiences.append(Audience.SECTOR)
     metrics_by_period = defaultdict(list)
     for metric_id, period in latest.items():
         metrics_by_period[period].append(metric_id)
     latest_only = Q()  # each metric's own latest period, not every latest period of any
     for period, metric_ids in metrics_by_period.items():
-        latest_only |= Q(statistic__period=period, statistic__metric_id__in=metric_ids)
-    rows = ComparisonPosition.objects.filter(
+        latest_only |= Q(period=period, metric_id__in=metric_ids)
+    statistics = ComparisonStatistic.objects.filter(
         latest_only,
-        council=council,
-        statistic__group__in=set(label_of.values()),
-        statistic__audience__in=audiences,
-    ).values(
-        "statistic__metric_id",
-        "statistic__group",
-        "statistic__period",
-        "statistic__audience",
-        *(f"statistic__{k}" for k in STAT_KEYS),
-        *POSITION_KEYS,
-    )
-    found: dict[int, dict] = {}
-    for row in rows:
-        metric_id = row["statistic__metric_id"]
-        if row["statistic__period"] != latest.get(metric_id):
-            continue
-        if row["statistic__group"] != label_of[metric_id]:
+        group__in=set(label_of.values()),
+        audience__in=selectors.audiences_of(user),
+    ).only("metric_id", "period", "group", "audience", *STAT_KEYS, "sorted_values", "council_ids")
+    chosen: dict[int, ComparisonStatistic] = {}
+    for statistic in statistics:
+        metric_id = statistic.metric_id
+        if statistic.period != latest.get(metric_id) or statistic.group != label_of[metric_id]:
             continue
         # The sector's figures, where they exist, include more councils' values.
-        if metric_id in found and row["statistic__audience"] != Audience.SECTOR:
+        if metric_id in chosen and statistic.audience != Audience.SECTOR:
             continue
-        found[metric_id] = {
-            **{k: row[f"statistic__{k}"] for k in STAT_KEYS},
-            **{k: row[k] for k in POSITION_KEYS},
+        chosen[metric_id] = statistic
+    own_by_metric = defaultdict(list)
+    for row in own:
+        own_by_metric[row[0]].append(row)
+    found: dict[int, dict] = {}
+    for metric_id, statistic in chosen.items():
+        counted = selectors.audience_filter(statistic.audience)
+        facts = {
+            (council.pk, m, p): (value, sample)
+            for m, p, value, sample, visibility in own_by_metric[metric_id]
+            if visibility in counted
         }
+        placed = selectors.stored_positions(
+            statistic, metrics[metric_id], facts, council_ids=[council.pk]
+        )
+        if council.pk in placed:
+            found[metric_id] = {
+                **{k: getattr(statistic, k) for k in STAT_KEYS},
+                **{k: placed[council.pk][k] for k in POSITION_KEYS},
+            }
     return found
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+import numpy as np
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,9 @@ from benchmarking.periods import parse_period
 from selfreg.models import Council, Visibility
 
 METRIC_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9&_.\-]{0,39}$")
+# How a comparison's sorted values and council ids are packed (ComparisonStatistic).
+VALUE_DTYPE = np.dtype("<f8")
+COUNCIL_DTYPE = np.dtype("<i4")
 
 
 class Element(models.TextChoices):
@@ -257,6 +261,12 @@ class ComparisonStatistic(models.Model):
     mean = models.FloatField(null=True)
     min = models.FloatField(null=True)
     max = models.FloatField(null=True)
+    # Every value of the group in ascending order (little-endian float64) and, in the same
+    # order, the ids of the councils they belong to (little-endian int32). A council's rank,
+    # percentile and band are derived from these on read (comparisons.positions_in_group):
+    # one row per group instead of one per council per group.
+    sorted_values = models.BinaryField(default=b"")
+    council_ids = models.BinaryField(default=b"")
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -271,42 +281,11 @@ class ComparisonStatistic(models.Model):
     def __str__(self):
         return f"{self.metric.code} {self.period} {self.group} ({self.audience})"
 
+    def values_in_order(self) -> np.ndarray:
+        return np.frombuffer(self.sorted_values, dtype=VALUE_DTYPE)
 
-class ComparisonPosition(models.Model):
-    """A council's place in one stored comparison: derived data, rewritten by the recompute.
-
-    No database foreign-key constraints: positions are only ever written together with their
-    statistic, and checking tens of millions of rows at commit was half the nightly
-    recompute (BENCHMARKS.md). Django still deletes them with their statistic or council.
-    The unique (statistic, council) index serves look-ups by statistic.
-    """
-
-    statistic = models.ForeignKey(
-        ComparisonStatistic,
-        on_delete=models.CASCADE,
-        related_name="positions",
-        db_constraint=False,
-        db_index=False,
-    )
-    council = models.ForeignKey(
-        Council, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
-    value = models.FloatField(null=True)
-    percentile = models.FloatField(null=True)
-    quartile_band = models.PositiveSmallIntegerField(null=True)
-    rank = models.PositiveIntegerField(null=True)
-    change = models.FloatField(null=True)
-    ci_low = models.FloatField(null=True)
-    ci_high = models.FloatField(null=True)
-    significant = models.BooleanField(null=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["statistic", "council"], name="one_position_each")
-        ]
-
-    def __str__(self):
-        return f"{self.council_id} in {self.statistic_id}: {self.value}"
+    def councils_in_order(self) -> np.ndarray:
+        return np.frombuffer(self.council_ids, dtype=COUNCIL_DTYPE)
 
 
 class SimilarityKind(models.TextChoices):

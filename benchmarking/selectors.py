@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -11,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import Q
 from django.utils.text import slugify
 
-from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare
+from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare, positions_in_group
 from benchmarking.families import SIMILAR_PREFIXES, similar_label
 from benchmarking.models import (
     Audience,
-    ComparisonPosition,
     ComparisonStatistic,
     CouncilContext,
     Metric,
@@ -26,7 +27,7 @@ from benchmarking.models import (
     SimilarCouncil,
     Value,
 )
-from benchmarking.periods import latest, previous_period, sort_periods
+from benchmarking.periods import PeriodError, latest, previous_period, sort_periods
 from selfreg import access
 from selfreg.access import visible_q
 from selfreg.models import (
@@ -57,6 +58,49 @@ def values_frame(*, metric_ids=None, periods=None) -> pd.DataFrame:
     for column in ("value", "sample_size", "target_value", "scale"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     return frame
+
+
+COMPARED_COLUMNS = ["council_id", "metric_id", "period", "value", "visibility"]
+
+
+def compared_values(*, metric_ids=None, pairs=None) -> pd.DataFrame:
+    """What the comparisons are computed from: council, metric, period, value and visibility
+    of every value of these metrics (all periods), or of these (metric id, period) pairs.
+
+    On PostgreSQL the rows come by COPY, read by pandas, whose float parser (pandas 3) gives
+    back exactly the float the ORM reads: a council is found among its group's sorted values
+    by equality.
+    """
+    query = Value.objects.all()
+    if pairs is not None:
+        metric_ids = sorted({int(m) for m, _ in pairs})
+        query = query.filter(period__in=sorted({str(p) for _, p in pairs}))
+    if metric_ids is not None:
+        query = query.filter(metric_id__in=[int(m) for m in metric_ids])
+    rows = query.values_list(*COMPARED_COLUMNS)
+    if connection.vendor == "postgresql":
+        sql, params = rows.query.sql_with_params()
+        buffer = io.BytesIO()
+        copy_sql = f"COPY ({sql}) TO STDOUT"
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params) as copy:
+            for block in copy:
+                buffer.write(block)
+        buffer.seek(0)
+        frame = pd.read_csv(
+            buffer,
+            sep="\t",
+            header=None,
+            names=COMPARED_COLUMNS,
+            dtype={"council_id": "int64", "metric_id": "int64", "period": str, "visibility": str},
+            keep_default_na=False,
+        )
+    else:
+        frame = pd.DataFrame.from_records(list(rows), columns=COMPARED_COLUMNS)
+        frame["value"] = frame["value"].astype("float64")
+    if pairs is not None and len(frame):
+        wanted = pd.MultiIndex.from_tuples([(int(m), str(p)) for m, p in pairs])
+        frame = frame[pd.MultiIndex.from_frame(frame[["metric_id", "period"]]).isin(wanted)]
+    return frame.reset_index(drop=True)
 
 
 def region_group(council: Council) -> str:
@@ -112,17 +156,15 @@ POSITION_FIELDS = [*POSITION_COLUMNS, "change"]
 def comparison_read(user, metric: Metric, period: str, group) -> Comparison:
     """A metric's comparison in a group for one period (or "latest"), as the user may see it.
 
-    Stored groups are read from what `services.comparisons_recompute` wrote: the sector's
-    figures for users in the sector where they differ, the public's otherwise. Custom groups
-    are computed now over the values the user may see. Raises LookupError when there is none.
+    Stored groups are read from what `recompute.comparisons_recompute` wrote: the sector's
+    figures for users in the sector where they differ, the public's otherwise; each council's
+    position is derived from the group's stored values. Custom groups are computed now over
+    the values the user may see. Raises LookupError when there is none.
     """
     if group.is_custom:
         return _custom_comparison(user, metric, period, group)
-    audiences = [Audience.PUBLIC]
-    if access.is_in_sector(user):
-        audiences.append(Audience.SECTOR)
     statistics = ComparisonStatistic.objects.filter(
-        metric=metric, group=group.label, audience__in=audiences
+        metric=metric, group=group.label, audience__in=audiences_of(user)
     )
     if period.lower() == "latest":
         labels = list(statistics.values_list("period", flat=True).distinct())
@@ -133,11 +175,84 @@ def comparison_read(user, metric: Metric, period: str, group) -> Comparison:
     statistic = found.get(Audience.SECTOR) or found.get(Audience.PUBLIC)
     if statistic is None:
         raise _not_found(metric, group, period)
-    positions = ComparisonPosition.objects.filter(statistic=statistic).values(
-        *POSITION_FIELDS, gss_code=F("council__gss_code"), name=F("council__name")
-    )
     stats = {name: getattr(statistic, name) for name in STATISTIC_FIELDS}
-    return Comparison(statistic.audience, period, stats, list(positions))
+    return Comparison(statistic.audience, period, stats, comparison_councils(statistic, metric))
+
+
+def comparison_councils(statistic: ComparisonStatistic, metric: Metric | None = None) -> list:
+    """Every council's position in a stored comparison, by name: the position's fields with
+    the council's GSS code and name (three queries)."""
+    metric = metric or statistic.metric
+    facts = audience_values(statistic.audience, metric_id=metric.pk, period=statistic.period)
+    placed = stored_positions(statistic, metric, facts)
+    councils = (
+        Council.objects.filter(pk__in=list(placed))
+        .order_by("name", "gss_code")
+        .values_list("pk", "gss_code", "name")
+    )
+    return [{**placed[pk], "gss_code": gss, "name": name} for pk, gss, name in councils]
+
+
+def audiences_of(user) -> list[str]:
+    """The audiences whose stored comparisons the user may read (the access module decides)."""
+    if access.is_in_sector(user):
+        return [Audience.PUBLIC, Audience.SECTOR]
+    return [Audience.PUBLIC]
+
+
+def audience_values(audience: str, **filters) -> dict[tuple[int, int, str], tuple]:
+    """(value, sample size) by (council id, metric id, period) for the values that count in an
+    audience's comparisons, this period and the previous one: what a position is derived from."""
+    period = filters.pop("period")
+    periods = [period, _previous(period)]
+    rows = Value.objects.filter(
+        visibility__in=audience_filter(audience), period__in=[p for p in periods if p], **filters
+    ).values_list("council_id", "metric_id", "period", "value", "sample_size")
+    return {(c, m, p): (value, sample) for c, m, p, value, sample in rows}
+
+
+def stored_positions(
+    statistic: ComparisonStatistic, metric: Metric, facts: dict, council_ids=None
+) -> dict[int, dict]:
+    """Each council's position in a stored comparison, by council id: every council of the
+    group, or only those of ``council_ids``. Derived from the group's stored sorted values
+    (``comparisons.positions_in_group``); ``facts`` are ``audience_values`` of the statistic's
+    audience, for each council's sample size and previous value."""
+    ids = statistic.councils_in_order()
+    values = statistic.values_in_order()
+    if council_ids is None:
+        chosen = np.arange(len(ids))
+    else:
+        chosen = np.flatnonzero(np.isin(ids, list(council_ids)))
+    if not len(chosen):
+        return {}
+    previous = _previous(statistic.period)
+    wanted = [int(c) for c in ids[chosen]]
+    key = (metric.pk, statistic.period)
+    frame = positions_in_group(
+        values,
+        values[chosen],
+        polarity=metric.polarity,
+        target_value=_float(metric.target_value),
+        scale=_float(metric.scale),
+        sample_size=[facts.get((c, *key), (None, None))[1] for c in wanted],
+        previous_value=[facts.get((c, metric.pk, previous), (None, None))[0] for c in wanted],
+    )
+    return {
+        council: {name: plain(row[name]) for name in POSITION_FIELDS}
+        for council, row in zip(wanted, frame.to_dict("records"), strict=True)
+    }
+
+
+def _float(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _previous(period: str) -> str | None:
+    try:
+        return previous_period(period)
+    except PeriodError:
+        return None
 
 
 def _not_found(metric: Metric, group, period: str | None = None) -> LookupError:

@@ -1,6 +1,38 @@
-from celery import shared_task
+from celery import chord, shared_task
+from django.conf import settings
 
 from benchmarking import recompute, services
+
+
+@shared_task(
+    bind=True,
+    time_limit=30 * 60,
+    soft_time_limit=25 * 60,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def comparisons_recompute_task(self, pairs: list[list] | None = None, finish: bool = False):
+    """Recompute comparisons; pairs are [metric id, period] lists, or None for everything.
+
+    Everything is split into chunks of metrics, one task each, run by whichever workers are
+    free; then this task runs again with ``finish`` to close the recompute. Early warning
+    listens for this task's success (earlywarning.tasks.after_comparisons), so it hears once,
+    when every chunk is done: the first run hands over to the chunks (Celery's ``replace``)
+    rather than succeeding. Without a broker (CELERY_TASK_ALWAYS_EAGER) it all runs here.
+    """
+    if finish:
+        recompute.comparisons_finish()
+        return {"finished": True}
+    if pairs is None and not (self.request.is_eager or settings.CELERY_TASK_ALWAYS_EAGER):
+        chunks = recompute.metric_chunks()
+        if len(chunks) > 1:
+            header = [comparisons_chunk_task.si(metric_ids=chunk) for chunk in chunks]
+            raise self.replace(chord(header, comparisons_recompute_task.si(finish=True)))
+    report = recompute.comparisons_recompute(
+        pairs=[(int(m), str(p)) for m, p in pairs] if pairs is not None else None
+    )
+    return {"statistics": report.statistics, "values": report.values}
 
 
 @shared_task(
@@ -10,12 +42,10 @@ from benchmarking import recompute, services
     retry_backoff=True,
     max_retries=3,
 )
-def comparisons_recompute_task(pairs: list[list] | None = None) -> dict:
-    """Recompute comparisons; pairs are [metric id, period] lists, or None for everything."""
-    report = recompute.comparisons_recompute(
-        pairs=[(int(m), str(p)) for m, p in pairs] if pairs is not None else None
-    )
-    return {"statistics": report.statistics, "positions": report.positions}
+def comparisons_chunk_task(metric_ids: list[int]) -> dict:
+    """Recompute every comparison of these metrics: one chunk of a full recompute."""
+    report = recompute.comparisons_recompute(metric_ids=[int(m) for m in metric_ids])
+    return {"statistics": report.statistics, "values": report.values}
 
 
 @shared_task(time_limit=10 * 60, soft_time_limit=8 * 60)

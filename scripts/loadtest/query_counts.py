@@ -41,7 +41,7 @@ def council_target(council: Council) -> dict | None:
     groups = [f"similar:{council.gss_code}", f"type:{council.kind}", "all"]
     for group in groups:
         metrics = list(
-            ComparisonStatistic.objects.filter(group=group, positions__council=council)
+            ComparisonStatistic.objects.filter(group=group, metric__values__council=council)
             .order_by("metric__code")
             .values_list("metric__code", flat=True)
             .distinct()[:2]

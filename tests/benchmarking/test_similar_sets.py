@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from benchmarking.groups import GroupNotFound, describe_group, resolve_group
 from benchmarking.models import ComparisonStatistic, CouncilContext, SimilarCouncil
+from benchmarking.selectors import comparison_councils
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
 from benchmarking.tasks import similar_councils_recompute_task
 from benchmarking.validation import read_table
@@ -59,7 +60,7 @@ def members(label: str) -> set[str]:
     statistic = ComparisonStatistic.objects.get(
         group=label, metric__code=OTHER, period="2024-25", audience="public"
     )
-    return set(statistic.positions.values_list("council__gss_code", flat=True))
+    return {p["gss_code"] for p in comparison_councils(statistic)}
 
 
 def neighbours(kind: str, gss: str = HARTLEPOOL) -> set[str]:

@@ -162,6 +162,6 @@ class Command(BaseCommand):
         report = comparisons_recompute(pairs=sorted(pairs))
         dataset_import_record(**record)
         self.stdout.write(
-            f"Comparisons: {report.statistics} group statistics and {report.positions} council "
-            f"positions stored for {len(pairs)} metric-periods."
+            f"Comparisons: {report.statistics} group statistics stored for {len(pairs)} "
+            "metric-periods."
         )

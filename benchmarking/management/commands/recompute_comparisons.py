@@ -18,5 +18,5 @@ class Command(BaseCommand):
         report = comparisons_recompute()
         self.stdout.write(
             f"Comparisons: {report.statistics} group statistics and "
-            f"{report.positions} council positions stored."
+            f"{report.values} values of their councils in order."
         )
