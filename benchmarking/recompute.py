@@ -64,9 +64,10 @@ def comparisons_recompute(
     return report
 
 
-def metric_chunks(size: int = CHUNK_METRICS) -> list[list[int]]:
-    """Every metric's id, in chunks of ``size``: a full recompute's units of work. Metrics
-    without values are included, so their old statistics go too."""
+def metric_chunks(size: int | None = None) -> list[list[int]]:
+    """Every metric's id, in chunks of ``size`` (CHUNK_METRICS): a full recompute's units of
+    work. Metrics without values are included, so their old statistics go too."""
+    size = size or CHUNK_METRICS
     ids = list(Metric.objects.order_by("pk").values_list("pk", flat=True))
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
@@ -94,7 +95,7 @@ def _recompute(
         if pairs is not None:
             _delete_statistics(pairs)
         else:
-            ComparisonStatistic.objects.filter(metric_id__in=metric_ids).delete()
+            _delete_metrics(metric_ids)
         report = RecomputeReport()
         for audience, stored in results:
             report.statistics += _insert_statistics(audience, stored)
@@ -117,6 +118,11 @@ def _distributions(frame: pd.DataFrame, audience: str, members: pd.DataFrame) ->
     )
     expanded = expanded.rename(columns={"metric_id": "metric", "council_id": "gss_code"})
     return group_distributions(expanded)
+
+
+def _delete_metrics(metric_ids: list[int]) -> None:
+    """Remove every stored comparison of these metrics."""
+    ComparisonStatistic.objects.filter(metric_id__in=metric_ids).delete()
 
 
 def _delete_statistics(pairs: list[tuple[int, str]]) -> None:

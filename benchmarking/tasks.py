@@ -1,5 +1,4 @@
 from celery import chord, shared_task
-from django.conf import settings
 
 from benchmarking import recompute, services
 
@@ -24,7 +23,7 @@ def comparisons_recompute_task(self, pairs: list[list] | None = None, finish: bo
     if finish:
         recompute.comparisons_finish()
         return {"finished": True}
-    if pairs is None and not (self.request.is_eager or settings.CELERY_TASK_ALWAYS_EAGER):
+    if pairs is None and not (self.request.is_eager or self.app.conf.task_always_eager):
         chunks = recompute.metric_chunks()
         if len(chunks) > 1:
             header = [comparisons_chunk_task.si(metric_ids=chunk) for chunk in chunks]
