@@ -39,27 +39,6 @@ from selfreg.models import (
     Visibility,
 )
 
-VALUE_COLUMNS = ["council_id", "metric_id", "period", "value", "sample_size", "visibility"]
-
-
-def values_frame(*, metric_ids=None, periods=None) -> pd.DataFrame:
-    """Values (all visibilities) with their metric's polarity, target and scale."""
-    query = Value.objects.all()
-    if metric_ids is not None:
-        query = query.filter(metric_id__in=list(metric_ids))
-    if periods is not None:
-        query = query.filter(period__in=list(periods))
-    frame = pd.DataFrame.from_records(query.values_list(*VALUE_COLUMNS), columns=VALUE_COLUMNS)
-    metrics = pd.DataFrame.from_records(
-        [(m.pk, m.polarity, m.target_value, m.scale) for m in Metric.objects.all()],
-        columns=["metric_id", "polarity", "target_value", "scale"],
-    )
-    frame = frame.merge(metrics, on="metric_id", how="left")
-    for column in ("value", "sample_size", "target_value", "scale"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    return frame
-
-
 COMPARED_COLUMNS = ["council_id", "metric_id", "period", "value", "visibility"]
 
 
