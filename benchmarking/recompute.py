@@ -53,6 +53,8 @@ def comparisons_recompute(
     derived on read.
     """
     if pairs is not None:
+        if not pairs:
+            return RecomputeReport()
         return _recompute(pairs=[(int(m), str(p)) for m, p in pairs])
     if metric_ids is not None:
         return _recompute(metric_ids=[int(m) for m in metric_ids])

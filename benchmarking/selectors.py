@@ -40,6 +40,13 @@ from selfreg.models import (
 )
 
 COMPARED_COLUMNS = ["council_id", "metric_id", "period", "value", "visibility"]
+COMPARED_TYPES = {
+    "council_id": "int64",
+    "metric_id": "int64",
+    "period": str,
+    "value": "float64",
+    "visibility": str,
+}
 
 
 def compared_values(*, metric_ids=None, pairs=None) -> pd.DataFrame:
@@ -64,6 +71,8 @@ def compared_values(*, metric_ids=None, pairs=None) -> pd.DataFrame:
         with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params) as copy:
             for block in copy:
                 buffer.write(block)
+        if not buffer.tell():
+            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in COMPARED_TYPES.items()})
         buffer.seek(0)
         frame = pd.read_csv(
             buffer,
