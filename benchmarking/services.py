@@ -432,24 +432,7 @@ def values_import(
             "updated_at": timezone.now(),
         }
 
-        history_user = common["submitted_by"]
-        new_objects = [_value(row, common) for row in merged[is_new].itertuples(index=False)]
-        if new_objects:
-            bulk_create_with_history(
-                new_objects, Value, batch_size=BATCH, default_user=history_user
-            )
-        changed_objects = [
-            _value(row, common, pk=int(row.id))
-            for row in merged[is_changed].itertuples(index=False)
-        ]
-        if changed_objects:
-            bulk_update_with_history(
-                changed_objects,
-                Value,
-                [*COMPARED_FIELDS, "source", "source_ref", "submitted_by", "updated_at"],
-                batch_size=UPDATE_BATCH,
-                default_user=history_user,
-            )
+        values_write(merged[is_new], merged[is_changed], common)
         touched = merged[is_new | is_changed]
         report.pairs = set(
             zip(touched["metric_id"].tolist(), touched["period"].tolist(), strict=True)
@@ -458,6 +441,103 @@ def values_import(
             pairs = sorted(report.pairs)
             _enqueue_recompute(pairs)
     return report
+
+
+UPDATED_FIELDS = [*COMPARED_FIELDS, "source", "source_ref", "submitted_by", "updated_at"]
+# The checked table's columns that a value takes as they are.
+VALUE_COLUMNS = (
+    "council_id",
+    "metric_id",
+    "period",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "sample_size",
+    "note",
+    "visibility",
+)
+
+
+def values_write(new: pd.DataFrame, changed: pd.DataFrame, common: dict) -> None:
+    """Create the new rows and update the changed ones (which carry their `id`), each with a
+    history row as django-simple-history records it: the value's fields, `+` or `~`, the
+    submitter as history user, no change reason.
+
+    On PostgreSQL the rows go to a temporary table by one COPY, then two set-based statements
+    write values and history together; elsewhere simple-history's bulk helpers do it.
+    """
+    if connection.vendor == "postgresql":
+        _values_write_sql(new, changed, common)
+    else:
+        _values_write_orm(new, changed, common)
+
+
+def _values_write_orm(new: pd.DataFrame, changed: pd.DataFrame, common: dict) -> None:
+    user = common["submitted_by"]
+    created = [_value(row, common) for row in new.itertuples(index=False)]
+    if created:
+        bulk_create_with_history(created, Value, batch_size=BATCH, default_user=user)
+    updated = [_value(row, common, pk=int(row.id)) for row in changed.itertuples(index=False)]
+    if updated:
+        bulk_update_with_history(
+            updated, Value, UPDATED_FIELDS, batch_size=UPDATE_BATCH, default_user=user
+        )
+
+
+def _values_write_sql(new: pd.DataFrame, changed: pd.DataFrame, common: dict) -> None:
+    if new.empty and changed.empty:
+        return
+    value_table = Value._meta.db_table
+    history = Value.history.model
+    tracked = [f.column for f in history.tracked_fields]
+    columns = [Value._meta.get_field(name).column for name in VALUE_COLUMNS]
+    rows = pd.concat([new.assign(id=pd.NA), changed], ignore_index=True)
+    rows = rows[["id", *VALUE_COLUMNS]].astype({"id": "Int64"})
+    user = common["submitted_by"]
+    params = {
+        "source": common["source"],
+        "source_ref": common["source_ref"],
+        "user": user.pk if user is not None else None,
+        "now": common["updated_at"],
+    }
+    stamp = {"source": "%(source)s", "source_ref": "%(source_ref)s"}
+    stamp |= {"submitted_by_id": "%(user)s", "updated_at": "%(now)s"}
+    history_sql = (
+        f"INSERT INTO {history._meta.db_table} ({', '.join(tracked)}, history_date, "  # noqa: S608
+        "history_change_reason, history_type, history_user_id) "
+        f"SELECT {', '.join(tracked)}, %(now)s, NULL, %(kind)s, %(user)s FROM written"
+    )
+    with connection.cursor() as cursor:
+        # Dropped at commit; a second import in the same transaction starts afresh.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.value_import")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE value_import ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT id, {', '.join(columns)} FROM {value_table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(
+            f"COPY value_import (id, {', '.join(columns)}) FROM STDIN "
+            "(FORMAT csv, FORCE_NOT_NULL (period, note, visibility))"
+        ) as copy:
+            for start in range(0, len(rows), COPY_CHUNK):
+                copy.write(rows.iloc[start : start + COPY_CHUNK].to_csv(header=False, index=False))
+        cursor.execute(
+            f"WITH written AS (INSERT INTO {value_table} "  # noqa: S608
+            f"({', '.join(columns)}, {', '.join(stamp)}) "
+            f"SELECT {', '.join(columns)}, {', '.join(stamp.values())} FROM value_import "
+            f"WHERE id IS NULL RETURNING *) {history_sql}",
+            {**params, "kind": "+"},
+        )
+        updates = [Value._meta.get_field(name).column for name in COMPARED_FIELDS]
+        assignments = [f"{c} = i.{c}" for c in updates]
+        assignments += [f"{c} = {v}" for c, v in stamp.items()]
+        cursor.execute(
+            f"WITH written AS (UPDATE {value_table} v SET {', '.join(assignments)} "  # noqa: S608
+            "FROM value_import i WHERE i.id IS NOT NULL AND v.id = i.id RETURNING v.*) "
+            f"{history_sql}",
+            {**params, "kind": "~"},
+        )
 
 
 # From the fewest readers to the most: where two choices differ, the first of them wins.

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
+from benchmarking import services
 from benchmarking.models import ComparisonPosition, ComparisonStatistic, Metric, Value
 from benchmarking.services import (
     UnusualValues,
@@ -510,3 +511,69 @@ def test_full_rebuild_puts_back_every_index_and_constraint(metrics):
             [ComparisonStatistic._meta.db_table],
         )
         assert cursor.fetchall() == [(ComparisonStatistic._meta.db_table,)]
+
+
+HISTORY_FIELDS = (
+    "council_id",
+    "metric_id",
+    "period",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "sample_size",
+    "note",
+    "visibility",
+    "source",
+    "source_ref",
+    "submitted_by_id",
+    "history_type",
+    "history_change_reason",
+    "history_user_id",
+)
+FIRST = (
+    "gss_code,metric_code,period,value,numerator,denominator,sample_size,note\n"
+    "E06000001,sat,2019-20,55.125,11,20,400,\n"
+    'E06000001,cost,2019-20,1234.5,,,,"Restated, see ""notes""\nline two"\n'
+    "E06000001,sat,2020-21,0.1,,,,\\N\n"
+)
+SECOND = (
+    "gss_code,metric_code,period,value,numerator,denominator,sample_size,note\n"
+    "E06000001,sat,2019-20,56,11,20,400,\n"
+    'E06000001,cost,2019-20,1234.5,,,,"Restated, see ""notes""\nline two"\n'
+    "E06000001,sat,2020-21,0.1,,,,corrected\n"
+    "E06000001,cost,2020-21,0.0000001,,,,\n"
+)
+
+
+def history_of_two_imports(user) -> list[tuple]:
+    """Two imports (three values created; then two changed, one unchanged, one created) and
+    the history they left; each value's latest history row is the value as stored."""
+    values_import(frame=table(FIRST), source="dataset", source_ref="first")
+    values_import(
+        frame=table(SECOND), source="upload", source_ref="second", user=user, unusual_confirmed=True
+    )
+    for value in Value.objects.all():
+        latest = value.history.latest("history_date")
+        assert (latest.id, latest.updated_at, latest.value, latest.note) == (
+            value.pk,
+            value.updated_at,
+            value.value,
+            value.note,
+        )
+    return sorted(tuple(row[f] for f in HISTORY_FIELDS) for row in Value.history.values())
+
+
+def test_set_based_import_writes_the_history_simple_history_writes(metrics, users, monkeypatch):
+    """The COPY and set-based SQL path on PostgreSQL records the same history, field for
+    field, as simple-history's bulk_create_with_history and bulk_update_with_history."""
+    fast = history_of_two_imports(users["officer"])
+    Value.objects.all().delete()
+    Value.history.all().delete()
+    monkeypatch.setattr(services, "_values_write_sql", services._values_write_orm)
+    orm = history_of_two_imports(users["officer"])
+    assert len(fast) == 6  # three created, then two changed and one created
+    assert [row[-3] for row in fast].count("~") == 2
+    assert {row[9] for row in fast} >= {'Restated, see "notes"\nline two', "\\N", ""}
+    assert fast == orm
