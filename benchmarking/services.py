@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import secrets
+import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -28,6 +30,7 @@ from benchmarking.models import (
     DatasetImport,
     Element,
     Metric,
+    PendingRecompute,
     Polarity,
     ReferenceValue,
     SavedComparison,
@@ -74,7 +77,9 @@ COMPARED_FIELDS = ("value", "numerator", "denominator", "sample_size", "note", "
 BATCH = 5000
 # Updates build a CASE per field over the whole batch; smaller batches are much faster.
 UPDATE_BATCH = 500
-RECOMPUTE_TASK = "benchmarking.tasks.comparisons_recompute_task"
+RECOMPUTE_PENDING_TASK = "benchmarking.tasks.comparisons_recompute_pending_task"
+# A claim older than the longest a recompute task may run belongs to a worker that died.
+CLAIM_EXPIRES = datetime.timedelta(hours=1)
 COPY_CHUNK = 1_000_000  # rows encoded and sent at a time: bounds the memory of a big COPY
 
 
@@ -439,7 +444,7 @@ def values_import(
         )
         if recompute and report.pairs:
             pairs = sorted(report.pairs)
-            _enqueue_recompute(pairs)
+            comparisons_recompute_queue(pairs=pairs)
     return report
 
 
@@ -603,7 +608,7 @@ def sharing_set(*, user, council: Council, element: str, visibility: str) -> int
                 moving, Value, ["visibility"], batch_size=BATCH, default_user=user
             )
             pairs = sorted({(v.metric_id, v.period) for v in moving})
-            _enqueue_recompute(pairs)
+            comparisons_recompute_queue(pairs=pairs)
     return len(moving)
 
 
@@ -626,9 +631,55 @@ def _value(row, common: dict, pk: int | None = None) -> Value:
     )
 
 
-def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:
-    """Recompute these pairs' comparisons once the change commits (kept if the queue is down)."""
-    job_enqueue(RECOMPUTE_TASK, pairs=[list(p) for p in pairs])
+def comparisons_recompute_queue(*, pairs, now: bool = True) -> None:
+    """Ask for the comparisons of these (metric id, period) pairs to be recomputed.
+
+    The one way every change asks for a recompute. Pairs are recorded as `PendingRecompute`
+    rows in the caller's transaction, so they are kept even when the queue is down; then,
+    once the change commits and if `now`, a recompute of every pending pair is queued to
+    start `RECOMPUTE_DELAY_S` later, so changes arriving together share one recompute. With
+    `now` off the pairs wait for the next such recompute (the seed runs one at its end).
+    """
+    pending = [PendingRecompute(metric_id=m, period=p) for m, p in sorted(set(pairs))]
+    if not pending:
+        return
+    # A pair already taken by a running recompute is cleared of its claim: it changed again.
+    PendingRecompute.objects.bulk_create(
+        pending,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["metric", "period"],
+        update_fields=["claim", "claimed_at"],
+    )
+    if now:
+        job_enqueue(RECOMPUTE_PENDING_TASK, countdown=settings.RECOMPUTE_DELAY_S)
+
+
+def comparisons_recompute_pending() -> list[tuple[int, str]]:
+    """Recompute the comparisons of every pending metric-period, in one go, and clear them.
+
+    Safe to run twice and side by side: each run claims the rows no other run holds (or
+    whose run has been gone longer than a task may last) and deletes only those rows that
+    kept its claim. If the recompute fails the claim is released for the next run.
+    """
+    claim, now = uuid.uuid4(), timezone.now()
+    with transaction.atomic():
+        free = PendingRecompute.objects.filter(
+            Q(claim__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRES)
+        ).select_for_update(skip_locked=True)
+        ids = list(free.values_list("pk", flat=True))
+        PendingRecompute.objects.filter(pk__in=ids).update(claim=claim, claimed_at=now)
+    mine = PendingRecompute.objects.filter(claim=claim)
+    pairs = sorted(mine.values_list("metric_id", "period"))
+    if not pairs:
+        return pairs
+    try:
+        comparisons_recompute(pairs=pairs)
+    except BaseException:
+        mine.update(claim=None, claimed_at=None)
+        raise
+    mine.delete()
+    return pairs
 
 
 def _none(value):
@@ -955,10 +1006,23 @@ def similar_councils_save(*, neighbours: pd.DataFrame, context: pd.DataFrame | N
         SimilarCouncil.objects.bulk_create(objects, batch_size=BATCH)
         if context is not None:
             _council_context_replace(context, ids)
-        if before != {(o.council_id, o.kind, o.neighbour_id) for o in objects}:
-            # The similar:<gss> comparison groups changed, so every comparison may have.
-            job_enqueue(RECOMPUTE_TASK)
+        comparisons_recompute_queue(pairs=_similar_groups_pairs(before, objects))
     return len(objects)
+
+
+def _similar_groups_pairs(before: set[tuple], objects: list[SimilarCouncil]):
+    """The metric-periods whose comparisons move when the similar councils change from
+    `before` to `objects`: every group of similar councils that changed is recomputed
+    wherever one of its members, old or new, has a value."""
+    after = {(o.council_id, o.kind, o.neighbour_id) for o in objects}
+    changed = {(council, kind) for council, kind, _ in before ^ after}
+    members = {c for c, _ in changed}
+    members |= {n for c, k, n in before | after if (c, k) in changed}
+    if not members:
+        return []
+    return (
+        Value.objects.filter(council_id__in=members).values_list("metric_id", "period").distinct()
+    )
 
 
 def similar_councils_recompute(*, data_dir=None) -> int:
@@ -987,12 +1051,6 @@ def _council_context_replace(context: pd.DataFrame, ids: dict[str, int]) -> None
         ),
         batch_size=BATCH,
     )
-
-
-def _enqueue_full_recompute() -> None:
-    from benchmarking.tasks import comparisons_recompute_task
-
-    comparisons_recompute_task.delay()
 
 
 def comparison_save(*, user, name: str, query: dict) -> SavedComparison:

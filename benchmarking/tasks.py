@@ -18,6 +18,18 @@ def comparisons_recompute_task(pairs: list[list] | None = None) -> dict:
     return {"statistics": report.statistics, "positions": report.positions}
 
 
+@shared_task(
+    time_limit=30 * 60,
+    soft_time_limit=25 * 60,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def comparisons_recompute_pending_task() -> dict:
+    """Recompute every metric-period waiting for it, in one go (see the pending rows)."""
+    return {"pairs": len(services.comparisons_recompute_pending())}
+
+
 @shared_task(time_limit=10 * 60, soft_time_limit=8 * 60)
 def similar_councils_recompute_task() -> int:
     """Similar councils from today's register and context files (see the schedule)."""

@@ -32,15 +32,16 @@ def task(name: str):
     return getattr(importlib.import_module(module), attribute)
 
 
-def job_enqueue(task_name: str, /, **kwargs) -> None:
-    """Queue the named task with these keyword arguments once the transaction commits."""
-    transaction.on_commit(partial(job_send, task_name, kwargs), robust=True)
+def job_enqueue(task_name: str, /, *, countdown: float | None = None, **kwargs) -> None:
+    """Queue the named task with these keyword arguments once the transaction commits, to
+    start `countdown` seconds later (a job kept in the outbox starts when it is flushed)."""
+    transaction.on_commit(partial(job_send, task_name, kwargs, countdown), robust=True)
 
 
-def job_send(task_name: str, kwargs: dict) -> bool:
+def job_send(task_name: str, kwargs: dict, countdown: float | None = None) -> bool:
     """Hand a job to the queue now; keep it in the outbox if the queue does not take it."""
     try:
-        task(task_name).apply_async(kwargs=kwargs)
+        task(task_name).apply_async(kwargs=kwargs, countdown=countdown)
     except Exception as error:  # noqa: BLE001 - any failure to queue keeps the job
         logger.warning("Could not queue %s; kept to queue later: %s", task_name, error)
         PendingJob.objects.create(task=task_name, kwargs=kwargs, last_error=str(error)[:2000])

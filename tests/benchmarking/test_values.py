@@ -9,7 +9,13 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from benchmarking import services
-from benchmarking.models import ComparisonPosition, ComparisonStatistic, Metric, Value
+from benchmarking.models import (
+    ComparisonPosition,
+    ComparisonStatistic,
+    Metric,
+    PendingRecompute,
+    Value,
+)
 from benchmarking.services import (
     UnusualValues,
     comparisons_recompute,
@@ -577,3 +583,71 @@ def test_set_based_import_writes_the_history_simple_history_writes(metrics, user
     assert [row[-3] for row in fast].count("~") == 2
     assert {row[9] for row in fast} >= {'Restated, see "notes"\nline two', "\\N", ""}
     assert fast == orm
+
+
+# --- one recompute for many imports ------------------------------------------------------------
+
+
+def pending_pairs() -> set[tuple[int, str]]:
+    return set(PendingRecompute.objects.values_list("metric_id", "period"))
+
+
+def test_imports_arriving_together_share_one_recompute_of_what_changed(
+    metrics, django_capture_on_commit_callbacks
+):
+    """Two uploads commit before the queued recompute starts: their changed metric-periods
+    wait together, the first recompute takes the union, and the second finds nothing."""
+    sat, cost = metrics["sat"].pk, metrics["cost"].pk
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        values_import(frame=table(GOOD), source="upload")
+        values_import(frame=table(HEADER + "E06000001,cost,2019-20,12,\n"), source="upload")
+    assert len(queued) == 2
+    assert pending_pairs() == {(sat, "2018-19"), (sat, "2019-20"), (cost, "2019-20")}
+    assert not ComparisonStatistic.objects.exists()
+
+    done = services.comparisons_recompute_pending()
+    assert set(done) == {(sat, "2018-19"), (sat, "2019-20"), (cost, "2019-20")}
+    assert pending_pairs() == set()
+    stored = set(ComparisonStatistic.objects.values_list("metric_id", "period").distinct())
+    assert stored == set(done)
+    assert services.comparisons_recompute_pending() == []
+
+
+def test_queued_recompute_runs_once_the_change_commits(metrics, django_capture_on_commit_callbacks):
+    """With eager Celery (a first `make run`) the queued recompute runs at commit and clears
+    what it took."""
+    with django_capture_on_commit_callbacks(execute=True):
+        values_import(frame=table(GOOD), source="upload")
+    assert pending_pairs() == set()
+    assert ComparisonStatistic.objects.filter(metric__code="sat", group="all").count() == 2
+
+
+def test_a_pair_changed_again_during_its_recompute_stays_pending(metrics, monkeypatch):
+    """A value that changes while its metric-period is being recomputed clears the claim,
+    so the next recompute does that metric-period again instead of it being forgotten."""
+    values_import(frame=table(GOOD), source="upload")
+    sat = metrics["sat"].pk
+    original = services.comparisons_recompute
+
+    def recompute_while_a_change_arrives(*, pairs):
+        values_import(frame=table(HEADER + "E06000001,sat,2019-20,99,400\n"), source="upload")
+        return original(pairs=pairs)
+
+    monkeypatch.setattr(services, "comparisons_recompute", recompute_while_a_change_arrives)
+    assert set(services.comparisons_recompute_pending()) == {(sat, "2018-19"), (sat, "2019-20")}
+    assert pending_pairs() == {(sat, "2019-20")}
+    assert PendingRecompute.objects.get().claim is None
+
+
+def test_a_failed_recompute_leaves_its_pairs_pending(metrics, monkeypatch):
+    values_import(frame=table(GOOD), source="upload")
+    before = pending_pairs()
+
+    def fail(*, pairs):
+        raise RuntimeError("the worker lost its database")
+
+    monkeypatch.setattr(services, "comparisons_recompute", fail)
+    with pytest.raises(RuntimeError):
+        services.comparisons_recompute_pending()
+    assert pending_pairs() == before
+    assert not PendingRecompute.objects.exclude(claim=None).exists()

@@ -63,6 +63,7 @@ SECTOR_SHARE = 0.25
 LATEST_START_YEAR = 2024  # the latest period is the financial year 2024-25
 COPY_CHUNK = 500_000
 TARGETS = {"full_s": 60.0, "full_vs_pandas": 3.0, "incremental_s": 2.0, "import_vs_ie": 20.0}
+TARGETS |= {"import_per_s": 100_000}
 
 
 def log(message: str) -> None:
@@ -309,6 +310,11 @@ class Command(BaseCommand):
             default=100,
             help="Metrics in the realistic one-council return timed for incremental recompute.",
         )
+        parser.add_argument(
+            "--skip-comparisons",
+            action="store_true",
+            help="Measure the imports (and what follows them) only, not the comparisons.",
+        )
         parser.add_argument("--seed", type=int, default=20240401)
         parser.add_argument("--database", default="portal_bench")
         parser.add_argument("--keep-db", action="store_true", help="Leave the database behind.")
@@ -403,6 +409,19 @@ class Bench:
         sector = Value.objects.filter(visibility=Visibility.SECTOR).count()
         result["scale"]["sector_only_values"] = sector
         self.vacuum("vacuum_after_imports", Value)
+        if not o["skip_comparisons"]:
+            self.comparisons(result)
+        result["targets"] = targets(result)
+        result["setup_s"] = {
+            k: r(v, 1)
+            for k, v in self.phase.seconds.items()
+            if not self.phase.measured.get(k, True)
+        }
+        result["peak_rss_gb"] = self.phase.peak_gb
+        return result
+
+    def comparisons(self, result: dict) -> None:
+        o, data = self.opts, self.data
         result["full_recompute"] = self.full_recompute()
         result["pandas"] = self.pandas_baseline(result["full_recompute"])
         result["incremental"] = self.incremental(council=0, metrics=data.m)
@@ -412,14 +431,6 @@ class Bench:
             runs = [self.incremental(council=1 + i, metrics=small) for i in range(5)]
             median = sorted(runs, key=lambda x: x["seconds"])[2]
             result["incremental_small"] = {**median, "runs_s": [x["seconds"] for x in runs]}
-        result["targets"] = targets(result)
-        result["setup_s"] = {
-            k: r(v, 1)
-            for k, v in self.phase.seconds.items()
-            if not self.phase.measured.get(k, True)
-        }
-        result["peak_rss_gb"] = self.phase.peak_gb
-        return result
 
     # Setup ---------------------------------------------------------------------------------
 
@@ -554,7 +565,7 @@ class Bench:
             "rows_per_s": per_s,
             "ratio_vs_import_export": r(per_s / baseline["rows_per_s"], 1),
             "path": "values_import(source=dataset, recompute=False): validation, merge, "
-            "bulk_create_with_history",
+            "COPY to a temporary table, INSERT ... RETURNING into the history table",
         }
 
     # 3 and 4: full recompute and the pandas baseline ---------------------------------------
@@ -786,15 +797,21 @@ def machine() -> dict:
 
 
 def targets(result: dict) -> dict:
+    import_ratio = result["import"]["ratio_vs_import_export"]
+    found = {
+        "import_ge_20x_import_export": import_ratio >= TARGETS["import_vs_ie"],
+        "import_ge_100000_per_s": result["import"]["rows_per_s"] >= TARGETS["import_per_s"],
+    }
+    if "full_recompute" not in result:
+        return found
     full = result["full_recompute"]["seconds"]
     ratio = result["pandas"]["ratio_full_recompute_vs_end_to_end"]
     incremental = result["incremental"]["seconds"]
     small = result.get("incremental_small", {}).get("seconds")
-    import_ratio = result["import"]["ratio_vs_import_export"]
     return {
+        **found,
         "full_recompute_le_60s": full <= TARGETS["full_s"],
         "full_recompute_within_3x_pandas": ratio <= TARGETS["full_vs_pandas"],
         "incremental_le_2s": incremental <= TARGETS["incremental_s"],
         "incremental_small_le_2s": None if small is None else small <= TARGETS["incremental_s"],
-        "import_ge_20x_import_export": import_ratio >= TARGETS["import_vs_ie"],
     }
