@@ -24,8 +24,14 @@ def seed_real(phase) -> dict:
     """`manage.py seed` (register, similar councils, every dataset, one recompute of what they
     changed, risk, demo content) on top of the values already there; seconds by step."""
     out = io.StringIO()
-    with phase("seed_real"):
-        call_command("seed", stdout=out, stderr=out)
+    debug = settings.DEBUG
+    settings.DEBUG = True  # the demo content's accounts are made only with DEBUG on
+    try:
+        with phase("seed_real"):
+            call_command("seed", stdout=out, stderr=out)
+    finally:
+        settings.DEBUG = debug
+        sys.stderr.write(out.getvalue())
     steps, current = {}, None
     for line in out.getvalue().splitlines():
         match = STEP.match(line)
