@@ -78,8 +78,7 @@ BATCH = 5000
 # Updates build a CASE per field over the whole batch; smaller batches are much faster.
 UPDATE_BATCH = 500
 RECOMPUTE_PENDING_TASK = "benchmarking.tasks.comparisons_recompute_pending_task"
-# A claim older than the longest a recompute task may run belongs to a worker that died.
-CLAIM_EXPIRES = datetime.timedelta(hours=1)
+
 COPY_CHUNK = 1_000_000  # rows encoded and sent at a time: bounds the memory of a big COPY
 
 
@@ -655,6 +654,15 @@ def comparisons_recompute_queue(*, pairs, now: bool = True) -> None:
         job_enqueue(RECOMPUTE_PENDING_TASK, countdown=settings.RECOMPUTE_DELAY_S)
 
 
+def _claim_expires() -> datetime.timedelta:
+    """A job is delivered again only once the broker takes its worker for dead (the
+    visibility timeout, longer than any task may run); its claim expires well before that,
+    so the job's second delivery finds the rows free. Should the first run still be alive,
+    both runs recompute the same rows, which is harmless."""
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    return datetime.timedelta(seconds=timeout / 2)
+
+
 def comparisons_recompute_pending() -> list[tuple[int, str]]:
     """Recompute the comparisons of every pending metric-period, in one go, and clear them.
 
@@ -665,7 +673,7 @@ def comparisons_recompute_pending() -> list[tuple[int, str]]:
     claim, now = uuid.uuid4(), timezone.now()
     with transaction.atomic():
         free = PendingRecompute.objects.filter(
-            Q(claim__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRES)
+            Q(claim__isnull=True) | Q(claimed_at__lt=now - _claim_expires())
         ).select_for_update(skip_locked=True)
         ids = list(free.values_list("pk", flat=True))
         PendingRecompute.objects.filter(pk__in=ids).update(claim=claim, claimed_at=now)
