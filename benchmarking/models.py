@@ -242,6 +242,30 @@ class Value(models.Model):
         self.period, self.period_start, self.period_end = period.label, period.start, period.end
 
 
+class PendingRecompute(models.Model):
+    """A metric-period whose comparisons wait to be recomputed.
+
+    Written in the same transaction as the values that changed, so a change never commits
+    without it. Changes arriving together (a seed, a batch of uploads, API posts) add to the
+    same rows, and one recompute takes them all (`services.comparisons_recompute_pending`).
+    A recompute marks the rows it takes with its `claim`; a change arriving meanwhile clears
+    the mark, so that metric-period is recomputed again rather than forgotten.
+    """
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=20)
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "period"], name="one_pending_recompute")
+        ]
+
+    def __str__(self):
+        return f"{self.metric_id} {self.period}"
+
+
 class Audience(models.TextChoices):
     """Statistics are computed once over public values and once over what the sector sees."""
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import secrets
+import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max, Min
+from django.db import connection, transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -25,6 +27,7 @@ from benchmarking.models import (
     DatasetImport,
     Element,
     Metric,
+    PendingRecompute,
     Polarity,
     ReferenceValue,
     SavedComparison,
@@ -72,7 +75,9 @@ COMPARED_FIELDS = ("value", "numerator", "denominator", "sample_size", "note", "
 BATCH = 5000
 # Updates build a CASE per field over the whole batch; smaller batches are much faster.
 UPDATE_BATCH = 500
-RECOMPUTE_TASK = "benchmarking.tasks.comparisons_recompute_task"
+RECOMPUTE_PENDING_TASK = "benchmarking.tasks.comparisons_recompute_pending_task"
+
+COPY_CHUNK = 1_000_000  # rows encoded and sent at a time: bounds the memory of a big COPY
 
 
 # --- metrics ---------------------------------------------------------------------------------
@@ -429,32 +434,112 @@ def values_import(
             "updated_at": timezone.now(),
         }
 
-        history_user = common["submitted_by"]
-        new_objects = [_value(row, common) for row in merged[is_new].itertuples(index=False)]
-        if new_objects:
-            bulk_create_with_history(
-                new_objects, Value, batch_size=BATCH, default_user=history_user
-            )
-        changed_objects = [
-            _value(row, common, pk=int(row.id))
-            for row in merged[is_changed].itertuples(index=False)
-        ]
-        if changed_objects:
-            bulk_update_with_history(
-                changed_objects,
-                Value,
-                [*COMPARED_FIELDS, "source", "source_ref", "submitted_by", "updated_at"],
-                batch_size=UPDATE_BATCH,
-                default_user=history_user,
-            )
+        values_write(merged[is_new], merged[is_changed], common)
         touched = merged[is_new | is_changed]
         report.pairs = set(
             zip(touched["metric_id"].tolist(), touched["period"].tolist(), strict=True)
         )
         if recompute and report.pairs:
             pairs = sorted(report.pairs)
-            _enqueue_recompute(pairs)
+            comparisons_recompute_queue(pairs=pairs)
     return report
+
+
+UPDATED_FIELDS = [*COMPARED_FIELDS, "source", "source_ref", "submitted_by", "updated_at"]
+# The checked table's columns that a value takes as they are.
+VALUE_COLUMNS = (
+    "council_id",
+    "metric_id",
+    "period",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "sample_size",
+    "note",
+    "visibility",
+)
+
+
+def values_write(new: pd.DataFrame, changed: pd.DataFrame, common: dict) -> None:
+    """Create the new rows and update the changed ones (which carry their `id`), each with a
+    history row as django-simple-history records it: the value's fields, `+` or `~`, the
+    submitter as history user, no change reason.
+
+    On PostgreSQL the rows go to a temporary table by one COPY, then two set-based statements
+    write values and history together; elsewhere simple-history's bulk helpers do it.
+    """
+    if connection.vendor == "postgresql":
+        _values_write_sql(new, changed, common)
+    else:
+        _values_write_orm(new, changed, common)
+
+
+def _values_write_orm(new: pd.DataFrame, changed: pd.DataFrame, common: dict) -> None:
+    user = common["submitted_by"]
+    created = [_value(row, common) for row in new.itertuples(index=False)]
+    if created:
+        bulk_create_with_history(created, Value, batch_size=BATCH, default_user=user)
+    updated = [_value(row, common, pk=int(row.id)) for row in changed.itertuples(index=False)]
+    if updated:
+        bulk_update_with_history(
+            updated, Value, UPDATED_FIELDS, batch_size=UPDATE_BATCH, default_user=user
+        )
+
+
+def _values_write_sql(new: pd.DataFrame, changed: pd.DataFrame, common: dict) -> None:
+    if new.empty and changed.empty:
+        return
+    value_table = Value._meta.db_table
+    history = Value.history.model
+    tracked = [f.column for f in history.tracked_fields]
+    columns = [Value._meta.get_field(name).column for name in VALUE_COLUMNS]
+    rows = pd.concat([new.assign(id=pd.NA), changed], ignore_index=True)
+    rows = rows[["id", *VALUE_COLUMNS]].astype({"id": "Int64"})
+    user = common["submitted_by"]
+    params = {
+        "source": common["source"],
+        "source_ref": common["source_ref"],
+        "user": user.pk if user is not None else None,
+        "now": common["updated_at"],
+    }
+    stamp = {"source": "%(source)s", "source_ref": "%(source_ref)s"}
+    stamp |= {"submitted_by_id": "%(user)s", "updated_at": "%(now)s"}
+    history_sql = (
+        f"INSERT INTO {history._meta.db_table} ({', '.join(tracked)}, history_date, "  # noqa: S608
+        "history_change_reason, history_type, history_user_id) "
+        f"SELECT {', '.join(tracked)}, %(now)s, NULL, %(kind)s, %(user)s FROM written"
+    )
+    with connection.cursor() as cursor:
+        # Dropped at commit; a second import in the same transaction starts afresh.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.value_import")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE value_import ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT id, {', '.join(columns)} FROM {value_table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(
+            f"COPY value_import (id, {', '.join(columns)}) FROM STDIN "
+            "(FORMAT csv, FORCE_NOT_NULL (period, note, visibility))"
+        ) as copy:
+            for start in range(0, len(rows), COPY_CHUNK):
+                copy.write(rows.iloc[start : start + COPY_CHUNK].to_csv(header=False, index=False))
+        cursor.execute(
+            f"WITH written AS (INSERT INTO {value_table} "  # noqa: S608
+            f"({', '.join(columns)}, {', '.join(stamp)}) "
+            f"SELECT {', '.join(columns)}, {', '.join(stamp.values())} FROM value_import "
+            f"WHERE id IS NULL RETURNING *) {history_sql}",
+            {**params, "kind": "+"},
+        )
+        updates = [Value._meta.get_field(name).column for name in COMPARED_FIELDS]
+        assignments = [f"{c} = i.{c}" for c in updates]
+        assignments += [f"{c} = {v}" for c, v in stamp.items()]
+        cursor.execute(
+            f"WITH written AS (UPDATE {value_table} v SET {', '.join(assignments)} "  # noqa: S608
+            "FROM value_import i WHERE i.id IS NOT NULL AND v.id = i.id RETURNING v.*) "
+            f"{history_sql}",
+            {**params, "kind": "~"},
+        )
 
 
 # From the fewest readers to the most: where two choices differ, the first of them wins.
@@ -520,7 +605,7 @@ def sharing_set(*, user, council: Council, element: str, visibility: str) -> int
                 moving, Value, ["visibility"], batch_size=BATCH, default_user=user
             )
             pairs = sorted({(v.metric_id, v.period) for v in moving})
-            _enqueue_recompute(pairs)
+            comparisons_recompute_queue(pairs=pairs)
     return len(moving)
 
 
@@ -543,9 +628,64 @@ def _value(row, common: dict, pk: int | None = None) -> Value:
     )
 
 
-def _enqueue_recompute(pairs: list[tuple[int, str]]) -> None:
-    """Recompute these pairs' comparisons once the change commits (kept if the queue is down)."""
-    job_enqueue(RECOMPUTE_TASK, pairs=[list(p) for p in pairs])
+def comparisons_recompute_queue(*, pairs, now: bool = True) -> None:
+    """Ask for the comparisons of these (metric id, period) pairs to be recomputed.
+
+    The one way every change asks for a recompute. Pairs are recorded as `PendingRecompute`
+    rows in the caller's transaction, so they are kept even when the queue is down; then,
+    once the change commits and if `now`, a recompute of every pending pair is queued to
+    start `RECOMPUTE_DELAY_S` later, so changes arriving together share one recompute. With
+    `now` off the pairs wait for the next such recompute (the seed runs one at its end).
+    """
+    pending = [PendingRecompute(metric_id=m, period=p) for m, p in sorted(set(pairs))]
+    if not pending:
+        return
+    # A pair already taken by a running recompute is cleared of its claim: it changed again.
+    PendingRecompute.objects.bulk_create(
+        pending,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["metric", "period"],
+        update_fields=["claim", "claimed_at"],
+    )
+    if now:
+        job_enqueue(RECOMPUTE_PENDING_TASK, countdown=settings.RECOMPUTE_DELAY_S)
+
+
+def _claim_expires() -> datetime.timedelta:
+    """A job is delivered again only once the broker takes its worker for dead (the
+    visibility timeout, longer than any task may run); its claim expires well before that,
+    so the job's second delivery finds the rows free. Should the first run still be alive,
+    both runs recompute the same rows, which is harmless."""
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    return datetime.timedelta(seconds=timeout / 2)
+
+
+def comparisons_recompute_pending() -> list[tuple[int, str]]:
+    """Recompute the comparisons of every pending metric-period, in one go, and clear them.
+
+    Safe to run twice and side by side: each run claims the rows no other run holds (or
+    whose run has been gone longer than a task may last) and deletes only those rows that
+    kept its claim. If the recompute fails the claim is released for the next run.
+    """
+    claim, now = uuid.uuid4(), timezone.now()
+    with transaction.atomic():
+        free = PendingRecompute.objects.filter(
+            Q(claim__isnull=True) | Q(claimed_at__lt=now - _claim_expires())
+        ).select_for_update(skip_locked=True)
+        ids = list(free.values_list("pk", flat=True))
+        PendingRecompute.objects.filter(pk__in=ids).update(claim=claim, claimed_at=now)
+    mine = PendingRecompute.objects.filter(claim=claim)
+    pairs = sorted(mine.values_list("metric_id", "period"))
+    if not pairs:
+        return pairs
+    try:
+        comparisons_recompute(pairs=pairs)
+    except BaseException:
+        mine.update(claim=None, claimed_at=None)
+        raise
+    mine.delete()
+    return pairs
 
 
 def _none(value):
@@ -604,10 +744,23 @@ def similar_councils_save(*, neighbours: pd.DataFrame, context: pd.DataFrame | N
         SimilarCouncil.objects.bulk_create(objects, batch_size=BATCH)
         if context is not None:
             _council_context_replace(context, ids)
-        if before != {(o.council_id, o.kind, o.neighbour_id) for o in objects}:
-            # The similar:<gss> comparison groups changed, so every comparison may have.
-            job_enqueue(RECOMPUTE_TASK)
+        comparisons_recompute_queue(pairs=_similar_groups_pairs(before, objects))
     return len(objects)
+
+
+def _similar_groups_pairs(before: set[tuple], objects: list[SimilarCouncil]):
+    """The metric-periods whose comparisons move when the similar councils change from
+    `before` to `objects`: every group of similar councils that changed is recomputed
+    wherever one of its members, old or new, has a value."""
+    after = {(o.council_id, o.kind, o.neighbour_id) for o in objects}
+    changed = {(council, kind) for council, kind, _ in before ^ after}
+    members = {c for c, _ in changed}
+    members |= {n for c, k, n in before | after if (c, k) in changed}
+    if not members:
+        return []
+    return (
+        Value.objects.filter(council_id__in=members).values_list("metric_id", "period").distinct()
+    )
 
 
 def similar_councils_recompute(*, data_dir=None) -> int:
@@ -636,12 +789,6 @@ def _council_context_replace(context: pd.DataFrame, ids: dict[str, int]) -> None
         ),
         batch_size=BATCH,
     )
-
-
-def _enqueue_full_recompute() -> None:
-    from benchmarking.tasks import comparisons_recompute_task
-
-    comparisons_recompute_task.delay()
 
 
 def comparison_save(*, user, name: str, query: dict) -> SavedComparison:

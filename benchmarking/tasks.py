@@ -47,6 +47,18 @@ def comparisons_chunk_task(metric_ids: list[int]) -> dict:
     return {"statistics": report.statistics, "values": report.values}
 
 
+@shared_task(
+    time_limit=30 * 60,
+    soft_time_limit=25 * 60,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def comparisons_recompute_pending_task() -> dict:
+    """Recompute every metric-period waiting for it, in one go (see the pending rows)."""
+    return {"pairs": len(services.comparisons_recompute_pending())}
+
+
 @shared_task(time_limit=10 * 60, soft_time_limit=8 * 60)
 def similar_councils_recompute_task() -> int:
     """Similar councils from today's register and context files (see the schedule)."""

@@ -46,7 +46,6 @@ from benchmarking.models import Metric, Source, Upload, UploadStatus
 from benchmarking.periods import sort_periods
 from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg import access
-from selfreg.jobs import job_enqueue
 from selfreg.models import Council
 
 logger = logging.getLogger(__name__)
@@ -519,9 +518,7 @@ def _import_whole(upload: Upload) -> None:
     upload.error_message = ""
     upload.committed_at = timezone.now()
     upload.save()
-    if pairs:
-        ordered = sorted(pairs)
-        job_enqueue(services.RECOMPUTE_TASK, pairs=[list(p) for p in ordered])
+    services.comparisons_recompute_queue(pairs=pairs)
 
 
 # --- files no longer needed ------------------------------------------------------------------

@@ -125,6 +125,18 @@ def normalise(text: pd.Series) -> pd.Series:
     return text
 
 
+def each_distinct(text: pd.Series, clean) -> pd.Series:
+    """`clean`, a function of a Series of text, applied to each distinct cell once: a file
+    repeats its codes and periods on every row."""
+    codes, distinct = pd.factorize(text.to_numpy(dtype=object))
+    done = clean(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
+    return pd.Series(done[codes], index=text.index, dtype=object)
+
+
+def strip(text: pd.Series) -> pd.Series:
+    return text.str.strip()
+
+
 def _number(value: float) -> str:
     return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
 
@@ -267,11 +279,16 @@ def validate_values(
     for column in OPTIONAL_COLUMNS:
         if column not in frame:
             frame[column] = ""
-    text = {c: frame[c].str.strip() for c in frame.columns}
-    for column in (*REQUIRED_COLUMNS, *NUMBER_COLUMNS):
-        text[column] = normalise(text[column]).str.strip()
+    checked = (*REQUIRED_COLUMNS, *NUMBER_COLUMNS)
+    text = {
+        c: each_distinct(
+            frame[c],
+            (lambda t: normalise(t.str.strip()).str.strip()) if c in checked else strip,
+        )
+        for c in frame.columns
+    }
     rows = np.arange(len(frame)) + 2
-    gss = text["gss_code"].str.upper()
+    gss = each_distinct(text["gss_code"], lambda t: t.str.upper())
     code = text["metric_code"]
     label = text["period"]
 
@@ -369,19 +386,20 @@ def validate_values(
                 message = f"This council, metric and period repeat row {first}."
                 problems.append(Problem(int(row), "period", message))
 
-    known_council = gss.isin(councils.keys()).to_numpy()
-    good_period = ~bad_period
-    for i in np.flatnonzero(known_council & good_period):
-        facts = councils[gss.iat[i]]
-        period = periods[label.iat[i]]
-        if (facts.start and period.end < facts.start) or (facts.end and period.start >= facts.end):
-            problems.append(
-                Problem(
-                    int(rows[i]),
-                    "period",
-                    f"'{gss.iat[i]}' did not exist in {label.iat[i]}.",
-                )
-            )
+    known = gss.isin(councils.keys()).to_numpy() & ~bad_period
+    # Each distinct council and period is checked once; a file repeats them many times.
+    distinct = pd.DataFrame({"g": gss[known], "p": label[known]}).drop_duplicates()
+    outside = [
+        (g, p)
+        for g, p in distinct.itertuples(index=False)
+        if (councils[g].start and periods[p].end < councils[g].start)
+        or (councils[g].end and periods[p].start >= councils[g].end)
+    ]
+    gone = known & pd.MultiIndex.from_arrays([gss, label]).isin(outside)
+    for i in np.flatnonzero(gone):
+        problems.append(
+            Problem(int(rows[i]), "period", f"'{gss.iat[i]}' did not exist in {label.iat[i]}.")
+        )
         if len(problems) > MAX_PROBLEMS:
             break
 
@@ -389,14 +407,19 @@ def validate_values(
         problems.sort(key=lambda p: (p.row, p.column))
         raise FileProblems(problems[:MAX_PROBLEMS])
 
-    parsed_periods = label.map(periods)
+    ids = {g: facts.id for g, facts in councils.items()}
     return pd.DataFrame(
         {
-            "council_id": gss.map(lambda g: councils[g].id).to_numpy(dtype=np.int64),
+            "council_id": gss.map(ids).to_numpy(dtype=np.int64),
             "metric_id": code.map(metrics).to_numpy(dtype=np.int64),
-            "period": parsed_periods.map(lambda p: p.label).to_numpy(),
-            "period_start": parsed_periods.map(lambda p: p.start).to_numpy(),
-            "period_end": parsed_periods.map(lambda p: p.end).to_numpy(),
+            **{
+                name: label.map({k: getattr(p, attribute) for k, p in periods.items()}).to_numpy()
+                for name, attribute in (
+                    ("period", "label"),
+                    ("period_start", "start"),
+                    ("period_end", "end"),
+                )
+            },
             **{c: numbers[c] for c in NUMBER_COLUMNS},
             "note": text["note"].to_numpy(),
         }

@@ -66,8 +66,9 @@ def signal_types() -> dict[str, TypeInfo]:
     }
 
 
-def values_table() -> pd.DataFrame:
-    """Every value the sector may see, with its metric's attributes, one row each.
+def values_table(of_councils=None) -> pd.DataFrame:
+    """Every value the sector may see (of these councils, by id, if given), with its metric's
+    attributes, one row each.
 
     Built column by column, with one shared object for each text or date that repeats (a
     council's code, a metric's title, a period), so eight million values take about a
@@ -91,7 +92,10 @@ def values_table() -> pd.DataFrame:
     shared: dict = {}
     council_ids, metric_ids, periods, starts, ends = [], [], [], [], []
     figures = {name: array("d") for name in ("value", "numerator", "denominator")}
-    rows = Value.objects.filter(visibility__in=[Visibility.PUBLIC, Visibility.SECTOR]).values_list(
+    rows = Value.objects.filter(visibility__in=[Visibility.PUBLIC, Visibility.SECTOR])
+    if of_councils is not None:
+        rows = rows.filter(council_id__in=list(of_councils))
+    rows = rows.values_list(
         "council_id",
         "metric_id",
         "period",
@@ -185,13 +189,21 @@ def similar_map(kind: str = SimilarityKind.OVERALL) -> dict[str, list[str]]:
     return found
 
 
-def rule_inputs() -> rules.Inputs:
+def rule_inputs(gss_codes=None) -> rules.Inputs:
+    """What the rules read: everything, or (given GSS codes) what the rules about those
+    councils read: their own figures and their similar councils'."""
     kind = similar_kind()
+    similar = similar_map(kind)
+    council_ids = None
+    if gss_codes is not None:
+        wanted = set(gss_codes)
+        wanted |= {n for gss in gss_codes for n in similar.get(gss, [])}
+        council_ids = Council.objects.filter(gss_code__in=wanted).values_list("pk", flat=True)
     return rules.Inputs(
-        values=values_table(),
+        values=values_table(council_ids),
         inspections=inspections_table(),
         corporate=corporate_table(),
-        similar=similar_map(kind),
+        similar=similar,
         social_care={c.gss_code: c.social_care for c in councils()},
         similar_prefix=similar_label(kind, "").rstrip(":"),
     )

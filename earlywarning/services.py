@@ -323,7 +323,7 @@ def risk_compute(*, as_of: datetime.date, gss_codes=None) -> RiskReport:
     councils = selectors.councils(gss_codes)
     results = risk.assess_all(
         councils,
-        inputs=selectors.rule_inputs(),
+        inputs=selectors.rule_inputs(gss_codes),
         recorded=selectors.recorded_signals(),
         as_of=as_of,
         types=selectors.signal_types(),
@@ -334,11 +334,16 @@ def risk_compute(*, as_of: datetime.date, gss_codes=None) -> RiskReport:
 
 
 def risk_recompute(
-    *, as_of: datetime.date | None = None, open_alerts: bool = True, save: bool = True
+    *,
+    as_of: datetime.date | None = None,
+    open_alerts: bool = True,
+    save: bool = True,
+    gss_codes=None,
 ) -> RiskReport:
     """Compute and store every council's assessment on `as_of` (today by default), then open
     an alert for each council whose band rose to elevated or high. Safe to run twice: the
-    second run rewrites the same rows and opens nothing new.
+    second run rewrites the same rows and opens nothing new. Given `gss_codes`, only those
+    councils are assessed and stored (see `risk_chunks`); the others' rows are left alone.
 
     A replay (a date before today) stores its assessments but never opens or raises an
     alert: the triage queue is for what is true now, and an alert from a replay would show
@@ -346,18 +351,21 @@ def risk_recompute(
     today = timezone.localdate()
     as_of = as_of or today
     open_alerts = open_alerts and as_of >= today
-    report = risk_compute(as_of=as_of)
+    report = risk_compute(as_of=as_of, gss_codes=gss_codes)
     if not save:
         return report
     ids = dict(Council.objects.with_gss().values_list("gss_code", "pk"))
+    stored = RiskAssessment.objects.all()
+    if gss_codes is not None:
+        stored = stored.filter(council__gss_code__in=list(gss_codes))
     with transaction.atomic():
         # The band each council had at its latest assessment before this date.
         before = dict(
-            RiskAssessment.objects.filter(as_of__lt=as_of)
+            stored.filter(as_of__lt=as_of)
             .order_by("council_id", "as_of")
             .values_list("council_id", "band")
         )
-        RiskAssessment.objects.filter(as_of=as_of).delete()
+        stored.filter(as_of=as_of).delete()
         rows = []
         for gss, result in report.results.items():
             rows.append(
@@ -409,6 +417,23 @@ def risk_recompute(
                         )
                     )
     return report
+
+
+def risk_chunks(size: int) -> list[list[str]]:
+    """The councils an assessment covers, by GSS code, in chunks of `size` to be assessed
+    side by side; each chunk reads only its councils' figures and their similar councils'."""
+    codes = [c.gss_code for c in selectors.councils()]
+    return [codes[start : start + size] for start in range(0, len(codes), size)]
+
+
+def risk_recompute_finish(*, as_of: datetime.date, assessed: list[str]) -> int:
+    """After every chunk: remove the assessments on `as_of` of councils no longer assessed
+    (retired from the register since an earlier run that day). Returns how many went."""
+    return (
+        RiskAssessment.objects.filter(as_of=as_of)
+        .exclude(council__gss_code__in=assessed)
+        .delete()[0]
+    )
 
 
 def _categories(result) -> list[str]:

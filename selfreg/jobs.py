@@ -12,7 +12,10 @@ Tasks queued this way must be safe to run twice, as every task of the portal is.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
+import threading
+from contextlib import contextmanager
 from functools import partial
 
 from django.db import transaction
@@ -22,6 +25,7 @@ from selfreg.models import PendingJob
 logger = logging.getLogger(__name__)
 
 FLUSH_BATCH = 200
+_coalescing = threading.local()
 # A job kept this many times without reaching the queue is left for a person to look at.
 GIVE_UP_AFTER = 1000
 
@@ -32,15 +36,47 @@ def task(name: str):
     return getattr(importlib.import_module(module), attribute)
 
 
-def job_enqueue(task_name: str, /, **kwargs) -> None:
-    """Queue the named task with these keyword arguments once the transaction commits."""
-    transaction.on_commit(partial(job_send, task_name, kwargs), robust=True)
+def job_enqueue(task_name: str, /, *, countdown: float | None = None, **kwargs) -> None:
+    """Queue the named task with these keyword arguments once the transaction commits, to
+    start `countdown` seconds later (a job kept in the outbox starts when it is flushed)."""
+    transaction.on_commit(partial(job_send, task_name, kwargs, countdown), robust=True)
 
 
-def job_send(task_name: str, kwargs: dict) -> bool:
-    """Hand a job to the queue now; keep it in the outbox if the queue does not take it."""
+@contextmanager
+def jobs_coalesced():
+    """Hold the jobs queued inside this block and send each distinct one (task and
+    arguments) once at its end: a long load that makes many changes (the seed) then runs
+    one recompute of each kind instead of one per change. Jobs that the sent jobs queue in
+    turn join those held, so a job already sent is not sent again. Jobs of rolled-back
+    changes are dropped, as usual."""
+    if getattr(_coalescing, "jobs", None) is not None:
+        yield
+        return
+    _coalescing.jobs = {}
     try:
-        task(task_name).apply_async(kwargs=kwargs)
+        yield
+        sent = set()
+        while waiting := [key for key in _coalescing.jobs if key not in sent]:
+            for key in waiting:
+                sent.add(key)
+                _send(key[0], _coalescing.jobs[key])
+    finally:
+        _coalescing.jobs = None
+
+
+def job_send(task_name: str, kwargs: dict, countdown: float | None = None) -> bool:
+    """Hand a job to the queue now (or, in a `jobs_coalesced` block, hold it until its end);
+    keep it in the outbox if the queue does not take it."""
+    held = getattr(_coalescing, "jobs", None)
+    if held is not None:
+        held.setdefault((task_name, json.dumps(kwargs, sort_keys=True)), kwargs)
+        return True
+    return _send(task_name, kwargs, countdown)
+
+
+def _send(task_name: str, kwargs: dict, countdown: float | None = None) -> bool:
+    try:
+        task(task_name).apply_async(kwargs=kwargs, countdown=countdown)
     except Exception as error:  # noqa: BLE001 - any failure to queue keeps the job
         logger.warning("Could not queue %s; kept to queue later: %s", task_name, error)
         PendingJob.objects.create(task=task_name, kwargs=kwargs, last_error=str(error)[:2000])

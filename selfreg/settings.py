@@ -225,6 +225,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "visibility_timeout": env.int("CELERY_REDELIVER_AFTER", default=2 * 60 * 60),
 }
+# Values changed within this many seconds of each other share one comparisons recompute.
+RECOMPUTE_DELAY_S = env.float("RECOMPUTE_DELAY_S", default=10.0)
+# Councils per early-warning task: the assessment of every council is split into chunks of
+# this many, run side by side by the workers.
+RISK_CHUNK_COUNCILS = env.int("RISK_CHUNK_COUNCILS", default=100)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 # Queueing a job also subscribes to its result: without this the result store retries 20
 # times a second apart, holding the request for 19 s when Redis is down.

@@ -405,13 +405,19 @@ def dataset_import(*, name: str, content: DatasetContent) -> DatasetReport:
     dataset's metrics have exactly the reference figures the files give.
 
     Raises FileProblems or GroupingError with nothing written. Returns the metric-periods
-    whose comparisons must be recomputed: those whose values changed and, when family
-    group membership changed, every metric-period of the dataset.
+    whose comparisons must be recomputed, also recorded as pending recomputes: those whose
+    values changed and, when family group membership changed, every metric-period of the
+    dataset.
     """
     from django.db import transaction
 
     from benchmarking.models import Source, Value
-    from benchmarking.services import metrics_import, references_import, values_import
+    from benchmarking.services import (
+        comparisons_recompute_queue,
+        metrics_import,
+        references_import,
+        values_import,
+    )
 
     with transaction.atomic():
         metrics = metrics_import(rows=content.metrics, dataset=name)
@@ -422,11 +428,15 @@ def dataset_import(*, name: str, content: DatasetContent) -> DatasetReport:
         references = references_import(
             rows=content.references, metric_codes=[m["code"] for m in content.metrics]
         )
-    pairs = set(values.pairs)
-    if groupings.changed:
-        pairs |= set(
-            Value.objects.filter(metric__dataset=name).values_list("metric_id", "period").distinct()
-        )
+        pairs = set(values.pairs)
+        if groupings.changed:
+            pairs |= set(
+                Value.objects.filter(metric__dataset=name)
+                .values_list("metric_id", "period")
+                .distinct()
+            )
+        # Kept with the change; whoever imports decides when the recompute runs.
+        comparisons_recompute_queue(pairs=pairs, now=False)
     return DatasetReport(
         metrics=metrics, groupings=groupings, values=values, pairs=pairs, references=references
     )

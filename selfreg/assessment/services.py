@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 
 from benchmarking.models import Metric, Source, Value
 from benchmarking.periods import FINANCIAL_YEAR, PeriodError, parse_period, period_sort_key
-from benchmarking.services import values_import
+from benchmarking.services import comparisons_recompute_queue, values_import
 from benchmarking.validation import FileProblems
 from selfreg import access
 from selfreg.assessment import access as assessment_access
@@ -40,7 +40,6 @@ from selfreg.assessment.models import (
 )
 from selfreg.assessment.selectors import dashboard_rows
 from selfreg.assessment.survey import Problem, QuestionSpec, satisfaction, survey_problems
-from selfreg.jobs import job_enqueue
 
 
 class SurveyProblems(ValueError):
@@ -187,9 +186,7 @@ def _values_remove(survey: Survey, metric_codes: list[str]) -> None:
     )
     for value in stale:
         value.delete()  # one at a time, so that each deletion is kept in the history
-    if stale:
-        pairs = sorted({(v.metric_id, v.period) for v in stale})
-        job_enqueue("benchmarking.tasks.comparisons_recompute_task", pairs=[list(p) for p in pairs])
+    comparisons_recompute_queue(pairs={(v.metric_id, v.period) for v in stale})
 
 
 # --- the self-assessment: frameworks and the yearly cycle -----------------------------------

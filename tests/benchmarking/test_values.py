@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from benchmarking.models import ComparisonStatistic, Metric, Value
+from benchmarking import services
+from benchmarking.models import ComparisonStatistic, Metric, PendingRecompute, Value
 from benchmarking.selectors import comparison_councils
 from benchmarking.services import (
     UnusualValues,
@@ -511,3 +512,137 @@ def test_full_rebuild_keeps_each_groups_values_in_order_and_analyses_the_table(m
             [ComparisonStatistic._meta.db_table],
         )
         assert cursor.fetchall() == [(ComparisonStatistic._meta.db_table,)]
+
+
+HISTORY_FIELDS = (
+    "council_id",
+    "metric_id",
+    "period",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "sample_size",
+    "note",
+    "visibility",
+    "source",
+    "source_ref",
+    "submitted_by_id",
+    "history_type",
+    "history_change_reason",
+    "history_user_id",
+)
+FIRST = (
+    "gss_code,metric_code,period,value,numerator,denominator,sample_size,note\n"
+    "E06000001,sat,2019-20,55.125,11,20,400,\n"
+    'E06000001,cost,2019-20,1234.5,,,,"Restated, see ""notes""\nline two"\n'
+    "E06000001,sat,2020-21,0.1,,,,\\N\n"
+)
+SECOND = (
+    "gss_code,metric_code,period,value,numerator,denominator,sample_size,note\n"
+    "E06000001,sat,2019-20,56,11,20,400,\n"
+    'E06000001,cost,2019-20,1234.5,,,,"Restated, see ""notes""\nline two"\n'
+    "E06000001,sat,2020-21,0.1,,,,corrected\n"
+    "E06000001,cost,2020-21,0.0000001,,,,\n"
+)
+
+
+def history_of_two_imports(user) -> list[tuple]:
+    """Two imports (three values created; then two changed, one unchanged, one created) and
+    the history they left; each value's latest history row is the value as stored."""
+    values_import(frame=table(FIRST), source="dataset", source_ref="first")
+    values_import(
+        frame=table(SECOND), source="upload", source_ref="second", user=user, unusual_confirmed=True
+    )
+    for value in Value.objects.all():
+        latest = value.history.latest("history_date")
+        assert (latest.id, latest.updated_at, latest.value, latest.note) == (
+            value.pk,
+            value.updated_at,
+            value.value,
+            value.note,
+        )
+    return sorted(tuple(row[f] for f in HISTORY_FIELDS) for row in Value.history.values())
+
+
+def test_set_based_import_writes_the_history_simple_history_writes(metrics, users, monkeypatch):
+    """The COPY and set-based SQL path on PostgreSQL records the same history, field for
+    field, as simple-history's bulk_create_with_history and bulk_update_with_history."""
+    fast = history_of_two_imports(users["officer"])
+    Value.objects.all().delete()
+    Value.history.all().delete()
+    monkeypatch.setattr(services, "_values_write_sql", services._values_write_orm)
+    orm = history_of_two_imports(users["officer"])
+    assert len(fast) == 6  # three created, then two changed and one created
+    assert [row[-3] for row in fast].count("~") == 2
+    assert {row[9] for row in fast} >= {'Restated, see "notes"\nline two', "\\N", ""}
+    assert fast == orm
+
+
+# --- one recompute for many imports ------------------------------------------------------------
+
+
+def pending_pairs() -> set[tuple[int, str]]:
+    return set(PendingRecompute.objects.values_list("metric_id", "period"))
+
+
+def test_imports_arriving_together_share_one_recompute_of_what_changed(
+    metrics, django_capture_on_commit_callbacks
+):
+    """Two uploads commit before the queued recompute starts: their changed metric-periods
+    wait together, the first recompute takes the union, and the second finds nothing."""
+    sat, cost = metrics["sat"].pk, metrics["cost"].pk
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        values_import(frame=table(GOOD), source="upload")
+        values_import(frame=table(HEADER + "E06000001,cost,2019-20,12,\n"), source="upload")
+    assert len(queued) == 2
+    assert pending_pairs() == {(sat, "2018-19"), (sat, "2019-20"), (cost, "2019-20")}
+    assert not ComparisonStatistic.objects.exists()
+
+    done = services.comparisons_recompute_pending()
+    assert set(done) == {(sat, "2018-19"), (sat, "2019-20"), (cost, "2019-20")}
+    assert pending_pairs() == set()
+    stored = set(ComparisonStatistic.objects.values_list("metric_id", "period").distinct())
+    assert stored == set(done)
+    assert services.comparisons_recompute_pending() == []
+
+
+def test_queued_recompute_runs_once_the_change_commits(metrics, django_capture_on_commit_callbacks):
+    """With eager Celery (a first `make run`) the queued recompute runs at commit and clears
+    what it took."""
+    with django_capture_on_commit_callbacks(execute=True):
+        values_import(frame=table(GOOD), source="upload")
+    assert pending_pairs() == set()
+    assert ComparisonStatistic.objects.filter(metric__code="sat", group="all").count() == 2
+
+
+def test_a_pair_changed_again_during_its_recompute_stays_pending(metrics, monkeypatch):
+    """A value that changes while its metric-period is being recomputed clears the claim,
+    so the next recompute does that metric-period again instead of it being forgotten."""
+    values_import(frame=table(GOOD), source="upload")
+    sat = metrics["sat"].pk
+    original = services.comparisons_recompute
+
+    def recompute_while_a_change_arrives(*, pairs):
+        values_import(frame=table(HEADER + "E06000001,sat,2019-20,99,400\n"), source="upload")
+        return original(pairs=pairs)
+
+    monkeypatch.setattr(services, "comparisons_recompute", recompute_while_a_change_arrives)
+    assert set(services.comparisons_recompute_pending()) == {(sat, "2018-19"), (sat, "2019-20")}
+    assert pending_pairs() == {(sat, "2019-20")}
+    assert PendingRecompute.objects.get().claim is None
+
+
+def test_a_failed_recompute_leaves_its_pairs_pending(metrics, monkeypatch):
+    values_import(frame=table(GOOD), source="upload")
+    before = pending_pairs()
+
+    def fail(*, pairs):
+        raise RuntimeError("the worker lost its database")
+
+    monkeypatch.setattr(services, "comparisons_recompute", fail)
+    with pytest.raises(RuntimeError):
+        services.comparisons_recompute_pending()
+    assert pending_pairs() == before
+    assert not PendingRecompute.objects.exclude(claim=None).exists()

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from benchmarking.models import Metric, SimilarCouncil, Source, Value
 from earlywarning.models import Alert, AlertReason, RiskAssessment
-from earlywarning.services import risk_recompute, signal_record
-from selfreg.models import Council
+from earlywarning.services import risk_chunks, risk_recompute, signal_record
+from selfreg.models import Council, CouncilType
 
 HARTLEPOOL, DARLINGTON = "E06000001", "E06000005"
 NEIGHBOURS = ["E06000002", "E06000003", "E06000004", "E06000006", "E06000007", "E06000008"]
@@ -444,3 +444,60 @@ def test_an_open_alert_keeps_the_highest_band(
     risk_recompute(as_of=timezone.localdate() + datetime.timedelta(days=3000), save=True)
     alert.refresh_from_db()
     assert alert.band in {"elevated", "high"}
+
+
+# --- split by council -------------------------------------------------------------------------
+
+
+def stored_assessments(as_of) -> dict:
+    return {
+        a.council.gss_code: (a.band, a.score, a.points, a.domains, a.contributions, a.held_back)
+        for a in RiskAssessment.objects.filter(as_of=as_of).select_related("council")
+    }
+
+
+def test_chunks_by_council_store_what_one_run_over_every_council_stores(finance_data, settings):
+    """Assessing councils a few at a time, each chunk reading only its councils' figures and
+    their similar councils', stores the same assessments as one run over every council:
+    Hartlepool and Darlington, in different chunks from their similar councils, still see
+    them."""
+    day = datetime.date(2019, 6, 30)
+    whole = risk_recompute(as_of=day, open_alerts=False)
+    expected = stored_assessments(day)
+    assert expected[HARTLEPOOL][0] != "low" and len(expected) > 300
+    RiskAssessment.objects.all().delete()
+
+    chunks = risk_chunks(7)
+    assert len(chunks) > 40 and not any({HARTLEPOOL, *NEIGHBOURS} <= set(chunk) for chunk in chunks)
+    saved = sum(
+        risk_recompute(as_of=day, open_alerts=False, gss_codes=chunk).saved for chunk in chunks
+    )
+    assert saved == whole.saved
+    assert stored_assessments(day) == expected
+
+
+def test_the_risk_task_fans_out_by_council_and_runs_inline_when_eager(finance_data, settings):
+    """Under eager Celery the chunk tasks and the final step run in the task itself; the final
+    step drops the day's row of a council no longer assessed."""
+    from earlywarning.tasks import risk_recompute_task
+
+    settings.RISK_CHUNK_COUNCILS = 50
+    today = timezone.localdate()
+    # A combined authority is never assessed: its row stands for a council since retired.
+    retired = Council.objects.filter(kind=CouncilType.COMBINED).first()
+    RiskAssessment.objects.create(
+        council=retired, as_of=today, band="low", score=0, points=0, applicable_points=0
+    )
+    result = risk_recompute_task.delay().get()
+    assert result["chunks"] > 6
+    assert result["saved"] == RiskAssessment.objects.filter(as_of=today).count() > 300
+    assert result["removed"] == 1
+    assert not RiskAssessment.objects.filter(council=retired).exists()
+    assert RiskAssessment.objects.filter(council__gss_code=HARTLEPOOL, as_of=today).exists()
+
+
+def test_a_recompute_that_found_nothing_pending_does_not_reassess(db, catalogue, hartlepool):
+    from benchmarking.tasks import comparisons_recompute_pending_task
+
+    comparisons_recompute_pending_task.delay()
+    assert not RiskAssessment.objects.exists()

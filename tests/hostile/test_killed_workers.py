@@ -100,7 +100,7 @@ def write_sharing_with_the_sector(client_for, users, hartlepool):
         reverse("benchmarking:sharing", args=["E06000001"]),
         {"perception": "sector", "cost": "public", "outcome": "public"},
     )
-    return response, "benchmarking.tasks.comparisons_recompute_task"
+    return response, "benchmarking.tasks.comparisons_recompute_pending_task"
 
 
 def write_assignment(client_for, users, hartlepool):

@@ -5,8 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from benchmarking.datasets import DATASETS, GroupingError, dataset_import
 from benchmarking.models import DatasetImport
-from benchmarking.recompute import comparisons_recompute
-from benchmarking.services import dataset_import_record
+from benchmarking.services import comparisons_recompute_pending, dataset_import_record
 from benchmarking.validation import FileProblems
 from selfreg.models import Council
 
@@ -146,22 +145,17 @@ class Command(BaseCommand):
             "metrics": len(metrics.created) + len(metrics.updated) + metrics.unchanged,
             "values": values.created + values.updated + values.unchanged,
         }
+        dataset_import_record(**record)
         if no_recompute:
-            # Recorded all the same: the caller recomputes (`make seed` does, once, after all
-            # its datasets), and the nightly recompute covers everything anyway.
-            dataset_import_record(**record)
+            # The changed metric-periods wait as pending recomputes: the caller recomputes
+            # them (`manage.py seed` does, once, after all its datasets).
             self.stdout.write(
                 f"Comparisons not recomputed ({len(pairs)} metric-periods changed). "
-                "Run recompute_comparisons when ready."
+                "Run recompute_comparisons --pending when ready."
             )
             return
         if not pairs:
             self.stdout.write("Comparisons: nothing changed, so nothing to recompute.")
-            dataset_import_record(**record)
             return
-        report = comparisons_recompute(pairs=sorted(pairs))
-        dataset_import_record(**record)
-        self.stdout.write(
-            f"Comparisons: {report.statistics} group statistics stored for {len(pairs)} "
-            "metric-periods."
-        )
+        done = comparisons_recompute_pending()
+        self.stdout.write(f"Comparisons recomputed for {len(done)} metric-periods.")
