@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarking.datasets import OGL, OGL_NAME, DatasetContent, Grouping, values_frame
+from benchmarking.datasets.base import OGL, OGL_NAME, DatasetContent, Grouping, values_frame
 from benchmarking.periods import PeriodError, parse_period
 
 NAME = "lgbf"
