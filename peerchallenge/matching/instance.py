@@ -318,6 +318,19 @@ class _Round:
         self.msp = int(rules["max_same_party"])
         self.min_parties = int(rules["min_parties"])
 
+        self._read_councils(instance)
+        self._read_peers(instance)
+        self._read_challenges(instance)
+        self.reason = self._reasons(excluded or {})
+        self.score_matrix = self._scores()
+        ci, pi = np.nonzero(self.reason == ELIGIBLE)
+        self.pair_c = ci.astype(np.int64)
+        self.pair_p = pi.astype(np.int64)
+        self.pair_w = self.score_matrix[ci, pi]
+        self.pair_of = {(int(c), int(p)): j for j, (c, p) in enumerate(zip(ci, pi, strict=True))}
+
+    def _read_councils(self, instance: dict) -> None:
+        """Political control, groupings, neighbours, recent reviews and reciprocity debt."""
         councils = instance["councils"]
         self.council_ids = [c["id"] for c in councils]
         self.council_ix = {cid: i for i, cid in enumerate(self.council_ids)}
@@ -346,7 +359,7 @@ class _Round:
                 j = self.council_ix[n]
                 self.neighbour[i, j] = self.neighbour[j, i] = True
         self.reviewed = np.zeros((nk, nk), dtype=bool)
-        years = int(rules["recent_review_years"])
+        years = int(self.rules["recent_review_years"])
         for r in instance["recent_reviews"]:
             if instance["current_year"] - r["year"] <= years:
                 i, j = self.council_ix[r["reviewer_council"]], self.council_ix[r["host_council"]]
@@ -358,6 +371,8 @@ class _Round:
             total > 0, np.maximum(0.0, received - given) / np.where(total > 0, total, 1), 0.0
         )
 
+    def _read_peers(self, instance: dict) -> None:
+        """Each peer's council, role, party, expertise, days and weeks off."""
         peers = instance["peers"]
         self.peer_ids = [p["id"] for p in peers]
         self.peer_ix = {pid: i for i, pid in enumerate(self.peer_ids)}
@@ -380,6 +395,8 @@ class _Round:
         for i, p in enumerate(peers):
             self.unavailable[i, p.get("unavailable_weeks", [])] = True
 
+    def _read_challenges(self, instance: dict) -> None:
+        """Each challenge's host, week, days, team size, focus and role bounds."""
         challenges = instance["challenges"]
         self.challenge_ids = [c["id"] for c in challenges]
         self.challenge_ix = {cid: i for i, cid in enumerate(self.challenge_ids)}
@@ -387,7 +404,9 @@ class _Round:
         self.c_week = np.array([c["week"] for c in challenges], dtype=np.int64)
         self.c_days = np.array([float(c["days"]) for c in challenges])
         self.c_size = np.array([c["team_size"] for c in challenges], dtype=np.int64)
-        self.c_focus = np.array([c["focus"] for c in challenges], dtype=float).reshape(-1, k)
+        self.c_focus = np.array([c["focus"] for c in challenges], dtype=float).reshape(
+            -1, len(self.focus_areas)
+        )
         self.c_lmsp = np.array(
             [bool(c.get("lead_member_same_party", False)) for c in challenges], dtype=bool
         )
@@ -402,14 +421,6 @@ class _Round:
                 self.in_template[i, r] = True
         councillor_cols = [self.roles.index(r) for r in self.councillor_roles]
         self.min_councillors = self.role_min[:, councillor_cols].sum(axis=1)
-
-        self.reason = self._reasons(excluded or {})
-        self.score_matrix = self._scores()
-        ci, pi = np.nonzero(self.reason == ELIGIBLE)
-        self.pair_c = ci.astype(np.int64)
-        self.pair_p = pi.astype(np.int64)
-        self.pair_w = self.score_matrix[ci, pi]
-        self.pair_of = {(int(c), int(p)): j for j, (c, p) in enumerate(zip(ci, pi, strict=True))}
 
     @property
     def n_challenges(self) -> int:

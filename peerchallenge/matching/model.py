@@ -84,6 +84,76 @@ class _Model:
         return self.cost[: self.n_x] - sums
 
 
+class _Builder:
+    """The programme as it is built: the x columns' pairs, the auxiliary columns added so far,
+    and the constraint matrix as (row, column, value) triplets with each row's bounds."""
+
+    def __init__(self, rnd: _Round, cols: np.ndarray):
+        self.rnd = rnd
+        self.cols = cols
+        self.pc = rnd.pair_c[cols]  # each x column's challenge
+        self.pp = rnd.pair_p[cols]  # and peer
+        self.n = len(cols)
+        self.xs = np.arange(self.n, dtype=np.int64)
+        self.s0 = self.n  # the s columns follow the x columns
+        self.ncol = self.n + rnd.n_challenges
+        self.aux_cost: list[float] = []
+        self.aux_upper: list[float] = []
+        self.rows_r: list[np.ndarray] = []
+        self.rows_c: list[np.ndarray] = []
+        self.rows_v: list[np.ndarray] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+        self.nrow = 0
+
+    def add(self, row_ids, col_ids, vals) -> None:
+        self.rows_r.append(np.asarray(row_ids, dtype=np.int64))
+        self.rows_c.append(np.asarray(col_ids, dtype=np.int64))
+        self.rows_v.append(np.broadcast_to(np.asarray(vals, dtype=float), len(row_ids)).copy())
+
+    def new_rows(self, lo, hi) -> int:
+        lo = np.asarray(lo, dtype=float)
+        hi = np.asarray(hi, dtype=float)
+        first = self.nrow
+        self.nrow += len(lo)
+        self.lower.append(lo)
+        self.upper.append(hi)
+        return first
+
+    def new_columns(self, count: int) -> int:
+        """``count`` continuous columns in [0, 1] costing nothing; returns the first."""
+        first = self.ncol
+        self.ncol += count
+        self.aux_cost += [0.0] * count
+        self.aux_upper += [1.0] * count
+        return first
+
+    def model(self, cost: np.ndarray, s_lower: np.ndarray, s_upper: np.ndarray) -> _Model:
+        n, nc = self.n, self.rnd.n_challenges
+        r = np.concatenate(self.rows_r)
+        c = np.concatenate(self.rows_c)
+        v = np.concatenate(self.rows_v)
+        order = np.lexsort((r, c))
+        r, c, v = r[order], c[order], v[order]
+        start = np.searchsorted(c, np.arange(self.ncol + 1)).astype(np.int32)
+        return _Model(
+            cols=np.asarray(self.cols, dtype=np.int64),
+            n_x=n,
+            s_offset=self.s0,
+            cost=np.concatenate([cost, np.array(self.aux_cost)]),
+            col_lower=np.concatenate(
+                [np.zeros(n), s_lower.astype(float), np.zeros(self.ncol - n - nc)]
+            ),
+            col_upper=np.concatenate([np.ones(n), s_upper.astype(float), np.array(self.aux_upper)]),
+            row_lower=np.concatenate(self.lower),
+            row_upper=np.concatenate(self.upper),
+            start=start.astype(np.int64),
+            index=r,
+            value=v,
+            n_int=n + nc,
+        )
+
+
 def _build(
     rnd: _Round,
     cols: np.ndarray,
@@ -98,46 +168,44 @@ def _build(
     """The programme over the given eligible pairs (minimisation form).
 
     Columns: x (one per pair), s (one per challenge: staffed), y (C4: party present), u (C8:
-    which way a pair of host councils may review). Rows as in the method note.
+    which way a pair of host councils may review). Rows as in the method note, a rule at a
+    time; ``drop`` lifts C5 to C8 (to find which round rules stand in the way).
     """
+    b = _Builder(rnd, cols)
     nc = rnd.n_challenges
-    pc = rnd.pair_c[cols]
-    pp = rnd.pair_p[cols]
-    n = len(cols)
-    s0 = n
-    ncol = n + nc
-    rows_r: list[np.ndarray] = []
-    rows_c: list[np.ndarray] = []
-    rows_v: list[np.ndarray] = []
-    lower: list[np.ndarray] = []
-    upper: list[np.ndarray] = []
-    nrow = 0
-    xs = np.arange(n, dtype=np.int64)
+    _team_size_rows(b)
+    _role_rows(b)
+    _party_rows(b)
+    _council_rows(b, drop)
+    if "C6" not in drop:
+        _days_rows(b)
+    if "C7" not in drop:
+        _week_rows(b)
+    if pins:
+        _pin_rows(b, pins)
+    if staffed_count is not None:
+        first = b.new_rows([float(staffed_count)], [float(staffed_count)])
+        b.add(np.full(nc, first), b.s0 + np.arange(nc), 1.0)
+    if objective == "score":
+        cost = np.concatenate([-rnd.pair_w[cols].astype(float), np.zeros(nc)])
+    else:
+        cost = np.concatenate([np.zeros(b.n), -np.ones(nc)])
+    return b.model(cost, s_lower, s_upper)
 
-    def add(row_ids, col_ids, vals):
-        rows_r.append(np.asarray(row_ids, dtype=np.int64))
-        rows_c.append(np.asarray(col_ids, dtype=np.int64))
-        rows_v.append(np.broadcast_to(np.asarray(vals, dtype=float), len(row_ids)).copy())
 
-    def new_rows(lo, hi):
-        nonlocal nrow
-        lo = np.asarray(lo, dtype=float)
-        hi = np.asarray(hi, dtype=float)
-        first = nrow
-        nrow += len(lo)
-        lower.append(lo)
-        upper.append(hi)
-        return first
+def _team_size_rows(b: _Builder) -> None:
+    """C1: sum x - size * s = 0."""
+    nc = b.rnd.n_challenges
+    first = b.new_rows(np.zeros(nc), np.zeros(nc))
+    b.add(first + b.pc, b.xs, 1.0)
+    b.add(first + np.arange(nc), b.s0 + np.arange(nc), -b.rnd.c_size.astype(float))
 
-    # C1: sum x - size * s = 0
-    first = new_rows(np.zeros(nc), np.zeros(nc))
-    add(first + pc, xs, 1.0)
-    add(first + np.arange(nc), s0 + np.arange(nc), -rnd.c_size.astype(float))
 
-    # C2: min * s <= sum of role r <= max * s
+def _role_rows(b: _Builder) -> None:
+    """C2: min * s <= the team's peers of role r <= max * s, where a bound binds."""
+    rnd, nc = b.rnd, b.rnd.n_challenges
     nr = len(rnd.roles)
-    role = rnd.p_role[pp]
-    key = pc * nr + role
+    key = b.pc * nr + rnd.p_role[b.pp]
     for bound in ("min", "max"):
         table = rnd.role_min if bound == "min" else rnd.role_max
         if bound == "min":
@@ -150,28 +218,30 @@ def _build(
         lookup = np.full(nc * nr, -1, dtype=np.int64)
         lookup[cc * nr + rr] = np.arange(len(cc))
         if bound == "min":
-            first = new_rows(np.zeros(len(cc)), np.full(len(cc), np.inf))
+            first = b.new_rows(np.zeros(len(cc)), np.full(len(cc), np.inf))
         else:
-            first = new_rows(np.full(len(cc), -np.inf), np.zeros(len(cc)))
+            first = b.new_rows(np.full(len(cc), -np.inf), np.zeros(len(cc)))
         hit = lookup[key] >= 0
-        add(first + lookup[key[hit]], xs[hit], 1.0)
-        add(first + np.arange(len(cc)), s0 + cc, -table[cc, rr].astype(float))
+        b.add(first + lookup[key[hit]], b.xs[hit], 1.0)
+        b.add(first + np.arange(len(cc)), b.s0 + cc, -table[cc, rr].astype(float))
 
-    # C3 and C4 by party
+
+def _party_rows(b: _Builder) -> None:
+    """C3: at most max_same_party councillors of a party; C4: councillors of min_parties
+    parties, through a y column per (challenge, party) saying the party is present."""
+    rnd, nc = b.rnd, b.rnd.n_challenges
     npty = len(rnd.parties)
-    councillor = rnd.p_councillor[pp] & (rnd.p_party[pp] >= 0)
-    pkey = pc[councillor] * npty + rnd.p_party[pp][councillor]
-    pxs = xs[councillor]
+    councillor = rnd.p_councillor[b.pp] & (rnd.p_party[b.pp] >= 0)
+    pkey = b.pc[councillor] * npty + rnd.p_party[b.pp][councillor]
+    pxs = b.xs[councillor]
     counts = np.bincount(pkey, minlength=nc * npty)
     over = np.nonzero(counts > rnd.msp)[0]
     if len(over):
         lookup = np.full(nc * npty, -1, dtype=np.int64)
         lookup[over] = np.arange(len(over))
-        first = new_rows(np.full(len(over), -np.inf), np.full(len(over), float(rnd.msp)))
+        first = b.new_rows(np.full(len(over), -np.inf), np.full(len(over), float(rnd.msp)))
         hit = lookup[pkey] >= 0
-        add(first + lookup[pkey[hit]], pxs[hit], 1.0)
-    aux_cost: list[float] = []
-    aux_upper: list[float] = []
+        b.add(first + lookup[pkey[hit]], pxs[hit], 1.0)
     mix = np.array(
         [
             rnd.needs_party_mix(c) and -(-rnd.min_councillors[c] // rnd.msp) < rnd.min_parties
@@ -179,32 +249,35 @@ def _build(
         ],
         dtype=bool,
     )
-    if mix.any():
-        present = np.nonzero((counts > 0) & np.repeat(mix, npty))[0]
-        lookup = np.full(nc * npty, -1, dtype=np.int64)
-        lookup[present] = np.arange(len(present))
-        y0 = ncol
-        ncol += len(present)
-        aux_cost += [0.0] * len(present)
-        aux_upper += [1.0] * len(present)
-        # y - sum x of that party <= 0
-        first = new_rows(np.full(len(present), -np.inf), np.zeros(len(present)))
-        add(first + np.arange(len(present)), y0 + np.arange(len(present)), 1.0)
-        hit = lookup[pkey] >= 0
-        add(first + lookup[pkey[hit]], pxs[hit], -1.0)
-        # sum y - min_parties * s >= 0
-        mc = np.nonzero(mix)[0]
-        first = new_rows(np.zeros(len(mc)), np.full(len(mc), np.inf))
-        row_of = np.full(nc, -1, dtype=np.int64)
-        row_of[mc] = first + np.arange(len(mc))
-        add(row_of[present // npty], y0 + np.arange(len(present)), 1.0)
-        add(row_of[mc], s0 + mc, -float(rnd.min_parties))
+    if not mix.any():
+        return
+    present = np.nonzero((counts > 0) & np.repeat(mix, npty))[0]
+    lookup = np.full(nc * npty, -1, dtype=np.int64)
+    lookup[present] = np.arange(len(present))
+    y0 = b.new_columns(len(present))
+    # y - sum x of that party <= 0
+    first = b.new_rows(np.full(len(present), -np.inf), np.zeros(len(present)))
+    b.add(first + np.arange(len(present)), y0 + np.arange(len(present)), 1.0)
+    hit = lookup[pkey] >= 0
+    b.add(first + lookup[pkey[hit]], pxs[hit], -1.0)
+    # sum y - min_parties * s >= 0
+    mc = np.nonzero(mix)[0]
+    first = b.new_rows(np.zeros(len(mc)), np.full(len(mc), np.inf))
+    row_of = np.full(nc, -1, dtype=np.int64)
+    row_of[mc] = first + np.arange(len(mc))
+    b.add(row_of[present // npty], y0 + np.arange(len(present)), 1.0)
+    b.add(row_of[mc], b.s0 + mc, -float(rnd.min_parties))
 
-    # C5 and C8 by (challenge, peer council)
+
+def _council_rows(b: _Builder, drop: frozenset) -> None:
+    """C5 (one peer per council on a team) and C8 (no mutual review), by (challenge, peer
+    council): a u column per pair of councils that could review each other says which way
+    round they may."""
+    rnd, nc = b.rnd, b.rnd.n_challenges
     nk = len(rnd.council_ids)
-    pk = rnd.p_council[pp]
-    host = rnd.c_host[pc]
-    ckey = pc * nk + pk
+    pk = rnd.p_council[b.pp]
+    host = rnd.c_host[b.pc]
+    ckey = b.pc * nk + pk
     ccounts = np.bincount(ckey, minlength=nc * nk)
     mutual_dir = np.zeros(0, dtype=np.int64)
     if rnd.rules["no_mutual_review"] and "C8" not in drop:
@@ -213,15 +286,11 @@ def _build(
         mutual = direct & direct.T
         a_ix, b_ix = np.nonzero(np.triu(mutual, 1))
         u_of = np.full((nk, nk), -1, dtype=np.int64)
-        u0 = ncol
+        u0 = b.new_columns(len(a_ix))
         u_of[a_ix, b_ix] = u0 + np.arange(len(a_ix))
         u_of[b_ix, a_ix] = u0 + np.arange(len(a_ix))
-        ncol += len(a_ix)
-        aux_cost += [0.0] * len(a_ix)
-        aux_upper += [1.0] * len(a_ix)
         mutual_dir = np.where(mutual[pk, host], np.where(pk < host, 1, -1), 0)
-    one = rnd.rules["one_peer_per_council"] and "C5" not in drop
-    if one:
+    if rnd.rules["one_peer_per_council"] and "C5" not in drop:
         is_mut = np.zeros(nc * nk, dtype=bool)
         if len(mutual_dir):
             is_mut[ckey[mutual_dir != 0]] = True
@@ -234,82 +303,60 @@ def _build(
         if len(mutual_dir):
             direction = np.where(is_mut[keys], np.where(kk < kh, 1, -1), 0)
         hi = np.where(direction == 1, 0.0, 1.0)
-        first = new_rows(np.full(len(keys), -np.inf), hi)
+        first = b.new_rows(np.full(len(keys), -np.inf), hi)
         hit = lookup[ckey] >= 0
-        add(first + lookup[ckey[hit]], xs[hit], 1.0)
+        b.add(first + lookup[ckey[hit]], b.xs[hit], 1.0)
         if len(mutual_dir):
             m = direction != 0
-            add(first + np.nonzero(m)[0], u_of[kk[m], kh[m]], -direction[m].astype(float))
+            b.add(first + np.nonzero(m)[0], u_of[kk[m], kh[m]], -direction[m].astype(float))
     elif len(mutual_dir):
         m = np.nonzero(mutual_dir != 0)[0]
         d = mutual_dir[m]
-        first = new_rows(np.full(len(m), -np.inf), np.where(d == 1, 0.0, 1.0))
-        add(first + np.arange(len(m)), xs[m], 1.0)
-        add(first + np.arange(len(m)), u_of[pk[m], host[m]], -d.astype(float))
+        first = b.new_rows(np.full(len(m), -np.inf), np.where(d == 1, 0.0, 1.0))
+        b.add(first + np.arange(len(m)), b.xs[m], 1.0)
+        b.add(first + np.arange(len(m)), u_of[pk[m], host[m]], -d.astype(float))
 
-    # C6: days across the round
-    if "C6" not in drop:
-        days = rnd.c_days[pc]
-        load = np.bincount(pp, weights=days, minlength=rnd.n_peers)
-        tight = np.nonzero(load > rnd.capacity + 1e-9)[0]
-        if len(tight):
-            lookup = np.full(rnd.n_peers, -1, dtype=np.int64)
-            lookup[tight] = np.arange(len(tight))
-            first = new_rows(np.full(len(tight), -np.inf), rnd.capacity[tight])
-            hit = lookup[pp] >= 0
-            add(first + lookup[pp[hit]], xs[hit], days[hit])
-            _capacity_cuts(rnd, tight, pp[hit], pc[hit], xs[hit], add, new_rows)
 
-    # C7: one challenge a week
-    if "C7" not in drop:
-        wkey = pp * WEEKS + rnd.c_week[pc]
-        wcounts = np.bincount(wkey, minlength=rnd.n_peers * WEEKS)
-        clash = np.nonzero(wcounts >= 2)[0]
-        if len(clash):
-            lookup = np.full(rnd.n_peers * WEEKS, -1, dtype=np.int64)
-            lookup[clash] = np.arange(len(clash))
-            first = new_rows(np.full(len(clash), -np.inf), np.ones(len(clash)))
-            hit = lookup[wkey] >= 0
-            add(first + lookup[wkey[hit]], xs[hit], 1.0)
+def _days_rows(b: _Builder) -> None:
+    """C6: a peer's days across the round, for peers who could be asked for more than they
+    have, with the cuts that tighten it."""
+    rnd = b.rnd
+    days = rnd.c_days[b.pc]
+    load = np.bincount(b.pp, weights=days, minlength=rnd.n_peers)
+    tight = np.nonzero(load > rnd.capacity + 1e-9)[0]
+    if not len(tight):
+        return
+    lookup = np.full(rnd.n_peers, -1, dtype=np.int64)
+    lookup[tight] = np.arange(len(tight))
+    first = b.new_rows(np.full(len(tight), -np.inf), rnd.capacity[tight])
+    hit = lookup[b.pp] >= 0
+    b.add(first + lookup[b.pp[hit]], b.xs[hit], days[hit])
+    _capacity_cuts(rnd, tight, b.pp[hit], b.pc[hit], b.xs[hit], b.add, b.new_rows)
 
-    # Pins: a pinned peer sits on the team exactly when it is staffed.
-    if pins:
-        position = {int(j): i for i, j in enumerate(cols)}
-        pin_x = [position[rnd.pair_of[(c, p)]] for c, p in pins]
-        pin_c = [c for c, _ in pins]
-        first = new_rows(np.zeros(len(pins)), np.zeros(len(pins)))
-        add(first + np.arange(len(pins)), pin_x, 1.0)
-        add(first + np.arange(len(pins)), s0 + np.array(pin_c), -1.0)
 
-    if staffed_count is not None:
-        first = new_rows([float(staffed_count)], [float(staffed_count)])
-        add(np.full(nc, first), s0 + np.arange(nc), 1.0)
+def _week_rows(b: _Builder) -> None:
+    """C7: one challenge a week for each peer."""
+    rnd = b.rnd
+    wkey = b.pp * WEEKS + rnd.c_week[b.pc]
+    wcounts = np.bincount(wkey, minlength=rnd.n_peers * WEEKS)
+    clash = np.nonzero(wcounts >= 2)[0]
+    if not len(clash):
+        return
+    lookup = np.full(rnd.n_peers * WEEKS, -1, dtype=np.int64)
+    lookup[clash] = np.arange(len(clash))
+    first = b.new_rows(np.full(len(clash), -np.inf), np.ones(len(clash)))
+    hit = lookup[wkey] >= 0
+    b.add(first + lookup[wkey[hit]], b.xs[hit], 1.0)
 
-    r = np.concatenate(rows_r)
-    c = np.concatenate(rows_c)
-    v = np.concatenate(rows_v)
-    order = np.lexsort((r, c))
-    r, c, v = r[order], c[order], v[order]
-    start = np.searchsorted(c, np.arange(ncol + 1)).astype(np.int32)
 
-    if objective == "score":
-        cost = np.concatenate([-rnd.pair_w[cols].astype(float), np.zeros(nc)])
-    else:
-        cost = np.concatenate([np.zeros(n), -np.ones(nc)])
-    return _Model(
-        cols=np.asarray(cols, dtype=np.int64),
-        n_x=n,
-        s_offset=s0,
-        cost=np.concatenate([cost, np.array(aux_cost)]),
-        col_lower=np.concatenate([np.zeros(n), s_lower.astype(float), np.zeros(ncol - n - nc)]),
-        col_upper=np.concatenate([np.ones(n), s_upper.astype(float), np.array(aux_upper)]),
-        row_lower=np.concatenate(lower),
-        row_upper=np.concatenate(upper),
-        start=start.astype(np.int64),
-        index=r,
-        value=v,
-        n_int=n + nc,
-    )
+def _pin_rows(b: _Builder, pins: list[tuple[int, int]]) -> None:
+    """A pinned peer sits on the team exactly when it is staffed."""
+    position = {int(j): i for i, j in enumerate(b.cols)}
+    pin_x = [position[b.rnd.pair_of[(c, p)]] for c, p in pins]
+    pin_c = [c for c, _ in pins]
+    first = b.new_rows(np.zeros(len(pins)), np.zeros(len(pins)))
+    b.add(first + np.arange(len(pins)), pin_x, 1.0)
+    b.add(first + np.arange(len(pins)), b.s0 + np.array(pin_c), -1.0)
 
 
 def _capacity_cuts(rnd, tight, peers, challenges, columns, add, new_rows) -> None:

@@ -138,6 +138,32 @@ def _run(
     """Solve one programme. Progress shows HiGHS's bound, or ``bound_cap`` where that is
     lower; with ``bound_only_cap`` HiGHS's bound is not a bound on the whole round (a
     restricted programme) and only ``bound_cap`` is shown."""
+    h = _highs(model, clock, budget=budget, start=start, lp_only=lp_only)
+    if clock.on_progress is not None and not lp_only:
+        _listen(h, clock, report=report, bound_cap=bound_cap, bound_only_cap=bound_only_cap)
+    began = time.monotonic()
+    if clock.on_progress is None:
+        h.run()
+    else:
+        # HiGHS calls back only once its search has started; while it presolves a large
+        # programme the caller still hears every few seconds that work goes on.
+        solver = h.startSolve()
+        while not h.wait(2.0)[0]:
+            clock.report(*clock.latest)
+        solver.join()
+    log.debug(
+        "%s: %d columns, %d rows, %s in %.1f s",
+        "LP" if lp_only else "MIP",
+        len(model.cost),
+        len(model.row_lower),
+        h.modelStatusToString(h.getModelStatus()),
+        time.monotonic() - began,
+    )
+    return _outcome(h, lp_only=lp_only)
+
+
+def _highs(model: _Model, clock: _Clock, *, budget, start, lp_only: bool) -> highspy.Highs:
+    """HiGHS with the programme, a proven optimum as its goal, the time left and a start."""
     h = highspy.Highs()
     h.silent()
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -154,49 +180,41 @@ def _run(
         h.setSolution(
             len(start), np.arange(len(start), dtype=np.int32), np.asarray(start, dtype=float)
         )
-    if clock.on_progress is not None and not report and not lp_only:
+    return h
+
+
+def _listen(h: highspy.Highs, clock: _Clock, *, report: bool, bound_cap, bound_only_cap) -> None:
+    """Pass HiGHS's progress to the clock: the score and bound when ``report``, otherwise
+    only that work goes on."""
+    if not report:
 
         def heartbeat(event):
             clock.report()
 
         h.cbMipInterrupt += heartbeat
-    if report and clock.on_progress is not None and not lp_only:
+        return
 
-        def shown(out):
-            bound = None if bound_only_cap else _finite(-out.mip_dual_bound)
-            if bound_cap is not None:
-                bound = bound_cap if bound is None else min(bound, bound_cap)
-            return bound
+    def shown(out):
+        bound = None if bound_only_cap else _finite(-out.mip_dual_bound)
+        if bound_cap is not None:
+            bound = bound_cap if bound is None else min(bound, bound_cap)
+        return bound
 
-        def improving(event):
-            out = event.data_out
-            clock.report(_finite(-out.mip_primal_bound), shown(out), force=True)
+    def improving(event):
+        out = event.data_out
+        clock.report(_finite(-out.mip_primal_bound), shown(out), force=True)
 
-        def ticking(event):
-            out = event.data_out
-            clock.report(_finite(-out.mip_primal_bound), shown(out))
+    def ticking(event):
+        out = event.data_out
+        clock.report(_finite(-out.mip_primal_bound), shown(out))
 
-        h.cbMipImprovingSolution += improving
-        h.cbMipInterrupt += ticking
-    began = time.monotonic()
-    if clock.on_progress is None:
-        h.run()
-    else:
-        # HiGHS calls back only once its search has started; while it presolves a large
-        # programme the caller still hears every few seconds that work goes on.
-        solver = h.startSolve()
-        while not h.wait(2.0)[0]:
-            clock.report(*clock.latest)
-        solver.join()
+    h.cbMipImprovingSolution += improving
+    h.cbMipInterrupt += ticking
+
+
+def _outcome(h: highspy.Highs, *, lp_only: bool) -> _Solved:
+    """What the run found, in maximisation form."""
     status = h.getModelStatus()
-    log.debug(
-        "%s: %d columns, %d rows, %s in %.1f s",
-        "LP" if lp_only else "MIP",
-        len(model.cost),
-        len(model.row_lower),
-        h.modelStatusToString(status),
-        time.monotonic() - began,
-    )
     info = h.getInfo()
     solution = h.getSolution()
     has = solution.value_valid and info.primal_solution_status == 2
@@ -238,10 +256,31 @@ def solve(
     clock = _Clock(time_limit, on_progress)
     clock.report(force=True)
     rnd = _Round(instance, excluded)
-    nc = rnd.n_challenges
+    pins, unstaffed = _pins_and_counts(rnd, pinned or {})
+    candidate = np.array([c not in unstaffed for c in range(rnd.n_challenges)], dtype=bool)
+    use_columns = len(rnd.pair_c) > COLUMN_STRATEGY_PAIRS
+    all_cols = np.nonzero(candidate[rnd.pair_c])[0]
+    log.debug("%d eligible pairs; %d candidate challenges", len(rnd.pair_c), candidate.sum())
+    first = _most_staffed(rnd, candidate, pins, clock, use_columns, all_cols)
+    if first is None:
+        return _give_up(rnd, clock, unstaffed)
+    staffed, start_pairs, proven_count = first
+    second, chosen = _best_score(
+        rnd, candidate, pins, clock, use_columns, all_cols, staffed, start_pairs
+    )
+    return _result(
+        rnd, clock, second, chosen, pins, unstaffed, candidate, use_columns, proven_count
+    )
+
+
+def _pins_and_counts(
+    rnd: _Round, pinned: dict[str, list[str]]
+) -> tuple[list[tuple[int, int]], dict[int, str]]:
+    """The pins that can stand, and the challenges already known to be unstaffable (a pinned
+    peer who is not eligible, or too few eligible peers) with the reason."""
     pins: list[tuple[int, int]] = []
     unstaffed: dict[int, str] = {}
-    for challenge, peers in (pinned or {}).items():
+    for challenge, peers in pinned.items():
         c = rnd._challenge(challenge)
         for peer in peers:
             p = rnd._peer(peer)
@@ -252,104 +291,92 @@ def solve(
                 )
             else:
                 pins.append((c, p))
-    for c in range(nc):
+    for c in range(rnd.n_challenges):
         if c not in unstaffed:
             why = _counting_check(rnd, c, [p for cc, p in pins if cc == c])
             if why:
                 unstaffed[c] = why
-    pins = [(c, p) for c, p in pins if c not in unstaffed]
-    candidate = np.array([c not in unstaffed for c in range(nc)], dtype=bool)
-    use_columns = len(rnd.pair_c) > COLUMN_STRATEGY_PAIRS
-    all_cols = np.nonzero(candidate[rnd.pair_c])[0]
+    return [(c, p) for c, p in pins if c not in unstaffed], unstaffed
 
-    # Stage 1: the most challenges that can be staffed together.
+
+def _most_staffed(rnd, candidate, pins, clock, use_columns, all_cols):
+    """Stage 1: the most challenges that can be staffed together, as (staffed mask, the
+    pairs of an assignment that staffs them, whether that count is proven); None when the
+    time ran out before any answer."""
+    nc = rnd.n_challenges
+    time_limit = clock.limit
     budget1 = None if time_limit is None else max(5.0, 0.3 * time_limit)
     seed: set[int] = set()
     if use_columns:
         seed = _greedy(rnd, candidate, pins)
-    log.debug("%d eligible pairs; %d candidate challenges", len(rnd.pair_c), candidate.sum())
     if seed and len({int(rnd.pair_c[j]) for j in seed}) == int(candidate.sum()):
         # Every challenge that could be staffed is: nothing to maximise in stage 1.
+        return _start_staffed(rnd, set(seed)), set(seed), True
+    # Large rounds try growing shares of the pairs before all of them; each attempt starts
+    # from the last one's answer. A share that staffs every candidate is proof enough;
+    # otherwise only the attempt over all pairs proves the count.
+    attempts = [_initial_columns(rnd, candidate, pins, n) for n in (10, 30)] if use_columns else []
+    attempts.append(all_cols)
+    for stage1_cols in attempts:
+        stage1_cols = np.union1d(stage1_cols, np.fromiter(seed, dtype=np.int64))
+        first = _stage1(rnd, stage1_cols, candidate, pins, clock, budget1, seed)
+        if first.values is not None:
+            seed = set(stage1_cols[first.values[: len(stage1_cols)] > 0.5].tolist())
+        if first.status == "infeasible" or _count(first) >= candidate.sum():
+            break
+    if first.values is None:
+        if first.status != "infeasible" and candidate.any():
+            return None
+        staffed = np.zeros(nc, dtype=bool)
+        start_pairs: set[int] = set()
+    else:
+        staffed = first.values[len(stage1_cols) : len(stage1_cols) + nc] > 0.5
         start_pairs = set(seed)
-        staffed = _start_staffed(rnd, start_pairs)
-        proven_count = True
-    else:
-        # Large rounds try growing shares of the pairs before all of them; each attempt
-        # starts from the last one's answer. A share that staffs every candidate is proof
-        # enough; otherwise only the attempt over all pairs proves the count.
-        attempts = (
-            [_initial_columns(rnd, candidate, pins, n) for n in (10, 30)] if use_columns else []
-        )
-        attempts.append(all_cols)
-        for stage1_cols in attempts:
-            stage1_cols = np.union1d(stage1_cols, np.fromiter(seed, dtype=np.int64))
-            first = _stage1(rnd, stage1_cols, candidate, pins, clock, budget1, seed)
-            if first.values is not None:
-                seed = set(stage1_cols[first.values[: len(stage1_cols)] > 0.5].tolist())
-            if first.status == "infeasible" or _count(first) >= candidate.sum():
-                break
-        if first.values is None:
-            if first.status != "infeasible" and candidate.any():
-                return _give_up(rnd, clock, unstaffed)
-            staffed = np.zeros(nc, dtype=bool)
-            start_pairs = set()
-        else:
-            staffed = first.values[len(stage1_cols) : len(stage1_cols) + nc] > 0.5
-            start_pairs = set(seed)
-        proven_count = first.status == "optimal" or int(staffed.sum()) == int(candidate.sum())
+    proven_count = first.status == "optimal" or int(staffed.sum()) == int(candidate.sum())
+    return staffed, start_pairs, proven_count
+
+
+def _best_score(rnd, candidate, pins, clock, use_columns, all_cols, staffed, start_pairs):
+    """Stage 2: the highest score with as many challenges staffed as stage 1 found, as the
+    solve's outcome and the chosen pairs."""
+    nc = rnd.n_challenges
     k_star = int(staffed.sum())
-
     if k_star == 0:
-        second = _Solved("optimal", None, 0.0, 0.0)
-        chosen: set[int] = set()
+        return _Solved("optimal", None, 0.0, 0.0), set()
+    if k_star == int(candidate.sum()):
+        s_lower = candidate.astype(float)
+        count = None
     else:
-        if k_star == int(candidate.sum()):
-            s_lower = candidate.astype(float)
-            count = None
-        else:
-            s_lower = np.zeros(nc)
-            count = k_star
-        s_upper = candidate.astype(float)
-        if use_columns:
-            second, chosen = _stage2_columns(
-                rnd,
-                all_cols,
-                np.union1d(
-                    _initial_columns(rnd, candidate, pins),
-                    np.fromiter(start_pairs, dtype=np.int64),
-                ),
-                start_pairs,
-                s_lower,
-                s_upper,
-                count,
-                pins,
-                clock,
-            )
-        else:
-            model = _build(
-                rnd,
-                all_cols,
-                s_lower=s_lower,
-                s_upper=s_upper,
-                objective="score",
-                pins=pins,
-                staffed_count=count,
-            )
-            start = _start_vector(model, start_pairs, staffed, rnd)
-            second = _run(model, clock, start=start)
-            chosen = (
-                set(all_cols[second.values[: model.n_x] > 0.5].tolist())
-                if second.values is not None
-                else start_pairs
-            )
-            if second.values is None:
-                second = _Solved(
-                    "time_limit",
-                    None,
-                    float(rnd.pair_w[list(start_pairs)].sum()) if start_pairs else 0.0,
-                    second.bound,
-                )
+        s_lower = np.zeros(nc)
+        count = k_star
+    s_upper = candidate.astype(float)
+    if use_columns:
+        init_cols = np.union1d(
+            _initial_columns(rnd, candidate, pins), np.fromiter(start_pairs, dtype=np.int64)
+        )
+        return _stage2_columns(
+            rnd, all_cols, init_cols, start_pairs, s_lower, s_upper, count, pins, clock
+        )
+    model = _build(
+        rnd,
+        all_cols,
+        s_lower=s_lower,
+        s_upper=s_upper,
+        objective="score",
+        pins=pins,
+        staffed_count=count,
+    )
+    second = _run(model, clock, start=_start_vector(model, start_pairs, staffed, rnd))
+    if second.values is not None:
+        return second, set(all_cols[second.values[: model.n_x] > 0.5].tolist())
+    incumbent = float(rnd.pair_w[list(start_pairs)].sum()) if start_pairs else 0.0
+    return _Solved("time_limit", None, incumbent, second.bound), start_pairs
 
+
+def _result(rnd, clock, second, chosen, pins, unstaffed, candidate, use_columns, proven_count):
+    """The assignment in the exchange format's words, its score, bound and status, and why
+    each challenge left unstaffed is."""
+    nc = rnd.n_challenges
     assignments: dict[str, list[str]] = {}
     for j in sorted(chosen, key=lambda j: (rnd.pair_c[j], rnd.pair_p[j])):
         assignments.setdefault(rnd.challenge_ids[rnd.pair_c[j]], []).append(
