@@ -34,15 +34,8 @@ def groupings_upsert(groupings: Iterable[Grouping | tuple]) -> GroupingReport:
     hold.
     """
     from django.db import transaction
-    from django.utils import timezone
 
-    from selfreg.models import (
-        AreaGrouping,
-        Council,
-        GroupingKind,
-        GroupingMembership,
-        MembershipStatus,
-    )
+    from selfreg.models import AreaGrouping, Council, GroupingKind
 
     wanted = [Grouping(*g) for g in groupings]
     report = GroupingReport()
@@ -66,49 +59,63 @@ def groupings_upsert(groupings: Iterable[Grouping | tuple]) -> GroupingReport:
                 f"{', '.join(clash)}."
             )
         for item in wanted:
-            grouping = existing.get(item.slug)
-            if grouping is None:
-                grouping = AreaGrouping.objects.create(
-                    slug=item.slug,
-                    name=item.name,
-                    description=item.description,
-                    kind=GroupingKind.FAMILY,
-                )
-                report.created.append(item.slug)
-            elif (grouping.name, grouping.description) != (item.name, item.description):
-                grouping.name, grouping.description = item.name, item.description
-                grouping.save(update_fields=["name", "description"])
-                report.updated.append(item.slug)
-            else:
-                report.unchanged += 1
-            members = {ids[c] for c in item.gss_codes}
-            current = set(
-                GroupingMembership.objects.filter(grouping=grouping).values_list(
-                    "council_id", flat=True
-                )
-            )
-            # Delete one by one (there are few) so the membership history records each.
-            for membership in GroupingMembership.objects.filter(grouping=grouping).exclude(
-                council_id__in=members
-            ):
-                membership.delete()
-                report.left += 1
-            for membership in GroupingMembership.objects.filter(
-                grouping=grouping, council_id__in=members
-            ).exclude(status=MembershipStatus.MEMBER):
-                membership.status = MembershipStatus.MEMBER
-                membership.joined_at = membership.joined_at or timezone.now()
-                membership.save(update_fields=["status", "joined_at"])
-                report.joined += 1
-            for council_id in sorted(members - current):
-                GroupingMembership.objects.create(
-                    grouping=grouping,
-                    council_id=council_id,
-                    status=MembershipStatus.MEMBER,
-                    joined_at=timezone.now(),
-                )
-                report.joined += 1
+            grouping = _grouping_save(item, existing.get(item.slug), report)
+            _members_set(grouping, {ids[c] for c in item.gss_codes}, report)
     return report
+
+
+def _grouping_save(item: Grouping, grouping, report: GroupingReport):
+    """The family group for ``item``, created or its name and description brought up to
+    date."""
+    from selfreg.models import AreaGrouping, GroupingKind
+
+    if grouping is None:
+        grouping = AreaGrouping.objects.create(
+            slug=item.slug,
+            name=item.name,
+            description=item.description,
+            kind=GroupingKind.FAMILY,
+        )
+        report.created.append(item.slug)
+    elif (grouping.name, grouping.description) != (item.name, item.description):
+        grouping.name, grouping.description = item.name, item.description
+        grouping.save(update_fields=["name", "description"])
+        report.updated.append(item.slug)
+    else:
+        report.unchanged += 1
+    return grouping
+
+
+def _members_set(grouping, members: set[int], report: GroupingReport) -> None:
+    """Make the group's members exactly the councils with these ids."""
+    from django.utils import timezone
+
+    from selfreg.models import GroupingMembership, MembershipStatus
+
+    current = set(
+        GroupingMembership.objects.filter(grouping=grouping).values_list("council_id", flat=True)
+    )
+    # Delete one by one (there are few) so the membership history records each.
+    for membership in GroupingMembership.objects.filter(grouping=grouping).exclude(
+        council_id__in=members
+    ):
+        membership.delete()
+        report.left += 1
+    for membership in GroupingMembership.objects.filter(
+        grouping=grouping, council_id__in=members
+    ).exclude(status=MembershipStatus.MEMBER):
+        membership.status = MembershipStatus.MEMBER
+        membership.joined_at = membership.joined_at or timezone.now()
+        membership.save(update_fields=["status", "joined_at"])
+        report.joined += 1
+    for council_id in sorted(members - current):
+        GroupingMembership.objects.create(
+            grouping=grouping,
+            council_id=council_id,
+            status=MembershipStatus.MEMBER,
+            joined_at=timezone.now(),
+        )
+        report.joined += 1
 
 
 @dataclass
