@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from benchmarking.tasks import comparisons_recompute_task
 from earlywarning import services
 from selfreg.jobs import job_send
 
@@ -24,7 +25,8 @@ def risk_recompute_task() -> dict:
 def after_comparisons(sender=None, state=None, **kwargs) -> None:
     """Values changed and their comparisons were recomputed: reassess risk (connected to
     Celery's task_postrun in apps.py, because benchmarking may not import early warning)."""
-    if getattr(sender, "name", "") == "benchmarking.tasks.comparisons_recompute_task" and (
+    # The names come from the tasks themselves, so a renamed task cannot leave this behind.
+    if getattr(sender, "name", "") == comparisons_recompute_task.name and (
         state in (None, "SUCCESS")
     ):
-        job_send("earlywarning.tasks.risk_recompute_task", {})
+        job_send(risk_recompute_task.name, {})
