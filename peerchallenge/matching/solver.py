@@ -561,23 +561,69 @@ def _stage2_columns(rnd, all_cols, init_cols, start_pairs, s_lower, s_upper, cou
     with ``L - d_j`` not above the incumbent's score + 0.5 cannot be in a better assignment,
     because scores are whole numbers, so it is left out without losing the optimum.
     """
-    full = _build(
-        rnd,
-        all_cols,
-        s_lower=s_lower,
-        s_upper=s_upper,
-        objective="score",
-        pins=pins,
-        staffed_count=count,
-    )
+
+    def build(pairs):
+        return _build(
+            rnd,
+            pairs,
+            s_lower=s_lower,
+            s_upper=s_upper,
+            objective="score",
+            pins=pins,
+            staffed_count=count,
+        )
+
+    full = build(all_cols)
     position = np.full(len(rnd.pair_c), -1, dtype=np.int64)
     position[all_cols] = np.arange(len(all_cols))
     active = np.zeros(full.n_x, dtype=bool)
     active[position[init_cols]] = True
     if start_pairs:
         active[position[np.fromiter(start_pairs, dtype=np.int64)]] = True
+    keep, relaxed, reduced, bound_lp = _generate_columns(full, active, clock)
+
+    # An incumbent: the exact programme over the pairs the relaxation uses and those whose
+    # reduced cost is small, widening while time allows. Each answer breaks no rule.
+    incumbent_pairs = set(start_pairs)
+    incumbent = float(rnd.pair_w[list(incumbent_pairs)].sum()) if incumbent_pairs else 0.0
+    first = _Solved("time_limit", None, incumbent, bound_lp)
+    if reduced is None or bound_lp is None:
+        return first, incumbent_pairs
+    support = np.zeros(full.n_x, dtype=bool)
+    support[keep[relaxed.values[: len(keep)] > 1e-6]] = True
+    for width in (20.0, 100.0, 400.0):
+        left = clock.left()
+        if left is not None and left < 20:
+            break
+        near = support | (reduced <= width)
+        near[position[np.fromiter(incumbent_pairs, dtype=np.int64)]] = True
+        pairs = full.cols[np.nonzero(near)[0]]
+        sub = build(pairs)
+        start = _start_vector(sub, incumbent_pairs, _start_staffed(rnd, incumbent_pairs), rnd)
+        budget = 120.0 if left is None else max(10.0, 0.3 * left)
+        first = _run(
+            sub, clock, budget=budget, start=start, bound_cap=bound_lp, bound_only_cap=True
+        )
+        if first.values is not None:
+            found = set(sub.cols[first.values[: sub.n_x] > 0.5].tolist())
+            value = float(rnd.pair_w[list(found)].sum())
+            if value >= incumbent:
+                incumbent_pairs, incumbent = found, value
+        log.debug("incumbent %s from %d pairs (width %s)", incumbent, len(pairs), width)
+        clock.report(incumbent, bound_lp, force=True)
+        if bound_lp - incumbent < 1 or first.status != "optimal":
+            break
+    return _fix_and_solve(rnd, full, position, reduced, bound_lp, incumbent_pairs, clock)
+
+
+def _generate_columns(full: _Model, active: np.ndarray, clock: _Clock):
+    """Column generation on the relaxation, from the ``active`` pairs: the pairs of the last
+    restricted relaxation, its solution, every pair's reduced cost and the bound it proves
+    (None for the last two when no relaxation was solved)."""
     bound_lp = None
     reduced = None
+    relaxed = None
+    keep = np.nonzero(active)[0]
     for _ in range(50):
         keep = np.nonzero(active)[0]
         relaxed = _run(full.subset(keep), clock, lp_only=True)
@@ -593,49 +639,12 @@ def _stage2_columns(rnd, all_cols, init_cols, start_pairs, s_lower, s_upper, cou
         if len(entering) > 20_000:
             entering = entering[np.argsort(reduced[entering])[:20_000]]
         active[entering] = True
+    return keep, relaxed, reduced, bound_lp
 
-    # An incumbent: the exact programme over the pairs the relaxation uses and those whose
-    # reduced cost is small, widening while time allows. Each answer breaks no rule.
-    incumbent_pairs = set(start_pairs)
+
+def _fix_and_solve(rnd, full, position, reduced, bound_lp, incumbent_pairs, clock):
+    """Reduced-cost fixing, then the exact programme over what is left."""
     incumbent = float(rnd.pair_w[list(incumbent_pairs)].sum()) if incumbent_pairs else 0.0
-    first = _Solved("time_limit", None, incumbent, bound_lp)
-    if reduced is not None and bound_lp is not None:
-        support = np.zeros(full.n_x, dtype=bool)
-        support[keep[relaxed.values[: len(keep)] > 1e-6]] = True
-        for width in (20.0, 100.0, 400.0):
-            left = clock.left()
-            if left is not None and left < 20:
-                break
-            near = support | (reduced <= width)
-            near[position[np.fromiter(incumbent_pairs, dtype=np.int64)]] = True
-            pairs = full.cols[np.nonzero(near)[0]]
-            sub = _build(
-                rnd,
-                pairs,
-                s_lower=s_lower,
-                s_upper=s_upper,
-                objective="score",
-                pins=pins,
-                staffed_count=count,
-            )
-            start = _start_vector(sub, incumbent_pairs, _start_staffed(rnd, incumbent_pairs), rnd)
-            budget = 120.0 if left is None else max(10.0, 0.3 * left)
-            first = _run(
-                sub, clock, budget=budget, start=start, bound_cap=bound_lp, bound_only_cap=True
-            )
-            if first.values is not None:
-                found = set(sub.cols[first.values[: sub.n_x] > 0.5].tolist())
-                value = float(rnd.pair_w[list(found)].sum())
-                if value >= incumbent:
-                    incumbent_pairs, incumbent = found, value
-            log.debug("incumbent %s from %d pairs (width %s)", incumbent, len(pairs), width)
-            clock.report(incumbent, bound_lp, force=True)
-            if bound_lp - incumbent < 1 or first.status != "optimal":
-                break
-    if reduced is None or bound_lp is None:
-        return first, incumbent_pairs
-
-    # Reduced-cost fixing, then the exact programme over what is left.
     fixed_keep = (bound_lp - reduced) > incumbent + 0.5
     if incumbent_pairs:
         fixed_keep[position[np.fromiter(incumbent_pairs, dtype=np.int64)]] = True
@@ -644,8 +653,7 @@ def _stage2_columns(rnd, all_cols, init_cols, start_pairs, s_lower, s_upper, cou
     if clock.limit is not None and len(keep) > FINAL_PAIRS_WITH_LIMIT:
         # Too many pairs survive for the exact programme to finish in the time given: the
         # incumbent stands, with the relaxation's bound beside it.
-        value = float(rnd.pair_w[list(incumbent_pairs)].sum()) if incumbent_pairs else 0.0
-        return _Solved("feasible", None, value, bound_lp), incumbent_pairs
+        return _Solved("feasible", None, incumbent, bound_lp), incumbent_pairs
     sub = full.subset(keep)
     start = _start_vector(sub, incumbent_pairs, _start_staffed(rnd, incumbent_pairs), rnd)
     final = _run(sub, clock, start=start, bound_cap=bound_lp)
