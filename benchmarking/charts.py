@@ -59,6 +59,13 @@ MID_GREY = "#b1b4b6"  # band edges, process limits
 LIGHT_GREY = "#f3f2f1"  # interquartile band
 BLACK = "#0b0c0c"  # median, text
 GRID = "#e3e3e3"
+# The highlighted council: a larger diamond, outlined, so colour is never the only cue.
+HIGHLIGHT_MARKER = {
+    "symbol": "diamond",
+    "size": 16,
+    "color": BLUE,
+    "line": {"color": BLACK, "width": 1.5},
+}
 
 FONT = {"color": BLACK, "size": 14}  # no family: it inherits the page's font
 #: Above this many councils the distribution chart drops the names from its axis.
@@ -472,12 +479,7 @@ def _highlight_trace(
         text=[f"{label}"],
         textposition="middle left" if left else "middle right",
         textfont={"color": BLUE},
-        marker={
-            "symbol": "diamond",
-            "size": 16,
-            "color": BLUE,
-            "line": {"color": BLACK, "width": 1.5},
-        },
+        marker=HIGHLIGHT_MARKER,
         hovertext=[_hover(r, metric)],
         hovertemplate="%{hovertext}<extra></extra>",
         cliponaxis=False,
@@ -1010,12 +1012,7 @@ def _scatter_traces(
             text=[f"{_plotly_text(chosen['name'])}"],
             textposition="top left" if right_half else "top right",
             textfont={"color": BLUE},
-            marker={
-                "symbol": "diamond",
-                "size": 16,
-                "color": BLUE,
-                "line": {"color": BLACK, "width": 1.5},
-            },
+            marker=HIGHLIGHT_MARKER,
             hovertext=[hover(chosen)],
             hovertemplate="%{hovertext}<extra></extra>",
             cliponaxis=False,
