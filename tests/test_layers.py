@@ -73,7 +73,8 @@ def test_a_broken_layer_fails_the_lint(copy_of_the_apps, module, line, contract)
     path.write_text(path.read_text() + f"\n{line}  # noqa\n")
     result = lint_imports(copy_of_the_apps)
     assert result.returncode == 1
-    assert "1 broken" in result.stdout
+    # The contract the line breaks is among those reported broken (a line can break more
+    # than one: benchmarking reaching into early warning also joins two tools through it).
     assert contract in result.stdout.split("Broken contracts")[1]
 
 
