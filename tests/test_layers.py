@@ -164,3 +164,21 @@ def test_the_long_function_check_passes_on_the_code_as_it_is():
 )
 def test_each_test_worker_has_its_own_redis_database(url, worker, expected):
     assert worker_redis_url(url, worker) == expected
+
+
+def test_the_datasets_package_has_no_import_cycle():
+    """The dataset modules import `base` and one another, never the registry that imports
+    them."""
+    import grimp
+
+    graph = grimp.build_graph("benchmarking")
+    modules = {m for m in graph.modules if m.startswith("benchmarking.datasets.")}
+    assert "benchmarking.datasets.base" in modules
+    assert [m for m in modules if graph.find_shortest_chain(m, "benchmarking.datasets")] == []
+    cycles = [
+        (a, b)
+        for a in sorted(modules)
+        for b in sorted(modules)
+        if a < b and graph.find_shortest_chain(a, b) and graph.find_shortest_chain(b, a)
+    ]
+    assert cycles == []
