@@ -50,14 +50,21 @@ test: setup ## Run the whole suite on real PostgreSQL and Redis, with browser te
 	@bash scripts/ensure_chromium.sh
 	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest $(PYTEST_ARGS)
 
+# test-fast spreads the tests over every core (XDIST= runs them in one process); the plugin
+# gives each worker its own Redis database (it must load before Django reads its settings).
+XDIST ?= -n auto -p tests.redis_per_worker
+
 .PHONY: test-fast
-test-fast: setup ## Run the suite without the browser tests
-	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+test-fast: setup ## Run the suite in parallel, without the browser tests and the slow fuzzing
+	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest -m "not browser and not slow" \
+		$(XDIST) $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: setup ## Check style and that migrations match the models
+lint: setup ## Check style, import layers, long functions and that migrations match the models
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/long_functions.py
 	$(RUN_ENV) $(MANAGE) makemigrations --check --dry-run
 
 .PHONY: format

@@ -31,7 +31,7 @@ from __future__ import annotations
 import base64
 import math
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,13 @@ MID_GREY = "#b1b4b6"  # band edges, process limits
 LIGHT_GREY = "#f3f2f1"  # interquartile band
 BLACK = "#0b0c0c"  # median, text
 GRID = "#e3e3e3"
+# The highlighted council: a larger diamond, outlined, so colour is never the only cue.
+HIGHLIGHT_MARKER = {
+    "symbol": "diamond",
+    "size": 16,
+    "color": BLUE,
+    "line": {"color": BLACK, "width": 1.5},
+}
 
 FONT = {"color": BLACK, "size": 14}  # no family: it inherits the page's font
 #: Above this many councils the distribution chart drops the names from its axis.
@@ -353,183 +360,38 @@ def group_distribution(
     black line and the interquartile range a grey band, both from ``stats``. The table lists
     the councils in the chart's order, then those with no data.
     """
-    records = _records(rows)
     stats = stats or {}
     polarity = metric.get("polarity") or NEUTRAL
-    heading = _metric_heading(metric)
-    columns = [("name", "Council"), ("value", heading)]
-    plotted = sorted(
-        (
-            {"gss_code": r.get("gss_code"), "name": str(r.get("name") or r.get("gss_code"))}
-            | {"value": _number(r.get("value"))}
-            for r in records
-        ),
-        key=lambda r: (r["value"] is None, -(r["value"] or 0.0), r["name"]),
-    )
-    missing = [r for r in plotted if r["value"] is None]
-    plotted = [r for r in plotted if r["value"] is not None]
-    plotted.reverse()  # lowest first: plotly's y axis runs upwards
+    columns = [("name", "Council"), ("value", _metric_heading(metric))]
+    plotted, missing = _distribution_rows(_records(rows))
     table = [
         {**r, "highlight": r["gss_code"] == highlight}
         for r in [*reversed(plotted), *(r | {"value": NO_DATA} for r in missing)]
     ]
+    display_rows = _display_rows(table, columns, {"value": lambda v: format_value(v, metric)})
     title = _lower_first(str(metric.get("title") or "this measure"))
     if not plotted:
         chart = _empty(f"No data: no council has a value for {title}.", columns, 200)
-        return Chart(
-            figure=chart.figure,
-            summary=chart.summary,
-            table=table,
-            columns=columns,
-            display_rows=_display_rows(
-                table, columns, {"value": lambda v: format_value(v, metric)}
-            ),
-        )
+        return Chart(chart.figure, chart.summary, table, columns, display_rows)
 
     k = len(plotted)
     named = k <= NAMED_ROWS_MAX
-    ys = list(range(k))
-    others = [(y, r) for y, r in zip(ys, plotted, strict=True) if r["gss_code"] != highlight]
-    chosen = [(y, r) for y, r in zip(ys, plotted, strict=True) if r["gss_code"] == highlight]
-
-    def hover(r: dict) -> str:
-        return f"{_plotly_text(r['name'])}: {format_value(r['value'], metric)}"
-
-    data = [
-        go.Scatter(
-            x=[r["value"] for _, r in others],
-            y=[y for y, _ in others],
-            mode="markers",
-            name=f"Other {group_label}" if chosen else group_label.capitalize(),
-            marker={"symbol": "circle", "size": 9 if named else 6, "color": DARK_GREY},
-            hovertext=[hover(r) for _, r in others],
-            hovertemplate="%{hovertext}<extra></extra>",
-            legendrank=2,
-        )
-    ]
+    chosen = [(y, r) for y, r in enumerate(plotted) if r["gss_code"] == highlight]
     lq, med, uq = (_number(stats.get(s)) for s in ("lower_quartile", "median", "upper_quartile"))
     values = [r["value"] for r in plotted]
     target = _target(metric) if polarity == TARGET else None
     extent = values + [v for v in (lq, uq, target) if v is not None]
     low, high = min(extent), max(extent)
+    data = [_others_trace(plotted, highlight, named, bool(chosen), group_label, metric)]
     if chosen:
-        y, r = chosen[0]
-        # The label goes on the side away from the median, clear of the lines, unless that
-        # side is short of room. The name is already on the axis (in bold) when councils
-        # are named, so the label is then just the value.
-        x_low, x_high = _padded(low, high)
-        outward_left = r["value"] < (med if med is not None else (low + high) / 2)
-        room = (r["value"] - x_low) if outward_left else (x_high - r["value"])
-        left = outward_left if room >= 0.25 * (x_high - x_low) else not outward_left
-        side = "middle left" if left else "middle right"
-        label = format_value(r["value"], metric) if named else hover(r)
-        data.append(
-            go.Scatter(
-                x=[r["value"]],
-                y=[y],
-                mode="markers+text",
-                name=_plotly_text(r["name"]),
-                text=[f"{label}"],
-                textposition=side,
-                textfont={"color": BLUE},
-                marker={
-                    "symbol": "diamond",
-                    "size": 16,
-                    "color": BLUE,
-                    "line": {"color": BLACK, "width": 1.5},
-                },
-                hovertext=[hover(r)],
-                hovertemplate="%{hovertext}<extra></extra>",
-                cliponaxis=False,
-                legendrank=1,
-            )
-        )
-
-    shapes = []
-    if lq is not None and uq is not None:
-        shapes.append(
-            {
-                "type": "rect",
-                "xref": "x",
-                "yref": "y",
-                "x0": lq,
-                "x1": uq,
-                "y0": -0.5,
-                "y1": k - 0.5,
-                "fillcolor": LIGHT_GREY,
-                "line": {"color": MID_GREY, "width": 1},
-                "layer": "below",
-                "name": f"Middle half of {group_label}: "
-                f"{format_value(lq, metric)} to {format_value(uq, metric)}",
-                "showlegend": True,
-                "legendrank": 4,
-            }
-        )
-    if med is not None:
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "y",
-                "x0": med,
-                "x1": med,
-                "y0": -0.5,
-                "y1": k - 0.5,
-                "line": {"color": BLACK, "width": 2},
-                "layer": "between",
-                "name": f"Median: {format_value(med, metric)}",
-                "showlegend": True,
-                "legendrank": 3,
-            }
-        )
-    if target is not None:
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "y",
-                "x0": target,
-                "x1": target,
-                "y0": -0.5,
-                "y1": k - 0.5,
-                "line": {"color": DARK_GREY, "width": 2, "dash": "dot"},
-                "layer": "between",
-                "name": f"Target: {format_value(target, metric)}",
-                "showlegend": True,
-                "legendrank": 5,
-            }
-        )
-
-    ticktext = [
-        f"{_plotly_text(r['name'])}" if r["gss_code"] == highlight else _plotly_text(r["name"])
-        for r in plotted
-    ]
-    yaxis = {
-        "tickmode": "array",
-        "tickvals": ys,
-        "ticktext": ticktext,
-        "showticklabels": named,
-        "range": [-0.75, k - 0.25] if named else [-1 - k * 0.01, k + k * 0.01],
-        "showgrid": named,
-        "zeroline": False,
-        "automargin": True,
-        "fixedrange": True,
-    }
-    if named:
-        yaxis["gridcolor"] = GRID
-    else:
-        yaxis["title"] = {"text": f"{group_label.capitalize()}, in order of value"}
-    height = (ROW_HEIGHT * k if named else 420) + 190
+        data.append(_highlight_trace(*chosen[0], (low, high), med, named, metric))
     layout = _base_layout(
-        height,
+        (ROW_HEIGHT * k if named else 420) + 190,
         xaxis={**_value_axis(metric), "range": _padded(low, high)},
-        yaxis=yaxis,
-        shapes=shapes,
+        yaxis=_distribution_yaxis(plotted, named, group_label),
+        shapes=_distribution_shapes(lq, med, uq, target, k, group_label, metric),
     )
-    figure = _figure(data, layout)
-
     n = int(_number(stats.get("n")) or k)
-    direction = direction_text(metric)
     summary = _distribution_summary(
         chosen[0][1] if chosen else None,
         highlight_name=next(
@@ -543,17 +405,155 @@ def group_distribution(
         group_label=group_label,
         title=title,
     )
+    direction = direction_text(metric)
     if direction:
         summary += f" {direction}."
     if polarity != NEUTRAL and too_few_for_quartiles(n):
         summary += f" {TOO_FEW_FOR_QUARTILES}"
-    return Chart(
-        figure=figure,
-        summary=summary,
-        table=table,
-        columns=columns,
-        display_rows=_display_rows(table, columns, {"value": lambda v: format_value(v, metric)}),
+    return Chart(_figure(data, layout), summary, table, columns, display_rows)
+
+
+def _distribution_rows(records: list[Mapping]) -> tuple[list[dict], list[dict]]:
+    """The councils with a value, lowest first (plotly's y axis runs upwards), and those
+    without one, by name."""
+    rows = sorted(
+        (
+            {"gss_code": r.get("gss_code"), "name": str(r.get("name") or r.get("gss_code"))}
+            | {"value": _number(r.get("value"))}
+            for r in records
+        ),
+        key=lambda r: (r["value"] is None, -(r["value"] or 0.0), r["name"]),
     )
+    missing = [r for r in rows if r["value"] is None]
+    plotted = [r for r in rows if r["value"] is not None]
+    plotted.reverse()
+    return plotted, missing
+
+
+def _hover(r: Mapping, metric: Mapping) -> str:
+    return f"{_plotly_text(r['name'])}: {format_value(r['value'], metric)}"
+
+
+def _others_trace(
+    plotted: list[dict],
+    highlight: str | None,
+    named: bool,
+    has_chosen: bool,
+    group_label: str,
+    metric: Mapping,
+) -> go.Scatter:
+    """The councils other than the highlighted one, as grey dots."""
+    others = [(y, r) for y, r in enumerate(plotted) if r["gss_code"] != highlight]
+    return go.Scatter(
+        x=[r["value"] for _, r in others],
+        y=[y for y, _ in others],
+        mode="markers",
+        name=f"Other {group_label}" if has_chosen else group_label.capitalize(),
+        marker={"symbol": "circle", "size": 9 if named else 6, "color": DARK_GREY},
+        hovertext=[_hover(r, metric) for _, r in others],
+        hovertemplate="%{hovertext}<extra></extra>",
+        legendrank=2,
+    )
+
+
+def _highlight_trace(
+    y: int, r: dict, extent: tuple[float, float], med: float | None, named: bool, metric: Mapping
+) -> go.Scatter:
+    """The highlighted council: a blue diamond with its value beside it.
+
+    The label goes on the side away from the median, clear of the lines, unless that side is
+    short of room. The name is already on the axis when councils are named, so the label is
+    then just the value.
+    """
+    low, high = extent
+    x_low, x_high = _padded(low, high)
+    outward_left = r["value"] < (med if med is not None else (low + high) / 2)
+    room = (r["value"] - x_low) if outward_left else (x_high - r["value"])
+    left = outward_left if room >= 0.25 * (x_high - x_low) else not outward_left
+    label = format_value(r["value"], metric) if named else _hover(r, metric)
+    return go.Scatter(
+        x=[r["value"]],
+        y=[y],
+        mode="markers+text",
+        name=_plotly_text(r["name"]),
+        text=[f"{label}"],
+        textposition="middle left" if left else "middle right",
+        textfont={"color": BLUE},
+        marker=HIGHLIGHT_MARKER,
+        hovertext=[_hover(r, metric)],
+        hovertemplate="%{hovertext}<extra></extra>",
+        cliponaxis=False,
+        legendrank=1,
+    )
+
+
+def _distribution_shapes(
+    lq: float | None,
+    med: float | None,
+    uq: float | None,
+    target: float | None,
+    k: int,
+    group_label: str,
+    metric: Mapping,
+) -> list[dict]:
+    """The middle-half band, the median line and the target line, each in the legend."""
+    shapes = []
+    span = {"xref": "x", "yref": "y", "y0": -0.5, "y1": k - 0.5, "showlegend": True}
+    if lq is not None and uq is not None:
+        shapes.append(
+            {
+                "type": "rect",
+                **span,
+                "x0": lq,
+                "x1": uq,
+                "fillcolor": LIGHT_GREY,
+                "line": {"color": MID_GREY, "width": 1},
+                "layer": "below",
+                "name": f"Middle half of {group_label}: "
+                f"{format_value(lq, metric)} to {format_value(uq, metric)}",
+                "legendrank": 4,
+            }
+        )
+    lines = [
+        (med, {"color": BLACK, "width": 2}, "Median", 3),
+        (target, {"color": DARK_GREY, "width": 2, "dash": "dot"}, "Target", 5),
+    ]
+    for x, line, word, rank in lines:
+        if x is not None:
+            shapes.append(
+                {
+                    "type": "line",
+                    **span,
+                    "x0": x,
+                    "x1": x,
+                    "line": line,
+                    "layer": "between",
+                    "name": f"{word}: {format_value(x, metric)}",
+                    "legendrank": rank,
+                }
+            )
+    return shapes
+
+
+def _distribution_yaxis(plotted: list[dict], named: bool, group_label: str) -> dict:
+    """One row per council, named when there are few enough to read."""
+    k = len(plotted)
+    yaxis = {
+        "tickmode": "array",
+        "tickvals": list(range(k)),
+        "ticktext": [_plotly_text(r["name"]) for r in plotted],
+        "showticklabels": named,
+        "range": [-0.75, k - 0.25] if named else [-1 - k * 0.01, k + k * 0.01],
+        "showgrid": named,
+        "zeroline": False,
+        "automargin": True,
+        "fixedrange": True,
+    }
+    if named:
+        yaxis["gridcolor"] = GRID
+    else:
+        yaxis["title"] = {"text": f"{group_label.capitalize()}, in order of value"}
+    return yaxis
 
 
 def _padded(low: float, high: float) -> list[float]:
@@ -635,26 +635,13 @@ def time_series(
         for g in _records(group_points)
     }
     periods = _merge_periods(list(own), list(group))
-    columns = [
-        ("period", "Period"),
-        ("value", str(council_name)),
-        ("median", f"{group_label.capitalize()} median"),
-        ("lower_quartile", "Lower quartile"),
-        ("upper_quartile", "Upper quartile"),
-    ]
     references = [reference.get(p) for p in periods]
     has_reference = any(v is not None for v in references)
+    columns, table = _series_table(
+        periods, own, group, references if has_reference else None, council_name, group_label
+    )
     if has_reference:
         columns.append(("reference", str(reference_name)))
-    table = []
-    for period, at in zip(periods, references, strict=True):
-        stats = group.get(period, {})
-        row = {"period": period, "value": own.get(period)} | {
-            k: stats.get(k) for k in ("median", "lower_quartile", "upper_quartile")
-        }
-        if has_reference:
-            row["reference"] = at
-        table.append({k: NO_DATA if v is None else v for k, v in row.items()})
     fmt = lambda v: format_value(v, metric)  # noqa: E731
     formatters = {k: fmt for k, _ in columns[1:]}
     title = _lower_first(str(metric.get("title") or "this measure"))
@@ -664,9 +651,87 @@ def time_series(
         chart = _empty(f"No data: there are no values for {title}.", columns, 400)
         return Chart(chart.figure, chart.summary, table, columns, _display_rows(table, columns, {}))
 
-    name = _plotly_text(council_name)
-    data = []
-    # The band: one closed shape per run of periods with both quartiles.
+    medians = [group.get(p, {}).get("median") for p in periods]
+    values = [own.get(p) for p in periods]
+    target = _target(metric) if metric.get("polarity") == TARGET else None
+    lines = [
+        _band_trace(periods, group, group_label),
+        _median_trace(periods, medians, group_label, fmt),
+        _council_trace(periods, values, _plotly_text(council_name), fmt),
+        _reference_trace(periods, references, _plotly_text(str(reference_name)), fmt)
+        if has_reference
+        else None,
+        _target_trace(periods, target, fmt) if target is not None and periods else None,
+    ]
+    figure = _figure([line for line in lines if line is not None], _series_layout(periods, metric))
+    summary = _time_series_summary(
+        values, medians, periods, metric, str(council_name), title, group_label
+    )
+    if has_reference:
+        summary += f" {reference_name}'s own figure is the dotted line."
+    summary += _unbanded_note(periods, group, group_label)
+    return Chart(figure, summary, table, columns, _display_rows(table, columns, formatters))
+
+
+def _series_layout(periods: list[str], metric: Mapping) -> dict:
+    """Periods across as categories, in the given order; the measure up."""
+    xaxis = {
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": periods,
+        "automargin": True,
+        "showgrid": False,
+        "title": {"text": "Period", "font": {"size": FONT["size"]}},
+    }
+    return _base_layout(460, xaxis=xaxis, yaxis=_value_axis(metric))
+
+
+def _unbanded_note(periods: list[str], group: dict, group_label: str) -> str:
+    """Says which periods have a median but too few councils for a middle half."""
+    unbanded = [
+        p
+        for p in periods
+        if group.get(p, {}).get("median") is not None and group[p].get("lower_quartile") is None
+    ]
+    if not unbanded:
+        return ""
+    return (
+        f" No middle half is shown for {', '.join(unbanded)}: fewer than "
+        f"{MIN_COUNCILS_FOR_QUARTILES} councils in the {group_label} had a figure."
+    )
+
+
+def _series_table(
+    periods: list[str],
+    own: dict,
+    group: dict,
+    references: list | None,
+    council_name: str,
+    group_label: str,
+) -> tuple[list[tuple[str, str]], list[dict]]:
+    """The table's columns (without the reference column) and one row per period, with the
+    reference figure when there is one."""
+    columns = [
+        ("period", "Period"),
+        ("value", str(council_name)),
+        ("median", f"{group_label.capitalize()} median"),
+        ("lower_quartile", "Lower quartile"),
+        ("upper_quartile", "Upper quartile"),
+    ]
+    table = []
+    for i, period in enumerate(periods):
+        stats = group.get(period, {})
+        row = {"period": period, "value": own.get(period)} | {
+            k: stats.get(k) for k in ("median", "lower_quartile", "upper_quartile")
+        }
+        if references is not None:
+            row["reference"] = references[i]
+        table.append({k: NO_DATA if v is None else v for k, v in row.items()})
+    return columns, table
+
+
+def _band_trace(periods: list[str], group: dict, group_label: str) -> go.Scatter | None:
+    """The middle half: one closed shape per run of periods with both quartiles."""
     band_x: list[Any] = []
     band_y: list[Any] = []
     run: list[str] = []
@@ -683,128 +748,93 @@ def time_series(
             band_y += [group[p]["upper_quartile"] for p in run]
             band_y += [group[p]["lower_quartile"] for p in run[::-1]]
             run = []
-    if band_x:
-        data.append(
-            go.Scatter(
-                x=band_x,
-                y=band_y,
-                mode="lines",
-                fill="toself",
-                fillcolor=LIGHT_GREY,
-                line={"color": MID_GREY, "width": 1},
-                name=f"Middle half of the {group_label}",
-                hoverinfo="skip",
-                legendrank=4,
-            )
-        )
-    medians = [group.get(p, {}).get("median") for p in periods]
-    if any(v is not None for v in medians):
-        data.append(
-            go.Scatter(
-                x=periods,
-                y=medians,
-                mode="lines+markers",
-                name=f"{group_label.capitalize()} median",
-                line={"color": BLACK, "width": 2, "dash": "dash"},
-                marker={"symbol": "square", "size": 7, "color": BLACK},
-                hovertext=[
-                    f"{group_label.capitalize()} median, {p}: {fmt(v)}"
-                    for p, v in zip(periods, medians, strict=True)
-                ],
-                hovertemplate="%{hovertext}<extra></extra>",
-                legendrank=2,
-            )
-        )
-    values = [own.get(p) for p in periods]
+    if not band_x:
+        return None
+    return go.Scatter(
+        x=band_x,
+        y=band_y,
+        mode="lines",
+        fill="toself",
+        fillcolor=LIGHT_GREY,
+        line={"color": MID_GREY, "width": 1},
+        name=f"Middle half of the {group_label}",
+        hoverinfo="skip",
+        legendrank=4,
+    )
+
+
+def _median_trace(
+    periods: list[str], medians: list, group_label: str, fmt: Callable
+) -> go.Scatter | None:
+    if all(v is None for v in medians):
+        return None
+    return go.Scatter(
+        x=periods,
+        y=medians,
+        mode="lines+markers",
+        name=f"{group_label.capitalize()} median",
+        line={"color": BLACK, "width": 2, "dash": "dash"},
+        marker={"symbol": "square", "size": 7, "color": BLACK},
+        hovertext=[
+            f"{group_label.capitalize()} median, {p}: {fmt(v)}"
+            for p, v in zip(periods, medians, strict=True)
+        ],
+        hovertemplate="%{hovertext}<extra></extra>",
+        legendrank=2,
+    )
+
+
+def _council_trace(periods: list[str], values: list, name: str, fmt: Callable) -> go.Scatter | None:
+    """The council's own line, its latest value written beside the last point."""
     known = [i for i, v in enumerate(values) if v is not None]
-    if known:
-        last = known[-1]
-        data.append(
-            go.Scatter(
-                x=periods,
-                y=values,
-                mode="lines+markers+text",
-                name=name,
-                line={"color": BLUE, "width": 3},
-                marker={
-                    "symbol": "circle",
-                    "size": 10,
-                    "color": BLUE,
-                    "line": {"color": "white", "width": 1},
-                },
-                text=[f"{fmt(v)}" if i == last else "" for i, v in enumerate(values)],
-                textposition="top center",
-                textfont={"color": BLUE},
-                hovertext=[f"{name}, {p}: {fmt(v)}" for p, v in zip(periods, values, strict=True)],
-                hovertemplate="%{hovertext}<extra></extra>",
-                cliponaxis=False,
-                legendrank=1,
-            )
-        )
-    if has_reference:
-        label = _plotly_text(str(reference_name))
-        data.append(
-            go.Scatter(
-                x=periods,
-                y=references,
-                mode="lines+markers",
-                name=label,
-                line={"color": DARK_GREY, "width": 2, "dash": "dot"},
-                marker={"symbol": "diamond", "size": 8, "color": DARK_GREY},
-                hovertext=[
-                    f"{label}, {p}: {fmt(v)}" for p, v in zip(periods, references, strict=True)
-                ],
-                hovertemplate="%{hovertext}<extra></extra>",
-                legendrank=3,
-            )
-        )
-    target = _target(metric) if metric.get("polarity") == TARGET else None
-    if target is not None and periods:
-        data.append(
-            go.Scatter(
-                x=[periods[0], periods[-1]],
-                y=[target, target],
-                mode="lines",
-                name=f"Target: {fmt(target)}",
-                line={"color": DARK_GREY, "width": 2, "dash": "dot"},
-                hoverinfo="skip",
-                legendrank=3,
-            )
-        )
-    layout = _base_layout(
-        460,
-        xaxis={
-            "type": "category",
-            "categoryorder": "array",
-            "categoryarray": periods,
-            "automargin": True,
-            "showgrid": False,
-            "title": {"text": "Period", "font": {"size": FONT["size"]}},
+    if not known:
+        return None
+    last = known[-1]
+    return go.Scatter(
+        x=periods,
+        y=values,
+        mode="lines+markers+text",
+        name=name,
+        line={"color": BLUE, "width": 3},
+        marker={
+            "symbol": "circle",
+            "size": 10,
+            "color": BLUE,
+            "line": {"color": "white", "width": 1},
         },
-        yaxis=_value_axis(metric),
+        text=[f"{fmt(v)}" if i == last else "" for i, v in enumerate(values)],
+        textposition="top center",
+        textfont={"color": BLUE},
+        hovertext=[f"{name}, {p}: {fmt(v)}" for p, v in zip(periods, values, strict=True)],
+        hovertemplate="%{hovertext}<extra></extra>",
+        cliponaxis=False,
+        legendrank=1,
     )
-    figure = _figure(data, layout)
-    summary = _time_series_summary(
-        values, medians, periods, metric, str(council_name), title, group_label
+
+
+def _reference_trace(periods: list[str], references: list, label: str, fmt: Callable) -> go.Scatter:
+    return go.Scatter(
+        x=periods,
+        y=references,
+        mode="lines+markers",
+        name=label,
+        line={"color": DARK_GREY, "width": 2, "dash": "dot"},
+        marker={"symbol": "diamond", "size": 8, "color": DARK_GREY},
+        hovertext=[f"{label}, {p}: {fmt(v)}" for p, v in zip(periods, references, strict=True)],
+        hovertemplate="%{hovertext}<extra></extra>",
+        legendrank=3,
     )
-    if has_reference:
-        summary += f" {reference_name}'s own figure is the dotted line."
-    unbanded = [
-        p
-        for p in periods
-        if group.get(p, {}).get("median") is not None and group[p].get("lower_quartile") is None
-    ]
-    if unbanded:
-        summary += (
-            f" No middle half is shown for {', '.join(unbanded)}: fewer than "
-            f"{MIN_COUNCILS_FOR_QUARTILES} councils in the {group_label} had a figure."
-        )
-    return Chart(
-        figure=figure,
-        summary=summary,
-        table=table,
-        columns=columns,
-        display_rows=_display_rows(table, columns, formatters),
+
+
+def _target_trace(periods: list[str], target: float, fmt: Callable) -> go.Scatter:
+    return go.Scatter(
+        x=[periods[0], periods[-1]],
+        y=[target, target],
+        mode="lines",
+        name=f"Target: {fmt(target)}",
+        line={"color": DARK_GREY, "width": 2, "dash": "dot"},
+        hoverinfo="skip",
+        legendrank=3,
     )
 
 
@@ -928,48 +958,9 @@ def scatter(
             f"{_plotly_text(y_metric.get('title') or 'y')}: {formatters['y'](r['y'])}"
         )
 
-    others = [r for r in plotted if r["gss_code"] != highlight]
     chosen = [r for r in plotted if r["gss_code"] == highlight]
-    data = [
-        go.Scatter(
-            x=[r["x"] for r in others],
-            y=[r["y"] for r in others],
-            mode="markers",
-            name=f"Other {group_label}" if chosen else group_label.capitalize(),
-            marker={"symbol": "circle", "size": 9, "color": DARK_GREY, "opacity": 0.8},
-            hovertext=[hover(r) for r in others],
-            hovertemplate="%{hovertext}<extra></extra>",
-            legendrank=2,
-        )
-    ]
-    xs = [r["x"] for r in plotted]
-    if chosen:
-        r = chosen[0]
-        right_half = r["x"] > (min(xs) + max(xs)) / 2
-        data.append(
-            go.Scatter(
-                x=[r["x"]],
-                y=[r["y"]],
-                mode="markers+text",
-                name=_plotly_text(r["name"]),
-                text=[f"{_plotly_text(r['name'])}"],
-                textposition="top left" if right_half else "top right",
-                textfont={"color": BLUE},
-                marker={
-                    "symbol": "diamond",
-                    "size": 16,
-                    "color": BLUE,
-                    "line": {"color": BLACK, "width": 1.5},
-                },
-                hovertext=[hover(r)],
-                hovertemplate="%{hovertext}<extra></extra>",
-                cliponaxis=False,
-                legendrank=1,
-            )
-        )
+    data = _scatter_traces(plotted, highlight, chosen[0] if chosen else None, hover, group_label)
     layout = _base_layout(520, xaxis=_value_axis(x_metric), yaxis=_value_axis(y_metric))
-    figure = _figure(data, layout)
-
     summary = (
         f"Each dot is one of {len(plotted)} {group_label}, placed by {x_title} across and "
         f"{y_title} up; {_relationship(plotted, x_title, y_title)}."
@@ -983,7 +974,52 @@ def scatter(
         name = next((r["name"] for r in records if r["gss_code"] == highlight), None)
         if name:
             summary += f" {name} does not have both values."
-    return Chart(figure, summary, table, columns, display_rows)
+    return Chart(_figure(data, layout), summary, table, columns, display_rows)
+
+
+def _scatter_traces(
+    plotted: list[dict],
+    highlight: str | None,
+    chosen: dict | None,
+    hover: Callable,
+    group_label: str,
+) -> list[go.Scatter]:
+    """Grey dots for the councils, and the chosen one as a named blue diamond, its name on
+    the side of the chart with more room."""
+    others = [r for r in plotted if r["gss_code"] != highlight]
+    data = [
+        go.Scatter(
+            x=[r["x"] for r in others],
+            y=[r["y"] for r in others],
+            mode="markers",
+            name=f"Other {group_label}" if chosen else group_label.capitalize(),
+            marker={"symbol": "circle", "size": 9, "color": DARK_GREY, "opacity": 0.8},
+            hovertext=[hover(r) for r in others],
+            hovertemplate="%{hovertext}<extra></extra>",
+            legendrank=2,
+        )
+    ]
+    if chosen is None:
+        return data
+    xs = [r["x"] for r in plotted]
+    right_half = chosen["x"] > (min(xs) + max(xs)) / 2
+    data.append(
+        go.Scatter(
+            x=[chosen["x"]],
+            y=[chosen["y"]],
+            mode="markers+text",
+            name=_plotly_text(chosen["name"]),
+            text=[f"{_plotly_text(chosen['name'])}"],
+            textposition="top left" if right_half else "top right",
+            textfont={"color": BLUE},
+            marker=HIGHLIGHT_MARKER,
+            hovertext=[hover(chosen)],
+            hovertemplate="%{hovertext}<extra></extra>",
+            cliponaxis=False,
+            legendrank=1,
+        )
+    )
+    return data
 
 
 def _relationship(plotted: list[dict], x_title: str, y_title: str) -> str:

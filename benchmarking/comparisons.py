@@ -494,6 +494,7 @@ def positions_in_group(
     over the whole group, one row per value in the order given, with ``change`` =
     value - ``previous_value`` (NaN where either is missing).
     """
+    # Long: one vectorised pass over the group's arrays, step by step as council_positions.
     if polarity not in POLARITIES:
         raise ValueError(f"Unknown polarity {polarity!r}. Use one of: {', '.join(POLARITIES)}.")
     s = np.asarray(sorted_values, dtype="float64")

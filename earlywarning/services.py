@@ -348,6 +348,7 @@ def risk_recompute(
     A replay (a date before today) stores its assessments but never opens or raises an
     alert: the triage queue is for what is true now, and an alert from a replay would show
     there as new and current."""
+    # Long: read, assess, store and open alerts in one transaction, as the steps say.
     today = timezone.localdate()
     as_of = as_of or today
     open_alerts = open_alerts and as_of >= today

@@ -4,13 +4,13 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from benchmarking.services import RECOMPUTE_PENDING_TASK
+from benchmarking.tasks import comparisons_recompute_pending_task, comparisons_recompute_task
 from earlywarning import services
 from selfreg.jobs import job_send
 
-RISK_TASK = "earlywarning.tasks.risk_recompute_task"
-# Benchmarking's tasks that announce changed values when they finish.
-COMPARISONS_TASKS = ("benchmarking.tasks.comparisons_recompute_task", RECOMPUTE_PENDING_TASK)
+# Benchmarking's tasks that announce changed values when they finish: named by the tasks
+# themselves, so a renamed task cannot leave this behind.
+COMPARISONS_TASKS = (comparisons_recompute_task.name, comparisons_recompute_pending_task.name)
 LIMITS = {
     "time_limit": 30 * 60,
     "soft_time_limit": 25 * 60,
@@ -75,4 +75,4 @@ def after_comparisons(sender=None, state=None, retval=None, **kwargs) -> None:
         return
     if isinstance(retval, dict) and retval.get("pairs") == 0:
         return
-    job_send(RISK_TASK, {})
+    job_send(risk_recompute_task.name, {})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarking.datasets import (
+from benchmarking.datasets.base import (
     OGL,
     OGL_NAME,
     DatasetContent,

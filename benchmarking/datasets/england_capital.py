@@ -14,14 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarking.datasets import (
-    OGL,
-    DatasetContent,
-    england_rs,
-    england_spending_power,
-    register_lifetimes,
-    values_frame,
-)
+from benchmarking.datasets import england_rs, england_spending_power
+from benchmarking.datasets.base import OGL, DatasetContent, register_lifetimes, values_frame
 from benchmarking.datasets.england_finance import (
     english_councils,
     finance_metric,

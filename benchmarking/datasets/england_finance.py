@@ -15,7 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarking.datasets import OGL, OGL_NAME, REGISTER_FILE, Lifetime, existed_in, number_text
+from benchmarking.datasets.base import (
+    OGL,
+    OGL_NAME,
+    REGISTER_FILE,
+    Lifetime,
+    existed_in,
+    number_text,
+)
 from benchmarking.periods import PeriodError
 
 # Known faults in the published codes: (E-code, code as published) -> the right GSS code.

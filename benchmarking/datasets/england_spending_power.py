@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarking.datasets import OGL, DatasetContent, register_lifetimes, values_frame
+from benchmarking.datasets.base import OGL, DatasetContent, register_lifetimes, values_frame
 from benchmarking.datasets.england_finance import (
     PIKE,
     POPULATION_NOTE,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarking.datasets import OGL, OGL_NAME, DatasetContent, Grouping, values_frame
+from benchmarking.datasets.base import OGL, OGL_NAME, DatasetContent, Grouping, values_frame
 from benchmarking.periods import PeriodError, parse_period
 
 NAME = "lgbf"
@@ -212,8 +212,7 @@ def metric_rows(definitions: pd.DataFrame) -> list[dict[str, str]]:
     rows = []
     for d in definitions.to_dict("records"):
         code, title, measure = d["Code"].strip(), _clean(d["Title"]), d["MeasureType"].strip()
-        ranking = d["Ranking_Type"].strip()
-        polarity = POLARITY.get(ranking, "neutral")
+        polarity = POLARITY.get(d["Ranking_Type"].strip(), "neutral")
         target = ""
         notes = []
         if polarity == "target":
@@ -224,48 +223,9 @@ def metric_rows(definitions: pd.DataFrame) -> list[dict[str, str]]:
             target, reason = GOLDILOCKS_TARGETS[code]
             notes.append(reason)
         element = element_of(code, title, measure)
-        if element == "cost":
-            notes.append(
-                "Real terms: the LGBF adjusts costs for inflation to the prices of its latest "
-                "year, so years can be compared. Where it gives no real-terms figure, the cash "
-                "figure is used and the value says so."
-            )
-        elif element == "perception":
-            notes.append(
-                "From a survey, so small councils' figures rest on few answers and can move "
-                "from one period to the next by chance. Periods such as 2019-22 pool the survey "
-                "years they span."
-            )
-        if code in MIDPOINT_NOTES:
-            notes.append(MIDPOINT_NOTES[code])
-        if code in NOT_A_COST:
-            notes.append(
-                "A measure of the local economy rather than of what the council spends, so it "
-                "is shown with outcomes."
-            )
-        if code in UNIT_NOTES:
-            notes.append(
-                f"The LGBF publishes {UNIT_NOTES[code]} on a different scale from CLIM01 and "
-                "CLIM02: emissions as held in its file per 1,000 residents. Compare councils "
-                "with each other on these, not with the per-person figures."
-            )
         family = FAMILY_TYPES.get(d["FamilyGrouping"].strip())
-        if family:
-            notes.append(
-                f"The LGBF compares this indicator within its family groups for {family[1]} "
-                f"(lgbf-family-{family[0]}-1 to 4)."
-            )
+        notes += _context_notes(code, element, family)
         numerator, denominator = _clean(d["Numerator_Correct"]), _clean(d["Denominator_Correct"])
-        definition = [f"{title}."]
-        if numerator and denominator:
-            definition.append(
-                f"Calculated from {numerator} (numerator) and {denominator} (denominator), "
-                "as the LGBF publishes them."
-            )
-        if is_percentage(code, measure):
-            definition.append(
-                "The LGBF publishes it as a proportion; the portal shows it out of 100."
-            )
         source = f"Local Government Benchmarking Framework, Improvement Service: {code}."
         if _clean(d["Source"]):
             source += f" {_clean(d['Source'])}"
@@ -278,7 +238,7 @@ def metric_rows(definitions: pd.DataFrame) -> list[dict[str, str]]:
                 "polarity": polarity,
                 "target_value": target,
                 "decimals": str(_decimals(d["NumberFormat"])),
-                "definition": " ".join(definition),
+                "definition": _definition(code, title, measure, numerator, denominator),
                 "source": f"{source} {OGL}",
                 "numerator_label": numerator[:300],
                 "denominator_label": denominator[:300],
@@ -293,6 +253,54 @@ def metric_rows(definitions: pd.DataFrame) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def _context_notes(code: str, element: str, family: tuple[str, str] | None) -> list[str]:
+    """What a reader should know before comparing councils on the indicator."""
+    notes = []
+    if element == "cost":
+        notes.append(
+            "Real terms: the LGBF adjusts costs for inflation to the prices of its latest "
+            "year, so years can be compared. Where it gives no real-terms figure, the cash "
+            "figure is used and the value says so."
+        )
+    elif element == "perception":
+        notes.append(
+            "From a survey, so small councils' figures rest on few answers and can move "
+            "from one period to the next by chance. Periods such as 2019-22 pool the survey "
+            "years they span."
+        )
+    if code in MIDPOINT_NOTES:
+        notes.append(MIDPOINT_NOTES[code])
+    if code in NOT_A_COST:
+        notes.append(
+            "A measure of the local economy rather than of what the council spends, so it "
+            "is shown with outcomes."
+        )
+    if code in UNIT_NOTES:
+        notes.append(
+            f"The LGBF publishes {UNIT_NOTES[code]} on a different scale from CLIM01 and "
+            "CLIM02: emissions as held in its file per 1,000 residents. Compare councils "
+            "with each other on these, not with the per-person figures."
+        )
+    if family:
+        notes.append(
+            f"The LGBF compares this indicator within its family groups for {family[1]} "
+            f"(lgbf-family-{family[0]}-1 to 4)."
+        )
+    return notes
+
+
+def _definition(code: str, title: str, measure: str, numerator: str, denominator: str) -> str:
+    definition = [f"{title}."]
+    if numerator and denominator:
+        definition.append(
+            f"Calculated from {numerator} (numerator) and {denominator} (denominator), "
+            "as the LGBF publishes them."
+        )
+    if is_percentage(code, measure):
+        definition.append("The LGBF publishes it as a proportion; the portal shows it out of 100.")
+    return " ".join(definition)
 
 
 def _times_100(text: str) -> str:

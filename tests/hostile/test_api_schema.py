@@ -60,6 +60,7 @@ def api_schema(db, users, settings):
     request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow
 def test_api_answers_every_generated_request_within_its_schema(api_schema):
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 8

@@ -106,12 +106,14 @@ def check_values(content: bytes, filename: str) -> None:
     assert clean[["value"]].notna().all().all()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(content=st.binary(max_size=2000), name=st.sampled_from(["a.csv", "a.xlsx", "a.txt"]))
 def test_random_bytes_give_a_message_not_an_error(content, name):
     check_values(content, name)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     header=st.one_of(st.just(HEADER), st.lists(st.sampled_from([*HEADER, "x", "", "GSS_CODE"]))),
@@ -122,6 +124,7 @@ def test_malformed_csv_gives_a_message_not_an_error(header, body, encoding):
     check_values(to_csv(header, body, encoding), "upload.csv")
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(body=rows)
 def test_malformed_xlsx_gives_a_message_not_an_error(body):
@@ -182,6 +185,7 @@ good_rows = st.lists(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(
     max_examples=40,
@@ -205,6 +209,7 @@ def test_import_writes_all_or_nothing(metrics, body):
         assert stored.note in {note.strip(), note}
 
 
+@pytest.mark.slow
 def test_a_million_rows_with_one_bad_row_are_refused_whole():
     metrics = {f"m{i}": i for i in range(500_000)}
     lines = [f"{gss},{code},2019-20,55\n" for code in metrics for gss in COUNCILS]
@@ -220,6 +225,7 @@ def test_a_million_rows_with_one_bad_row_are_refused_whole():
     ]
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     content=st.one_of(
@@ -236,6 +242,7 @@ def test_metric_catalogue_files_give_a_message(content):
     assert isinstance(rows_, list)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(body=rows, encoding=st.sampled_from(ENCODINGS))
 def test_signal_files_give_a_message(body, encoding):

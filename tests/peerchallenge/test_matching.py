@@ -258,7 +258,7 @@ def test_column_generation_reaches_the_same_optimum(seed, monkeypatch):
     optimum as solving the whole programme at once."""
     inst = random_round(seed)
     count, best = brute_force(inst)
-    monkeypatch.setattr(matching, "COLUMN_STRATEGY_PAIRS", 0)
+    monkeypatch.setattr(matching.solver, "COLUMN_STRATEGY_PAIRS", 0)
     result = solve(inst)
     assert check_solution(inst, result.assignments) == []
     assert (len(result.assignments), result.objective) == (count, best)
@@ -268,7 +268,7 @@ def test_column_generation_on_a_generated_round(monkeypatch):
     """On a generated round the column strategy matches the direct solve exactly."""
     inst = generator.generate(challenges=8, peers=90, seed=3)
     direct = solve(inst)
-    monkeypatch.setattr(matching, "COLUMN_STRATEGY_PAIRS", 0)
+    monkeypatch.setattr(matching.solver, "COLUMN_STRATEGY_PAIRS", 0)
     columns = solve(inst)
     assert check_solution(inst, columns.assignments) == []
     assert columns.objective == direct.objective

@@ -38,10 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, list_only, no_recompute, data_dir, force, **options):
         if list_only or not name:
-            for dataset in DATASETS.values():
-                self.stdout.write(f"{dataset.name}: {dataset.title}\n    {dataset.licence}")
-                if dataset.published:
-                    self.stdout.write(f"    Published: {dataset.published}")
+            self.list_datasets()
             if not list_only:
                 raise CommandError("Name a dataset to import.")
             return
@@ -50,7 +47,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"There is no dataset called '{name}'. Use one of: {', '.join(DATASETS)}."
             )
-
         try:
             fingerprint = dataset.fingerprint(data_dir)
         except OSError as error:
@@ -66,33 +62,56 @@ class Command(BaseCommand):
                 f"{last.values} values); not imported again. Use --force to import anyway."
             )
             return
-
         if dataset.importer is not None:
-            self.stdout.write(f"{dataset.title}\n{dataset.licence}")
-            try:
-                lines = dataset.importer(Path(data_dir))
-            except (OSError, ValueError) as error:
-                raise CommandError(f"{name} was not imported; nothing changed.\n{error}") from error
-            for line in lines:
-                self.stdout.write(line)
-            dataset_import_record(name=name, fingerprint=fingerprint, published=dataset.published)
+            self.run_importer(dataset, Path(data_dir), fingerprint)
             return
+        content = self.load(dataset, Path(data_dir))
+        self.stdout.write(f"{dataset.title}\n{dataset.licence}")
+        if dataset.published:
+            self.stdout.write(f"Published: {dataset.published}")
+        report = self.write(dataset, content)
+        self.recompute(dataset, fingerprint, report, no_recompute=no_recompute)
 
+    def list_datasets(self):
+        for dataset in DATASETS.values():
+            self.stdout.write(f"{dataset.name}: {dataset.title}\n    {dataset.licence}")
+            if dataset.published:
+                self.stdout.write(f"    Published: {dataset.published}")
+
+    def run_importer(self, dataset, data_dir, fingerprint):
+        """A dataset of another kind, which imports itself whole."""
+        self.stdout.write(f"{dataset.title}\n{dataset.licence}")
+        try:
+            lines = dataset.importer(data_dir)
+        except (OSError, ValueError) as error:
+            raise CommandError(
+                f"{dataset.name} was not imported; nothing changed.\n{error}"
+            ) from error
+        for line in lines:
+            self.stdout.write(line)
+        dataset_import_record(
+            name=dataset.name, fingerprint=fingerprint, published=dataset.published
+        )
+
+    def load(self, dataset, data_dir):
+        """The dataset's content, read against the councils the portal holds."""
         councils = dict(Council.objects.with_gss().values_list("gss_code", "ecode"))
         if not councils:
             raise CommandError("The council register is empty. Run load_councils first.")
         try:
-            content = dataset.load(Path(data_dir), councils)
+            return dataset.load(data_dir, councils)
         except OSError as error:
             raise CommandError(
-                f"Cannot read the files of {name}: {error.strerror}: {error.filename}."
+                f"Cannot read the files of {dataset.name}: {error.strerror}: {error.filename}."
             ) from error
         except ValueError as error:
-            raise CommandError(f"{name} was not imported; nothing changed.\n{error}") from error
+            raise CommandError(
+                f"{dataset.name} was not imported; nothing changed.\n{error}"
+            ) from error
 
-        self.stdout.write(f"{dataset.title}\n{dataset.licence}")
-        if dataset.published:
-            self.stdout.write(f"Published: {dataset.published}")
+    def write(self, dataset, content):
+        """Store the dataset in one transaction and say what changed."""
+        name = dataset.name
         try:
             report = dataset_import(name=name, content=content)
         except FileProblems as error:
@@ -103,12 +122,7 @@ class Command(BaseCommand):
             ) from error
         except GroupingError as error:
             raise CommandError(f"{name} was not imported; nothing changed.\n{error}") from error
-        metrics, groupings, values, pairs = (
-            report.metrics,
-            report.groupings,
-            report.values,
-            report.pairs,
-        )
+        metrics, groupings, values = report.metrics, report.groupings, report.values
         self.stdout.write(
             f"Metrics: {len(metrics.created)} created, {len(metrics.updated)} updated, "
             f"{metrics.unchanged} unchanged."
@@ -129,17 +143,21 @@ class Command(BaseCommand):
                 f"Reference figures (England): {refs.created} created, {refs.updated} updated, "
                 f"{refs.unchanged} unchanged, {refs.deleted} removed."
             )
-        if content.skipped:
-            self.stdout.write(f"Left out ({len(content.skipped)}):")
-            for line in content.skipped:
-                self.stdout.write(f"  - {line}")
-        if content.notes:
-            self.stdout.write("Notes:")
-            for line in content.notes:
-                self.stdout.write(f"  - {line}")
+        for heading, lines in (
+            (f"Left out ({len(content.skipped)}):", content.skipped),
+            ("Notes:", content.notes),
+        ):
+            if lines:
+                self.stdout.write(heading)
+                for line in lines:
+                    self.stdout.write(f"  - {line}")
+        return report
 
+    def recompute(self, dataset, fingerprint, report, *, no_recompute):
+        """Recompute the comparisons that changed, then record the import."""
+        metrics, values, pairs = report.metrics, report.values, report.pairs
         record = {
-            "name": name,
+            "name": dataset.name,
             "fingerprint": fingerprint,
             "published": dataset.published,
             "metrics": len(metrics.created) + len(metrics.updated) + metrics.unchanged,
