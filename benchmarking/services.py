@@ -37,15 +37,9 @@ from benchmarking.models import (
     Value,
 )
 from benchmarking.periods import PeriodError, parse_period, previous_period
-from benchmarking.validation import (
-    CouncilFacts,
-    FileProblems,
-    Problem,
-    UsualRange,
-    unusual_values,
-    validate_values,
-)
+from benchmarking.validation import CouncilFacts, UsualRange, unusual_values, validate_values
 from selfreg import access
+from selfreg.fileproblems import FileProblems, Problem
 from selfreg.jobs import job_enqueue
 from selfreg.models import Council, Visibility
 

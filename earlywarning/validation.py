@@ -14,7 +14,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from benchmarking.validation import FileProblems, Problem
+from selfreg.fileproblems import FileProblems, Problem
 
 COLUMNS = ("gss_code", "signal_code", "observed_on", "severity", "evidence", "source_url")
 OPTIONAL = ("source_url",)

@@ -13,8 +13,8 @@ from benchmarking.groups import GroupNotFound, describe_group, resolve_group
 from benchmarking.models import ComparisonStatistic, CouncilContext, SimilarCouncil
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
 from benchmarking.tasks import similar_councils_recompute_task
-from benchmarking.validation import read_table
 from earlywarning import selectors as ew_selectors
+from selfreg.fileproblems import read_table
 from selfreg.models import Council
 from selfreg.schedules import BEAT_SCHEDULE
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from benchmarking.validation import FileProblems
 from earlywarning.models import RecordedSignal
 from earlywarning.services import signal_record, signals_import
+from selfreg.fileproblems import FileProblems
 from tests.conftest import ROLE_NAMES
 
 MAY_RECORD = {"sector_staff", "peer", "political_lead"}

@@ -29,8 +29,8 @@ from django.urls import reverse
 from benchmarking import services as benchmarking_services
 from benchmarking.models import ComparisonStatistic, Metric, UploadStatus, Value
 from benchmarking.uploads import upload_confirm, upload_receive, uploads_requeue
-from benchmarking.validation import read_table
 from selfreg.celery import app
+from selfreg.fileproblems import read_table
 from selfreg.jobs import jobs_flush
 from selfreg.models import Council, PendingJob
 from tests.benchmarking.test_uploads import (

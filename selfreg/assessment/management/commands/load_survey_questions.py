@@ -5,9 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from benchmarking.services import metrics_import
-from benchmarking.validation import FileProblems
 from selfreg.assessment.models import SurveyQuestion, WordingStatus
 from selfreg.assessment.survey import DONT_KNOW, SCALES, scale_answers
+from selfreg.fileproblems import FileProblems
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "survey_questions.csv"
 COLUMNS = (
