@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_lazy as _
 
-from benchmarking.periods import PeriodError, parse_period
+from benchmarking.periods import parse_period
+from selfreg import filecheck
+from selfreg.filecheck import Column, FileSpec, Limit, Lookup
 from selfreg.fileproblems import MAX_PROBLEMS, FileProblems, Problem, nul_cells
 
 REQUIRED_COLUMNS = ("gss_code", "metric_code", "period", "value")
@@ -100,6 +103,109 @@ def _number(value: float) -> str:
     return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
+def plain_numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column of cells as floats, and which of them are plain, finite numbers."""
+    plain = cells.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
+    parsed = pd.to_numeric(
+        cells.where(plain, "").str.replace(",", "", regex=False), errors="coerce"
+    ).to_numpy(dtype=float)
+    return parsed, plain & np.isfinite(parsed)
+
+
+def _tidy(cells: pd.Series) -> pd.Series:
+    return normalise(cells.str.strip()).str.strip()
+
+
+def _tidy_code(cells: pd.Series) -> pd.Series:
+    return _tidy(cells).str.upper()
+
+
+NEGATIVE_SAMPLE = _("A sample size cannot be negative.")
+NOT_A_NUMBER = _("'{cell}' is not a number. Write it with digits, such as 1234.5 or 1,234.5.")
+
+
+def _number_column(name: str, **rules) -> Column:
+    return Column(
+        name, tidy=_tidy, parse_all=plain_numbers, invalid=NOT_A_NUMBER, required=False, **rules
+    )
+
+
+VALUES = FileSpec(
+    columns=(
+        Column(
+            "gss_code",
+            tidy=_tidy_code,
+            blank=_("Enter the council's GSS code."),
+            lookups=(
+                Lookup("councils", _("No council has the code '{cell}'.")),
+                Lookup("writable", _("You cannot submit data for '{cell}'.")),
+            ),
+        ),
+        Column(
+            "metric_code",
+            tidy=_tidy,
+            blank=_("Enter the metric code."),
+            lookups=(Lookup("metrics", _("No metric has the code '{cell}'.")),),
+        ),
+        Column(
+            "period",
+            tidy=_tidy,
+            blank=filecheck.PARSE,
+            parse=parse_period,
+            limits=(
+                Limit(
+                    _(
+                        "'{text}' starts more than a year from now. Values can be given for "
+                        "periods that have started, or start within a year."
+                    ),
+                    high="latest_start",
+                    of=lambda period: period.start,
+                ),
+            ),
+        ),
+        Column(
+            "value",
+            tidy=_tidy,
+            blank=_("Enter a value."),
+            parse_all=plain_numbers,
+            invalid=NOT_A_NUMBER,
+        ),
+        _number_column("numerator"),
+        _number_column("denominator"),
+        _number_column("sample_size"),
+        Column("note", required=False),
+    ),
+    no_rows=_("The file has no rows of values."),
+)
+
+
+def _outside_unit(
+    code: pd.Series, value: np.ndarray, cells: pd.Series, limits: dict[str, Limits]
+) -> list[Problem]:
+    """Values outside what their measure's unit allows (`unit_limits`), by metric code."""
+    problems = []
+    cells = cells.to_numpy()
+    for metric_code, limit in limits.items():
+        mask = (code == metric_code).to_numpy()
+        if not mask.any():
+            continue
+        if limit.low is not None:
+            for index in np.flatnonzero(mask & (value < limit.low)):
+                message = (
+                    f"'{cells[index]}' is below {_number(limit.low)}, but this measure is "
+                    f"{limit.what} and cannot be."
+                )
+                problems.append(Problem(int(index) + 2, "value", message))
+        if limit.high is not None:
+            for index in np.flatnonzero(mask & (value > limit.high)):
+                message = (
+                    f"'{cells[index]}' is over {_number(limit.high)}, but this measure is "
+                    f"{limit.what}."
+                )
+                problems.append(Problem(int(index) + 2, "value", message))
+    return problems
+
+
 def validate_values(
     frame: pd.DataFrame,
     *,
@@ -118,117 +224,38 @@ def validate_values(
     The clean frame has council_id, metric_id, period, period_start, period_end, the number
     columns as floats (NaN where blank) and note.
     """
-    problems: list[Problem] = []
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise FileProblems([Problem(1, c, "This column is missing.") for c in missing])
-    unknown = [c for c in frame.columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if unknown:
-        problems += [Problem(1, c, "This column is not recognised.") for c in unknown]
-    if frame.empty:
-        raise FileProblems([*problems, Problem(0, "", "The file has no rows of values.")])
-    if len(frame) > MAX_ROWS:
+    if len(frame) > MAX_ROWS and not filecheck.missing_columns(frame, VALUES):
         raise FileProblems([Problem(0, "", f"The file has more than {MAX_ROWS:,} rows.")])
-
-    # Rows may arrive as numbers (API JSON, datasets): check everything as text, like a file.
-    frame = frame.reset_index(drop=True)
-    frame = frame.astype(object).where(frame.notna(), "").astype(str)
-    for column in OPTIONAL_COLUMNS:
-        if column not in frame:
-            frame[column] = ""
-    text = {c: frame[c].str.strip() for c in frame.columns}
-    for column in (*REQUIRED_COLUMNS, *NUMBER_COLUMNS):
-        text[column] = normalise(text[column]).str.strip()
-    rows = np.arange(len(frame)) + 2
-    gss = text["gss_code"].str.upper()
-    code = text["metric_code"]
-    label = text["period"]
-
-    def flag(mask: np.ndarray, column: str, message) -> None:
-        """Add a problem for each masked row; `message` may be a function of the cell."""
-        for row, cell in zip(rows[mask], frame[column].to_numpy()[mask], strict=True):
-            text_ = message(cell) if callable(message) else message
-            problems.append(Problem(int(row), column, text_))
-
-    problems += nul_cells(frame)
-    flag((gss == "").to_numpy(), "gss_code", "Enter the council's GSS code.")
-    unknown_council = ((gss != "") & ~gss.isin(councils.keys())).to_numpy()
-    flag(unknown_council, "gss_code", lambda c: f"No council has the code '{c}'.")
-    if writable is not None:
-        forbidden = (gss.isin(councils.keys()) & ~gss.isin(writable)).to_numpy()
-        flag(forbidden, "gss_code", lambda c: f"You cannot submit data for '{c}'.")
-    flag((code == "").to_numpy(), "metric_code", "Enter the metric code.")
-    unknown_metric = ((code != "") & ~code.isin(metrics.keys())).to_numpy()
-    flag(unknown_metric, "metric_code", lambda c: f"No metric has the code '{c}'.")
-
-    periods: dict[str, object] = {}
-    for distinct in label.unique():
-        try:
-            periods[distinct] = parse_period(distinct)
-        except PeriodError as error:
-            periods[distinct] = str(error)
-
-    if today is not None:
-        latest_start = today + datetime.timedelta(days=366 * MAX_YEARS_AHEAD)
-        for distinct, period in periods.items():
-            if not isinstance(period, str) and period.start > latest_start:
-                periods[distinct] = (
-                    f"'{distinct}' starts more than a year from now. Values can be given "
-                    "for periods that have started, or start within a year."
-                )
-    bad_period = label.map(lambda p: isinstance(periods[p], str)).to_numpy(dtype=bool)
-    for row, cell in zip(rows[bad_period], label[bad_period], strict=True):
-        problems.append(Problem(int(row), "period", periods[cell]))
-
-    numbers = {}
-    for column in NUMBER_COLUMNS:
-        cells = text[column]
-        blank = (cells == "").to_numpy()
-        plain = cells.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
-        parsed = pd.to_numeric(
-            cells.where(plain, "").str.replace(",", "", regex=False), errors="coerce"
-        )
-        bad = (~plain | ~np.isfinite(parsed.to_numpy(dtype=float))) & ~blank
-        if column == "value":
-            flag(blank, column, "Enter a value.")
-        flag(
-            bad,
-            column,
-            lambda c: f"'{c}' is not a number. Write it with digits, such as 1234.5 or 1,234.5.",
-        )
-        numbers[column] = parsed.to_numpy(dtype=float)
+    latest_start = None if today is None else today + datetime.timedelta(days=366 * MAX_YEARS_AHEAD)
+    checked = filecheck.check(
+        frame,
+        VALUES,
+        councils=councils.keys(),
+        writable=writable,
+        metrics=metrics.keys(),
+        latest_start=latest_start,
+    )
+    header = [p for p in checked.problems if p.row == 1]
+    problems = [*header, *nul_cells(checked.frame), *checked.problems[len(header) :]]
+    text = checked.text
+    gss, code, label = text["gss_code"], text["metric_code"], text["period"]
+    rows = np.arange(len(gss)) + 2
+    numbers = {c: pd.to_numeric(checked.values[c], errors="coerce") for c in NUMBER_COLUMNS}
+    numbers = {c: v.to_numpy(dtype=float) for c, v in numbers.items()}
+    # Judged on the numbers as written, infinities too, so a value too large to be a number
+    # is also said to be past what its unit allows.
+    written = {c: plain_numbers(text[c])[0] for c in ("value", "sample_size")}
     if limits:
-        value = numbers["value"]
-        for metric_code, limit in limits.items():
-            mask = (code == metric_code).to_numpy()
-            if not mask.any():
-                continue
-            if limit.low is not None:
-                low = mask & (value < limit.low)
-                flag(
-                    low,
-                    "value",
-                    lambda c, lim=limit: (
-                        f"'{c}' is below {_number(lim.low)}, but this "
-                        f"measure is {lim.what} and cannot be."
-                    ),
-                )
-            if limit.high is not None:
-                high = mask & (value > limit.high)
-                flag(
-                    high,
-                    "value",
-                    lambda c, lim=limit: (
-                        f"'{c}' is over {_number(lim.high)}, but this measure is {lim.what}."
-                    ),
-                )
-    negative = np.nan_to_num(numbers["sample_size"], nan=0) < 0
-    flag(negative, "sample_size", "A sample size cannot be negative.")
-    zero_denominator = numbers["denominator"] == 0
-    flag(zero_denominator, "denominator", "A denominator cannot be zero.")
+        problems += _outside_unit(code, written["value"], checked.frame["value"], limits)
+    for index in np.flatnonzero(np.nan_to_num(written["sample_size"], nan=0) < 0):
+        problems.append(Problem(int(rows[index]), "sample_size", str(NEGATIVE_SAMPLE)))
+    for index in np.flatnonzero(numbers["denominator"] == 0):
+        problems.append(Problem(int(rows[index]), "denominator", "A denominator cannot be zero."))
 
     # '2019-20 q1' and '2019-20 Q1' are one period: compare the labels as parsed.
-    canonical = label.map(lambda p: p if isinstance(periods[p], str) else periods[p].label)
+    period = checked.values["period"]
+    good_period = period.notna().to_numpy()
+    canonical = label.where(~good_period, period.map(lambda p: p.label if p else None))
     key = pd.DataFrame({"g": gss, "m": code, "p": canonical})
     duplicated = key.duplicated(keep=False).to_numpy() & (gss != "").to_numpy()
     if duplicated.any():
@@ -239,17 +266,12 @@ def validate_values(
                 problems.append(Problem(int(row), "period", message))
 
     known_council = gss.isin(councils.keys()).to_numpy()
-    good_period = ~bad_period
     for i in np.flatnonzero(known_council & good_period):
         facts = councils[gss.iat[i]]
-        period = periods[label.iat[i]]
-        if (facts.start and period.end < facts.start) or (facts.end and period.start >= facts.end):
+        when = period.iat[i]
+        if (facts.start and when.end < facts.start) or (facts.end and when.start >= facts.end):
             problems.append(
-                Problem(
-                    int(rows[i]),
-                    "period",
-                    f"'{gss.iat[i]}' did not exist in {label.iat[i]}.",
-                )
+                Problem(int(rows[i]), "period", f"'{gss.iat[i]}' did not exist in {label.iat[i]}.")
             )
         if len(problems) > MAX_PROBLEMS:
             break
@@ -258,14 +280,13 @@ def validate_values(
         problems.sort(key=lambda p: (p.row, p.column))
         raise FileProblems(problems[:MAX_PROBLEMS])
 
-    parsed_periods = label.map(periods)
     return pd.DataFrame(
         {
             "council_id": gss.map(lambda g: councils[g].id).to_numpy(dtype=np.int64),
             "metric_id": code.map(metrics).to_numpy(dtype=np.int64),
-            "period": parsed_periods.map(lambda p: p.label).to_numpy(),
-            "period_start": parsed_periods.map(lambda p: p.start).to_numpy(),
-            "period_end": parsed_periods.map(lambda p: p.end).to_numpy(),
+            "period": period.map(lambda p: p.label).to_numpy(),
+            "period_start": period.map(lambda p: p.start).to_numpy(),
+            "period_end": period.map(lambda p: p.end).to_numpy(),
             **{c: numbers[c] for c in NUMBER_COLUMNS},
             "note": text["note"].to_numpy(),
         }

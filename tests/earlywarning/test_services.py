@@ -129,6 +129,18 @@ def test_a_bad_file_is_rejected_whole_with_every_problem(users, catalogue):
     assert not RecordedSignal.objects.exists()
 
 
+def test_a_source_address_too_long_to_store_is_a_problem_in_the_file(users, catalogue):
+    """The file is held to the model's own limit on the address, so nothing is written."""
+    long_url = "https://a.example/" + "x" * 500
+    rows = [GOOD_ROWS[0], [*GOOD_ROWS[1][:5], long_url]]
+    with pytest.raises(FileProblems) as caught:
+        signals_import(rows_frame=frame(rows), user=users["sector_staff"])
+    assert [str(p) for p in caught.value.problems] == [
+        "Row 3, source_url: This is longer than the 500 characters allowed."
+    ]
+    assert not RecordedSignal.objects.exists()
+
+
 def test_a_file_without_a_column_is_rejected(users, catalogue):
     """A missing required column is reported against the header row."""
     rows = frame(GOOD_ROWS).drop(columns=["severity"])
