@@ -71,8 +71,8 @@ from benchmarking.serializers import (
     ValueSubmissionSerializer,
     ValueUploadSerializer,
 )
-from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg import access
+from selfreg.fileproblems import FileProblems, Problem, read_table
 from selfreg.models import Council, CouncilType, Nation, Visibility
 from selfreg.tokens import HashedTokenAuthentication
 

@@ -12,7 +12,7 @@ from benchmarking.catalogue import Coverage, coverage
 from benchmarking.datasets import DATASETS
 from benchmarking.forms import CatalogueFilterForm
 from benchmarking.models import DatasetImport, Metric
-from benchmarking.renderers import csv_response
+from selfreg.csvfiles import csv_response
 
 PAGE_SIZE = 100
 CSV_HEADER = [

@@ -31,7 +31,7 @@ from __future__ import annotations
 import base64
 import math
 import textwrap
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +72,6 @@ FONT = {"color": BLACK, "size": 14}  # no family: it inherits the page's font
 NAMED_ROWS_MAX = 40
 ROW_HEIGHT = 24  # pixels per council in the distribution chart
 SPARKLINE_HEIGHT = 60
-D2 = 1.128  # bias correction for moving ranges of two points (d2 for n = 2)
 
 PERCENT_UNITS = {"%", "percent", "percentage"}
 
@@ -877,31 +876,6 @@ def _time_series_summary(
     elif direction:
         text += f" {direction}."
     return text
-
-
-# --- 3. usual range, for the dashboards' sparklines ------------------------------------------
-
-
-def xmr_limits(values: Iterable[Any]) -> tuple[float, float, float]:
-    """Mean and ±3 sigma process limits of an XmR (individuals) chart.
-
-    sigma is estimated from the average moving range, the absolute difference between
-    consecutive values, divided by d2 = 1.128 (the bias constant for ranges of two points):
-    ``sigma = mean(|x[i] - x[i-1]|) / 1.128``; the limits are ``mean ± 3 * sigma``.
-    Missing values (None, NaN) are dropped first, so a moving range spans a gap.
-
-    Example: [10, 12, 11, 15, 13] has mean 12.2, moving ranges 2, 1, 4, 2 averaging 2.25,
-    sigma 2.25 / 1.128 = 1.9947 and limits 12.2 ± 5.984, so (6.216, 18.184).
-
-    Raises ValueError with fewer than two values.
-    """
-    xs = [x for x in (_number(v) for v in values) if x is not None]
-    if len(xs) < 2:
-        raise ValueError("XmR limits need at least two values.")
-    mean = sum(xs) / len(xs)
-    moving_range = sum(abs(b - a) for a, b in zip(xs, xs[1:], strict=False)) / (len(xs) - 1)
-    sigma = moving_range / D2
-    return mean, mean - 3 * sigma, mean + 3 * sigma
 
 
 # --- 4. one measure against another ----------------------------------------------------------

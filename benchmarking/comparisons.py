@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarking.periods import previous_period
+from selfreg.stats import wilson_interval
 
 KEYS = ["metric", "period", "group"]
 POSITION_KEYS = [*KEYS, "gss_code"]
@@ -43,8 +44,6 @@ _HIGHER, _LOWER, _TARGET, _NEUTRAL = range(len(POLARITIES))  # positions in POLA
 #: percentile are still given. Stated in docs/method/comparison-statistics.md.
 MIN_COUNCILS_FOR_QUARTILES = 5
 
-Z_95 = 1.959963984540054  # two-sided 95% point of the standard normal distribution
-
 STAT_COLUMNS = ["n", "median", "lower_quartile", "upper_quartile", "mean", "min", "max"]
 POSITION_COLUMNS = [
     "value",
@@ -58,26 +57,6 @@ POSITION_COLUMNS = [
 
 
 # --- small numeric helpers -------------------------------------------------------------------
-
-
-def wilson_interval(
-    p: np.ndarray | float, n: np.ndarray | float, z: float = Z_95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a proportion ``p`` observed in a sample of ``n``.
-
-    Returns NaN where ``n`` is missing or not positive, or ``p`` is outside [0, 1].
-    """
-    p = np.asarray(p, dtype="float64")
-    n = np.asarray(n, dtype="float64")
-    ok = np.isfinite(p) & np.isfinite(n) & (n > 0) & (p >= 0) & (p <= 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z2 = z * z
-        denom = 1 + z2 / n
-        centre = (p + z2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    low = np.where(ok, centre - half, np.nan)
-    high = np.where(ok, centre + half, np.nan)
-    return low, high
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:

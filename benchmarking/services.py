@@ -38,15 +38,9 @@ from benchmarking.models import (
 )
 from benchmarking.periods import PeriodError, parse_period
 from benchmarking.recompute import RecomputeReport, comparisons_recompute  # noqa: F401
-from benchmarking.validation import (
-    CouncilFacts,
-    FileProblems,
-    Problem,
-    UsualRange,
-    unusual_values,
-    validate_values,
-)
+from benchmarking.validation import CouncilFacts, UsualRange, unusual_values, validate_values
 from selfreg import access
+from selfreg.fileproblems import FileProblems, Problem
 from selfreg.jobs import job_enqueue
 from selfreg.models import Council, Visibility
 

@@ -4,7 +4,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from benchmarking.charts import xmr_limits
+from selfreg.stats import xmr_limits
 
 WIDTH, HEIGHT, PAD = 120, 32, 3
 

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 from benchmarking import selectors, uploads
 from benchmarking.forms import EntryChoiceForm, UploadForm, ValuesEntryForm
 from benchmarking.models import Element, Metric, SharingChoice, Source, UploadStatus
-from benchmarking.renderers import csv_response
 from benchmarking.services import UnusualValues, values_import
-from benchmarking.validation import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, FileProblems
+from benchmarking.validation import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from selfreg import access
+from selfreg.csvfiles import csv_response
+from selfreg.fileproblems import FileProblems
 from selfreg.models import Visibility
 
 HISTORY_PAGE = 50

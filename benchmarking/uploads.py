@@ -1,10 +1,10 @@
 """Files of values in three steps: check in full, confirm, then save in the background.
 
 `upload_receive` stores the file and checks every row through the one path all data takes
-(`validation.read_table`, `services.values_check`). A file with any problem is `rejected`
-with every problem kept; a good one is `ready`, with a preview of what it would change,
-worked out without writing. When its uploader confirms (`upload_confirm`), a Celery job runs
-`upload_commit`, which saves the whole file in one transaction through
+(the kernel's `fileproblems.read_table`, `services.values_check`). A file with any problem
+is `rejected` with every problem kept; a good one is `ready`, with a preview of what it
+would change, worked out without writing. When its uploader confirms (`upload_confirm`), a
+Celery job runs `upload_commit`, which saves the whole file in one transaction through
 `services.values_import` and ends `committed` or `failed`; it is safe to run twice.
 
 Progress while a large file is saved. The import is one transaction, so nothing it writes
@@ -44,8 +44,8 @@ from django.utils.translation import gettext as _
 from benchmarking import services
 from benchmarking.models import Metric, Source, Upload, UploadStatus
 from benchmarking.periods import sort_periods
-from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg import access
+from selfreg.fileproblems import FileProblems, Problem, read_table
 from selfreg.models import Council
 
 logger = logging.getLogger(__name__)

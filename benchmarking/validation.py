@@ -7,29 +7,24 @@ column and reason. One problem anywhere means nothing is written.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 import unicodedata
-import warnings
-import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_lazy as _
 
-from benchmarking.periods import PeriodError, parse_period
+from benchmarking.periods import parse_period
+from selfreg import filecheck
+from selfreg.filecheck import Column, FileSpec, Limit, Lookup
+from selfreg.fileproblems import MAX_PROBLEMS, FileProblems, Problem, nul_cells
 
 REQUIRED_COLUMNS = ("gss_code", "metric_code", "period", "value")
 OPTIONAL_COLUMNS = ("numerator", "denominator", "sample_size", "note")
 NUMBER_COLUMNS = ("value", "numerator", "denominator", "sample_size")
 MAX_ROWS = 2_000_000
-# An XLSX file is a zip of XML. Its members' sizes once inflated are read from the zip's own
-# directory before anything is unpacked (Python never inflates a member beyond its declared
-# size), so a small file that would inflate to gigabytes is refused at once.
-MAX_XLSX_INFLATED = 100 * 1024 * 1024
-MAX_PROBLEMS = 1000
 # A plain number: digits with an optional decimal point and exponent, and commas only as
 # thousands separators (1,234.5). '1,2,3' is not a number, where removing every comma would
 # read it as 123. Cells are NFKC-normalised first, so full-width digits are plain digits.
@@ -41,27 +36,6 @@ MAX_YEARS_AHEAD = 1
 # Tukey's "far out" fences: a value more than this many interquartile ranges beyond the
 # quartiles of the measure is far outside its usual range.
 FAR_OUT = 3.0
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int  # as a spreadsheet shows it: the header is row 1
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"Row {self.row}" if self.row else "File"
-        return (
-            f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
-        )
-
-
-class FileProblems(ValueError):
-    """The file was rejected whole; `problems` lists every reason."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems[:20]))
 
 
 @dataclass(frozen=True)
@@ -125,122 +99,111 @@ def normalise(text: pd.Series) -> pd.Series:
     return text
 
 
-def each_distinct(text: pd.Series, clean) -> pd.Series:
-    """`clean`, a function of a Series of text, applied to each distinct cell once: a file
-    repeats its codes and periods on every row."""
-    codes, distinct = pd.factorize(text.to_numpy(dtype=object))
-    done = clean(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
-    return pd.Series(done[codes], index=text.index, dtype=object)
-
-
-def strip(text: pd.Series) -> pd.Series:
-    return text.str.strip()
-
-
 def _number(value: float) -> str:
     return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
-def read_table(content: bytes, filename: str) -> pd.DataFrame:
-    """The file as text cells, from CSV or XLSX; raise FileProblems if unreadable."""
-    name = filename.lower()
-    try:
-        if name.endswith(".xlsx"):
-            _check_xlsx_size(content)
-            frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
-        elif name.endswith(".csv"):
-            frame = _read_csv(content)
-        else:
-            raise FileProblems([Problem(0, "", "Upload a CSV or XLSX file.")])
-    except FileProblems:
-        raise
-    except UnicodeDecodeError:
-        raise FileProblems(
-            [Problem(0, "", "The file is not UTF-8 text. Save it as CSV UTF-8.")]
-        ) from None
-    except Exception as error:  # noqa: BLE001 - any parser failure is the file's problem
-        raise FileProblems([Problem(0, "", f"The file cannot be read: {error}")]) from error
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if repeated:
-        raise FileProblems([Problem(1, c, "This column appears more than once.") for c in repeated])
-    frame = frame.fillna("").astype(str)
-    if problems := nul_cells(frame):
-        raise FileProblems(problems)
-    return frame
+def plain_numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column of cells as floats, and which of them are plain, finite numbers."""
+    plain = cells.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
+    parsed = pd.to_numeric(
+        cells.where(plain, "").str.replace(",", "", regex=False), errors="coerce"
+    ).to_numpy(dtype=float)
+    return parsed, plain & np.isfinite(parsed)
 
 
-def _read_csv(content: bytes) -> pd.DataFrame:
-    """A CSV file as text cells. A row with more cells than the header has columns is
-    refused by its row number: pandas would otherwise take the first column as the index
-    and shift every cell one column left, or drop the extra cells without a word."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.ParserWarning)
-        try:
-            return pd.read_csv(
-                io.BytesIO(content),
-                dtype=str,
-                keep_default_na=False,
-                encoding="utf-8-sig",
-                index_col=False,
-            )
-        except (pd.errors.ParserWarning, pd.errors.ParserError) as error:
-            if problems := long_rows(content):
-                raise FileProblems(problems) from error
-            raise
+def _tidy(cells: pd.Series) -> pd.Series:
+    return normalise(cells.str.strip()).str.strip()
 
 
-def long_rows(content: bytes) -> list[Problem]:
-    """Rows with more cells than the header names, as a spreadsheet numbers them."""
-    reader = csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""))
-    header = next(reader, [])
+def _tidy_code(cells: pd.Series) -> pd.Series:
+    return _tidy(cells).str.upper()
+
+
+NEGATIVE_SAMPLE = _("A sample size cannot be negative.")
+NOT_A_NUMBER = _("'{cell}' is not a number. Write it with digits, such as 1234.5 or 1,234.5.")
+
+
+def _number_column(name: str, **rules) -> Column:
+    return Column(
+        name, tidy=_tidy, parse_all=plain_numbers, invalid=NOT_A_NUMBER, required=False, **rules
+    )
+
+
+VALUES = FileSpec(
+    columns=(
+        Column(
+            "gss_code",
+            tidy=_tidy_code,
+            blank=_("Enter the council's GSS code."),
+            lookups=(
+                Lookup("councils", _("No council has the code '{cell}'.")),
+                Lookup("writable", _("You cannot submit data for '{cell}'.")),
+            ),
+        ),
+        Column(
+            "metric_code",
+            tidy=_tidy,
+            blank=_("Enter the metric code."),
+            lookups=(Lookup("metrics", _("No metric has the code '{cell}'.")),),
+        ),
+        Column(
+            "period",
+            tidy=_tidy,
+            blank=filecheck.PARSE,
+            parse=parse_period,
+            limits=(
+                Limit(
+                    _(
+                        "'{text}' starts more than a year from now. Values can be given for "
+                        "periods that have started, or start within a year."
+                    ),
+                    high="latest_start",
+                    of=lambda period: period.start,
+                ),
+            ),
+        ),
+        Column(
+            "value",
+            tidy=_tidy,
+            blank=_("Enter a value."),
+            parse_all=plain_numbers,
+            invalid=NOT_A_NUMBER,
+        ),
+        _number_column("numerator"),
+        _number_column("denominator"),
+        _number_column("sample_size"),
+        Column("note", required=False),
+    ),
+    no_rows=_("The file has no rows of values."),
+)
+
+
+def _outside_unit(
+    code: pd.Series, value: np.ndarray, cells: pd.Series, limits: dict[str, Limits]
+) -> list[Problem]:
+    """Values outside what their measure's unit allows (`unit_limits`), by metric code."""
     problems = []
-    for row, cells in enumerate(reader, start=2):
-        if len(cells) > len(header):
-            problems.append(
-                Problem(
-                    row,
-                    "",
-                    f"This row has {len(cells)} cells but the header names {len(header)} "
-                    "columns. Remove the extra cells, or give the column a heading.",
+    cells = cells.to_numpy()
+    for metric_code, limit in limits.items():
+        mask = (code == metric_code).to_numpy()
+        if not mask.any():
+            continue
+        if limit.low is not None:
+            for index in np.flatnonzero(mask & (value < limit.low)):
+                message = (
+                    f"'{cells[index]}' is below {_number(limit.low)}, but this measure is "
+                    f"{limit.what} and cannot be."
                 )
-            )
-            if len(problems) >= MAX_PROBLEMS:
-                break
+                problems.append(Problem(int(index) + 2, "value", message))
+        if limit.high is not None:
+            for index in np.flatnonzero(mask & (value > limit.high)):
+                message = (
+                    f"'{cells[index]}' is over {_number(limit.high)}, but this measure is "
+                    f"{limit.what}."
+                )
+                problems.append(Problem(int(index) + 2, "value", message))
     return problems
-
-
-def nul_cells(frame: pd.DataFrame) -> list[Problem]:
-    """Cells holding a NUL character, which no one means and PostgreSQL cannot store."""
-    problems = []
-    for column in frame.columns:
-        text = frame[column].astype(str)
-        for index in np.flatnonzero(text.str.contains("\x00", regex=False).to_numpy()):
-            problems.append(
-                Problem(
-                    int(index) + 2, str(column), "This cell contains a NUL character; remove it."
-                )
-            )
-    return problems
-
-
-def _check_xlsx_size(content: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            inflated = sum(member.file_size for member in archive.infolist())
-    except zipfile.BadZipFile:
-        raise FileProblems([Problem(0, "", "The file is not a valid XLSX workbook.")]) from None
-    if inflated > MAX_XLSX_INFLATED:
-        raise FileProblems(
-            [
-                Problem(
-                    0,
-                    "",
-                    "The workbook is too large to read once unpacked "
-                    f"(over {MAX_XLSX_INFLATED // 2**20} MB). Save it as CSV UTF-8 instead.",
-                )
-            ]
-        )
 
 
 def validate_values(
@@ -261,122 +224,38 @@ def validate_values(
     The clean frame has council_id, metric_id, period, period_start, period_end, the number
     columns as floats (NaN where blank) and note.
     """
-    problems: list[Problem] = []
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise FileProblems([Problem(1, c, "This column is missing.") for c in missing])
-    unknown = [c for c in frame.columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if unknown:
-        problems += [Problem(1, c, "This column is not recognised.") for c in unknown]
-    if frame.empty:
-        raise FileProblems([*problems, Problem(0, "", "The file has no rows of values.")])
-    if len(frame) > MAX_ROWS:
+    if len(frame) > MAX_ROWS and not filecheck.missing_columns(frame, VALUES):
         raise FileProblems([Problem(0, "", f"The file has more than {MAX_ROWS:,} rows.")])
-
-    # Rows may arrive as numbers (API JSON, datasets): check everything as text, like a file.
-    frame = frame.reset_index(drop=True)
-    frame = frame.astype(object).where(frame.notna(), "").astype(str)
-    for column in OPTIONAL_COLUMNS:
-        if column not in frame:
-            frame[column] = ""
-    checked = (*REQUIRED_COLUMNS, *NUMBER_COLUMNS)
-    text = {
-        c: each_distinct(
-            frame[c],
-            (lambda t: normalise(t.str.strip()).str.strip()) if c in checked else strip,
-        )
-        for c in frame.columns
-    }
-    rows = np.arange(len(frame)) + 2
-    gss = each_distinct(text["gss_code"], lambda t: t.str.upper())
-    code = text["metric_code"]
-    label = text["period"]
-
-    def flag(mask: np.ndarray, column: str, message) -> None:
-        """Add a problem for each masked row; `message` may be a function of the cell."""
-        for row, cell in zip(rows[mask], frame[column].to_numpy()[mask], strict=True):
-            text_ = message(cell) if callable(message) else message
-            problems.append(Problem(int(row), column, text_))
-
-    problems += nul_cells(frame)
-    flag((gss == "").to_numpy(), "gss_code", "Enter the council's GSS code.")
-    unknown_council = ((gss != "") & ~gss.isin(councils.keys())).to_numpy()
-    flag(unknown_council, "gss_code", lambda c: f"No council has the code '{c}'.")
-    if writable is not None:
-        forbidden = (gss.isin(councils.keys()) & ~gss.isin(writable)).to_numpy()
-        flag(forbidden, "gss_code", lambda c: f"You cannot submit data for '{c}'.")
-    flag((code == "").to_numpy(), "metric_code", "Enter the metric code.")
-    unknown_metric = ((code != "") & ~code.isin(metrics.keys())).to_numpy()
-    flag(unknown_metric, "metric_code", lambda c: f"No metric has the code '{c}'.")
-
-    periods: dict[str, object] = {}
-    for distinct in label.unique():
-        try:
-            periods[distinct] = parse_period(distinct)
-        except PeriodError as error:
-            periods[distinct] = str(error)
-
-    if today is not None:
-        latest_start = today + datetime.timedelta(days=366 * MAX_YEARS_AHEAD)
-        for distinct, period in periods.items():
-            if not isinstance(period, str) and period.start > latest_start:
-                periods[distinct] = (
-                    f"'{distinct}' starts more than a year from now. Values can be given "
-                    "for periods that have started, or start within a year."
-                )
-    bad_period = label.map(lambda p: isinstance(periods[p], str)).to_numpy(dtype=bool)
-    for row, cell in zip(rows[bad_period], label[bad_period], strict=True):
-        problems.append(Problem(int(row), "period", periods[cell]))
-
-    numbers = {}
-    for column in NUMBER_COLUMNS:
-        cells = text[column]
-        blank = (cells == "").to_numpy()
-        plain = cells.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
-        parsed = pd.to_numeric(
-            cells.where(plain, "").str.replace(",", "", regex=False), errors="coerce"
-        )
-        bad = (~plain | ~np.isfinite(parsed.to_numpy(dtype=float))) & ~blank
-        if column == "value":
-            flag(blank, column, "Enter a value.")
-        flag(
-            bad,
-            column,
-            lambda c: f"'{c}' is not a number. Write it with digits, such as 1234.5 or 1,234.5.",
-        )
-        numbers[column] = parsed.to_numpy(dtype=float)
+    latest_start = None if today is None else today + datetime.timedelta(days=366 * MAX_YEARS_AHEAD)
+    checked = filecheck.check(
+        frame,
+        VALUES,
+        councils=councils.keys(),
+        writable=writable,
+        metrics=metrics.keys(),
+        latest_start=latest_start,
+    )
+    header = [p for p in checked.problems if p.row == 1]
+    problems = [*header, *nul_cells(checked.frame), *checked.problems[len(header) :]]
+    text = checked.text
+    gss, code, label = text["gss_code"], text["metric_code"], text["period"]
+    rows = np.arange(len(gss)) + 2
+    numbers = {c: pd.to_numeric(checked.values[c], errors="coerce") for c in NUMBER_COLUMNS}
+    numbers = {c: v.to_numpy(dtype=float) for c, v in numbers.items()}
+    # Judged on the numbers as written, infinities too, so a value too large to be a number
+    # is also said to be past what its unit allows.
+    written = {c: plain_numbers(text[c])[0] for c in ("value", "sample_size")}
     if limits:
-        value = numbers["value"]
-        for metric_code, limit in limits.items():
-            mask = (code == metric_code).to_numpy()
-            if not mask.any():
-                continue
-            if limit.low is not None:
-                low = mask & (value < limit.low)
-                flag(
-                    low,
-                    "value",
-                    lambda c, lim=limit: (
-                        f"'{c}' is below {_number(lim.low)}, but this "
-                        f"measure is {lim.what} and cannot be."
-                    ),
-                )
-            if limit.high is not None:
-                high = mask & (value > limit.high)
-                flag(
-                    high,
-                    "value",
-                    lambda c, lim=limit: (
-                        f"'{c}' is over {_number(lim.high)}, but this measure is {lim.what}."
-                    ),
-                )
-    negative = np.nan_to_num(numbers["sample_size"], nan=0) < 0
-    flag(negative, "sample_size", "A sample size cannot be negative.")
-    zero_denominator = numbers["denominator"] == 0
-    flag(zero_denominator, "denominator", "A denominator cannot be zero.")
+        problems += _outside_unit(code, written["value"], checked.frame["value"], limits)
+    for index in np.flatnonzero(np.nan_to_num(written["sample_size"], nan=0) < 0):
+        problems.append(Problem(int(rows[index]), "sample_size", str(NEGATIVE_SAMPLE)))
+    for index in np.flatnonzero(numbers["denominator"] == 0):
+        problems.append(Problem(int(rows[index]), "denominator", "A denominator cannot be zero."))
 
     # '2019-20 q1' and '2019-20 Q1' are one period: compare the labels as parsed.
-    canonical = label.map(lambda p: p if isinstance(periods[p], str) else periods[p].label)
+    period = checked.values["period"]
+    good_period = period.notna().to_numpy()
+    canonical = label.where(~good_period, period.map(lambda p: p.label if p else None))
     key = pd.DataFrame({"g": gss, "m": code, "p": canonical})
     duplicated = key.duplicated(keep=False).to_numpy() & (gss != "").to_numpy()
     if duplicated.any():
@@ -386,20 +265,14 @@ def validate_values(
                 message = f"This council, metric and period repeat row {first}."
                 problems.append(Problem(int(row), "period", message))
 
-    known = gss.isin(councils.keys()).to_numpy() & ~bad_period
-    # Each distinct council and period is checked once; a file repeats them many times.
-    distinct = pd.DataFrame({"g": gss[known], "p": label[known]}).drop_duplicates()
-    outside = [
-        (g, p)
-        for g, p in distinct.itertuples(index=False)
-        if (councils[g].start and periods[p].end < councils[g].start)
-        or (councils[g].end and periods[p].start >= councils[g].end)
-    ]
-    gone = known & pd.MultiIndex.from_arrays([gss, label]).isin(outside)
-    for i in np.flatnonzero(gone):
-        problems.append(
-            Problem(int(rows[i]), "period", f"'{gss.iat[i]}' did not exist in {label.iat[i]}.")
-        )
+    known_council = gss.isin(councils.keys()).to_numpy()
+    for i in np.flatnonzero(known_council & good_period):
+        facts = councils[gss.iat[i]]
+        when = period.iat[i]
+        if (facts.start and when.end < facts.start) or (facts.end and when.start >= facts.end):
+            problems.append(
+                Problem(int(rows[i]), "period", f"'{gss.iat[i]}' did not exist in {label.iat[i]}.")
+            )
         if len(problems) > MAX_PROBLEMS:
             break
 
@@ -407,19 +280,13 @@ def validate_values(
         problems.sort(key=lambda p: (p.row, p.column))
         raise FileProblems(problems[:MAX_PROBLEMS])
 
-    ids = {g: facts.id for g, facts in councils.items()}
     return pd.DataFrame(
         {
-            "council_id": gss.map(ids).to_numpy(dtype=np.int64),
+            "council_id": gss.map(lambda g: councils[g].id).to_numpy(dtype=np.int64),
             "metric_id": code.map(metrics).to_numpy(dtype=np.int64),
-            **{
-                name: label.map({k: getattr(p, attribute) for k, p in periods.items()}).to_numpy()
-                for name, attribute in (
-                    ("period", "label"),
-                    ("period_start", "start"),
-                    ("period_end", "end"),
-                )
-            },
+            "period": period.map(lambda p: p.label).to_numpy(),
+            "period_start": period.map(lambda p: p.start).to_numpy(),
+            "period_end": period.map(lambda p: p.end).to_numpy(),
             **{c: numbers[c] for c in NUMBER_COLUMNS},
             "note": text["note"].to_numpy(),
         }

@@ -27,8 +27,8 @@ from benchmarking.groups import (
 )
 from benchmarking.models import Metric, SavedComparison, SimilarityKind
 from benchmarking.periods import period_sort_key, sort_periods
-from benchmarking.renderers import csv_response
 from selfreg import access
+from selfreg.csvfiles import csv_response
 from selfreg.models import GroupingKind, Visibility
 
 

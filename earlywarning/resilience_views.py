@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from benchmarking import charts
-from benchmarking.renderers import csv_response
 from earlywarning import resilience, selectors
 from earlywarning.access import access_council_for_resilience, resilience_visibilities
+from selfreg.csvfiles import csv_response
 
 CSV_COLUMNS = (
     "indicator",

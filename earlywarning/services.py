@@ -89,7 +89,11 @@ def signals_import(*, rows_frame: pd.DataFrame, user) -> list[RecordedSignal]:
     councils = dict(Council.objects.with_gss().values_list("gss_code", "id"))
     types = dict(SignalType.objects.filter(source=SignalSource.RECORDED).values_list("code", "id"))
     rows = validate_signal_rows(
-        rows_frame, councils=set(councils), signal_codes=set(types), today=timezone.localdate()
+        rows_frame,
+        councils=set(councils),
+        signal_codes=set(types),
+        today=timezone.localdate(),
+        url_length=RecordedSignal._meta.get_field("source_url").max_length,
     )
     created = []
     with transaction.atomic():
@@ -287,6 +291,7 @@ def corporate_events_import(*, rows_frame: pd.DataFrame, user) -> list[Corporate
             )
         },
         today=timezone.localdate(),
+        url_length=CorporateEvent._meta.get_field("source_url").max_length,
     )
     created = []
     with transaction.atomic():

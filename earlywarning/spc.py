@@ -64,6 +64,8 @@ from typing import Literal
 
 import numpy as np
 
+from selfreg.stats import moving_range_mean, xmr_limits
+
 __all__ = [
     "FIRM_POINTS",
     "MIN_POINTS",
@@ -227,18 +229,15 @@ def xmr(values: Sequence[float | None]) -> Limits:
     the mean moving range is 0 and all the lines collapse onto the mean.
     """
     x, _ = _clean(values)
-    if len(x) < 2:
-        raise ValueError("at least 2 values are needed to work out a moving range")
-    mean = float(np.mean(x))
-    mr_bar = float(np.mean(np.abs(np.diff(x))))
-    width = E2 * mr_bar
+    mean, lower, upper = xmr_limits(x, scale=E2)
+    width = upper - mean
     return Limits(
         mean=mean,
-        lower=mean - width,
-        upper=mean + width,
+        lower=lower,
+        upper=upper,
         lower_2s=mean - width * 2 / 3,
         upper_2s=mean + width * 2 / 3,
-        moving_range_mean=mr_bar,
+        moving_range_mean=moving_range_mean(x),
         points=len(x),
         provisional=len(x) < FIRM_POINTS,
     )

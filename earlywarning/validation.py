@@ -1,8 +1,9 @@
-"""Checking a file of recorded signals before anything is written.
+"""Checking a file of recorded signals or corporate changes before anything is written.
 
 Pure: takes the file's rows and what the portal knows (council GSS codes, signal codes) as
 plain data, and returns clean rows or raises FileProblems listing every problem with its row,
-column and reason. One problem anywhere means nothing is written.
+column and reason. One problem anywhere means nothing is written. Each file is declared for
+the kernel's whole-file check (`selfreg.filecheck`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,78 @@ from dataclasses import dataclass
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
 
-from benchmarking.validation import FileProblems, Problem
+from selfreg import filecheck
+from selfreg.filecheck import Column, FileSpec, Limit, Lookup, Unique
 
-COLUMNS = ("gss_code", "signal_code", "observed_on", "severity", "evidence", "source_url")
-OPTIONAL = ("source_url",)
 _url = URLValidator(schemes=["http", "https"])
+
+
+def web_address(text: str) -> str:
+    try:
+        _url(text)
+    except ValidationError:
+        raise ValueError(text) from None
+    return text
+
+
+def severity(text: str) -> int:
+    if text not in {"1", "2", "3"}:
+        raise ValueError(text)
+    return int(text)
+
+
+GSS_CODE = Column(
+    "gss_code",
+    blank=_("Enter the council's GSS code."),
+    tidy=filecheck.upper,
+    lookups=(Lookup("councils", _("No council has the code '{text}'.")),),
+)
+SOURCE_URL = Column(
+    "source_url",
+    required=False,
+    parse=web_address,
+    invalid=_("'{text}' is not a web address starting http or https."),
+    max_length="url_length",
+)
+NOT_A_DATE = _("'{text}' is not a date. Write it as YYYY-MM-DD, like 2025-03-31.")
+SEVERITY = _("Severity must be 1, 2 or 3.")
+
+
+def _past_date(name: str) -> Column:
+    """A date written YYYY-MM-DD, not after today."""
+    return Column(
+        name,
+        parse=filecheck.iso_date,
+        invalid=NOT_A_DATE,
+        blank=NOT_A_DATE,
+        limits=(Limit(_("The date cannot be in the future."), high="today"),),
+    )
+
+
+SIGNALS = FileSpec(
+    columns=(
+        GSS_CODE,
+        Column(
+            "signal_code",
+            blank=_("Enter the signal code."),
+            lookups=(Lookup("signal_codes", _("No signal has the code '{text}'.")),),
+        ),
+        _past_date("observed_on"),
+        Column("severity", blank=SEVERITY, parse=severity, invalid=SEVERITY),
+        Column("evidence", blank=_("Enter the evidence for the signal.")),
+        SOURCE_URL,
+    ),
+    no_rows=_("The file has no rows of signals."),
+    unique=(
+        Unique(
+            ("gss_code", "signal_code", "observed_on"),
+            column="signal_code",
+            message=_("This signal is already in row {first}."),
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -32,91 +99,52 @@ class SignalRow:
     source_url: str
 
 
-def _is_url(text: str) -> bool:
-    try:
-        _url(text)
-    except ValidationError:
-        return False
-    return True
-
-
 def validate_signal_rows(
-    frame: pd.DataFrame, *, councils: set[str], signal_codes: set[str], today: datetime.date
+    frame: pd.DataFrame,
+    *,
+    councils: set[str],
+    signal_codes: set[str],
+    today: datetime.date,
+    url_length: int | None = None,
 ) -> list[SignalRow]:
-    """Check every row; return clean rows or raise FileProblems listing every problem."""
-    frame = frame.copy()
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in COLUMNS if c not in frame.columns and c not in OPTIONAL]
-    if missing:
-        raise FileProblems([Problem(1, c, "This column is missing.") for c in missing])
-    problems = [Problem(1, c, "This column is not recognised.") for c in frame if c not in COLUMNS]
-    if frame.empty:
-        raise FileProblems([*problems, Problem(0, "", "The file has no rows of signals.")])
-    if "source_url" not in frame:
-        frame["source_url"] = ""
-    frame = frame.astype(object).where(frame.notna(), "").astype(str)
-
-    clean: list[SignalRow] = []
-    seen: dict[tuple[str, str, datetime.date], int] = {}
-    for index, record in enumerate(frame.to_dict("records")):
-        row = index + 2  # the header is row 1
-        before = len(problems)
-        gss = record["gss_code"].strip().upper()
-        code = record["signal_code"].strip()
-        date_text = record["observed_on"].strip()
-        severity_text = record["severity"].strip()
-        evidence = record["evidence"].strip()
-        url = record["source_url"].strip()
-
-        if not gss:
-            problems.append(Problem(row, "gss_code", "Enter the council's GSS code."))
-        elif gss not in councils:
-            problems.append(Problem(row, "gss_code", f"No council has the code '{gss}'."))
-        if not code:
-            problems.append(Problem(row, "signal_code", "Enter the signal code."))
-        elif code not in signal_codes:
-            problems.append(Problem(row, "signal_code", f"No signal has the code '{code}'."))
-        observed_on = None
-        try:
-            observed_on = datetime.date.fromisoformat(date_text)
-        except ValueError:
-            problems.append(
-                Problem(
-                    row,
-                    "observed_on",
-                    f"'{date_text}' is not a date. Write it as YYYY-MM-DD, like 2025-03-31.",
-                )
-            )
-        else:
-            if observed_on > today:
-                problems.append(Problem(row, "observed_on", "The date cannot be in the future."))
-        severity = None
-        if severity_text in {"1", "2", "3"}:
-            severity = int(severity_text)
-        else:
-            problems.append(Problem(row, "severity", "Severity must be 1, 2 or 3."))
-        if not evidence:
-            problems.append(Problem(row, "evidence", "Enter the evidence for the signal."))
-        if url and not _is_url(url):
-            problems.append(
-                Problem(row, "source_url", f"'{url}' is not a web address starting http or https.")
-            )
-        if observed_on is not None and gss and code:
-            key = (gss, code, observed_on)
-            if key in seen:
-                problems.append(
-                    Problem(row, "signal_code", f"This signal is already in row {seen[key]}.")
-                )
-            else:
-                seen[key] = row
-        if len(problems) == before:
-            clean.append(SignalRow(row, gss, code, observed_on, severity, evidence, url))
-    if problems:
-        raise FileProblems(problems)
-    return clean
+    """Check every row; return clean rows or raise FileProblems listing every problem.
+    `url_length` is the longest source address that can be stored."""
+    checked = filecheck.check(
+        frame,
+        SIGNALS,
+        councils=councils,
+        signal_codes=signal_codes,
+        today=today,
+        url_length=url_length,
+    )
+    checked.raise_problems()
+    return [SignalRow(**_filled(record, "source_url")) for record in checked.records()]
 
 
-CORPORATE_COLUMNS = ("gss_code", "kind", "occurred_on", "description", "source_url")
+def _filled(record: dict, *optional: str) -> dict:
+    return {**record, **{name: record[name] or "" for name in optional}}
+
+
+KIND = _("The kind must be one of {choices}.")
+CORPORATE = FileSpec(
+    columns=(
+        GSS_CODE,
+        Column("kind", blank=KIND, tidy=filecheck.lower, lookups=(Lookup("kinds", KIND),)),
+        _past_date("occurred_on"),
+        Column("description", blank=_("Enter what changed.")),
+        SOURCE_URL,
+    ),
+    no_rows=_("The file has no rows of changes."),
+    unique=(
+        Unique(
+            ("gss_code", "kind", "occurred_on"),
+            column="occurred_on",
+            message=_("This change is already in row {first}."),
+            known="existing",
+            stored=_("This change is already recorded."),
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -136,71 +164,18 @@ def validate_corporate_rows(
     kinds: set[str],
     existing: set[tuple[str, str, datetime.date]],
     today: datetime.date,
+    url_length: int | None = None,
 ) -> list[CorporateRow]:
     """Check every row of a file of corporate changes; return clean rows or raise FileProblems
     listing every problem. `existing` holds (gss_code, kind, date) already recorded."""
-    frame = frame.copy()
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in CORPORATE_COLUMNS if c not in frame.columns and c != "source_url"]
-    if missing:
-        raise FileProblems([Problem(1, c, "This column is missing.") for c in missing])
-    problems = [
-        Problem(1, c, "This column is not recognised.") for c in frame if c not in CORPORATE_COLUMNS
-    ]
-    if frame.empty:
-        raise FileProblems([*problems, Problem(0, "", "The file has no rows of changes.")])
-    if "source_url" not in frame:
-        frame["source_url"] = ""
-    frame = frame.astype(object).where(frame.notna(), "").astype(str)
-    kinds_text = ", ".join(sorted(kinds))
-    clean: list[CorporateRow] = []
-    seen: dict[tuple[str, str, datetime.date], int] = {}
-    for index, record in enumerate(frame.to_dict("records")):
-        row = index + 2
-        before = len(problems)
-        gss = record["gss_code"].strip().upper()
-        kind = record["kind"].strip().lower()
-        date_text = record["occurred_on"].strip()
-        description = record["description"].strip()
-        url = record["source_url"].strip()
-        if not gss:
-            problems.append(Problem(row, "gss_code", "Enter the council's GSS code."))
-        elif gss not in councils:
-            problems.append(Problem(row, "gss_code", f"No council has the code '{gss}'."))
-        if kind not in kinds:
-            problems.append(Problem(row, "kind", f"The kind must be one of {kinds_text}."))
-        occurred_on = None
-        try:
-            occurred_on = datetime.date.fromisoformat(date_text)
-        except ValueError:
-            problems.append(
-                Problem(
-                    row,
-                    "occurred_on",
-                    f"'{date_text}' is not a date. Write it as YYYY-MM-DD, like 2025-03-31.",
-                )
-            )
-        else:
-            if occurred_on > today:
-                problems.append(Problem(row, "occurred_on", "The date cannot be in the future."))
-        if not description:
-            problems.append(Problem(row, "description", "Enter what changed."))
-        if url and not _is_url(url):
-            problems.append(
-                Problem(row, "source_url", f"'{url}' is not a web address starting http or https.")
-            )
-        if occurred_on is not None and gss and kind:
-            key = (gss, kind, occurred_on)
-            if key in existing:
-                problems.append(Problem(row, "occurred_on", "This change is already recorded."))
-            elif key in seen:
-                problems.append(
-                    Problem(row, "occurred_on", f"This change is already in row {seen[key]}.")
-                )
-            else:
-                seen[key] = row
-        if len(problems) == before:
-            clean.append(CorporateRow(row, gss, kind, occurred_on, description, url))
-    if problems:
-        raise FileProblems(problems)
-    return clean
+    checked = filecheck.check(
+        frame,
+        CORPORATE,
+        councils=councils,
+        kinds=kinds,
+        existing=existing,
+        today=today,
+        url_length=url_length,
+    )
+    checked.raise_problems()
+    return [CorporateRow(**_filled(record, "source_url")) for record in checked.records()]

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from benchmarking.renderers import csv_response
 from knowledgehub import access, search, selectors, services
 from knowledgehub.forms import (
     AttachmentForm,
@@ -42,6 +41,7 @@ from knowledgehub.models import (
     Theme,
 )
 from selfreg.access import council_ids, is_sector_staff
+from selfreg.csvfiles import csv_response
 from selfreg.decorators import sector_staff_required
 from selfreg.models import COUNCIL_ROLES, Council, Role, RoleKind
 

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from django.db.models import Q
 from django.utils import timezone
 
-from peerchallenge import ledger, selectors
+from peerchallenge import ledger, schema, selectors
 from peerchallenge.models import (
     COUNCILLOR_ROLES,
     Challenge,
@@ -92,25 +92,21 @@ def neighbours(
 
 def assignments_from_solution(data) -> dict[str, list[str]]:
     """The assignments of a solution file: ours ({cid: [pid]}) or openreview-matcher's
-    ({cid: [{"user": pid, ...}]}), with or without the "assignments" wrapper."""
-    if not isinstance(data, dict):
-        raise ValueError("A solution is a JSON object.")
+    ({cid: [{"user": pid, ...}]}), with or without the "assignments" wrapper, checked against
+    `schema/matching-solution.schema.json`; raise ValueError with the first problem."""
+    for problem in schema.problems(data, "matching-solution", where=_challenge):
+        raise ValueError(problem.message)
     assignments = data.get("assignments", data)
-    if not isinstance(assignments, dict):
-        raise ValueError('"assignments" must map each challenge id to a list of peer ids.')
-    result: dict[str, list[str]] = {}
-    for challenge_id, peers in assignments.items():
-        if not isinstance(peers, list):
-            raise ValueError(f"Challenge {challenge_id}: the peers must be a list.")
-        ids = []
-        for entry in peers:
-            if isinstance(entry, dict):
-                entry = entry.get("user")
-            if not isinstance(entry, str | int) or isinstance(entry, bool):
-                raise ValueError(f"Challenge {challenge_id}: every peer needs an id.")
-            ids.append(str(entry))
-        result[str(challenge_id)] = ids
-    return result
+    return {
+        str(challenge_id): [str(p["user"] if isinstance(p, dict) else p) for p in peers]
+        for challenge_id, peers in assignments.items()
+    }
+
+
+def _challenge(path: tuple) -> str:
+    """The challenge a place in a solution file belongs to."""
+    path = path[1:] if path[:1] == ("assignments",) else path
+    return f"Challenge {path[0]}" if path else ""
 
 
 # --- reading the portal ------------------------------------------------------------------------

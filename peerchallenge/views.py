@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from benchmarking.renderers import csv_response
 from peerchallenge import access as pc_access
 from peerchallenge import exchange, selectors, services
 from peerchallenge.forms import (
@@ -43,6 +42,7 @@ from peerchallenge.models import (
     RunStatus,
     expertise_level,
 )
+from selfreg.csvfiles import csv_response
 from selfreg.decorators import sector_staff_required
 
 

@@ -1,36 +1,92 @@
 """Reading the council register file.
 
-Pure: takes the rows of the register CSV and returns clean records, or every problem found
-with its line number. Nothing here touches the database, so a bad file changes nothing.
+Pure: takes the register CSV and returns clean records, or every problem found with its line
+number. Nothing here touches the database, so a bad file changes nothing. The file is declared
+for the kernel's whole-file check (`selfreg.filecheck`); what one row says of another (a
+county or successor that must be in the register) is checked here.
 """
 
-import csv
 import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from selfreg.models import CouncilType, Nation
+from django.utils.translation import gettext_lazy as _
 
-REQUIRED_COLUMNS = (
-    "local-authority-code",
-    "official-name",
-    "nice-name",
-    "gss-code",
-    "start-date",
-    "end-date",
-    "replaced-by",
-    "nation",
-    "region",
-    "local-authority-type",
-    "county-la",
-    "pop-2020",
-    "area",
-    "ecode",
-)
+from selfreg import filecheck
+from selfreg.filecheck import Column, FileSpec, Limit, Lookup, Unique
+from selfreg.fileproblems import FileProblems, Problem, read_table
+from selfreg.models import CouncilType, Nation
 
 GSS_PATTERN = re.compile(r"^[EWSN]\d{8}$")
 LA_CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9-]{1,9}$")
+
+
+def _matching(pattern: re.Pattern):
+    def parse(text: str) -> str:
+        if not pattern.match(text):
+            raise ValueError(text)
+        return text
+
+    return parse
+
+
+def _count(text: str) -> int:
+    return int(float(text))
+
+
+NOT_A_DATE = _("{column} '{text}' is not a date (YYYY-MM-DD).")
+NOT_A_NUMBER = _("{column} '{text}' is not a number.")
+NEGATIVE = Limit(_("{column} '{text}' cannot be negative."), low=0)
+NOT_A_REGISTER_CODE = _("{column} '{text}' is not a register code (capitals, e.g. HPL).")
+UNKNOWN = _("{column} '{text}' is unknown.")
+
+REGISTER = FileSpec(
+    columns=(
+        Column(
+            "local-authority-code",
+            blank=NOT_A_REGISTER_CODE,
+            parse=_matching(LA_CODE_PATTERN),
+            invalid=NOT_A_REGISTER_CODE,
+        ),
+        Column("official-name"),
+        Column("nice-name", blank=_("nice-name is empty.")),
+        Column(
+            "gss-code",
+            parse=_matching(GSS_PATTERN),
+            invalid=_("{column} '{text}' is not a 9-character GSS code."),
+        ),
+        Column("start-date", parse=filecheck.iso_date, invalid=NOT_A_DATE),
+        Column("end-date", parse=filecheck.iso_date, invalid=NOT_A_DATE),
+        Column("replaced-by"),
+        Column("nation", blank=UNKNOWN, lookups=(Lookup("nations", UNKNOWN),)),
+        Column("region"),
+        Column("local-authority-type", blank=UNKNOWN, lookups=(Lookup("kinds", UNKNOWN),)),
+        Column("county-la"),
+        Column("pop-2020", parse=_count, invalid=NOT_A_NUMBER, limits=(NEGATIVE,)),
+        Column("area", parse=float, invalid=NOT_A_NUMBER, limits=(NEGATIVE,)),
+        Column("ecode"),
+        Column("former-gss-codes", required=False),
+        Column("lat", required=False),
+        Column("long", required=False),
+        Column("gov-uk-slug", required=False),
+    ),
+    no_rows=None,
+    unique=(
+        Unique(
+            ("local-authority-code",),
+            column="local-authority-code",
+            message=_("local-authority-code '{text}' repeats line {first}."),
+        ),
+        Unique(
+            ("gss-code",),
+            column="gss-code",
+            message=_("gss-code '{text}' repeats line {first}."),
+        ),
+    ),
+    other_columns=True,
+)
+REQUIRED_COLUMNS = tuple(column.name for column in REGISTER.columns if column.required)
 
 
 class RegisterError(ValueError):
@@ -64,104 +120,60 @@ class RegisterRecord:
     gov_uk_slug: str = ""
 
 
-def _date(value: str, column: str, problems: list[str], line: int) -> datetime.date | None:
-    if not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        problems.append(f"Line {line}: {column} '{value}' is not a date (YYYY-MM-DD).")
-        return None
-
-
-def _number(value: str, column: str, problems: list[str], line: int, cast=float):
-    if not value:
-        return None
-    try:
-        number = cast(float(value))
-    except ValueError:
-        problems.append(f"Line {line}: {column} '{value}' is not a number.")
-        return None
-    if number < 0:
-        problems.append(f"Line {line}: {column} '{value}' cannot be negative.")
-        return None
-    return number
+def _lines(problems: list[Problem]) -> list[str]:
+    return [f"Line {p.row}: {p.message}" if p.row else p.message for p in problems]
 
 
 def parse_register(path: Path) -> list[RegisterRecord]:
     """Read and check the whole register; raise RegisterError listing every problem."""
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        content = path.read_bytes()
     except OSError as error:
         raise RegisterError([f"Cannot open {path}: {error.strerror}."]) from error
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise RegisterError([f"Line 1: missing column(s): {', '.join(missing)}."])
-        try:
-            rows = list(reader)
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise RegisterError([f"The file is not readable CSV: {error}."]) from error
-    return validate_rows(rows)
-
-
-def validate_rows(rows: list[dict]) -> list[RegisterRecord]:
-    problems: list[str] = []
-    records: list[RegisterRecord] = []
-    kinds = set(CouncilType.values)
-    nations = set(Nation.values)
-    for index, row in enumerate(rows):
-        line = index + 2  # the header is line 1
-        get = {k: (v or "").strip() for k, v in row.items() if k}
-        la_code = get["local-authority-code"]
-        if not LA_CODE_PATTERN.match(la_code):
-            problems.append(
-                f"Line {line}: local-authority-code '{la_code}' is not a register code "
-                "(capitals, e.g. HPL)."
-            )
-        gss = get["gss-code"] or None
-        if gss and not GSS_PATTERN.match(gss):
-            problems.append(f"Line {line}: gss-code '{gss}' is not a 9-character GSS code.")
-        if get["local-authority-type"] not in kinds:
-            problems.append(
-                f"Line {line}: local-authority-type '{get['local-authority-type']}' is unknown."
-            )
-        if get["nation"] not in nations:
-            problems.append(f"Line {line}: nation '{get['nation']}' is unknown.")
-        if not get["nice-name"]:
-            problems.append(f"Line {line}: nice-name is empty.")
-        start = _date(get["start-date"], "start-date", problems, line)
-        end = _date(get["end-date"], "end-date", problems, line)
-        if start and end and end < start:
-            problems.append(f"Line {line}: end-date is before start-date.")
-        records.append(
-            RegisterRecord(
-                line=line,
-                la_code=la_code,
-                gss_code=gss,
-                name=get["nice-name"],
-                official_name=get["official-name"] or get["nice-name"],
-                kind=get["local-authority-type"],
-                nation=get["nation"],
-                region=get["region"],
-                county_code=get["county-la"] or None,
-                successor_codes=[c for c in get["replaced-by"].split(",") if c],
-                population=_number(get["pop-2020"], "pop-2020", problems, line, int),
-                area_km2=_number(get["area"], "area", problems, line),
-                start_date=start,
-                end_date=end,
-                ecode=get["ecode"],
-                former_gss_codes=get.get("former-gss-codes", ""),
-                latitude=_optional_float(get.get("lat", "")),
-                longitude=_optional_float(get.get("long", "")),
-                gov_uk_slug=get.get("gov-uk-slug", ""),
-            )
+    try:
+        frame = read_table(content, "register.csv")
+        checked = filecheck.check(
+            frame, REGISTER, kinds=set(CouncilType.values), nations=set(Nation.values)
         )
-    problems.extend(_check_references(records))
-    if problems:
-        raise RegisterError(problems)
+    except FileProblems as error:
+        missing = [p.column for p in error.problems if p.row == 1 and p.column]
+        if missing and len(missing) == len(error.problems):
+            raise RegisterError([f"Line 1: missing column(s): {', '.join(missing)}."]) from error
+        raise RegisterError(_lines(error.problems)) from error
+    records = [_record(row) for row in checked.records()]
+    for record in records:
+        if record.start_date and record.end_date and record.end_date < record.start_date:
+            checked.add(record.line, "end-date", "end-date is before start-date.")
+    for line, message in _check_references(records):
+        checked.add(line, "", message)
+    if checked.problems:
+        raise RegisterError(_lines(checked.sorted_problems()))
     return records
+
+
+def _record(row: dict) -> RegisterRecord:
+    text = {key: value or "" for key, value in row.items()}
+    return RegisterRecord(
+        line=row["row"],
+        la_code=text["local-authority-code"],
+        gss_code=row["gss-code"] or None,
+        name=text["nice-name"],
+        official_name=text["official-name"] or text["nice-name"],
+        kind=text["local-authority-type"],
+        nation=text["nation"],
+        region=text["region"],
+        county_code=row["county-la"] or None,
+        successor_codes=[c for c in text["replaced-by"].split(",") if c],
+        population=row["pop-2020"],
+        area_km2=row["area"],
+        start_date=row["start-date"],
+        end_date=row["end-date"],
+        ecode=text["ecode"],
+        former_gss_codes=text["former-gss-codes"],
+        latitude=_optional_float(text["lat"]),
+        longitude=_optional_float(text["long"]),
+        gov_uk_slug=text["gov-uk-slug"],
+    )
 
 
 def _optional_float(value: str) -> float | None:
@@ -171,30 +183,16 @@ def _optional_float(value: str) -> float | None:
         return None
 
 
-def _check_references(records: list[RegisterRecord]) -> list[str]:
+def _check_references(records: list[RegisterRecord]) -> list[tuple[int, str]]:
+    """A county or a successor named by a row must be a row of the register."""
+    codes = {record.la_code for record in records}
     problems = []
-    seen_codes: dict[str, int] = {}
-    seen_gss: dict[str, int] = {}
     for record in records:
-        if record.la_code in seen_codes:
+        if record.county_code and record.county_code not in codes:
             problems.append(
-                f"Line {record.line}: local-authority-code '{record.la_code}' repeats line "
-                f"{seen_codes[record.la_code]}."
-            )
-        seen_codes.setdefault(record.la_code, record.line)
-        if record.gss_code:
-            if record.gss_code in seen_gss:
-                problems.append(
-                    f"Line {record.line}: gss-code '{record.gss_code}' repeats line "
-                    f"{seen_gss[record.gss_code]}."
-                )
-            seen_gss.setdefault(record.gss_code, record.line)
-    for record in records:
-        if record.county_code and record.county_code not in seen_codes:
-            problems.append(
-                f"Line {record.line}: county-la '{record.county_code}' is not in the register."
+                (record.line, f"county-la '{record.county_code}' is not in the register.")
             )
         for code in record.successor_codes:
-            if code not in seen_codes:
-                problems.append(f"Line {record.line}: replaced-by '{code}' is not in the register.")
+            if code not in codes:
+                problems.append((record.line, f"replaced-by '{code}' is not in the register."))
     return problems

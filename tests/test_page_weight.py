@@ -13,7 +13,7 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
-from benchmarking.validation import read_table
+from selfreg.fileproblems import read_table
 
 BUDGET = 1_500_000  # bytes of gzip-compressed JavaScript on one page
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

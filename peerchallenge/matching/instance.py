@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-import math
+import json
+import threading
 
 import numpy as np
+
+from peerchallenge import schema
 
 FORMAT = "peer-challenge-instance/1"
 
@@ -43,236 +46,239 @@ WEEKS = 53  # weeks are numbered 1..52; index 0 is unused
 # --------------------------------------------------------------------------- validation
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+INSTANCE_SCHEMA = "matching-instance"  # peerchallenge/schema/matching-instance.schema.json
+_SECTIONS = (
+    "format",
+    "current_year",
+    "focus_areas",
+    "roles",
+    "councillor_roles",
+    "parties",
+    "rules",
+    "councils",
+    "recent_reviews",
+    "peers",
+    "challenges",
+)
+_ITEMS = {"councils": "Council", "peers": "Peer", "challenges": "Challenge"}
+_NAMES = ("focus_areas", "roles", "councillor_roles", "parties")
 
 
 def validate_instance(instance: dict) -> list[str]:
-    """Every problem with an instance, in words. An empty list means it can be solved."""
-    if not isinstance(instance, dict):
-        return ["The instance must be a JSON object."]
-    problems: list[str] = []
-    if instance.get("format") != FORMAT:
-        problems.append(f'"format" must be "{FORMAT}".')
-    required = [
-        "current_year",
-        "focus_areas",
-        "roles",
-        "councillor_roles",
-        "parties",
-        "rules",
-        "councils",
-        "recent_reviews",
-        "peers",
-        "challenges",
-    ]
-    missing = [key for key in required if key not in instance]
-    if missing:
-        problems.append("Missing keys: " + ", ".join(missing) + ".")
-        return problems
-    if not _is_int(instance["current_year"]):
-        problems.append('"current_year" must be a whole number.')
-    for key in ("focus_areas", "roles", "councillor_roles", "parties"):
-        value = instance[key]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            problems.append(f'"{key}" must be a list of text values.')
-        elif len(set(value)) != len(value):
-            problems.append(f'"{key}" lists a value twice.')
-    if problems:
-        return problems
-    k = len(instance["focus_areas"])
-    if k == 0:
-        problems.append('"focus_areas" is empty.')
-    roles = set(instance["roles"])
-    parties = set(instance["parties"])
-    councillor_roles = set(instance["councillor_roles"])
-    if not councillor_roles <= roles:
-        problems.append('"councillor_roles" names a role that is not in "roles".')
-    problems += _validate_rules(instance["rules"])
+    """Every problem with an instance, in words. An empty list means it can be solved.
 
-    councils = instance["councils"]
-    council_ids: set[str] = set()
-    if not isinstance(councils, list):
-        problems.append('"councils" must be a list.')
-        councils = []
-    for i, council in enumerate(councils):
-        where = f"Council {i + 1}"
-        if not isinstance(council, dict):
-            problems.append(f"{where} must be an object.")
-            continue
-        cid = council.get("id")
-        if not isinstance(cid, str) or not cid:
-            problems.append(f"{where} needs an id (text).")
-            continue
-        where = f"Council {cid}"
-        if cid in council_ids:
-            problems.append(f"{where} appears twice.")
-        council_ids.add(cid)
-        control = council.get("control")
-        if control != "NOC" and control not in parties:
-            problems.append(f'{where}: control must be a listed party or "NOC".')
-        for key in ("peer_days_given_3y", "peer_days_received_3y"):
-            if not _is_number(council.get(key)) or council.get(key) < 0:
-                problems.append(f"{where}: {key} must be a number of days, 0 or more.")
-        if not isinstance(council.get("neighbours", []), list):
-            problems.append(f"{where}: neighbours must be a list of council ids.")
-        grouping = council.get("grouping")
-        if grouping is not None and not isinstance(grouping, str):
-            problems.append(f"{where}: grouping must be text.")
-    for council in councils:
-        if isinstance(council, dict) and isinstance(council.get("neighbours"), list):
-            unknown = [n for n in council["neighbours"] if n not in council_ids]
-            if unknown:
-                listed = ", ".join(map(str, unknown))
-                problems.append(f"Council {council.get('id')}: unknown neighbours {listed}.")
+    The shape is checked against the exchange format's JSON Schema; what a schema cannot say
+    is checked here: ids are unique, councils, roles and parties refer to listed ones, each
+    vector has one entry per focus area, and a role template allows the team size. A broken
+    header (a missing key, a list of names that is not one) is reported alone, as is an
+    item without an id.
 
-    reviews = instance["recent_reviews"]
-    if not isinstance(reviews, list):
-        problems.append('"recent_reviews" must be a list.')
-        reviews = []
-    for i, review in enumerate(reviews):
-        if (
-            not isinstance(review, dict)
-            or review.get("reviewer_council") not in council_ids
-            or review.get("host_council") not in council_ids
-            or not _is_int(review.get("year"))
-        ):
-            problems.append(
-                f"Recent review {i + 1} needs a known reviewer_council, a known host_council "
-                "and a year."
-            )
-
-    peers = instance["peers"]
-    peer_ids: set[str] = set()
-    if not isinstance(peers, list):
-        problems.append('"peers" must be a list.')
-        peers = []
-    for i, peer in enumerate(peers):
-        where = f"Peer {i + 1}"
-        if not isinstance(peer, dict):
-            problems.append(f"{where} must be an object.")
-            continue
-        pid = peer.get("id")
-        if not isinstance(pid, str) or not pid:
-            problems.append(f"{where} needs an id (text).")
-            continue
-        where = f"Peer {pid}"
-        if pid in peer_ids:
-            problems.append(f"{where} appears twice.")
-        peer_ids.add(pid)
-        if peer.get("council") not in council_ids:
-            problems.append(f"{where}: council {peer.get('council')!r} is not in the councils.")
-        role = peer.get("role")
-        if role not in roles:
-            problems.append(f"{where}: role {role!r} is not in the roles.")
-        party = peer.get("party")
-        if role in councillor_roles:
-            if party not in parties:
-                problems.append(f"{where}: a councillor needs a listed party, not {party!r}.")
-        elif party is not None and party not in parties:
-            problems.append(f"{where}: party {party!r} is not listed.")
-        expertise = peer.get("expertise")
-        if (
-            not isinstance(expertise, list)
-            or len(expertise) != k
-            or not all(_is_number(e) and 0 <= e <= 1 for e in expertise)
-        ):
-            problems.append(f"{where}: expertise must be {k} numbers between 0 and 1.")
-        if not _is_number(peer.get("capacity_days")) or peer.get("capacity_days") < 0:
-            problems.append(f"{where}: capacity_days must be a number, 0 or more.")
-        weeks = peer.get("unavailable_weeks", [])
-        if not isinstance(weeks, list) or not all(_is_int(w) and 1 <= w <= 52 for w in weeks):
-            problems.append(f"{where}: unavailable_weeks must be week numbers 1 to 52.")
-
-    challenges = instance["challenges"]
-    challenge_ids: set[str] = set()
-    if not isinstance(challenges, list):
-        problems.append('"challenges" must be a list.')
-        challenges = []
-    for i, challenge in enumerate(challenges):
-        where = f"Challenge {i + 1}"
-        if not isinstance(challenge, dict):
-            problems.append(f"{where} must be an object.")
-            continue
-        chid = challenge.get("id")
-        if not isinstance(chid, str) or not chid:
-            problems.append(f"{where} needs an id (text).")
-            continue
-        where = f"Challenge {chid}"
-        if chid in challenge_ids:
-            problems.append(f"{where} appears twice.")
-        challenge_ids.add(chid)
-        if challenge.get("host") not in council_ids:
-            problems.append(f"{where}: host {challenge.get('host')!r} is not in the councils.")
-        week = challenge.get("week")
-        if not _is_int(week) or not 1 <= week <= 52:
-            problems.append(f"{where}: week must be a week number from 1 to 52.")
-        days = challenge.get("days")
-        if not _is_number(days) or days <= 0:
-            problems.append(f"{where}: days must be a number above 0.")
-        size = challenge.get("team_size")
-        if not _is_int(size) or size < 1:
-            problems.append(f"{where}: team_size must be a whole number, 1 or more.")
-        focus = challenge.get("focus")
-        if (
-            not isinstance(focus, list)
-            or len(focus) != k
-            or not all(_is_number(f) and f >= 0 for f in focus)
-            or not any(f > 0 for f in focus)
-        ):
-            problems.append(f"{where}: focus must be {k} numbers, 0 or more, not all 0.")
-        if not isinstance(challenge.get("lead_member_same_party", False), bool):
-            problems.append(f"{where}: lead_member_same_party must be true or false.")
-        template = challenge.get("roles")
-        if not isinstance(template, dict) or not template:
-            problems.append(f"{where}: roles must map each role to [min, max].")
-            continue
-        low = high = 0
-        for role, bounds in template.items():
-            if role not in roles:
-                problems.append(f"{where}: role {role!r} is not in the roles.")
-                continue
-            if (
-                not isinstance(bounds, list)
-                or len(bounds) != 2
-                or not all(_is_int(b) for b in bounds)
-                or not 0 <= bounds[0] <= bounds[1]
-            ):
-                problems.append(f"{where}: role {role} needs [min, max] with 0 <= min <= max.")
-                continue
-            low += bounds[0]
-            high += bounds[1]
-        if _is_int(size) and not low <= size <= high:
-            problems.append(
-                f"{where}: team_size {size} is outside what the roles allow ({low} to {high})."
-            )
+    jsonschema walks a round of 3,000 peers in seconds, and a run checks its instance again
+    for every team it explains, so the last few answers are kept by the instance's JSON text.
+    """
+    try:
+        text = json.dumps(instance, sort_keys=True)
+    except (TypeError, ValueError):
+        return _instance_problems(instance)
+    with _CHECKED_LOCK:
+        if text in _CHECKED:
+            return list(_CHECKED[text])
+    problems = _instance_problems(instance)
+    with _CHECKED_LOCK:
+        _CHECKED[text] = tuple(problems)
+        while len(_CHECKED) > 4:
+            _CHECKED.pop(next(iter(_CHECKED)))
     return problems
 
 
-def _validate_rules(rules) -> list[str]:
-    if not isinstance(rules, dict):
-        return ['"rules" must be an object.']
+_CHECKED: dict[str, tuple[str, ...]] = {}
+_CHECKED_LOCK = threading.Lock()
+
+
+def _instance_problems(instance) -> list[str]:
+    focus_areas = instance.get("focus_areas") if isinstance(instance, dict) else None
+    k = len(focus_areas) if isinstance(focus_areas, list) else 0
+    found = [
+        (p.path, p.message)
+        for p in schema.problems(
+            instance, INSTANCE_SCHEMA, where=lambda path: _where(instance, path), k=k
+        )
+    ]
+    if not isinstance(instance, dict):
+        return [message for _, message in found]
+    header = [m for path, m in found if path[:1] == ("format",)]
+    required = schema.schema(INSTANCE_SCHEMA)["required"]
+    missing = [key for key in required if key not in instance]
+    if missing:
+        return [*header, "Missing keys: " + ", ".join(missing) + "."]
+    names = [
+        (path, m) for path, m in found if path[:1] in {("current_year",), *((n,) for n in _NAMES)}
+    ]
+    names = [(path, m) for path, m in names if "is empty" not in m]
+    if names:
+        return _unique([*header, *(m for _, m in names)])
+    unnamed = _unnamed_items(instance)
+    found = [(path, m) for path, m in found if not _inside_unnamed(path, unnamed)]
+    found += _cross_references(instance, unnamed, k)
+    found.sort(key=lambda problem: _order(problem[0]))
+    return _unique(m for _, m in found)
+
+
+def _where(instance, path: tuple) -> str:
+    """The item a path falls in, as a problem names it: by its id where it has one."""
+    if len(path) < 2 or not isinstance(path[1], int):
+        return ""
+    if path[0] == "recent_reviews":
+        return f"Recent review {path[1] + 1}"
+    item = instance[path[0]][path[1]]
+    ident = item.get("id") if isinstance(item, dict) else None
+    if isinstance(ident, str) and ident and path[2:] != ("id",):
+        return f"{_ITEMS[path[0]]} {ident}"
+    return f"{_ITEMS[path[0]]} {path[1] + 1}"
+
+
+def _unnamed_items(instance: dict) -> set[tuple[str, int]]:
+    """Councils, peers and challenges that are not objects or have no id: nothing else is
+    said of them."""
+    unnamed = set()
+    for section in _ITEMS:
+        items = instance[section] if isinstance(instance[section], list) else []
+        for index, item in enumerate(items):
+            ident = item.get("id") if isinstance(item, dict) else None
+            if not (isinstance(ident, str) and ident):
+                unnamed.add((section, index))
+    return unnamed
+
+
+def _inside_unnamed(path: tuple, unnamed: set) -> bool:
+    return tuple(path[:2]) in unnamed and len(path) > 2 and path[2] != "id"
+
+
+def _order(path: tuple) -> tuple:
+    section = _SECTIONS.index(path[0]) if path and path[0] in _SECTIONS else len(_SECTIONS)
+    index = path[1] if len(path) > 1 and isinstance(path[1], int) else -1
+    return (section, index)
+
+
+def _unique(messages) -> list[str]:
+    return list(dict.fromkeys(messages))
+
+
+def _listed(value, names) -> bool:
+    return isinstance(value, str) and value in names
+
+
+def _cross_references(instance: dict, unnamed: set, k: int) -> list[tuple[tuple, str]]:
+    """What the schema cannot check: references between the instance's parts."""
+    roles = set(instance["roles"])
+    parties = set(instance["parties"])
+    councillor_roles = set(instance["councillor_roles"])
+    found: list[tuple[tuple, str]] = []
+    if not councillor_roles <= roles:
+        found.append(
+            (("councillor_roles",), '"councillor_roles" names a role that is not in "roles".')
+        )
+
+    def items(section):
+        listed = instance[section] if isinstance(instance[section], list) else []
+        for index, item in enumerate(listed):
+            if (section, index) not in unnamed:
+                where = f"{_ITEMS[section]} {item['id']}"
+                yield (section, index), where, item
+
+    ids: dict[str, set[str]] = {}
+    for section in _ITEMS:
+        ids[section] = set()
+        for path, where, item in items(section):
+            if item["id"] in ids[section]:
+                found.append((path, f"{where} appears twice."))
+            ids[section].add(item["id"])
+    councils = ids["councils"]
+
+    for path, where, council in items("councils"):
+        if council.get("control") != "NOC" and not _listed(council.get("control"), parties):
+            found.append((path, f'{where}: control must be a listed party or "NOC".'))
+    for index, (_, where, council) in enumerate(items("councils")):
+        neighbours = council.get("neighbours", [])
+        unknown = (
+            [n for n in neighbours if not _listed(n, councils)]
+            if isinstance(neighbours, list)
+            else []
+        )
+        if unknown:
+            listed = ", ".join(map(str, unknown))
+            found.append((("councils", 10**9 + index), f"{where}: unknown neighbours {listed}."))
+
+    reviews = instance["recent_reviews"] if isinstance(instance["recent_reviews"], list) else []
+    for index, review in enumerate(reviews):
+        if isinstance(review, dict) and not (
+            _listed(review.get("reviewer_council"), councils)
+            and _listed(review.get("host_council"), councils)
+        ):
+            found.append(
+                (
+                    ("recent_reviews", index),
+                    f"Recent review {index + 1} needs a known reviewer_council, a known "
+                    "host_council and a year.",
+                )
+            )
+
+    for path, where, peer in items("peers"):
+        if not _listed(peer.get("council"), councils):
+            found.append(
+                (path, f"{where}: council {peer.get('council')!r} is not in the councils.")
+            )
+        role, party = peer.get("role"), peer.get("party")
+        if not _listed(role, roles):
+            found.append((path, f"{where}: role {role!r} is not in the roles."))
+        if _listed(role, councillor_roles):
+            if not _listed(party, parties):
+                found.append((path, f"{where}: a councillor needs a listed party, not {party!r}."))
+        elif party is not None and not _listed(party, parties):
+            found.append((path, f"{where}: party {party!r} is not listed."))
+        expertise = peer.get("expertise")
+        if isinstance(expertise, list) and len(expertise) != k:
+            found.append((path, f"{where}: expertise must be {k} numbers between 0 and 1."))
+
+    for path, where, challenge in items("challenges"):
+        if not _listed(challenge.get("host"), councils):
+            found.append((path, f"{where}: host {challenge.get('host')!r} is not in the councils."))
+        focus = challenge.get("focus")
+        if isinstance(focus, list) and len(focus) != k:
+            found.append((path, f"{where}: focus must be {k} numbers, 0 or more, not all 0."))
+        found += [(path, message) for message in _template_problems(challenge, where, roles)]
+    return found
+
+
+def _template_problems(challenge: dict, where: str, roles: set[str]) -> list[str]:
+    """A role template's roles are listed ones, each min is at most its max, and the bounds
+    allow the team size."""
+    template = challenge.get("roles")
+    if not isinstance(template, dict) or not template:
+        return []
     problems = []
-    for key in (
-        "conflict_neighbours",
-        "conflict_same_grouping",
-        "one_peer_per_council",
-        "no_mutual_review",
-    ):
-        if not isinstance(rules.get(key), bool):
-            problems.append(f"rules.{key} must be true or false.")
-    for key in ("recent_review_years", "max_same_party", "min_parties", "score_scale"):
-        if not _is_int(rules.get(key)) or rules.get(key) < 0:
-            problems.append(f"rules.{key} must be a whole number, 0 or more.")
-    if _is_int(rules.get("max_same_party")) and rules["max_same_party"] < 1:
-        problems.append("rules.max_same_party must be at least 1.")
-    weight = rules.get("reciprocity_weight")
-    if not _is_number(weight) or weight < 0:
-        problems.append("rules.reciprocity_weight must be a number, 0 or more.")
+    low = high = 0
+    for role, bounds in template.items():
+        if role not in roles:
+            problems.append(f"{where}: role {role!r} is not in the roles.")
+            continue
+        well_formed = (
+            isinstance(bounds, list)
+            and len(bounds) == 2
+            and all(isinstance(b, int) and not isinstance(b, bool) and b >= 0 for b in bounds)
+        )
+        if not well_formed:
+            continue  # the schema says so
+        if bounds[0] > bounds[1]:
+            problems.append(f"{where}: role {role} needs [min, max] with 0 <= min <= max.")
+            continue
+        low += bounds[0]
+        high += bounds[1]
+    size = challenge.get("team_size")
+    if isinstance(size, int) and not isinstance(size, bool) and not low <= size <= high:
+        problems.append(
+            f"{where}: team_size {size} is outside what the roles allow ({low} to {high})."
+        )
     return problems
 
 

@@ -16,7 +16,6 @@ from simple_history.utils import bulk_create_with_history
 from benchmarking.models import Metric, Source, Value
 from benchmarking.periods import FINANCIAL_YEAR, PeriodError, parse_period, period_sort_key
 from benchmarking.services import comparisons_recompute_queue, values_import
-from benchmarking.validation import FileProblems
 from selfreg import access
 from selfreg.assessment import access as assessment_access
 from selfreg.assessment.models import (
@@ -40,6 +39,7 @@ from selfreg.assessment.models import (
 )
 from selfreg.assessment.selectors import dashboard_rows
 from selfreg.assessment.survey import Problem, QuestionSpec, satisfaction, survey_problems
+from selfreg.fileproblems import FileProblems
 
 
 class SurveyProblems(ValueError):

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from benchmarking.comparisons import wilson_interval
 from benchmarking.periods import FINANCIAL_YEAR, PeriodError, parse_period
+from selfreg.stats import wilson_interval
 
 DONT_KNOW = "dont_know"
 

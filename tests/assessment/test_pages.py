@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from benchmarking.models import SimilarCouncil
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
-from benchmarking.validation import read_table
 from selfreg.assessment import services
 from selfreg.assessment.models import AssessmentState, ModerationStatus
+from selfreg.fileproblems import read_table
 from tests.factories import council
 
 D, C, S, P = (

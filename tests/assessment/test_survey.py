@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 
-from benchmarking.comparisons import wilson_interval
 from selfreg.assessment.survey import (
     DONT_KNOW,
     SCALES,
@@ -16,6 +15,7 @@ from selfreg.assessment.survey import (
     scale_answers,
     survey_problems,
 )
+from selfreg.stats import wilson_interval
 
 TODAY = datetime.date(2025, 6, 1)
 POSITIVE = {"very_satisfied", "fairly_satisfied"}

@@ -17,8 +17,8 @@ from benchmarking.charts import (
     group_distribution,
     scatter,
     time_series,
-    xmr_limits,
 )
+from selfreg.stats import xmr_limits
 
 PERCENT = {
     "title": "Household waste recycled",

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from benchmarking.models import SavedComparison
 from benchmarking.services import metrics_import, values_import
-from benchmarking.validation import read_table
+from selfreg.fileproblems import read_table
 
 URL = reverse("benchmarking:compare")
 COUNCILS = ["E06000001", "E06000002", "E06000003"]

@@ -27,7 +27,8 @@ from benchmarking.datasets import (
 from benchmarking.datasets.england_lait import lait_period
 from benchmarking.models import METRIC_CODE, Metric, ReferenceValue, Value
 from benchmarking.services import METRIC_COLUMNS, metric_rows_check, references_import
-from benchmarking.validation import CouncilFacts, FileProblems, validate_values
+from benchmarking.validation import CouncilFacts, validate_values
+from selfreg.fileproblems import FileProblems
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 HARTLEPOOL, THURROCK, BIRMINGHAM = "E06000001", "E06000034", "E08000025"

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from benchmarking import dashboards
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
-from benchmarking.validation import read_table
+from selfreg.fileproblems import read_table
 from selfreg.models import Visibility
 
 NORTH_EAST = ["E06000001", "E06000002", "E06000003", "E06000004", "E06000005"]

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from benchmarking.models import SharingChoice, Value
 from benchmarking.services import metrics_import, sharing_set, values_import
-from benchmarking.validation import read_table
+from selfreg.fileproblems import read_table
 from selfreg.models import Visibility
 
 

@@ -14,8 +14,8 @@ from benchmarking.models import ComparisonStatistic, CouncilContext, SimilarCoun
 from benchmarking.selectors import comparison_councils
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
 from benchmarking.tasks import similar_councils_recompute_task
-from benchmarking.validation import read_table
 from earlywarning import selectors as ew_selectors
+from selfreg.fileproblems import read_table
 from selfreg.models import Council
 from selfreg.schedules import BEAT_SCHEDULE
 

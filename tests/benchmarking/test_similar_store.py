@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from benchmarking.models import ComparisonStatistic, SimilarCouncil
 from benchmarking.selectors import comparison_councils
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
-from benchmarking.validation import read_table
+from selfreg.fileproblems import read_table
 from selfreg.models import Council
 
 

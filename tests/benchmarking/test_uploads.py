@@ -36,8 +36,8 @@ from benchmarking.uploads import (
     uploads_files_delete,
     uploads_requeue,
 )
-from benchmarking.validation import FileProblems, Problem, read_table
 from selfreg.celery import app
+from selfreg.fileproblems import FileProblems, Problem, read_table
 from selfreg.models import Council, Role
 from tests.conftest import DARLINGTON, HARTLEPOOL, ROLE_NAMES
 

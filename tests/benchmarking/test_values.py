@@ -19,7 +19,8 @@ from benchmarking.services import (
     usual_ranges,
     values_import,
 )
-from benchmarking.validation import FileProblems, UsualRange, read_table, unit_limits
+from benchmarking.validation import UsualRange, unit_limits
+from selfreg.fileproblems import FileProblems, read_table
 from selfreg.models import Council, Visibility
 
 HEADER = "gss_code,metric_code,period,value,sample_size\n"

@@ -90,7 +90,7 @@ BENCHMARK_COUNCILS = ["E06000001", "E06000002", "E06000003", "E06000004", "E0600
 def benchmarks(transactional_db, register_loaded):
     """Two measures for five North East councils over three years, compared."""
     from benchmarking.services import comparisons_recompute, metrics_import, values_import
-    from benchmarking.validation import read_table
+    from selfreg.fileproblems import read_table
 
     metrics_import(
         rows=[

@@ -453,7 +453,7 @@ def test_compare_tool_with_mixed_periods_draws_a_chart_per_kind_then_the_table(p
     and council names, each kind of period gets its own chart (a line never joins a year to
     a span), every council is named, the charts come before the table, axe finds nothing."""
     from benchmarking.services import values_import
-    from benchmarking.validation import read_table
+    from selfreg.fileproblems import read_table
 
     span = "gss_code,metric_code,period,value\nE06000001,sat,2017-20,40\nE06000002,sat,2017-20,45\n"
     values_import(frame=read_table(span.encode(), "v.csv"), source="upload", recompute=False)

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from benchmarking.validation import FileProblems
 from earlywarning.models import RecordedSignal
 from earlywarning.services import signal_record, signals_import
+from selfreg.fileproblems import FileProblems
 from tests.conftest import ROLE_NAMES
 
 MAY_RECORD = {"sector_staff", "peer", "political_lead"}
@@ -126,6 +126,18 @@ def test_a_bad_file_is_rejected_whole_with_every_problem(users, catalogue):
         (10, "signal_code"),
     }
     assert "already in row 2" in str(caught.value)
+    assert not RecordedSignal.objects.exists()
+
+
+def test_a_source_address_too_long_to_store_is_a_problem_in_the_file(users, catalogue):
+    """The file is held to the model's own limit on the address, so nothing is written."""
+    long_url = "https://a.example/" + "x" * 500
+    rows = [GOOD_ROWS[0], [*GOOD_ROWS[1][:5], long_url]]
+    with pytest.raises(FileProblems) as caught:
+        signals_import(rows_frame=frame(rows), user=users["sector_staff"])
+    assert [str(p) for p in caught.value.problems] == [
+        "Row 3, source_url: This is longer than the 500 characters allowed."
+    ]
     assert not RecordedSignal.objects.exists()
 
 

@@ -17,8 +17,9 @@ from openpyxl import Workbook
 
 from benchmarking.models import Metric, Value
 from benchmarking.services import metrics_import, metrics_read_csv, values_import
-from benchmarking.validation import CouncilFacts, FileProblems, read_table, validate_values
+from benchmarking.validation import CouncilFacts, validate_values
 from earlywarning.validation import validate_signal_rows
+from selfreg.fileproblems import FileProblems, read_table
 
 COUNCILS = {"E06000001": CouncilFacts(1, None, None), "E06000005": CouncilFacts(2, None, None)}
 METRICS = {"sat": 1, "cost": 2}

@@ -23,9 +23,9 @@ from django.urls import reverse
 
 from benchmarking import services as benchmarking_services
 from benchmarking.models import ComparisonStatistic
-from benchmarking.validation import read_table
 from earlywarning.models import RiskAssessment
 from knowledgehub.models import Post
+from selfreg.fileproblems import read_table
 from tests.benchmarking.test_uploads import HEADER
 from tests.earlywarning.test_alerts import make_alert
 from tests.hostile.test_outages import (

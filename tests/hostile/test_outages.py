@@ -35,8 +35,8 @@ from benchmarking.models import (
     Value,
 )
 from benchmarking.uploads import upload_confirm, upload_receive, uploads_requeue
-from benchmarking.validation import read_table
 from selfreg.celery import app
+from selfreg.fileproblems import read_table
 from selfreg.jobs import jobs_flush
 from selfreg.models import Council, PendingJob
 from tests.benchmarking.test_uploads import (

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from benchmarking.datasets import DATASETS, GroupingError, dataset_import
 from benchmarking.models import DatasetImport
 from benchmarking.services import comparisons_recompute_pending, dataset_import_record
-from benchmarking.validation import FileProblems
+from selfreg.fileproblems import FileProblems
 from selfreg.models import Council
 
 DATA_DIR = Path(settings.BASE_DIR) / "data"

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmarking.services import metrics_import, metrics_read_csv
-from benchmarking.validation import FileProblems
+from selfreg.fileproblems import FileProblems
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from benchmarking.models import Source
 from benchmarking.services import values_import
-from benchmarking.validation import FileProblems, read_table
+from selfreg.fileproblems import FileProblems, read_table
 from selfreg.models import Visibility
 
 

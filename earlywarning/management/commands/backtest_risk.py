@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from benchmarking.validation import FileProblems, Problem, read_table
 from earlywarning import selectors, thresholds
 from earlywarning.backtest import Event, backtest
+from selfreg.fileproblems import FileProblems, Problem, read_table
 
 COLUMNS = ("gss_code", "event_date", "kind")
 

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from benchmarking.validation import FileProblems, read_table
 from earlywarning.services import signals_import
+from selfreg.fileproblems import FileProblems, read_table
 
 
 class Command(BaseCommand):

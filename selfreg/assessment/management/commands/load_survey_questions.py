@@ -1,66 +1,80 @@
-import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from benchmarking.services import metrics_import
-from benchmarking.validation import FileProblems
+from selfreg import filecheck
 from selfreg.assessment.models import SurveyQuestion, WordingStatus
 from selfreg.assessment.survey import DONT_KNOW, SCALES, scale_answers
+from selfreg.filecheck import Column, FileSpec, Lookup, Unique
+from selfreg.fileproblems import FileProblems, read_table
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "survey_questions.csv"
-COLUMNS = (
-    "code",
-    "short_name",
-    "text",
-    "scale",
-    "positive_answers",
-    "wording_status",
-    "metric_code",
-    "metric_title",
+REQUIRED = _("this is required.")
+QUESTIONS = FileSpec(
+    columns=(
+        Column("code", blank=REQUIRED),
+        Column("short_name", blank=REQUIRED),
+        Column("text", blank=REQUIRED),
+        Column("scale", blank=REQUIRED, lookups=(Lookup("scales", _("use one of {listed}.")),)),
+        Column("positive_answers", blank=REQUIRED),
+        Column(
+            "wording_status",
+            blank=REQUIRED,
+            lookups=(Lookup("statuses", _("use standard or portal.")),),
+        ),
+        Column("metric_code", blank=REQUIRED),
+        Column("metric_title", blank=REQUIRED),
+    ),
+    no_rows=None,
+    unique=(Unique(("code",), column="code", message=_("'{text}' repeats an earlier row.")),),
 )
 DEFINITION = (
     "% of respondents giving one of the two positive answers, excluding those who answered "
     "don't know. Question: {text}"
 )
 SOURCE = "Council's own resident survey recorded in the portal"
+NOT_LOADED = "No questions were loaded; nothing changed."
 
 
 def read_questions(path: Path) -> list[dict]:
     """The file's rows, checked whole; raise CommandError listing every problem."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        content = path.read_bytes()
     except OSError as error:
         raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
-    reader = csv.DictReader(text.splitlines())
-    missing = set(COLUMNS) - set(reader.fieldnames or [])
-    if missing:
-        raise CommandError(f"The file lacks the columns {', '.join(sorted(missing))}.")
-    problems, rows, seen = [], [], set()
-    for line, raw in enumerate(reader, start=2):
-        row = {k: (raw.get(k) or "").strip() for k in COLUMNS}
-        for column in COLUMNS:
-            if not row[column]:
-                problems.append(f"Row {line}, {column}: this is required.")
-        if row["code"] in seen:
-            problems.append(f"Row {line}, code: '{row['code']}' repeats an earlier row.")
-        seen.add(row["code"])
-        if row["scale"] not in SCALES:
-            problems.append(f"Row {line}, scale: use one of {', '.join(SCALES)}.")
-            continue
-        positive = [a.strip() for a in row["positive_answers"].split("|") if a.strip()]
-        allowed = set(scale_answers(row["scale"])) - {DONT_KNOW}
-        if len(positive) != 2 or not set(positive) <= allowed:
-            problems.append(
-                f"Row {line}, positive_answers: give two answers of the {row['scale']} scale "
-                f"other than {DONT_KNOW}, separated by |."
-            )
-        if row["wording_status"] not in WordingStatus.values:
-            problems.append(f"Row {line}, wording_status: use standard or portal.")
-        rows.append({**row, "positive_answers": positive, "position": line - 1})
-    if problems:
-        raise CommandError("No questions were loaded; nothing changed.\n" + "\n".join(problems))
+    try:
+        frame = read_table(content, path.name)
+        if missing := filecheck.missing_columns(frame, QUESTIONS):
+            raise CommandError(f"The file lacks the columns {', '.join(sorted(missing))}.")
+        checked = filecheck.check(
+            frame,
+            QUESTIONS,
+            scales=set(SCALES),
+            listed=", ".join(SCALES),
+            statuses=set(WordingStatus.values),
+        )
+    except FileProblems as error:
+        raise CommandError(f"{NOT_LOADED}\n{error}") from error
+    rows = []
+    for row in checked.records():
+        positive = [a.strip() for a in (row["positive_answers"] or "").split("|") if a.strip()]
+        if row["scale"]:
+            allowed = set(scale_answers(row["scale"])) - {DONT_KNOW}
+            if len(positive) != 2 or not set(positive) <= allowed:
+                checked.add(
+                    row["row"],
+                    "positive_answers",
+                    f"give two answers of the {row['scale']} scale other than {DONT_KNOW}, "
+                    "separated by |.",
+                    order=450,
+                )
+        rows.append({**row, "positive_answers": positive, "position": row["row"] - 1})
+    if checked.problems:
+        listed = "\n".join(str(p) for p in checked.sorted_problems())
+        raise CommandError(f"{NOT_LOADED}\n{listed}")
     return rows
 
 
@@ -113,7 +127,7 @@ class Command(BaseCommand):
                     created += was_created
                     updated += not was_created
         except FileProblems as error:
-            raise CommandError(f"No questions were loaded; nothing changed.\n{error}") from error
+            raise CommandError(f"{NOT_LOADED}\n{error}") from error
         self.stdout.write(
             f"Survey questions: {created} created, {updated} checked or updated. "
             f"Metrics: {len(metrics.created)} created, {len(metrics.updated)} updated, "
