@@ -36,9 +36,9 @@ class show_refusal:
 
     Given a form, the message becomes the error of the field the refusal names (through
     `fields`, which maps a service's names to the form's), else of `field`, else of the whole
-    form. Given a request, it becomes an error message on the next page shown. `error` holds
-    the refusal, or None when the block ran through. Anything else, PermissionDenied
-    included, passes through.
+    form. Given a request, it becomes an error message on the next page shown; given None,
+    the view shows it its own way. `error` holds the refusal, or None when the block ran
+    through. Anything else, PermissionDenied included, passes through.
 
         with show_refusal(form):
             services.report_save(...)

@@ -15,6 +15,7 @@ from django.urls import path
 
 from selfreg import services
 from selfreg import urls as portal_urls
+from selfreg.assessment.models import SelfAssessment
 from selfreg.models import AreaGrouping, GroupingMembership
 from selfreg.refusals import Refused, show_refusal
 from tests.factories import council
@@ -31,10 +32,19 @@ def _grouping_invite(users):
     )
 
 
+def _assessment_create(users):
+    from selfreg.assessment.services import assessment_create
+
+    return lambda: assessment_create(
+        user=users["other_officer"], council=council("E06000001"), year="2025-26"
+    )
+
+
 # Each entry prepares a call of a service by someone it refuses, and names the model whose
 # rows must stay as they were.
 UNCHECKED = {
     "grouping_invite": (_grouping_invite, GroupingMembership),
+    "assessment_create": (_assessment_create, SelfAssessment),
 }
 _CALLS = {}
 
