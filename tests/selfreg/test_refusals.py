@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import path
 
+from benchmarking.models import SharingChoice
 from selfreg import services
 from selfreg import urls as portal_urls
 from selfreg.assessment.models import SelfAssessment
@@ -40,11 +41,20 @@ def _assessment_create(users):
     )
 
 
+def _sharing_set(users):
+    from benchmarking.services import sharing_set
+
+    return lambda: sharing_set(
+        user=users["councillor"], council=council("E06000001"), element="cost", visibility="council"
+    )
+
+
 # Each entry prepares a call of a service by someone it refuses, and names the model whose
 # rows must stay as they were.
 UNCHECKED = {
     "grouping_invite": (_grouping_invite, GroupingMembership),
     "assessment_create": (_assessment_create, SelfAssessment),
+    "sharing_set": (_sharing_set, SharingChoice),
 }
 _CALLS = {}
 
