@@ -15,7 +15,7 @@ error message: a form's error summary, or an error banner on the page it redirec
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import BadRequest
+from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, ValidationError
 from django.http import HttpRequest
 
 
@@ -70,3 +70,18 @@ class show_refusal:
         if named in self.target.fields:
             return named
         return self.field
+
+
+def refuse_invalid(instance, **checks) -> None:
+    """Check a model instance before it is saved, refusing its first problem.
+
+    Forms check what people type; this catches what a form cannot know (or a caller that
+    has no form), so that a view's `show_refusal` shows it like any other refusal. `checks`
+    go to `full_clean` (`exclude`, `validate_unique`)."""
+    try:
+        instance.full_clean(**checks)
+    except ValidationError as error:
+        field, problems = next(iter(error.message_dict.items()))
+        raise Refused(
+            " ".join(problems), field=None if field == NON_FIELD_ERRORS else field
+        ) from error

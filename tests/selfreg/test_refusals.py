@@ -5,15 +5,20 @@ page and Refused the 400 page. The views below call services without asking the 
 module first, as a view that forgets to would.
 """
 
+import datetime
+import io
+
 import pytest
 from django import forms
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import path
 
 from benchmarking.models import SharingChoice
+from earlywarning.models import RecordedSignal
 from selfreg import services
 from selfreg import urls as portal_urls
 from selfreg.assessment.models import SelfAssessment
@@ -49,12 +54,29 @@ def _sharing_set(users):
     )
 
 
+def _signal_record(users):
+    from earlywarning.models import SignalType
+    from earlywarning.services import signal_record
+
+    call_command("load_signal_types", stdout=io.StringIO())
+    signal_type = SignalType.objects.first()
+    return lambda: signal_record(
+        user=users["officer"],
+        council=council("E06000001"),
+        signal_type=signal_type,
+        observed_on=datetime.date(2025, 1, 1),
+        severity=2,
+        evidence="Seen at a meeting.",
+    )
+
+
 # Each entry prepares a call of a service by someone it refuses, and names the model whose
 # rows must stay as they were.
 UNCHECKED = {
     "grouping_invite": (_grouping_invite, GroupingMembership),
     "assessment_create": (_assessment_create, SelfAssessment),
     "sharing_set": (_sharing_set, SharingChoice),
+    "signal_record": (_signal_record, RecordedSignal),
 }
 _CALLS = {}
 
