@@ -50,14 +50,11 @@ from peerchallenge.models import (
     default_rules,
 )
 from selfreg.models import Role, RoleKind, User
+from selfreg.refusals import Refused
 
 logger = logging.getLogger(__name__)
 S = ChallengeState
 PROGRESS_TIMEOUT = 6 * 60 * 60
-
-
-class Refused(ValueError):
-    """A change refused for a reason the person can act on; nothing was written."""
 
 
 # --- the pool ----------------------------------------------------------------------------------
@@ -121,9 +118,9 @@ def peer_nominate(
     whoever the address belongs to, so a nomination tells nobody who is in the pool.
     `base_url` is the portal's address the email's link starts with."""
     if not pc_access.can_nominate(user):
-        raise PermissionError("Only council officers and sector staff nominate peers.")
+        raise PermissionDenied("Only council officers and sector staff nominate peers.")
     if not pc_access.nominating_councils(user).filter(pk=council.pk).exists():
-        raise PermissionError("You can nominate peers only from your own council.")
+        raise PermissionDenied("You can nominate peers only from your own council.")
     if sector not in PeerSector.values or role not in PeerRole.values:
         raise Refused(_("Choose the peer's sector and role."))
     party = _check_party(role, party)
@@ -233,7 +230,7 @@ def peer_profile_save(
     """A peer keeps their own expertise, days, the dates they cannot take part (pairs of
     first and last day) and declared conflicts."""
     if peer.user_id != user.pk:
-        raise PermissionError("Only the peer keeps their own profile.")
+        raise PermissionDenied("Only the peer keeps their own profile.")
     if days_offered < 0 or days_offered > 60:
         raise Refused(_("Offer between 0 and 60 days."))
     clean = _clean_expertise(expertise)
@@ -254,7 +251,7 @@ def peer_profile_save(
 def peer_accredit(*, user, peer: Peer, accredited: bool) -> Peer:
     """Sector staff approve (or withdraw) a peer's accreditation, recording who and when."""
     if not pc_access.can_manage_pool(user):
-        raise PermissionError("Only sector staff approve accreditation.")
+        raise PermissionDenied("Only sector staff approve accreditation.")
     with transaction.atomic():
         peer.accredited = accredited
         peer.accredited_on = timezone.localdate() if accredited else None
@@ -292,7 +289,7 @@ def challenge_request(
 ) -> Challenge:
     """A council asks for a peer challenge."""
     if not pc_access.can_request_for(user, host):
-        raise PermissionError("Only the council's officers and sector staff ask for it.")
+        raise PermissionDenied("Only the council's officers and sector staff ask for it.")
     if kind not in ChallengeKind.values:
         raise Refused(_("Choose the type of challenge."))
     if not focus_areas or any(f not in FocusArea.values for f in focus_areas):
@@ -350,7 +347,7 @@ def challenge_scope(
     """Record what sector staff and the council agreed: focus, dates, team and roles. The
     first scope of a request moves it to "scoping", ready for a matching round."""
     if not pc_access.can_scope(user, challenge):
-        raise PermissionError("Only sector staff scope a challenge, before invitations.")
+        raise PermissionDenied("Only sector staff scope a challenge, before invitations.")
     if not focus_areas or any(f not in FocusArea.values for f in focus_areas):
         raise Refused(_("Choose at least one focus area."))
     if host_control not in Control.values:
@@ -379,7 +376,7 @@ def challenge_scope(
 def challenge_move(*, user, challenge: Challenge, to_state: str, note: str = "") -> Challenge:
     """Move a challenge one step along its lifecycle, by the person that step belongs to."""
     if not pc_access.can_move(user, challenge, to_state):
-        raise PermissionError("You cannot move this challenge to that stage.")
+        raise PermissionDenied("You cannot move this challenge to that stage.")
     report = Report.objects.filter(challenge=challenge).first()
     if to_state == S.TEAM_CONFIRMED:
         accepted = challenge.members.filter(status=MemberStatus.ACCEPTED).count()
@@ -416,7 +413,7 @@ def report_save(
     if report is not None and report.is_published:
         raise Refused(_("A published report cannot be changed."))
     if not pc_access.can_write_report(user, challenge):
-        raise PermissionError("Only sector staff write the report, before it is published.")
+        raise PermissionDenied("Only sector staff write the report, before it is published.")
     if not summary.strip():
         raise Refused(_("Enter the report's summary."))
     with transaction.atomic():
@@ -433,7 +430,7 @@ def report_save(
 def correction_add(*, user, challenge: Challenge, text: str) -> FactualCorrection:
     """The host council's officers point out a factual error before publication."""
     if not pc_access.can_correct_facts(user, challenge):
-        raise PermissionError("Only the council's officers correct facts, before publication.")
+        raise PermissionDenied("Only the council's officers correct facts, before publication.")
     if not text.strip():
         raise Refused(_("Say what is factually wrong and what is right."))
     with transaction.atomic():
@@ -453,7 +450,7 @@ def action_save(
 ) -> Action:
     """Add or update an action of the council's plan."""
     if not pc_access.can_edit_actions(user, challenge):
-        raise PermissionError("Only the council's officers and sector staff keep the plan.")
+        raise PermissionDenied("Only the council's officers and sector staff keep the plan.")
     if status not in ActionStatus.values:
         raise Refused(_("Choose the action's status."))
     if not (text.strip() and owner.strip() and recommendation.strip()):
@@ -476,7 +473,7 @@ def action_save(
 
 def round_create(*, user, name: str, year: int, time_limit: int = 60) -> MatchingRound:
     if not pc_access.can_run_matching(user):
-        raise PermissionError("Matching is for sector staff.")
+        raise PermissionDenied("Matching is for sector staff.")
     if not name.strip():
         raise Refused(_("Name the round."))
     return MatchingRound.objects.create(
@@ -487,7 +484,7 @@ def round_create(*, user, name: str, year: int, time_limit: int = 60) -> Matchin
 def round_rules_save(*, user, matching_round: MatchingRound, rules: dict) -> MatchingRound:
     """Sector staff set the round's rules (the exchange format's switches and values)."""
     if not pc_access.can_run_matching(user):
-        raise PermissionError("Matching is for sector staff.")
+        raise PermissionDenied("Matching is for sector staff.")
     known = default_rules()
     unknown = set(rules) - set(known)
     if unknown:
@@ -507,7 +504,7 @@ def round_rules_save(*, user, matching_round: MatchingRound, rules: dict) -> Mat
 def round_add(*, user, matching_round: MatchingRound, challenge: Challenge) -> Challenge:
     """Put a scoped challenge into a round. It leaves any other round it was in."""
     if not pc_access.can_run_matching(user):
-        raise PermissionError("Matching is for sector staff.")
+        raise PermissionDenied("Matching is for sector staff.")
     if challenge.state != S.SCOPING or not challenge.is_scoped:
         raise Refused(_("Only a scoped challenge can join a round."))
     if challenge.on_site_from.year != matching_round.year:
@@ -521,7 +518,7 @@ def round_add(*, user, matching_round: MatchingRound, challenge: Challenge) -> C
 
 def round_remove(*, user, matching_round: MatchingRound, challenge: Challenge) -> None:
     if not pc_access.can_run_matching(user):
-        raise PermissionError("Matching is for sector staff.")
+        raise PermissionDenied("Matching is for sector staff.")
     if challenge.round_id != matching_round.pk or challenge.state != S.SCOPING:
         raise Refused(_("Only a challenge not yet proposed can leave the round."))
     with transaction.atomic():
@@ -533,7 +530,7 @@ def round_remove(*, user, matching_round: MatchingRound, challenge: Challenge) -
 def pin_set(*, user, challenge: Challenge, peer: Peer, kind: str | None) -> None:
     """Fix a peer onto a team, keep them off it, or (kind None) clear either."""
     if not pc_access.can_run_matching(user):
-        raise PermissionError("Matching is for sector staff.")
+        raise PermissionDenied("Matching is for sector staff.")
     if challenge.state not in (S.SCOPING, S.TEAM_PROPOSED, S.INVITATIONS):
         raise Refused(_("Pins apply only until the team is confirmed."))
     with transaction.atomic():
@@ -549,7 +546,7 @@ def pin_set(*, user, challenge: Challenge, peer: Peer, kind: str | None) -> None
 def run_start(*, user, matching_round: MatchingRound) -> MatchingRun:
     """Build the round's instance and queue the matcher on it."""
     if not pc_access.can_run_matching(user):
-        raise PermissionError("Matching is for sector staff.")
+        raise PermissionDenied("Matching is for sector staff.")
     if matching_round.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise Refused(_("The matcher is already running for this round."))
     try:
@@ -597,7 +594,7 @@ def refill_request(*, user, challenge: Challenge) -> MatchingRun:
     """Sector staff ask the matcher again for a team's open places (after changing pins, say,
     when a refill found nobody)."""
     if not pc_access.can_run_matching(user):
-        raise PermissionError("Matching is for sector staff.")
+        raise PermissionDenied("Matching is for sector staff.")
     if challenge.state != S.INVITATIONS:
         raise Refused(_("Places are refilled only while invitations are out."))
     standing = challenge.members.exclude(status=MemberStatus.DECLINED).count()
@@ -714,7 +711,7 @@ def run_execute(*, run_id: int) -> MatchingRun | None:
         # The matcher's own ValueErrors name the pin or rule at fault in plain words.
         message = (
             str(error)
-            if isinstance(error, ValueError)
+            if isinstance(error, Refused | ValueError)
             else _(
                 "The matcher stopped with an error. Nothing has changed. Try again, and if it "
                 "happens again contact the portal team."
@@ -781,7 +778,7 @@ def proposal_confirm(*, user, run: MatchingRun) -> int:
     """Sector staff accept a run's proposed teams: each proposed peer is invited and each
     challenge moves to "invitations sent". Returns how many invitations were made."""
     if not pc_access.can_run_matching(user):
-        raise PermissionError("Matching is for sector staff.")
+        raise PermissionDenied("Matching is for sector staff.")
     if run.kind != RunKind.ROUND or run.status != RunStatus.SOLVED:
         raise Refused(_("Only a solved run that has not been confirmed can be confirmed."))
     if run.round.latest_run() != run:
@@ -807,7 +804,7 @@ def invitation_answer(*, user, member: TeamMember, accept: bool, reason: str = "
     """The invited peer accepts or declines. A decline re-runs the matcher for the place;
     the last acceptance confirms the team."""
     if not pc_access.can_answer(user, member):
-        raise PermissionError("Only the invited peer answers, while the invitation is open.")
+        raise PermissionDenied("Only the invited peer answers, while the invitation is open.")
     with transaction.atomic():
         challenge = Challenge.objects.select_for_update().get(pk=member.challenge_id)
         member.status = MemberStatus.ACCEPTED if accept else MemberStatus.DECLINED
@@ -832,7 +829,7 @@ def run_import(*, user, matching_round: MatchingRound, data) -> MatchingRun:
     from peerchallenge import matching
 
     if not pc_access.can_run_matching(user):
-        raise PermissionError("Matching is for sector staff.")
+        raise PermissionDenied("Matching is for sector staff.")
     try:
         assignments = exchange.assignments_from_solution(data)
         instance, pinned, excluded = exchange.round_instance(matching_round)

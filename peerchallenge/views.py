@@ -44,15 +44,12 @@ from peerchallenge.models import (
     expertise_level,
 )
 from selfreg.decorators import sector_staff_required
+from selfreg.refusals import show_refusal
 
 
 def _data(request):
     """The submitted data, bound even when empty so that an empty form shows its errors."""
     return request.POST if request.method == "POST" else None
-
-
-def _refused(form, error):
-    form.add_error(None, str(error))
 
 
 # --- public -------------------------------------------------------------------------------------
@@ -119,7 +116,7 @@ def challenge_request(request):
     form = RequestForm(_data(request), councils=councils)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with show_refusal(form):
             challenge = services.challenge_request(
                 user=request.user,
                 host=data["council"],
@@ -128,9 +125,6 @@ def challenge_request(request):
                 preferred_weeks=data["preferred_weeks"],
                 note=data["note"],
             )
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             messages.success(request, _("Your request has been sent to sector staff."))
             return redirect(challenge)
     return render(
@@ -219,7 +213,7 @@ def challenge_scope(request, pk):
     form = ScopeForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with show_refusal(form):
             services.challenge_scope(
                 user=request.user,
                 challenge=challenge,
@@ -231,9 +225,6 @@ def challenge_scope(request, pk):
                 lead_member_same_party=data["lead_member_same_party"],
                 host_control=data["host_control"],
             )
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             messages.success(request, _("Scope saved."))
             return redirect(challenge)
     return render(
@@ -250,11 +241,8 @@ def challenge_move(request, pk, state):
     challenge = pc_access.access_challenge_for_move(request.user, pk, state)
     form = MoveForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
+    with show_refusal(request):
         services.challenge_move(user=request.user, challenge=challenge, to_state=state, note=note)
-    except services.Refused as error:
-        messages.error(request, str(error))
-    else:
         messages.success(
             request, _("Moved to: %(state)s.") % {"state": ChallengeState(state).label}
         )
@@ -265,12 +253,9 @@ def challenge_move(request, pk, state):
 @require_POST
 def challenge_refill(request, pk):
     challenge = pc_access.access_challenge(request.user, pk)
-    try:
-        run = services.refill_request(user=request.user, challenge=challenge)
-    except services.Refused as error:
-        messages.error(request, str(error))
-        return redirect(challenge)
-    return redirect(run)
+    with show_refusal(request):
+        return redirect(services.refill_request(user=request.user, challenge=challenge))
+    return redirect(challenge)
 
 
 @sector_staff_required
@@ -283,16 +268,13 @@ def challenge_pin(request, pk):
             form.add_error("peer", _("No peer has that number"))
         else:
             kind = form.cleaned_data["kind"]
-            try:
+            with show_refusal(form):
                 services.pin_set(
                     user=request.user,
                     challenge=challenge,
                     peer=peer,
                     kind=None if kind == "clear" else kind,
                 )
-            except services.Refused as error:
-                _refused(form, error)
-            else:
                 messages.success(request, _("Saved. Run the matcher again to use it."))
                 return redirect(challenge)
     return render(
@@ -321,11 +303,8 @@ def report_edit(request, pk):
     )
     form = ReportForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             services.report_save(user=request.user, challenge=challenge, **form.cleaned_data)
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             messages.success(request, _("Draft report saved."))
             return redirect(challenge)
     return render(
@@ -346,13 +325,10 @@ def report_correct(request, pk):
     challenge = pc_access.access_challenge_for_correction(request.user, pk)
     form = CorrectionForm(_data(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             services.correction_add(
                 user=request.user, challenge=challenge, text=form.cleaned_data["text"]
             )
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             messages.success(request, _("Your correction has been sent to sector staff."))
             return redirect(challenge)
     return render(
@@ -376,7 +352,7 @@ def _action(request, challenge, action=None):
     form = ActionForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with show_refusal(form):
             services.action_save(
                 user=request.user,
                 challenge=challenge,
@@ -387,9 +363,6 @@ def _action(request, challenge, action=None):
                 due=data["due"],
                 status=data["status"],
             )
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             messages.success(request, _("Action saved."))
             return redirect("peerchallenge:report", pk=challenge.pk)
     return render(
@@ -434,13 +407,10 @@ def peer_nominate(request):
         raise PermissionDenied("Only council officers and sector staff nominate peers.")
     form = NominateForm(_data(request), councils=pc_access.nominating_councils(request.user))
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             services.peer_nominate(
                 user=request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data
             )
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             messages.success(
                 request,
                 _(
@@ -474,7 +444,7 @@ def nomination_answer(request, token):
     if request.method == "POST" and can_answer and form.is_valid():
         data = form.cleaned_data
         accept = data["answer"] == "accept"
-        try:
+        with show_refusal(form):
             peer = services.nomination_answer(
                 nomination=nomination,
                 accept=accept,
@@ -482,9 +452,6 @@ def nomination_answer(request, token):
                 full_name=data.get("full_name", ""),
                 password=data.get("password1", ""),
             )
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             if not accept:
                 messages.success(request, _("Thank you. You have declined the nomination."))
                 return redirect("peerchallenge:index")
@@ -527,7 +494,7 @@ def peer_profile(request):
     form = ProfileForm(_data(request), initial=initial, periods=peer.periods())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with show_refusal(form):
             services.peer_profile_save(
                 user=request.user,
                 peer=peer,
@@ -538,9 +505,6 @@ def peer_profile(request):
                 party=data["party"],
                 organisation=data["organisation"],
             )
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             messages.success(request, _("Your profile has been saved."))
             return redirect("peerchallenge:peer_detail", pk=peer.pk)
     return render(
@@ -627,11 +591,8 @@ def round_list(request):
 
     form = RoundForm(_data(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             matching_round = services.round_create(user=request.user, **form.cleaned_data)
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             messages.success(request, _("Round created. Add scoped challenges to it."))
             return redirect(matching_round)
     return render(
@@ -675,13 +636,10 @@ def round_rules(request, pk):
     matching_round = pc_access.access_round(request.user, pk)
     form = RulesForm(_data(request), initial=matching_round.rules)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             services.round_rules_save(
                 user=request.user, matching_round=matching_round, rules=form.cleaned_data
             )
-        except services.Refused as error:
-            _refused(form, error)
-        else:
             messages.success(request, _("Rules saved. They apply from the next run."))
             return redirect(matching_round)
     return render(
@@ -702,11 +660,8 @@ def round_add(request, pk):
         messages.error(request, _("Choose a challenge to add."))
         return redirect(matching_round)
     challenge = pc_access.access_challenge(request.user, challenge_id)
-    try:
+    with show_refusal(request):
         services.round_add(user=request.user, matching_round=matching_round, challenge=challenge)
-    except services.Refused as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, _("%(challenge)s added.") % {"challenge": challenge})
     return redirect(matching_round)
 
@@ -716,11 +671,8 @@ def round_add(request, pk):
 def round_remove(request, pk, challenge_id):
     matching_round = pc_access.access_round(request.user, pk)
     challenge = pc_access.access_challenge(request.user, challenge_id)
-    try:
+    with show_refusal(request):
         services.round_remove(user=request.user, matching_round=matching_round, challenge=challenge)
-    except services.Refused as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, _("%(challenge)s removed.") % {"challenge": challenge})
     return redirect(matching_round)
 
@@ -729,12 +681,9 @@ def round_remove(request, pk, challenge_id):
 @require_POST
 def run_start(request, pk):
     matching_round = pc_access.access_round(request.user, pk)
-    try:
-        run = services.run_start(user=request.user, matching_round=matching_round)
-    except services.Refused as error:
-        messages.error(request, str(error))
-        return redirect(matching_round)
-    return redirect(run)
+    with show_refusal(request):
+        return redirect(services.run_start(user=request.user, matching_round=matching_round))
+    return redirect(matching_round)
 
 
 @sector_staff_required
@@ -840,13 +789,10 @@ def round_import(request, pk):
     matching_round = pc_access.access_round(request.user, pk)
     form = SolutionForm(_data(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form, field="file"):
             run = services.run_import(
                 user=request.user, matching_round=matching_round, data=form.cleaned_data["file"]
             )
-        except services.Refused as error:
-            form.add_error("file", str(error))
-        else:
             messages.success(request, _("The solution keeps every rule. Check it, then confirm."))
             return redirect(run)
     return render(
@@ -882,11 +828,8 @@ def run_confirm(request, pk):
                 "invitations": sum(len(team["chosen"]) for team in teams),
             },
         )
-    try:
+    with show_refusal(request):
         created = services.proposal_confirm(user=request.user, run=run)
-    except services.Refused as error:
-        messages.error(request, str(error))
-    else:
         messages.success(
             request, _("Teams confirmed: %(count)s invitations sent.") % {"count": created}
         )

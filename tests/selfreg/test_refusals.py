@@ -19,6 +19,7 @@ from django.urls import path
 
 from benchmarking.models import SharingChoice
 from earlywarning.models import RecordedSignal
+from peerchallenge.models import MatchingRound
 from selfreg import services
 from selfreg import urls as portal_urls
 from selfreg.assessment.models import SelfAssessment
@@ -70,6 +71,12 @@ def _signal_record(users):
     )
 
 
+def _round_create(users):
+    from peerchallenge.services import round_create
+
+    return lambda: round_create(user=users["officer"], name="2026 round", year=2026)
+
+
 # Each entry prepares a call of a service by someone it refuses, and names the model whose
 # rows must stay as they were.
 UNCHECKED = {
@@ -77,6 +84,7 @@ UNCHECKED = {
     "assessment_create": (_assessment_create, SelfAssessment),
     "sharing_set": (_sharing_set, SharingChoice),
     "signal_record": (_signal_record, RecordedSignal),
+    "round_create": (_round_create, MatchingRound),
 }
 _CALLS = {}
 
