@@ -6,7 +6,7 @@ import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
@@ -37,6 +37,7 @@ from knowledgehub.models import (
 )
 from selfreg.emails import email_send
 from selfreg.jobs import job_enqueue
+from selfreg.refusals import Refused, refuse_invalid
 
 THEMES_FILE = Path(__file__).resolve().parent / "data" / "themes.csv"
 
@@ -116,15 +117,15 @@ def case_study_save(
     else:
         _require(access.can_edit_case_study(user, case_study), "Only a draft can be changed.")
     if not councils:
-        raise ValidationError({"councils": "Name at least one council."})
+        raise Refused("Name at least one council.", field="councils")
     if not access.councils_for_case_study(user, councils):
-        raise ValidationError({"councils": "Include at least one council you work for."})
+        raise Refused("Include at least one council you work for.", field="councils")
     case_study.title = title.strip()
     case_study.summary = summary.strip()
     case_study.body = body.strip()
     case_study.outcomes = outcomes.strip()
     case_study.kind = kind
-    case_study.full_clean(exclude=["author", "reviewed_by", "search_vector"])
+    refuse_invalid(case_study, exclude=["author", "reviewed_by", "search_vector"])
     with transaction.atomic():
         if case_study.pk is None:
             case_study.save()
@@ -150,7 +151,7 @@ def case_study_decide(*, user, case_study: CaseStudy, publish: bool, note: str =
     """Sector staff publish a case study in review, or return it to its authors as a draft."""
     _require(access.can_publish(user), "Only sector staff publish case studies.")
     if case_study.state != CaseStudyState.IN_REVIEW:
-        raise ValidationError("Only a case study in review can be published or returned.")
+        raise Refused("Only a case study in review can be published or returned.")
     with transaction.atomic():
         case_study.reviewed_by = user
         case_study.review_note = note.strip()
@@ -171,12 +172,12 @@ def attachment_add(*, user, case_study: CaseStudy, upload) -> Attachment:
     _require(access.can_edit_case_study(user, case_study), "Only a draft can take attachments.")
     name = Path(upload.name or "").name[:200]
     if upload.size is not None and upload.size > 10 * 1024 * 1024:
-        raise ValidationError({"file": "The file must be smaller than 10 MB."})
+        raise Refused("The file must be smaller than 10 MB.", field="file")
     content = upload.read()
     try:
         sniffed = sniff(content, name)
     except FileRefused as error:
-        raise ValidationError({"file": str(error)}) from None
+        raise Refused(str(error), field="file") from None
     with transaction.atomic():
         attachment = Attachment(
             case_study=case_study,
@@ -204,7 +205,7 @@ def community_create(*, user, name: str, description: str, kind: str, theme=None
         theme=theme,
         created_by=user,
     )
-    community.full_clean()
+    refuse_invalid(community)
     with transaction.atomic():
         community.save()
         Membership.objects.create(
@@ -237,7 +238,7 @@ def membership_decide(*, user, membership: Membership, approve: bool) -> None:
     """A moderator approves or refuses a request to join a closed group."""
     _require(access.is_moderator(user, membership.community), "Only moderators decide.")
     if membership.status != MemberStatus.REQUESTED:
-        raise ValidationError("That request has already been decided.")
+        raise Refused("That request has already been decided.")
     with transaction.atomic():
         if approve:
             membership.status = MemberStatus.MEMBER
@@ -251,8 +252,8 @@ def thread_start(*, user, community: Community, title: str, body: str) -> Thread
     _require(access.can_post(user, community), "Join the group to start a conversation.")
     thread = Thread(community=community, title=title.strip(), author=user)
     post = Post(author=user, body=body.strip())
-    thread.full_clean()
-    post.full_clean(exclude=["thread"])
+    refuse_invalid(thread)
+    refuse_invalid(post, exclude=["thread"])
     with transaction.atomic():
         thread.save()
         post.thread = thread
@@ -265,9 +266,9 @@ def thread_reply(*, user, thread: Thread, body: str) -> Post:
     """Add a reply and, once it is saved, email everyone else who follows the thread."""
     _require(access.can_post(user, thread.community), "Join the group to reply.")
     if thread.is_locked:
-        raise ValidationError("This conversation is locked: no more replies.")
+        raise Refused("This conversation is locked: no more replies.")
     post = Post(thread=thread, author=user, body=body.strip())
-    post.full_clean()
+    refuse_invalid(post)
     with transaction.atomic():
         post.save()
         Thread.objects.filter(pk=thread.pk).update(last_post_at=post.created_at)
@@ -350,7 +351,7 @@ def post_hide(*, user, post: Post, hidden: bool) -> None:
 def post_report(*, user, post: Post, reason: str) -> Report:
     _require(access.can_read_community(user, post.thread.community), "You cannot report this post.")
     report = Report(post=post, reported_by=user, reason=reason.strip())
-    report.full_clean()
+    refuse_invalid(report)
     with transaction.atomic():
         report.save()
     return report
@@ -386,9 +387,9 @@ def provider_create(
     if kind != ProviderKind.COUNCIL:
         council = None  # only a council provider stands for a council
     if kind == ProviderKind.COUNCIL and council is None:
-        raise ValidationError({"council": "Choose the council that provides the support."})
+        raise Refused("Choose the council that provides the support.", field="council")
     if not access.can_list_provider_as(user, kind, council):
-        raise ValidationError({"kind": PROVIDER_KIND_REFUSED.get(kind, PROVIDER_KIND_REFUSED[""])})
+        raise Refused(PROVIDER_KIND_REFUSED.get(kind, PROVIDER_KIND_REFUSED[""]), field="kind")
     provider = Provider(
         slug=_unique_slug(Provider, name),
         name=name.strip(),
@@ -397,7 +398,7 @@ def provider_create(
         website=website.strip(),
         council=council,
     )
-    provider.full_clean()
+    refuse_invalid(provider)
     with transaction.atomic():
         provider.save()
         provider.managers.add(user)
@@ -425,7 +426,7 @@ def offer_save(*, user, provider: Provider, offer: Offer | None = None, **fields
         if name in fields:
             value = fields[name]
             setattr(offer, name, value.strip() if isinstance(value, str) else value)
-    offer.full_clean()
+    refuse_invalid(offer)
     with transaction.atomic():
         offer.save()
     return offer
@@ -451,7 +452,7 @@ def review_save(
         "You can review only for a council you work for, and not your own offer.",
     )
     if engaged_on > timezone.localdate():
-        raise ValidationError({"engaged_on": "The date must be today or in the past."})
+        raise Refused("The date must be today or in the past.", field="engaged_on")
     with transaction.atomic():
         review = Review.objects.select_for_update().filter(offer=offer, council=council).first()
         if review is None:
@@ -466,12 +467,12 @@ def review_save(
         review.status = ReviewStatus.PENDING
         review.moderated_by = None
         review.moderated_at = None
-        review.full_clean(exclude=["offer", "council"], validate_unique=False)
+        refuse_invalid(review, exclude=["offer", "council"], validate_unique=False)
         try:
             with transaction.atomic():
                 review.save()
         except IntegrityError:
-            raise ValidationError("Your council's review was saved at the same moment.") from None
+            raise Refused("Your council's review was saved at the same moment.") from None
     return review
 
 
@@ -497,10 +498,10 @@ def review_verify(*, user, review: Review) -> Review:
 def review_reply(*, user, review: Review, body: str) -> ReviewReply:
     _require(access.can_reply(user, review), "The provider may reply once to a review.")
     reply = ReviewReply(review=review, author=user, body=body.strip())
-    reply.full_clean(exclude=["review"])
+    refuse_invalid(reply, exclude=["review"])
     try:
         with transaction.atomic():
             reply.save()
     except IntegrityError:
-        raise ValidationError("This review already has a reply.") from None
+        raise Refused("This review already has a reply.") from None
     return reply

@@ -3,7 +3,7 @@ service for any write and redirects."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Greatest
 from django.http import FileResponse, Http404
@@ -44,14 +44,7 @@ from knowledgehub.models import (
 from selfreg.access import council_ids, is_sector_staff
 from selfreg.decorators import sector_staff_required
 from selfreg.models import COUNCIL_ROLES, Council, Role, RoleKind
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+from selfreg.refusals import show_refusal
 
 
 def _page(request, template, context, form=None):
@@ -179,7 +172,7 @@ def _case_study_form(request, case_study):
     form = CaseStudyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with show_refusal(form, fields={"councils": "council_codes"}):
             saved = services.case_study_save(
                 user=request.user,
                 case_study=case_study,
@@ -192,15 +185,6 @@ def _case_study_form(request, case_study):
                 themes=data["themes"],
                 metrics=data["metric_codes"],
             )
-        except ValidationError as error:
-            error_map = {"councils": "council_codes"}
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    field = error_map.get(field, field)
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
-        else:
             messages.success(request, _("Draft saved. Send it for review when it is ready."))
             return redirect(saved)
     return _page(request, "case_study_form.html", {"form": form, "case_study": case_study}, form)
@@ -254,13 +238,10 @@ def attachment_add(request, pk):
     case_study = access.access_case_study_for_edit(request.user, pk)
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             services.attachment_add(
                 user=request.user, case_study=case_study, upload=form.cleaned_data["file"]
             )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, _("File attached."))
             return redirect(case_study)
     return _page(request, "attachment_form.html", {"form": form, "case_study": case_study}, form)
@@ -304,11 +285,8 @@ def community_list(request):
 def community_new(request):
     form = CommunityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             community = services.community_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, _("Community created. You are its moderator."))
             return redirect(community)
     return _page(request, "community_form.html", {"form": form}, form)
@@ -434,13 +412,10 @@ def thread_new(request, slug):
         raise PermissionDenied(_("Join the group to start a conversation."))
     form = ThreadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             thread = services.thread_start(
                 user=request.user, community=community, **form.cleaned_data
             )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, _("Conversation started. You follow it."))
             return redirect(thread)
     return _page(request, "thread_form.html", {"form": form, "community": community}, form)
@@ -457,13 +432,10 @@ def thread(request, slug, thread_id):
         if not can_post:
             raise PermissionDenied(_("You cannot reply to this conversation."))
         if form.is_valid():
-            try:
+            with show_refusal(form):
                 services.thread_reply(
                     user=request.user, thread=thread, body=form.cleaned_data["body"]
                 )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
                 messages.success(request, _("Reply posted."))
                 return redirect(thread)
     posts = thread.posts.select_related("author")
@@ -615,7 +587,7 @@ def provider_new(request):
     form = ProviderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with show_refusal(form):
             provider = services.provider_create(
                 user=request.user,
                 name=data["name"],
@@ -624,9 +596,6 @@ def provider_new(request):
                 website=data["website"],
                 council=data["council"],
             )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, _("Provider listed. Now add its offers."))
             return redirect(provider)
     return _page(request, "provider_form.html", {"form": form}, form)
@@ -650,13 +619,10 @@ def _offer_form(request, provider, offer):
         initial = {name: getattr(offer, name) for name in services.OFFER_FIELDS}
     form = OfferForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             saved = services.offer_save(
                 user=request.user, provider=provider, offer=offer, **form.cleaned_data
             )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, _("Offer saved."))
             return redirect(saved)
     return _page(
@@ -713,11 +679,8 @@ def review_write(request, pk):
         }
     form = ReviewForm(request.POST or None, councils=councils, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             services.review_save(user=request.user, offer=offer, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(
                 request,
                 _("Thank you. Your review will show once sector staff have checked it."),
@@ -755,11 +718,8 @@ def review_reply(request, review_id):
     review = access.access_review_for_reply(request.user, review_id)
     form = ReviewReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             services.review_reply(user=request.user, review=review, body=form.cleaned_data["body"])
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
             messages.success(request, _("Reply published under the review."))
             return redirect(review.offer)
     return _page(request, "review_reply.html", {"form": form, "review": review}, form)

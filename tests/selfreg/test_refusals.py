@@ -19,6 +19,7 @@ from django.urls import path
 
 from benchmarking.models import SharingChoice
 from earlywarning.models import RecordedSignal
+from knowledgehub.models import Community
 from peerchallenge.models import MatchingRound
 from selfreg import services
 from selfreg import urls as portal_urls
@@ -77,6 +78,14 @@ def _round_create(users):
     return lambda: round_create(user=users["officer"], name="2026 round", year=2026)
 
 
+def _community_create(users):
+    from knowledgehub.services import community_create
+
+    return lambda: community_create(
+        user=users["officer"], name="Finance leads", description="", kind="open"
+    )
+
+
 # Each entry prepares a call of a service by someone it refuses, and names the model whose
 # rows must stay as they were.
 UNCHECKED = {
@@ -85,6 +94,7 @@ UNCHECKED = {
     "sharing_set": (_sharing_set, SharingChoice),
     "signal_record": (_signal_record, RecordedSignal),
     "round_create": (_round_create, MatchingRound),
+    "community_create": (_community_create, Community),
 }
 _CALLS = {}
 
