@@ -17,6 +17,7 @@ from peerchallenge.models import (
     RunStatus,
     TeamMember,
 )
+from peerchallenge.services.rounds import _progress_write
 from selfreg.refusals import Refused
 from tests.peerchallenge.builders import make_challenge, make_pool, make_round
 
@@ -190,7 +191,7 @@ def test_a_decline_refills_the_place_keeping_the_accepted_peers(
 def test_progress_is_read_from_the_cache_while_a_run_is_running(users, round_with_pool):
     matching_round, _, _ = round_with_pool
     run = MatchingRun.objects.create(round=matching_round, status=RunStatus.RUNNING)
-    services._progress_write(run.pk, matching.Progress(1200, 1300, 0.077, 2.0))
+    _progress_write(run.pk, matching.Progress(1200, 1300, 0.077, 2.0))
     assert services.progress_read(run.pk) == {
         "objective": 1200,
         "bound": 1300,
