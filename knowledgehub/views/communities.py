@@ -10,12 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from knowledgehub import access, services
-from knowledgehub.forms import (
-    CommunityForm,
-    ReplyForm,
-    ReportForm,
-    ThreadForm,
-)
+from knowledgehub.forms.communities import CommunityForm, ReplyForm, ReportForm, ThreadForm
 from knowledgehub.models import (
     Community,
     Follow,

@@ -2,7 +2,7 @@
 
 from django.shortcuts import render
 
-from knowledgehub.forms import SearchForm
+from knowledgehub.forms.library import SearchForm
 from knowledgehub.models import CaseStudy, Community, Offer, Theme
 from knowledgehub.views import public
 

@@ -10,12 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from knowledgehub import access, search, selectors, services
-from knowledgehub.forms import (
-    AttachmentForm,
-    CaseStudyForm,
-    DecisionForm,
-    SearchForm,
-)
+from knowledgehub.forms.library import AttachmentForm, CaseStudyForm, DecisionForm, SearchForm
 from knowledgehub.models import (
     CaseStudy,
     CaseStudyState,

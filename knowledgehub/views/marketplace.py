@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from benchmarking.renderers import csv_response
 from knowledgehub import access, selectors, services
-from knowledgehub.forms import (
+from knowledgehub.forms.marketplace import (
     MarketplaceFilterForm,
     OfferForm,
     ProviderForm,
