@@ -11,6 +11,7 @@ import io
 import pytest
 from django import forms
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.http import HttpResponse
@@ -18,12 +19,17 @@ from django.test import RequestFactory
 from django.urls import path
 
 from benchmarking.models import SharingChoice
-from earlywarning.models import RecordedSignal
+from benchmarking.services import sharing_set
+from earlywarning.models import RecordedSignal, SignalType
+from earlywarning.services import signal_record
 from knowledgehub.models import Community
+from knowledgehub.services import community_create
 from peerchallenge.models import MatchingRound
+from peerchallenge.services import round_create
 from selfreg import services
 from selfreg import urls as portal_urls
 from selfreg.assessment.models import SelfAssessment
+from selfreg.assessment.services import assessment_create
 from selfreg.models import AreaGrouping, GroupingMembership
 from selfreg.refusals import Refused, show_refusal
 from tests.factories import council
@@ -41,25 +47,18 @@ def _grouping_invite(users):
 
 
 def _assessment_create(users):
-    from selfreg.assessment.services import assessment_create
-
     return lambda: assessment_create(
         user=users["other_officer"], council=council("E06000001"), year="2025-26"
     )
 
 
 def _sharing_set(users):
-    from benchmarking.services import sharing_set
-
     return lambda: sharing_set(
         user=users["councillor"], council=council("E06000001"), element="cost", visibility="council"
     )
 
 
 def _signal_record(users):
-    from earlywarning.models import SignalType
-    from earlywarning.services import signal_record
-
     call_command("load_signal_types", stdout=io.StringIO())
     signal_type = SignalType.objects.first()
     return lambda: signal_record(
@@ -73,14 +72,10 @@ def _signal_record(users):
 
 
 def _round_create(users):
-    from peerchallenge.services import round_create
-
     return lambda: round_create(user=users["officer"], name="2026 round", year=2026)
 
 
 def _community_create(users):
-    from knowledgehub.services import community_create
-
     return lambda: community_create(
         user=users["officer"], name="Finance leads", description="", kind="open"
     )
@@ -124,7 +119,7 @@ urlpatterns = [
 @pytest.mark.parametrize("name", sorted(UNCHECKED))
 def test_a_service_refusing_a_person_is_the_403_page_not_a_500(client, users, name):
     """Called for someone it refuses, with no check in the view, a service's refusal comes
-    back as the GOV.UK 403 page, and the transaction of the request leaves nothing."""
+    back as the GOV.UK 403 page, and nothing is written."""
     prepare, model = UNCHECKED[name]
     call = prepare(users)
     before = model.objects.count()
@@ -186,8 +181,6 @@ def test_a_service_name_maps_to_the_form_field_and_an_unknown_one_to_the_default
 def test_on_a_request_a_refusal_is_an_error_message_on_the_next_page():
     request = RequestFactory().post("/")
     request.session = {}
-    from django.contrib.messages.storage.fallback import FallbackStorage
-
     request._messages = FallbackStorage(request)
     with show_refusal(request) as shown:
         raise Refused("A published report cannot be changed.")
