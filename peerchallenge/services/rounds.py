@@ -39,8 +39,7 @@ PROGRESS_TIMEOUT = 6 * 60 * 60
 
 
 def round_create(*, user, name: str, year: int, time_limit: int = 60) -> MatchingRound:
-    if not pc_access.can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    pc_access.require_matching(user)
     if not name.strip():
         raise Refused(_("Name the round."))
     return MatchingRound.objects.create(
@@ -50,8 +49,7 @@ def round_create(*, user, name: str, year: int, time_limit: int = 60) -> Matchin
 
 def round_rules_save(*, user, matching_round: MatchingRound, rules: dict) -> MatchingRound:
     """Sector staff set the round's rules (the exchange format's switches and values)."""
-    if not pc_access.can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    pc_access.require_matching(user)
     known = default_rules()
     unknown = set(rules) - set(known)
     if unknown:
@@ -70,8 +68,7 @@ def round_rules_save(*, user, matching_round: MatchingRound, rules: dict) -> Mat
 
 def round_add(*, user, matching_round: MatchingRound, challenge: Challenge) -> Challenge:
     """Put a scoped challenge into a round. It leaves any other round it was in."""
-    if not pc_access.can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    pc_access.require_matching(user)
     if challenge.state != S.SCOPING or not challenge.is_scoped:
         raise Refused(_("Only a scoped challenge can join a round."))
     if challenge.on_site_from.year != matching_round.year:
@@ -84,8 +81,7 @@ def round_add(*, user, matching_round: MatchingRound, challenge: Challenge) -> C
 
 
 def round_remove(*, user, matching_round: MatchingRound, challenge: Challenge) -> None:
-    if not pc_access.can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    pc_access.require_matching(user)
     if challenge.round_id != matching_round.pk or challenge.state != S.SCOPING:
         raise Refused(_("Only a challenge not yet proposed can leave the round."))
     with transaction.atomic():
@@ -96,8 +92,7 @@ def round_remove(*, user, matching_round: MatchingRound, challenge: Challenge) -
 
 def pin_set(*, user, challenge: Challenge, peer: Peer, kind: str | None) -> None:
     """Fix a peer onto a team, keep them off it, or (kind None) clear either."""
-    if not pc_access.can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    pc_access.require_matching(user)
     if challenge.state not in (S.SCOPING, S.TEAM_PROPOSED, S.INVITATIONS):
         raise Refused(_("Pins apply only until the team is confirmed."))
     with transaction.atomic():
@@ -112,8 +107,7 @@ def pin_set(*, user, challenge: Challenge, peer: Peer, kind: str | None) -> None
 
 def run_start(*, user, matching_round: MatchingRound) -> MatchingRun:
     """Build the round's instance and queue the matcher on it."""
-    if not pc_access.can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    pc_access.require_matching(user)
     if matching_round.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise Refused(_("The matcher is already running for this round."))
     try:
@@ -160,8 +154,7 @@ def refill_start(*, challenge: Challenge, user) -> MatchingRun | None:
 def refill_request(*, user, challenge: Challenge) -> MatchingRun:
     """Sector staff ask the matcher again for a team's open places (after changing pins, say,
     when a refill found nobody)."""
-    if not pc_access.can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    pc_access.require_matching(user)
     if challenge.state != S.INVITATIONS:
         raise Refused(_("Places are refilled only while invitations are out."))
     standing = challenge.members.exclude(status=MemberStatus.DECLINED).count()
@@ -344,8 +337,7 @@ def _refill_invite(run: MatchingRun, assignments: dict) -> None:
 def proposal_confirm(*, user, run: MatchingRun) -> int:
     """Sector staff accept a run's proposed teams: each proposed peer is invited and each
     challenge moves to "invitations sent". Returns how many invitations were made."""
-    if not pc_access.can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    pc_access.require_matching(user)
     if run.kind != RunKind.ROUND or run.status != RunStatus.SOLVED:
         raise Refused(_("Only a solved run that has not been confirmed can be confirmed."))
     if run.round.latest_run() != run:
@@ -395,8 +387,7 @@ def run_import(*, user, matching_round: MatchingRound, data) -> MatchingRun:
     so it carries none; it is confirmed like any other run."""
     from peerchallenge import matching
 
-    if not pc_access.can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    pc_access.require_matching(user)
     try:
         assignments = exchange.assignments_from_solution(data)
         instance, pinned, excluded = exchange.round_instance(matching_round)
