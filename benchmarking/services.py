@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
@@ -580,7 +581,7 @@ def sharing_set(*, user, council: Council, element: str, visibility: str) -> int
     Returns how many values moved. Their comparisons are recomputed after the commit.
     """
     if not access.can_choose_sharing(user, council):
-        raise PermissionError("Only the council's own officers choose what it shares.")
+        raise PermissionDenied("Only the council's own officers choose what it shares.")
     with transaction.atomic():
         SharingChoice.objects.update_or_create(
             council=council,

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -35,12 +35,13 @@ from earlywarning.validation import validate_corporate_rows, validate_signal_row
 from selfreg.emails import email_send
 from selfreg.jobs import job_enqueue
 from selfreg.models import Council
+from selfreg.refusals import Refused, refuse_invalid
 from selfreg.support import support_options
 
 
 def _check_recorder(user) -> None:
     if not can_record_signal(user):
-        raise PermissionError("Only sector staff and peers can record a signal.")
+        raise PermissionDenied("Only sector staff and peers can record a signal.")
 
 
 def signal_record(
@@ -54,7 +55,7 @@ def signal_record(
     source_url: str = "",
     critical: bool = False,
 ) -> RecordedSignal:
-    """Record one signal about a council. Raise ValidationError if a field is wrong.
+    """Record one signal about a council. Refused if a field is wrong.
 
     A signal marked critical opens an alert (or joins the council's open one)."""
     _check_recorder(user)
@@ -68,9 +69,9 @@ def signal_record(
         critical=critical,
         recorded_by=user,
     )
-    signal.full_clean()
+    refuse_invalid(signal)
     if observed_on > timezone.localdate():
-        raise ValidationError({"observed_on": "The date cannot be in the future."})
+        raise Refused("The date cannot be in the future.", field="observed_on")
     with transaction.atomic():
         signal._history_user = user
         signal.save()
@@ -253,9 +254,9 @@ def corporate_event_record(
     description: str,
     source_url: str = "",
 ) -> CorporateEvent:
-    """Record a change of political control or statutory officer. ValidationError if wrong."""
+    """Record a change of political control or statutory officer. Refused if wrong."""
     if not can_see_signals(user):
-        raise PermissionError("Only sector staff can record a corporate change.")
+        raise PermissionDenied("Only sector staff can record a corporate change.")
     event = CorporateEvent(
         council=council,
         kind=kind,
@@ -264,9 +265,9 @@ def corporate_event_record(
         source_url=source_url.strip(),
         recorded_by=user,
     )
-    event.full_clean()
+    refuse_invalid(event)
     if occurred_on > timezone.localdate():
-        raise ValidationError({"occurred_on": "The date cannot be in the future."})
+        raise Refused("The date cannot be in the future.", field="occurred_on")
     with transaction.atomic():
         event._history_user = user
         event.save()
@@ -278,7 +279,7 @@ def corporate_events_import(*, rows_frame: pd.DataFrame, user) -> list[Corporate
     """Check a whole file of corporate changes, then record them all in one transaction.
     Any problem raises FileProblems listing every problem; nothing is written."""
     if not can_see_signals(user):
-        raise PermissionError("Only sector staff can record a corporate change.")
+        raise PermissionDenied("Only sector staff can record a corporate change.")
     councils = dict(Council.objects.with_gss().values_list("gss_code", "id"))
     rows = validate_corporate_rows(
         rows_frame,
@@ -511,27 +512,26 @@ TRANSITIONS = {
 
 def _check_staff(user) -> None:
     if not can_see_signals(user):
-        raise PermissionError("Only sector staff can work on alerts.")
+        raise PermissionDenied("Only sector staff can work on alerts.")
 
 
 def alert_transition(*, user, alert: Alert, state: str, reason: str = "") -> Alert:
-    """Move an alert to its next state; dismissing needs a reason. ValidationError if not
+    """Move an alert to its next state; dismissing needs a reason. Refused if not
     allowed."""
     _check_staff(user)
     if state not in TRANSITIONS.get(alert.state, set()):
-        raise ValidationError(
-            {
-                "state": f"An alert that is {alert.get_state_display().lower()} cannot move to "
-                f"{AlertState(state).label.lower() if state in AlertState.values else state}."
-            }
+        raise Refused(
+            f"An alert that is {alert.get_state_display().lower()} cannot move to "
+            f"{AlertState(state).label.lower() if state in AlertState.values else state}.",
+            field="state",
         )
     reason = reason.strip()
     if state == AlertState.DISMISSED and not reason:
-        raise ValidationError({"reason": "Enter why the alert is dismissed."})
+        raise Refused("Enter why the alert is dismissed.", field="reason")
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         if state not in TRANSITIONS.get(alert.state, set()):
-            raise ValidationError({"state": "The alert has moved on; reload the page."})
+            raise Refused("The alert has moved on; reload the page.", field="state")
         previous = alert.state
         alert.state = state
         if state == AlertState.DISMISSED:
@@ -552,7 +552,7 @@ def alert_assign(*, user, alert: Alert, assignee, due_on: datetime.date | None =
     """Give the alert to a member of sector staff (and a due date); they are emailed."""
     _check_staff(user)
     if assignee is not None and not can_see_signals(assignee):
-        raise ValidationError({"assignee": "Alerts can only be assigned to sector staff."})
+        raise Refused("Alerts can only be assigned to sector staff.", field="assignee")
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         changed_assignee = alert.assignee_id != (assignee.pk if assignee else None)
@@ -596,7 +596,7 @@ def alert_note(*, user, alert: Alert, text: str) -> AlertEvent:
     _check_staff(user)
     text = text.strip()
     if not text:
-        raise ValidationError({"text": "Enter the note."})
+        raise Refused("Enter the note.", field="text")
     with transaction.atomic():
         return AlertEvent.objects.create(
             alert=alert, kind=AlertEventKind.NOTE, text=text, user=user
@@ -611,9 +611,9 @@ def alert_support_link(*, user, alert: Alert, kind: str, url: str) -> SupportLin
         (o for o in support_options(alert.council) if (o.kind, o.url) == (kind, url)), None
     )
     if option is None:
-        raise ValidationError({"support": "Choose support from the list."})
+        raise Refused("Choose support from the list.", field="support")
     link = SupportLink(alert=alert, kind=kind, title=option.title[:200], url=url, added_by=user)
-    link.full_clean()
+    refuse_invalid(link)
     with transaction.atomic():
         link.save()
         AlertEvent.objects.create(
@@ -647,13 +647,13 @@ def conversation_post(*, user, alert: Alert, text: str, shared: bool) -> Convers
     message is always shared."""
     text = text.strip()
     if not text:
-        raise ValidationError({"text": "Enter your message."})
+        raise Refused("Enter your message.", field="text")
     if can_see_signals(user):
         shared_with_council = shared
     elif can_join_conversation(user, alert):
         shared_with_council = True
     else:
-        raise PermissionError("You are not part of this conversation.")
+        raise PermissionDenied("You are not part of this conversation.")
     with transaction.atomic():
         return ConversationMessage.objects.create(
             alert=alert, author=user, text=text, shared_with_council=shared_with_council

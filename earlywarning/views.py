@@ -5,7 +5,6 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -55,6 +54,7 @@ from earlywarning.services import (
 )
 from selfreg.decorators import sector_staff_required
 from selfreg.models import Council
+from selfreg.refusals import show_refusal
 from selfreg.support import support_options
 
 
@@ -126,12 +126,8 @@ def record(request, gss_code):
     council = access_council_for_recording(request.user, gss_code)
     form = SignalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             signal_record(user=request.user, council=council, **form.cleaned_data)
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
             messages.success(
                 request, _("Signal recorded for %(council)s.") % {"council": council.name}
             )
@@ -201,12 +197,8 @@ def corporate(request, gss_code):
     council = access_council_for_signals(request.user, gss_code)
     form = CorporateEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             corporate_event_record(user=request.user, council=council, **form.cleaned_data)
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
             messages.success(request, _("Change recorded for %(c)s.") % {"c": council.name})
             return redirect("earlywarning:corporate", gss_code=council.gss_code)
     events = CorporateEvent.objects.filter(council=council).select_related("recorded_by")
@@ -281,12 +273,8 @@ def alert(request, pk):
 
 def _apply(request, alert, form, key, action, done):
     if form.is_valid():
-        try:
+        with show_refusal(form):
             action(form.cleaned_data)
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
             messages.success(request, done)
             return redirect("earlywarning:alert", pk=alert.pk)
     return _alert_page(request, alert, status=400, **{key: form})
@@ -389,13 +377,10 @@ def conversation(request, pk):
     item = access_conversation(request.user, pk)
     form = MessageForm(request.POST or None, staff=False)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form, field="text"):
             conversation_post(
                 user=request.user, alert=item, text=form.cleaned_data["text"], shared=True
             )
-        except ValidationError as error:
-            form.add_error("text", error.messages)
-        else:
             messages.success(request, _("Message sent."))
             return redirect("earlywarning:conversation", pk=item.pk)
     shared = item.messages.filter(shared_with_council=True).select_related("author")

@@ -351,9 +351,14 @@ def can_run_matching(user) -> bool:
     return access.is_sector_staff(user)
 
 
-def access_round(user, round_id: int) -> MatchingRound:
+def require_matching(user) -> None:
+    """Refuse anyone but sector staff a round, a run or a change to either."""
     if not can_run_matching(user):
         raise PermissionDenied("Matching is for sector staff.")
+
+
+def access_round(user, round_id: int) -> MatchingRound:
+    require_matching(user)
     matching_round = MatchingRound.objects.filter(pk=round_id).first()
     if matching_round is None:
         raise Http404("No such round.")
@@ -361,8 +366,7 @@ def access_round(user, round_id: int) -> MatchingRound:
 
 
 def access_run(user, run_id: int) -> MatchingRun:
-    if not can_run_matching(user):
-        raise PermissionDenied("Matching is for sector staff.")
+    require_matching(user)
     run = MatchingRun.objects.select_related("round", "challenge").filter(pk=run_id).first()
     if run is None:
         raise Http404("No such run.")

@@ -21,6 +21,7 @@ from peerchallenge.models import (
     Report,
     TeamMember,
 )
+from peerchallenge.services.lifecycle import _set_state
 from selfreg.models import Council, Role, RoleKind, User
 
 DEMO_MARK = "Demo request."
@@ -345,8 +346,8 @@ def _completed(staff: User, peers: dict[str, Peer]) -> Challenge:
         lead_member_same_party=False,
         host_control="NOC",
     )
-    services._set_state(challenge, ChallengeState.TEAM_PROPOSED, staff, "Proposed by the matcher")
-    services._set_state(challenge, ChallengeState.INVITATIONS, staff, "Proposed team confirmed")
+    _set_state(challenge, ChallengeState.TEAM_PROPOSED, staff, "Proposed by the matcher")
+    _set_state(challenge, ChallengeState.INVITATIONS, staff, "Proposed team confirmed")
     for email in COMPLETED_TEAM:
         peer = peers[email]
         TeamMember.objects.create(

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -16,6 +17,7 @@ from selfreg.models import (
     MembershipStatus,
     Nation,
 )
+from selfreg.refusals import Refused
 from selfreg.register import RegisterRecord
 
 COUNCIL_FIELDS = (
@@ -133,7 +135,7 @@ def groupings_derive() -> int:
 def grouping_create(*, user, owner: Council, name: str, description: str = "") -> AreaGrouping:
     """A council forms a footprint of its own, with itself as the first member."""
     if not access.is_officer_of(user, owner) and not access.is_sector_staff(user):
-        raise PermissionError("Only an officer of the owning council can create its grouping.")
+        raise PermissionDenied("Only an officer of the owning council can create its grouping.")
     base = slugify(name)[:100] or "grouping"
     slug, n = base, 1
     while AreaGrouping.objects.filter(slug=slug).exists():
@@ -157,9 +159,9 @@ def grouping_create(*, user, owner: Council, name: str, description: str = "") -
 def grouping_invite(*, user, grouping: AreaGrouping, council: Council) -> GroupingMembership:
     """Invite a council; it joins only when one of its officers accepts."""
     if not access.can_manage_grouping(user, grouping):
-        raise PermissionError("Only officers of the owning council can invite.")
+        raise PermissionDenied("Only officers of the owning council can invite.")
     if grouping.memberships.filter(council=council).exists():
-        raise ValueError(f"{council} is already a member or invited.")
+        raise Refused(f"{council} is already a member or invited.")
     return GroupingMembership.objects.create(
         grouping=grouping, council=council, status=MembershipStatus.INVITED, invited_by=user
     )
@@ -177,7 +179,7 @@ def invitation_answer(*, membership: GroupingMembership, accept: bool) -> None:
 
 def grouping_member_remove(*, user, grouping: AreaGrouping, council: Council) -> None:
     if not access.can_manage_grouping(user, grouping):
-        raise PermissionError("Only officers of the owning council can remove members.")
+        raise PermissionDenied("Only officers of the owning council can remove members.")
     if council.pk == grouping.owner_id:
-        raise ValueError("The owning council cannot leave its own grouping.")
+        raise Refused("The owning council cannot leave its own grouping.")
     grouping.memberships.filter(council=council).delete()

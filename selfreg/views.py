@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from selfreg import access, services
 from selfreg.forms import CouncilSearchForm, GroupingForm, InviteForm, SignInForm
 from selfreg.models import AreaGrouping, Council, GroupingKind, MembershipStatus, Role
+from selfreg.refusals import show_refusal
 
 
 def home(request):
@@ -109,11 +110,8 @@ def grouping_invite(request, slug):
     grouping = access.access_grouping_for_change(request.user, slug)
     form = InviteForm(request.POST)
     if form.is_valid():
-        try:
+        with show_refusal(form, field="gss_code"):
             services.grouping_invite(user=request.user, grouping=grouping, council=form.council)
-        except ValueError as error:
-            form.add_error("gss_code", str(error))
-        else:
             messages.success(
                 request, _("%(council)s has been invited.") % {"council": form.council}
             )
@@ -138,11 +136,8 @@ def grouping_invite(request, slug):
 def grouping_remove(request, slug, gss_code):
     grouping = access.access_grouping_for_change(request.user, slug)
     council = access.access_council_by_gss(request.user, gss_code)
-    try:
+    with show_refusal(request):
         services.grouping_member_remove(user=request.user, grouping=grouping, council=council)
-    except ValueError as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, _("%(council)s was removed.") % {"council": council})
     return redirect(grouping)
 

@@ -40,6 +40,7 @@ from selfreg.assessment.models import (
 from selfreg.assessment.selectors import dashboard_rows
 from selfreg.assessment.survey import Problem, QuestionSpec, satisfaction, survey_problems
 from selfreg.fileproblems import FileProblems
+from selfreg.refusals import Refused
 
 
 class SurveyProblems(ValueError):
@@ -74,12 +75,12 @@ def survey_record(
     Each question with counts becomes a `perception` value: % giving a positive answer, with
     the base (respondents excluding don't know) as its sample size. Recording again for the
     same council and year replaces the counts and updates the values, keeping their history;
-    a question left out this time loses its value. Raises PermissionError if the user may not
+    a question left out this time loses its value. Raises PermissionDenied if the user may not
     submit for the council and SurveyProblems listing every problem; either way nothing is
     written.
     """
     if not access.can_submit_for(user, council):
-        raise PermissionError("You cannot record a survey for this council.")
+        raise PermissionDenied("You cannot record a survey for this council.")
     questions = {q.code: q for q in SurveyQuestion.objects.all()}
     counts = {code: {a: int(c) for a, c in answers.items()} for code, answers in counts.items()}
     counts = {code: answers for code, answers in counts.items() if any(answers.values())}
@@ -192,10 +193,6 @@ def _values_remove(survey: Survey, metric_codes: list[str]) -> None:
 # --- the self-assessment: frameworks and the yearly cycle -----------------------------------
 
 
-class AssessmentRefused(ValueError):
-    """A write refused by the rules of the cycle; the message says why, in words for people."""
-
-
 def frameworks_load(*, frameworks: list[dict]) -> dict[str, int]:
     """Create or update framework versions from data (`data/framework_default.json`).
 
@@ -212,7 +209,7 @@ def frameworks_load(*, frameworks: list[dict]) -> dict[str, int]:
                 "change: give the changed framework a new version number."
             )
     if problems:
-        raise AssessmentRefused("\n".join(problems))
+        raise Refused("\n".join(problems))
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
         for data in frameworks:
@@ -273,7 +270,7 @@ def _framework_differs(framework: Framework, data: dict) -> bool:
 def framework_new_version(*, user, framework: Framework) -> Framework:
     """Copy a framework version, themes and scale, as the next unpublished version to edit."""
     if not assessment_access.can_manage_frameworks(user):
-        raise PermissionError("Only sector staff make new framework versions.")
+        raise PermissionDenied("Only sector staff make new framework versions.")
     with transaction.atomic():
         latest = (
             Framework.objects.select_for_update()
@@ -321,26 +318,26 @@ def assessment_create(
 ) -> SelfAssessment:
     """Start a council's self-assessment for a financial year, in draft, a blank per theme."""
     if not assessment_access.can_create(user, council):
-        raise PermissionError("You cannot start a self-assessment for this council.")
+        raise PermissionDenied("You cannot start a self-assessment for this council.")
     framework = framework or current_framework()
     if framework is None or not framework.published:
-        raise AssessmentRefused(_("There is no published framework to assess against yet."))
+        raise Refused(_("There is no published framework to assess against yet."))
     try:
         period = parse_period(year)
     except PeriodError as error:
-        raise AssessmentRefused(str(error)) from error
+        raise Refused(str(error)) from error
     if period.kind != FINANCIAL_YEAR:
-        raise AssessmentRefused(_("Enter a financial year, for example 2025-26."))
+        raise Refused(_("Enter a financial year, for example 2025-26."))
     year = period.label
     if SelfAssessment.objects.filter(council=council, year=year).exists():
-        raise AssessmentRefused(
+        raise Refused(
             _("%(council)s already has a self-assessment for %(year)s.")
             % {"council": council.name, "year": year}
         )
     optional = list(framework.themes.filter(optional=True, code__in=optional_theme_codes))
     unknown = set(optional_theme_codes) - {t.code for t in optional}
     if unknown:
-        raise AssessmentRefused(
+        raise Refused(
             _("These are not optional themes of the framework: %(codes)s")
             % {"codes": ", ".join(sorted(unknown))}
         )
@@ -373,21 +370,21 @@ def theme_save(
     assessment = theme_assessment.assessment
     if not assessment_access.can_edit(user, assessment):
         if not assessment.is_editable:
-            raise AssessmentRefused(_("A published self-assessment cannot be changed."))
-        raise PermissionError("Only the council's officers change its self-assessment.")
+            raise Refused(_("A published self-assessment cannot be changed."))
+        raise PermissionDenied("Only the council's officers change its self-assessment.")
     if judgement and judgement not in assessment.framework.level_codes:
-        raise AssessmentRefused(_("Choose a judgement from the scale."))
+        raise Refused(_("Choose a judgement from the scale."))
     codes = list(dict.fromkeys(c.strip() for c in metric_codes if c.strip()))
     known = set(Metric.objects.filter(code__in=codes).values_list("code", flat=True))
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise AssessmentRefused(
+        raise Refused(
             _("No benchmarking metric has the code %(codes)s.") % {"codes": ", ".join(unknown)}
         )
     with transaction.atomic():
         locked = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
         if not locked.is_editable:
-            raise AssessmentRefused(_("A published self-assessment cannot be changed."))
+            raise Refused(_("A published self-assessment cannot be changed."))
         theme_assessment.judgement = judgement
         theme_assessment.narrative = narrative
         theme_assessment.evidence = evidence
@@ -417,17 +414,15 @@ def assessment_move(*, user, assessment: SelfAssessment, to_state: str) -> SelfA
     published assessments.
     """
     if not assessment_access.can_move(user, assessment, to_state):
-        raise PermissionError("You cannot move this self-assessment to that stage.")
+        raise PermissionDenied("You cannot move this self-assessment to that stage.")
     if to_state in NEEDS_JUDGEMENTS:
         unjudged = assessment.unjudged_core_themes()
         if unjudged:
-            raise AssessmentRefused(
-                str(NEEDS_JUDGEMENTS[to_state]) % {"themes": "; ".join(unjudged)}
-            )
+            raise Refused(str(NEEDS_JUDGEMENTS[to_state]) % {"themes": "; ".join(unjudged)})
     with transaction.atomic():
         locked = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.state != assessment.state:
-            raise AssessmentRefused(_("Someone else has moved this self-assessment on."))
+            raise Refused(_("Someone else has moved this self-assessment on."))
         from_state = locked.state
         locked.state = to_state
         if to_state == AssessmentState.PUBLISHED:
@@ -496,11 +491,11 @@ def response_submit(
 ) -> ConsultationResponse:
     """A resident's response to one theme; anyone may respond while consultation is open."""
     if not assessment_access.can_respond(None, assessment):
-        raise AssessmentRefused(_("This consultation is not open."))
+        raise Refused(_("This consultation is not open."))
     if not assessment.themes().filter(pk=theme.pk).exists():
-        raise AssessmentRefused(_("Choose a theme of this self-assessment."))
+        raise Refused(_("Choose a theme of this self-assessment."))
     if agreement not in Agreement.values:
-        raise AssessmentRefused(_("Choose whether you agree."))
+        raise Refused(_("Choose whether you agree."))
     with transaction.atomic():
         return ConsultationResponse.objects.create(
             assessment=assessment,
@@ -514,11 +509,11 @@ def response_submit(
 def response_moderate(*, user, response: ConsultationResponse, status: str):
     """Show or hide a response; only shown responses are published."""
     if not assessment_access.can_moderate(user, response.assessment):
-        raise PermissionError("Only the council's officers and sector staff moderate.")
+        raise PermissionDenied("Only the council's officers and sector staff moderate.")
     if not response.assessment.is_editable:
-        raise AssessmentRefused(_("A published self-assessment cannot be changed."))
+        raise Refused(_("A published self-assessment cannot be changed."))
     if status not in (ModerationStatus.SHOWN, ModerationStatus.HIDDEN):
-        raise AssessmentRefused(_("Choose whether to show or hide the response."))
+        raise Refused(_("Choose whether to show or hide the response."))
     with transaction.atomic():
         response.status = status
         response.moderated_by = user
@@ -539,14 +534,14 @@ def consultation_replies_save(
     themes = {t.code: t for t in assessment.themes()}
     unknown = sorted(set(replies) - set(themes))
     if unknown:
-        raise AssessmentRefused(
+        raise Refused(
             _("These are not themes of this self-assessment: %(codes)s")
             % {"codes": ", ".join(unknown)}
         )
     with transaction.atomic():
         locked = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
         if not assessment_access.can_reply(user, locked):
-            raise AssessmentRefused(_("Replies can only be changed while in scrutiny."))
+            raise Refused(_("Replies can only be changed while in scrutiny."))
         saved = []
         for code, text in replies.items():
             text = text.strip()
@@ -567,11 +562,11 @@ def scrutiny_comment_add(
 ) -> ScrutinyComment:
     """A councillor of the council challenges the assessment while it is in scrutiny."""
     if not assessment_access.can_comment(user, assessment):
-        raise PermissionError("Only the council's councillors comment, during scrutiny.")
+        raise PermissionDenied("Only the council's councillors comment, during scrutiny.")
     if not text.strip():
-        raise AssessmentRefused(_("Enter your comment."))
+        raise Refused(_("Enter your comment."))
     if theme is not None and not assessment.themes().filter(pk=theme.pk).exists():
-        raise AssessmentRefused(_("Choose a theme of this self-assessment."))
+        raise Refused(_("Choose a theme of this self-assessment."))
     with transaction.atomic():
         return ScrutinyComment.objects.create(
             assessment=assessment, theme=theme, councillor=user, text=text.strip()
@@ -581,9 +576,9 @@ def scrutiny_comment_add(
 def scrutiny_comment_answer(*, user, comment: ScrutinyComment, response: str) -> ScrutinyComment:
     """The council's officers answer a councillor's comment while scrutiny is open."""
     if not assessment_access.can_answer(user, comment):
-        raise PermissionError("Only the council's officers answer, during scrutiny.")
+        raise PermissionDenied("Only the council's officers answer, during scrutiny.")
     if not response.strip():
-        raise AssessmentRefused(_("Enter the council's response."))
+        raise Refused(_("Enter the council's response."))
     with transaction.atomic():
         comment.response = response.strip()
         comment.responded_by = user

@@ -40,7 +40,6 @@ from selfreg.assessment.models import (
 from selfreg.assessment.selectors import dashboard_rows, theme_evidence
 from selfreg.assessment.services import (
     NEEDS_JUDGEMENTS,
-    AssessmentRefused,
     SurveyProblems,
     assessment_create,
     assessment_move,
@@ -55,6 +54,7 @@ from selfreg.assessment.services import (
 )
 from selfreg.assessment.survey import interval
 from selfreg.models import Council, RoleKind
+from selfreg.refusals import show_refusal
 
 
 def index(request):
@@ -204,7 +204,7 @@ def assessment_new(request, gss_code):
         raise Http404(_("No framework has been published yet."))
     form = AssessmentForm(_posted(request), framework=framework)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form, field="year"):
             assessment = assessment_create(
                 user=request.user,
                 council=council,
@@ -212,9 +212,6 @@ def assessment_new(request, gss_code):
                 framework=framework,
                 optional_theme_codes=form.cleaned_data["optional_themes"],
             )
-        except AssessmentRefused as error:
-            form.add_error("year", str(error))
-        else:
             messages.success(request, _("Self-assessment started."))
             return redirect(assessment.get_absolute_url())
     return render(
@@ -285,11 +282,8 @@ def theme(request, gss_code, year, code):
     elif request.method == "POST":
         raise PermissionDenied(_("Only the council's officers can change its self-assessment."))
     if form is not None and request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             theme_save(user=request.user, theme_assessment=theme_assessment, **form.cleaned_data)
-        except AssessmentRefused as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(
                 request,
                 _("Draft saved for %(theme)s.") % {"theme": theme_assessment.theme.title},
@@ -326,16 +320,14 @@ def transition(request, gss_code, year, state):
     # Said before the click, too: which themes still need a judgement for this move.
     unjudged = assessment.unjudged_core_themes() if state in NEEDS_JUDGEMENTS else []
     if request.method == "POST":
-        try:
+        with show_refusal(None) as refusal:
             assessment_move(user=request.user, assessment=assessment, to_state=state)
-        except AssessmentRefused as error:
-            problem = str(error)
-        else:
             messages.success(
                 request,
                 _("Self-assessment moved to: %(state)s.") % {"state": AssessmentState(state).label},
             )
             return redirect(assessment.get_absolute_url())
+        problem = str(refusal.error)
     return render(
         request,
         "assessment/transition_confirm.html",
@@ -401,13 +393,10 @@ def consultation_replies(request, gss_code, year):
     )
     form = ReplyForm(_posted(request), sections=sections)
     if request.method == "POST" and form.is_valid():
-        try:
+        with show_refusal(form):
             consultation_replies_save(
                 user=request.user, assessment=assessment, replies=form.replies()
             )
-        except AssessmentRefused as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("Replies saved. They show on the consultation page."))
             return redirect("assessment:consultation", gss_code=gss_code, year=year)
     return render(
@@ -476,7 +465,7 @@ def respond(request, gss_code, year):
             form.add_error(None, limited)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with show_refusal(form):
             response_submit(
                 assessment=assessment,
                 theme=next(t for t in themes if t.code == data["theme"]),
@@ -484,9 +473,6 @@ def respond(request, gss_code, year):
                 comment=data["comment"],
                 name=data["name"],
             )
-        except AssessmentRefused as error:
-            form.add_error(None, str(error))
-        else:
             return render(
                 request,
                 "assessment/respond_done.html",
@@ -514,13 +500,10 @@ def moderation(request, gss_code, year):
         )
         if response is None:
             raise Http404(_("No such response."))
-        try:
+        with show_refusal(request):
             response_moderate(
                 user=request.user, response=response, status=request.POST.get("status", "")
             )
-        except AssessmentRefused as error:
-            messages.error(request, str(error))
-        else:
             messages.success(
                 request,
                 _("Response %(status)s.") % {"status": response.get_status_display().lower()},
@@ -550,16 +533,13 @@ def scrutiny(request, gss_code, year):
             raise PermissionDenied(_("Only the council's councillors comment, during scrutiny."))
         if form.is_valid():
             chosen = next((t for t in themes if t.code == form.cleaned_data["theme"]), None)
-            try:
+            with show_refusal(form, field="text"):
                 scrutiny_comment_add(
                     user=request.user,
                     assessment=assessment,
                     text=form.cleaned_data["text"],
                     theme=chosen,
                 )
-            except AssessmentRefused as error:
-                form.add_error("text", str(error))
-            else:
                 messages.success(request, _("Comment added."))
                 return redirect("assessment:scrutiny", gss_code=gss_code, year=year)
     comments = [

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from selfreg.assessment import services
 from selfreg.assessment.models import AssessmentState, ConsultationReply, ModerationStatus
-from selfreg.assessment.services import AssessmentRefused
+from selfreg.refusals import Refused
 
 D, C, S, P = (
     AssessmentState.DRAFT,
@@ -183,7 +183,7 @@ def test_replies_only_by_the_councils_officers_during_scrutiny(make_assessment, 
             services.consultation_replies_save(
                 user=users[role], assessment=assessment, replies={"leadership": "x"}
             )
-    with pytest.raises(AssessmentRefused, match="not themes of this self-assessment: nope"):
+    with pytest.raises(Refused, match="not themes of this self-assessment: nope"):
         services.consultation_replies_save(
             user=users["officer"], assessment=assessment, replies={"leadership": "x", "nope": "y"}
         )

@@ -4,6 +4,7 @@ import io
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from selfreg.assessment import services
@@ -60,5 +61,5 @@ def test_a_new_version_copies_themes_and_leaves_old_assessments_alone(make_asses
 
 @pytest.mark.parametrize("role", ["officer", "councillor", "peer", "provider", "anonymous"])
 def test_only_sector_staff_make_new_versions(framework, users, role):
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         services.framework_new_version(user=users[role], framework=framework)

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -220,7 +221,7 @@ def test_a_survey_refused_by_benchmarking_writes_nothing(questions, users, hartl
 
 @pytest.mark.parametrize("role", ["councillor", "other_officer", "peer", "provider"])
 def test_only_officers_and_sector_staff_may_record(questions, users, hartlepool, role):
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         record(users[role], hartlepool)
     assert not Survey.objects.exists()
     assert not Value.objects.exists()

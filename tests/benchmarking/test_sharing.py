@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from benchmarking.models import SharingChoice, Value
@@ -48,7 +49,7 @@ def test_new_values_follow_the_councils_choice(values, users, hartlepool):
 
 def test_only_the_councils_officers_choose(values, users, hartlepool):
     for role in ("sector_staff", "councillor", "other_officer", "peer", "provider"):
-        with pytest.raises(PermissionError):
+        with pytest.raises(PermissionDenied):
             sharing_set(user=users[role], council=hartlepool, element="cost", visibility="council")
     assert not SharingChoice.objects.exists()
 

@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -28,6 +28,7 @@ from earlywarning.services import (
     alert_transition,
     conversation_post,
 )
+from selfreg.refusals import Refused
 from tests.earlywarning.url_table import PRIVATE_CONVERSATION, placeholders
 
 
@@ -68,21 +69,21 @@ def test_the_full_journey_through_the_services(alert, users):
 
 def test_states_move_only_along_the_allowed_paths(alert, users):
     staff = users["sector_staff"]
-    with pytest.raises(ValidationError, match="cannot move to closed"):
+    with pytest.raises(Refused, match="cannot move to closed"):
         alert_transition(user=staff, alert=alert, state="closed")
-    with pytest.raises(ValidationError, match="why the alert is dismissed"):
+    with pytest.raises(Refused, match="why the alert is dismissed"):
         alert_transition(user=staff, alert=alert, state="dismissed", reason="  ")
     alert = alert_transition(user=staff, alert=alert, state="dismissed", reason="Known, in hand.")
     assert alert.dismissed_reason == "Known, in hand."
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         alert_transition(user=staff, alert=alert, state="triaged")
 
 
 @pytest.mark.parametrize("role", ["officer", "councillor", "peer", "provider"])
 def test_only_sector_staff_work_on_alerts(alert, users, role):
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         alert_transition(user=users[role], alert=alert, state="triaged")
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         alert_note(user=users[role], alert=alert, text="x")
     assert not AlertEvent.objects.exists()
 
@@ -102,7 +103,7 @@ def test_assignment_emails_the_assignee_once(alert, users, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         alert_assign(user=staff, alert=alert, assignee=staff, due_on=due)
     assert len(mail.outbox) == 1  # nothing changed, nobody emailed
-    with pytest.raises(ValidationError, match="sector staff"):
+    with pytest.raises(Refused, match="sector staff"):
         alert_assign(user=staff, alert=alert, assignee=users["officer"])
 
 
@@ -150,7 +151,7 @@ def test_support_is_chosen_from_what_the_portal_holds(alert, users, support):
         ("library", support["draft"].get_absolute_url()),
         ("library", "https://evil.example/"),
     ]:
-        with pytest.raises(ValidationError, match="from the list"):
+        with pytest.raises(Refused, match="from the list"):
             alert_support_link(user=staff, alert=alert, kind=kind, url=url)
     assert not alert.support_links.exists()
     link = alert_support_link(
@@ -374,7 +375,7 @@ def test_a_council_not_invited_sees_nothing(users, client_for, role):
     assert list(listing.context["alerts"]) == (
         [Alert.objects.get(pk=values["ALERT"])] if role == "officer" else []
     )
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         conversation_post(
             user=users[role], alert=Alert.objects.get(pk=values["PRIVATE"]), text="x", shared=True
         )

@@ -3,12 +3,13 @@ import io
 
 import pandas as pd
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from earlywarning.models import RecordedSignal
 from earlywarning.services import signal_record, signals_import
 from selfreg.fileproblems import FileProblems
+from selfreg.refusals import Refused
 from tests.conftest import ROLE_NAMES
 
 MAY_RECORD = {"sector_staff", "peer", "political_lead"}
@@ -32,14 +33,14 @@ def record(user, council, catalogue, **overrides):
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_only_sector_staff_and_peers_may_record(role, users, hartlepool, catalogue):
     """Sector staff, peers and political leads record signals; everyone else gets
-    PermissionError."""
+    PermissionDenied."""
     user = users[role]
     if role in MAY_RECORD:
         signal = record(user, hartlepool, catalogue)
         assert signal.recorded_by == user
         assert signal.history.get().history_user == user
     else:
-        with pytest.raises(PermissionError):
+        with pytest.raises(PermissionDenied):
             record(user, hartlepool, catalogue)
         assert not RecordedSignal.objects.exists()
 
@@ -57,7 +58,7 @@ def test_only_sector_staff_and_peers_may_record(role, users, hartlepool, catalog
 )
 def test_a_bad_signal_is_not_recorded(overrides, users, hartlepool, catalogue):
     """A future date, a severity outside 1-3, no evidence or a non-web address is refused."""
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         record(users["sector_staff"], hartlepool, catalogue, **overrides)
     assert not RecordedSignal.objects.exists()
 
@@ -151,7 +152,7 @@ def test_a_file_without_a_column_is_rejected(users, catalogue):
 
 def test_import_needs_a_recorder(users, catalogue):
     """An officer cannot import signals, even a good file."""
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         signals_import(rows_frame=frame(GOOD_ROWS), user=users["officer"])
     assert not RecordedSignal.objects.exists()
 

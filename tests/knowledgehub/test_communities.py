@@ -2,11 +2,12 @@
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from knowledgehub import access, services
 from knowledgehub.models import Follow, Membership, MemberStatus, Post, Report
+from selfreg.refusals import Refused
 from tests.factories import RoleFactory, UserFactory
 from tests.inert import assert_inert
 from tests.knowledgehub import helpers
@@ -166,7 +167,7 @@ def test_moderators_lock_hide_and_handle_reports(users, open_group, client_for):
     assert "Rude words" not in page
     services.thread_lock(user=users["sector_staff"], thread=thread, locked=True)
     thread.refresh_from_db()
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         services.thread_reply(user=users["officer"], thread=thread, body="More")
     response = client_for(users["officer"]).post(thread.get_absolute_url(), {"body": "More"})
     assert response.status_code == 403

@@ -4,13 +4,14 @@ import io
 import zipfile
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from knowledgehub import search, services
 from knowledgehub.access import visible_case_studies
 from knowledgehub.models import Attachment, CaseStudy, CaseStudyState
+from selfreg.refusals import Refused
 from tests.factories import council
 from tests.inert import assert_inert, tags_of
 from tests.knowledgehub import helpers
@@ -48,7 +49,7 @@ def test_only_officers_and_staff_write_case_studies(users, role):
 
 
 def test_an_officer_must_name_their_own_council(users):
-    with pytest.raises(ValidationError, match="council you work for"):
+    with pytest.raises(Refused, match="council you work for"):
         helpers.case_study(users["officer"], gss="E06000005")
     assert not CaseStudy.objects.exists()
 
@@ -75,7 +76,7 @@ def test_staff_publish_after_review_and_then_it_is_public(users, client_for):
 
 def test_a_draft_cannot_be_published_without_review(users):
     item = helpers.case_study(users["officer"])
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         services.case_study_decide(user=users["sector_staff"], case_study=item, publish=True)
 
 

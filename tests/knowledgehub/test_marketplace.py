@@ -4,11 +4,12 @@ comparison page's fair ordering; and safety of everything written."""
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from knowledgehub import access, selectors, services
 from knowledgehub.models import Provider, Review, ReviewReply, ReviewStatus
+from selfreg.refusals import Refused
 from tests.factories import RoleFactory, UserFactory, council
 from tests.inert import assert_inert
 from tests.knowledgehub import helpers
@@ -68,7 +69,7 @@ def test_a_provider_cannot_claim_to_be_a_council(users, kind):
     """A provider naming a council would stop that council's officers reviewing its offers."""
     hartlepool = council("E06000001")
     if kind == "council":
-        with pytest.raises(ValidationError) as refused:
+        with pytest.raises(Refused) as refused:
             helpers.provider(users["provider"], kind=kind, council_=hartlepool)
         assert "council's own officers" in str(refused.value)
         assert not Provider.objects.exists()
@@ -81,11 +82,11 @@ def test_a_provider_cannot_claim_to_be_a_council(users, kind):
 
 def test_a_councils_officers_list_their_own_council_only(users):
     hartlepool, darlington = council("E06000001"), council("E06000005")
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         helpers.provider(users["officer"], kind="council", council_=darlington)
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         helpers.provider(users["officer"], kind="consultancy")
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         helpers.provider(users["provider"], kind="sector")
     own = helpers.provider(users["officer"], kind="council", council_=hartlepool)
     assert own.council == hartlepool
@@ -128,7 +129,7 @@ def test_one_review_per_council_updated_and_moderated_again(users, offer):
 
 
 def test_future_engagement_is_refused(users, offer):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         helpers.review(users["officer"], offer, engaged_on=datetime.date(2999, 1, 1))
     assert not Review.objects.exists()
 

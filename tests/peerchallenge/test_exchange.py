@@ -6,6 +6,7 @@ import pytest
 
 from peerchallenge import exchange, matching
 from peerchallenge.models import ChallengeState, MemberStatus, Pin, PinKind
+from selfreg.refusals import Refused
 from tests.factories import council
 from tests.peerchallenge.builders import (
     add_member,
@@ -163,7 +164,7 @@ def test_exclusions_of_peers_outside_the_pool_are_dropped_and_pins_need_accredit
     assert excluded == {str(challenge.pk): [str(pool[0].pk)]}
     from peerchallenge import services
 
-    with pytest.raises(services.Refused, match="accredited"):
+    with pytest.raises(Refused, match="accredited"):
         services.pin_set(
             user=users["sector_staff"], challenge=challenge, peer=lapsed, kind=PinKind.PIN
         )

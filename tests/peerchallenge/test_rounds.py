@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from peerchallenge import matching, services
 from peerchallenge.models import (
@@ -16,6 +17,8 @@ from peerchallenge.models import (
     RunStatus,
     TeamMember,
 )
+from peerchallenge.services.rounds import _progress_write
+from selfreg.refusals import Refused
 from tests.peerchallenge.builders import make_challenge, make_pool, make_round
 
 S = ChallengeState
@@ -55,7 +58,7 @@ def test_only_staff_run_and_a_second_run_of_a_finished_job_changes_nothing(
 ):
     matching_round, _, _ = round_with_pool
     for role in ("officer", "peer"):
-        with pytest.raises(PermissionError):
+        with pytest.raises(PermissionDenied):
             services.run_start(user=users[role], matching_round=matching_round)
     with django_capture_on_commit_callbacks(execute=True):
         run = services.run_start(user=users["sector_staff"], matching_round=matching_round)
@@ -144,9 +147,9 @@ def test_confirming_invites_the_team_and_acceptances_confirm_it(
     members = list(challenge.members.select_related("peer__user"))
     assert {str(m.peer_id) for m in members} == set(run.result["assignments"][str(challenge.pk)])
     assert all(m.status == MemberStatus.INVITED and m.score for m in members)
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         services.proposal_confirm(user=users["sector_staff"], run=run)
-    with pytest.raises(PermissionError):  # only the invited peer answers
+    with pytest.raises(PermissionDenied):  # only the invited peer answers
         services.invitation_answer(user=users["sector_staff"], member=members[0], accept=True)
     for member in members:
         services.invitation_answer(user=member.peer.user, member=member, accept=True)
@@ -188,7 +191,7 @@ def test_a_decline_refills_the_place_keeping_the_accepted_peers(
 def test_progress_is_read_from_the_cache_while_a_run_is_running(users, round_with_pool):
     matching_round, _, _ = round_with_pool
     run = MatchingRun.objects.create(round=matching_round, status=RunStatus.RUNNING)
-    services._progress_write(run.pk, matching.Progress(1200, 1300, 0.077, 2.0))
+    _progress_write(run.pk, matching.Progress(1200, 1300, 0.077, 2.0))
     assert services.progress_read(run.pk) == {
         "objective": 1200,
         "bound": 1300,
@@ -226,11 +229,11 @@ def test_a_solution_made_elsewhere_is_applied_only_if_it_keeps_every_rule(
     team = solved.result["assignments"][str(challenge.pk)]
     openreview = {str(challenge.pk): [{"user": p, "aggregate_score": 0.5} for p in team]}
     short = {"assignments": {str(challenge.pk): team[:2]}}
-    with pytest.raises(services.Refused, match="breaks the round's rules"):
+    with pytest.raises(Refused, match="breaks the round's rules"):
         services.run_import(user=staff, matching_round=matching_round, data=short)
-    with pytest.raises(services.Refused, match="not in the round"):
+    with pytest.raises(Refused, match="not in the round"):
         services.run_import(user=staff, matching_round=matching_round, data={"999": team})
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         services.run_import(user=users["officer"], matching_round=matching_round, data=openreview)
     imported = services.run_import(user=staff, matching_round=matching_round, data=openreview)
     assert imported.status == RunStatus.SOLVED and imported.objective == solved.objective
@@ -247,7 +250,7 @@ def test_staff_refill_open_places_after_a_refill_found_nobody(
     confirm_round(users, matching_round, django_capture_on_commit_callbacks)
     challenge.refresh_from_db()
     staff = users["sector_staff"]
-    with pytest.raises(services.Refused, match="Every place"):
+    with pytest.raises(Refused, match="Every place"):
         services.refill_request(user=staff, challenge=challenge)
     member = challenge.members.get(role="member")
     # Keep the other member peer off the team too: the refill then finds nobody.
@@ -258,7 +261,7 @@ def test_staff_refill_open_places_after_a_refill_found_nobody(
     failed = MatchingRun.objects.get(kind=RunKind.REFILL)
     assert failed.status == RunStatus.SOLVED and str(challenge.pk) in failed.result["unstaffed"]
     services.pin_set(user=staff, challenge=challenge, peer=other, kind=None)
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         services.refill_request(user=users["officer"], challenge=challenge)
     with django_capture_on_commit_callbacks(execute=True):
         services.refill_request(user=staff, challenge=challenge)

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from earlywarning.services import signals_import
@@ -31,6 +32,6 @@ class Command(BaseCommand):
         except FileProblems as error:
             listed = "\n".join(str(p) for p in error.problems)
             raise CommandError(f"The file was not imported; nothing changed.\n{listed}") from error
-        except PermissionError as error:
+        except PermissionDenied as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"Signals recorded: {len(created)}.")

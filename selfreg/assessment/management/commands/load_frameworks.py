@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from selfreg.assessment.services import AssessmentRefused, frameworks_load
+from selfreg.assessment.services import frameworks_load
+from selfreg.refusals import Refused
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "framework_default.json"
 SCALE_KEYS = {"code", "label", "description"}
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         frameworks = read_frameworks(Path(path))
         try:
             counts = frameworks_load(frameworks=frameworks)
-        except AssessmentRefused as error:
+        except Refused as error:
             raise CommandError(f"No frameworks were loaded; nothing changed.\n{error}") from error
         self.stdout.write(
             "Frameworks: {created} created, {updated} updated, {unchanged} unchanged.".format(
