@@ -18,8 +18,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from selfreg import access, ratelimit
@@ -37,6 +37,22 @@ from selfreg.models import ApiToken, Role
 from selfreg.tokens import api_token_create
 
 WRONG_CODE = gettext_lazy("The code is not right. Check the app and enter the code it shows now.")
+WAIT_FOR_CODE = gettext_lazy(
+    "A wrong code was entered just now. Wait a few seconds, then enter the code the app shows."
+)
+
+
+def _code_check(form, devices) -> TOTPDevice | None:
+    """The device whose code the form holds, or None with the reason on the form. After a
+    wrong code each device waits a little longer before it checks another (1, 2, 4… s)."""
+    if not any(device.verify_is_allowed()[0] for device in devices):
+        form.add_error("code", WAIT_FOR_CODE)
+        return None
+    code = form.cleaned_data["code"]
+    device = next((device for device in devices if device.verify_token(code)), None)
+    if device is None:
+        form.add_error("code", WRONG_CODE)
+    return device
 
 
 def _site(request) -> str:
@@ -179,15 +195,13 @@ def two_factor_enrol(request):
         )
     form = CodeForm(request.POST or None, button=_("Turn on two-factor sign-in"))
     status = 200
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            request.session[TWO_FACTOR_SET_UP_KEY] = True
-            messages.success(request, _("Two-factor sign-in is on."))
-            return redirect(_next_url(request, reverse("account")))
-        form.add_error("code", WRONG_CODE)
+    if request.method == "POST" and form.is_valid() and _code_check(form, [device]):
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        request.session[TWO_FACTOR_SET_UP_KEY] = True
+        messages.success(request, _("Two-factor sign-in is on."))
+        return redirect(_next_url(request, reverse("account")))
     if form.errors:
         status = 400
     qr = segno.make(device.config_url, error="m")
@@ -215,11 +229,10 @@ def two_factor_verify(request):
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["code"])
+        device = _code_check(form, list(devices_for_user(request.user)))
         if device is not None:
             otp_login(request, device)
             return redirect(_next_url(request, reverse("account")))
-        form.add_error("code", WRONG_CODE)
     if form.errors:
         status = 400
     return render(

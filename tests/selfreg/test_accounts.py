@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django_otp.oath import totp
@@ -21,7 +22,23 @@ from tests.conftest import DARLINGTON, HARTLEPOOL, PASSWORD, sign_in_fully
 from tests.factories import RoleFactory, UserFactory, council
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    """The sign-up and reset limits count in the cache; each test starts with none used."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
 SIGN_UP = {"full_name": "Nia New", "email": "nia@example.com", "password": PASSWORD}
+
+
+def signs_in(client, email, password=PASSWORD) -> bool:
+    """Through the sign-in page, as a person would."""
+    response = client.post(reverse("login"), {"username": email, "password": password})
+    return response.status_code == 302
 
 
 def link_in(message) -> str:
@@ -41,7 +58,7 @@ def test_sign_up_makes_an_account_that_works_once_its_address_is_confirmed(
     assert response.url == reverse("signup_sent")
     user = User.objects.get(email="nia@example.com")
     assert not user.is_active
-    assert not client.login(username="nia@example.com", password=PASSWORD)
+    assert not signs_in(client, "nia@example.com")
     (message,) = mail.outbox
     assert message.to == ["nia@example.com"]
     link = link_in(message)
@@ -49,6 +66,7 @@ def test_sign_up_makes_an_account_that_works_once_its_address_is_confirmed(
     user.refresh_from_db()
     assert user.is_active
     assert client.get(link).status_code == 400  # a link works once
+    assert signs_in(client, "nia@example.com")
 
 
 def test_sign_up_with_a_known_address_looks_the_same_and_changes_nothing(
@@ -120,7 +138,7 @@ def test_password_reset_says_the_same_for_any_address_and_emails_only_accounts(
         {"new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"},
     )
     assert done.url == reverse("password_reset_complete")
-    assert client.login(username="officer@example.com", password="a-new-long-passphrase")
+    assert signs_in(client, "officer@example.com", "a-new-long-passphrase")
 
 
 def test_sign_out_everywhere_ends_every_session_of_the_user(client, users):
@@ -149,7 +167,8 @@ def code_for(device, drift=0) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, drift=drift):06d}"
 
 
-def test_sector_staff_without_two_factor_are_sent_to_set_it_up(client):
+def test_sector_staff_without_two_factor_are_sent_to_set_it_up(client, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the wrong code below does not hold up the right
     staff = UserFactory(email="new.staff@example.com")
     RoleFactory(user=staff, kind=RoleKind.SECTOR_STAFF, council=None)
     client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
@@ -169,7 +188,8 @@ def test_sector_staff_without_two_factor_are_sent_to_set_it_up(client):
     assert client.get("/early-warning/").status_code == 200
 
 
-def test_a_staff_sign_in_asks_for_the_code_before_anything_else(client, users):
+def test_a_staff_sign_in_asks_for_the_code_before_anything_else(client, users, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
     staff = users["sector_staff"]
     device = TOTPDevice.objects.get(user=staff)
     client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
@@ -296,7 +316,8 @@ def test_the_account_page_of_an_administrator_links_to_the_admin(client):
 def post_values(key, gss):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return api.post("/api/v1/values/", [{"gss_code": gss, "metric_code": "x", "period": "2024"}])
+    rows = [{"gss_code": gss, "metric_code": "x", "period": "2024", "value": "1"}]
+    return api.post("/api/v1/values/", rows, format="json")
 
 
 def test_a_token_is_made_on_the_page_shown_once_and_stored_hashed(client, users):
@@ -347,3 +368,14 @@ def test_revoking_a_token_stops_it_and_only_its_owner_may(client, users):
     assert sign_in_fully(client, users["officer"]).post(url).status_code == 302
     assert not ApiToken.objects.exists()
     assert post_values(key, HARTLEPOOL).status_code == 401
+
+
+def test_after_a_wrong_code_the_next_waits_and_the_page_says_so(client, users):
+    staff = users["sector_staff"]
+    device = TOTPDevice.objects.get(user=staff)
+    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.post(reverse("two_factor_verify"), {"code": "123456"})
+    held = client.post(reverse("two_factor_verify"), {"code": code_for(device)})
+    assert held.status_code == 400
+    assert "Wait a few seconds" in held.text
+    assert client.get("/early-warning/").status_code == 302
