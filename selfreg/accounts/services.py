@@ -56,11 +56,13 @@ def account_sign_up(*, email: str, full_name: str, password: str, site: str) -> 
     What the person sees is the same whether or not the address has an account: the
     address's owner is told by email. A new sign-up never changes an existing account."""
     context = {"site": site.rstrip("/")}
+    # The password is hashed whether or not it is kept, so the time taken tells nothing.
+    new_user = User(email=email, full_name=full_name.strip(), is_active=False)
+    new_user.set_password(password)
     with transaction.atomic():
         user = User.objects.select_for_update().filter(email__iexact=email).first()
         if user is None:
-            user = User(email=email, full_name=full_name.strip(), is_active=False)
-            user.set_password(password)
+            user = new_user
             user.save()
         if user.is_active:
             _email(template="already_registered", to=[user.email], context=context)
