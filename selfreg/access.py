@@ -12,16 +12,22 @@ from django.http import Http404
 
 from selfreg.models import (
     COUNCIL_ROLES,
+    ApiToken,
     AreaGrouping,
     Council,
     GroupingMembership,
     MembershipStatus,
     Role,
     RoleKind,
+    RoleRequest,
+    RoleRequestStatus,
     Visibility,
 )
 
 _CACHE_ATTR = "_portal_roles"
+# The API token a request was signed in by (`selfreg.tokens`): its scope narrows what the
+# user may write in that request.
+TOKEN_ATTR = "_portal_api_token"  # noqa: S105 (an attribute name)
 
 
 def _roles(user) -> list[tuple[str, int | None]]:
@@ -92,8 +98,24 @@ def visible_q(user, council_field: str = "council", visibility_field: str = "vis
     return q
 
 
+def _token(user) -> ApiToken | None:
+    return getattr(user, TOKEN_ATTR, None)
+
+
+def token_allows_write(user, council: Council) -> bool:
+    """Signed in by an API token, the token's scope must cover the council too."""
+    token = _token(user)
+    if token is None:
+        return True
+    if token.read_only:
+        return False
+    return token.council_id is None or token.council_id == council.pk
+
+
 def can_submit_for(user, council: Council) -> bool:
     """May the user submit or correct data for this council?"""
+    if not token_allows_write(user, council):
+        return False
     if is_sector_staff(user):
         return True
     return is_officer_of(user, council)
@@ -112,10 +134,17 @@ def access_council_for_sharing(user, gss_code: str) -> Council:
 
 
 def submittable_councils(user):
-    """Councils the user may submit data for."""
+    """Councils the user may submit data for (in this request, if signed in by a token)."""
     if is_sector_staff(user):
-        return Council.objects.all()
-    return Council.objects.filter(pk__in=council_ids(user, {RoleKind.OFFICER}))
+        councils = Council.objects.all()
+    else:
+        councils = Council.objects.filter(pk__in=council_ids(user, {RoleKind.OFFICER}))
+    token = _token(user)
+    if token is not None and token.read_only:
+        return councils.none()
+    if token is not None and token.council_id is not None:
+        return councils.filter(pk=token.council_id)
+    return councils
 
 
 def access_council_by_gss(user, gss_code: str) -> Council:
@@ -178,3 +207,70 @@ def invitations_for(user):
     return GroupingMembership.objects.filter(
         council_id__in=council_ids(user, {RoleKind.OFFICER}), status=MembershipStatus.INVITED
     ).select_related("grouping", "council")
+
+
+# --- accounts: two-factor sign-in, role requests, API tokens ---------------------------------
+
+
+def is_council_admin_of(user, council: Council) -> bool:
+    return council.pk in council_ids(user, {RoleKind.COUNCIL_ADMIN})
+
+
+def needs_two_factor(user) -> bool:
+    """Sector staff, the portal's administrators and councils' officer-administrators hold
+    confidential intelligence or give others access: they sign in with a second factor."""
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    if is_sector_staff(user):
+        return True
+    return bool(council_ids(user, {RoleKind.COUNCIL_ADMIN}))
+
+
+def can_decide_role_request(user, role_request: RoleRequest) -> bool:
+    """Sector staff decide any request; a council's officer-administrator decides requests
+    for officer and councillor roles at their own council, and never their own request."""
+    if role_request.user_id == user.pk:
+        return False
+    if is_sector_staff(user):
+        return True
+    if role_request.kind == RoleKind.COUNCIL_ADMIN:
+        return False
+    return is_council_admin_of(user, role_request.council)
+
+
+def decidable_role_requests(user):
+    """Requests waiting for this user's decision."""
+    requests = RoleRequest.objects.pending().select_related("user", "council")
+    requests = requests.exclude(user=user)
+    if is_sector_staff(user):
+        return requests
+    return requests.filter(
+        council_id__in=council_ids(user, {RoleKind.COUNCIL_ADMIN}),
+        kind__in=[RoleKind.OFFICER, RoleKind.COUNCILLOR],
+    )
+
+
+def may_decide_role_requests(user) -> bool:
+    return is_sector_staff(user) or bool(council_ids(user, {RoleKind.COUNCIL_ADMIN}))
+
+
+def access_role_request_for_decision(user, pk: int) -> RoleRequest:
+    """A request shown to be decided: refused to anyone who may not decide it."""
+    role_request = RoleRequest.objects.select_related("user", "council").filter(pk=pk).first()
+    if role_request is None:
+        raise Http404("There is no such request.")
+    if not can_decide_role_request(user, role_request):
+        raise PermissionDenied("Only the council's officer-administrator or sector staff decide.")
+    if role_request.status != RoleRequestStatus.PENDING:
+        raise Http404("This request has been decided.")
+    return role_request
+
+
+def access_api_token_for_revoke(user, pk: int) -> ApiToken:
+    """Each person revokes their own tokens only; another's is not found."""
+    token = ApiToken.objects.filter(pk=pk, user_id=user.pk).first()
+    if token is None:
+        raise Http404("You have no such token.")
+    return token

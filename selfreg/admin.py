@@ -2,7 +2,15 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from selfreg.models import ApiToken, AreaGrouping, Council, GroupingMembership, Role, User
+from selfreg.models import (
+    ApiToken,
+    AreaGrouping,
+    Council,
+    GroupingMembership,
+    Role,
+    RoleRequest,
+    User,
+)
 from selfreg.tokens import api_token_create
 
 
@@ -52,7 +60,7 @@ class AreaGroupingAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are listed by prefix only: the key itself is shown once, when it is made."""
 
-    list_display = ["prefix", "name", "user", "created_at", "last_used_at"]
+    list_display = ["prefix", "name", "user", "read_only", "council", "created_at", "last_used_at"]
     search_fields = ["prefix", "name", "user__email"]
     autocomplete_fields = ["user"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
@@ -75,3 +83,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
             f"The new token is {key} . Copy it now: only its hash is kept, so it cannot be "
             "shown again.",
         )
+
+
+@admin.register(RoleRequest)
+class RoleRequestAdmin(admin.ModelAdmin):
+    """Requests are decided on the portal's own pages, where the rules are checked; here
+    they are only read."""
+
+    list_display = ["user", "kind", "council", "status", "created_at", "decided_by"]
+    list_filter = ["status", "kind"]
+    search_fields = ["user__email", "council__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

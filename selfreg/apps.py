@@ -9,6 +9,7 @@ class SelfregConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from selfreg.middleware import session_mark_seen
+        from selfreg.middleware import session_mark_seen, two_factor_note
 
         user_logged_in.connect(session_mark_seen, dispatch_uid="selfreg_session_seen")
+        user_logged_in.connect(two_factor_note, dispatch_uid="selfreg_two_factor_note")

@@ -2,12 +2,13 @@
 
 from django.db import transaction
 
-from selfreg.models import Council, Role, RoleKind, User
+from selfreg.models import COUNCIL_ROLES, Council, Role, RoleKind, User
 
 DEMO_COUNCIL = "E06000001"  # Hartlepool
 DEMO_USERS = [
     ("officer@example.com", "Olu Officer", RoleKind.OFFICER),
     ("councillor@example.com", "Cara Councillor", RoleKind.COUNCILLOR),
+    ("council-admin@example.com", "Ade Administrator", RoleKind.COUNCIL_ADMIN),
     ("staff@example.com", "Sam Sector", RoleKind.SECTOR_STAFF),
     ("peer@example.com", "Pat Peer", RoleKind.PEER),
     ("provider@example.com", "Priya Provider", RoleKind.PROVIDER),
@@ -25,7 +26,7 @@ def demo_seed(*, password: str) -> list[tuple[str, str]]:
             user, _ = User.objects.get_or_create(email=email, defaults={"full_name": name})
             user.set_password(password)
             user.save()
-            role_council = council if kind in (RoleKind.OFFICER, RoleKind.COUNCILLOR) else None
+            role_council = council if kind in COUNCIL_ROLES else None
             Role.objects.get_or_create(user=user, kind=kind, council=role_council)
             label = RoleKind(kind).label
             created.append((email, f"{label}, {council}" if role_council else str(label)))

@@ -3,11 +3,17 @@
 import time
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.defaults import bad_request
+from django_otp import user_has_device
+
+from selfreg import access
 
 SESSION_SEEN_KEY = "_seen"
+TWO_FACTOR_SET_UP_KEY = "_two_factor_set_up"
 
 
 class RejectNulCharactersMiddleware:
@@ -62,3 +68,36 @@ class PrivatePagesMiddleware:
         if signed_in or getattr(request, "user", None) is not user:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class TwoFactorMiddleware:
+    """The one place two-factor sign-in is enforced. A person who must use a second factor
+    (`selfreg.access.needs_two_factor`), or who has set one up, and has not given a code in
+    this session reaches nothing but the step that asks for it (or, without an
+    authenticator app yet, the step that sets one up) and signing out. The API answers 403
+    for such a session; API tokens are not sessions and are not affected."""
+
+    ALLOWED = ("two_factor_enrol", "two_factor_verify", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return self.get_response(request)
+        required = access.needs_two_factor(user) or request.session.get(TWO_FACTOR_SET_UP_KEY)
+        allowed = {reverse(name) for name in self.ALLOWED}
+        if not required or request.path in allowed or request.path.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "Sign in with your second factor first."}, status=403)
+        step = "two_factor_verify" if user_has_device(user) else "two_factor_enrol"
+        return redirect_to_login(request.get_full_path(), reverse(step))
+
+
+def two_factor_note(sender, request, user, **kwargs):
+    """At sign-in, note whether the person has set up a second factor: if so, it is asked
+    for even where it is not required."""
+    if request is not None and hasattr(request, "session"):
+        request.session[TWO_FACTOR_SET_UP_KEY] = user_has_device(user)

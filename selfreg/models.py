@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -47,6 +48,9 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    # Part of every session's check value: changing it ends every session of the user
+    # ("sign out everywhere") whatever the session store, as a new password does.
+    session_salt = models.CharField(max_length=32, blank=True, editable=False)
 
     objects = EmailUserManager()
 
@@ -64,6 +68,15 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def get_session_auth_hash(self):
+        # Django's own value, so sessions made before the salt existed stay valid.
+        if not self.session_salt:
+            return super().get_session_auth_hash()
+        key_salt = "selfreg.models.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.session_salt}", algorithm="sha256"
+        ).hexdigest()
 
 
 class CouncilType(models.TextChoices):
@@ -291,10 +304,14 @@ class RoleKind(models.TextChoices):
     # The leads of the LGA's political groups gather and interpret intelligence about
     # councils (paper 6.2): they may record soft intelligence, which only sector staff see.
     POLITICAL_LEAD = "political_lead", _("Political group lead")
+    # An officer who decides, for their own council, who may act for it in the portal.
+    COUNCIL_ADMIN = "council_admin", _("Council officer-administrator")
 
 
 # A tuple, not a set: its order is written into a migration and must not vary.
-COUNCIL_ROLES = (RoleKind.OFFICER, RoleKind.COUNCILLOR)
+COUNCIL_ROLES = (RoleKind.OFFICER, RoleKind.COUNCILLOR, RoleKind.COUNCIL_ADMIN)
+# The roles a person may ask for at a council, through the portal.
+REQUESTABLE_ROLES = COUNCIL_ROLES
 
 
 class RoleQuerySet(models.QuerySet):
@@ -343,6 +360,58 @@ class Role(models.Model):
         return str(self.get_kind_display())
 
 
+class RoleRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class RoleRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=RoleRequestStatus.PENDING)
+
+
+class RoleRequest(models.Model):
+    """A person's request for a role at a council, decided by the council's own
+    officer-administrator or by sector staff (`selfreg.access.can_decide_role_request`)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_requests")
+    kind = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=[(kind.value, kind.label) for kind in REQUESTABLE_ROLES],
+    )
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="role_requests")
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    reason = models.TextField(_("why you need this role"), blank=True)
+    status = models.CharField(
+        max_length=10, choices=RoleRequestStatus.choices, default=RoleRequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoleRequestQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "council"],
+                condition=Q(status="pending"),
+                name="one_pending_role_request",
+            )
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()}, {self.council}"
+
+    def get_absolute_url(self):
+        return reverse("role_request_detail", args=[self.pk])
+
+
 class ApiToken(models.Model):
     """A key for the API, stored hashed: the key itself is shown once, when it is made
     (`selfreg.tokens.api_token_create`), and never kept.
@@ -360,6 +429,17 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100, blank=True)
     prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
+    # What the key may write (`selfreg.access.submittable_councils`): nothing, one council,
+    # or (no council) every council its holder may write for. Never more than the holder.
+    read_only = models.BooleanField(_("read only"), default=False)
+    council = models.ForeignKey(
+        Council,
+        verbose_name=_("council"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "simple_history",
     "selfreg",
     "selfreg.assessment",
@@ -59,6 +61,10 @@ MIDDLEWARE = [
     "selfreg.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Sector staff and administrators go no further than the second sign-in step until they
+    # pass it (selfreg.middleware.TwoFactorMiddleware).
+    "selfreg.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "selfreg.middleware.PrivatePagesMiddleware",
@@ -124,6 +130,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+
+# Two-factor sign-in: authenticator apps (TOTP) show the portal's name beside the code.
+OTP_TOTP_ISSUER = PORTAL_NAME
+# Sign-up and password reset, as count/seconds: from one client address (read as the API
+# throttle reads it), and for one email address, so no one can flood an inbox.
+ACCOUNT_LIMIT_PER_ADDRESS = env.str("ACCOUNT_LIMIT_PER_ADDRESS", default="10/3600")
+ACCOUNT_LIMIT_PER_EMAIL = env.str("ACCOUNT_LIMIT_PER_EMAIL", default="3/3600")
+# Links in sign-up and password reset emails stop working after this many seconds.
+PASSWORD_RESET_TIMEOUT = env.int("ACCOUNT_LINK_SECONDS", default=24 * 60 * 60)
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English")]

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from selfreg.models import ApiToken
+from selfreg.access import TOKEN_ATTR
+from selfreg.models import ApiToken, Council
 
 # Writing the time of use on every request would be a write a request; once an hour is
 # enough to tell a key in use from one forgotten.
@@ -27,8 +28,13 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def api_token_create(*, user, name: str = "") -> tuple[ApiToken, str]:
-    """A new key for this user; returns the stored token and the key, to be shown once."""
+def api_token_create(
+    *, user, name: str = "", read_only: bool = False, council: Council | None = None
+) -> tuple[ApiToken, str]:
+    """A new key for this user; returns the stored token and the key, to be shown once.
+
+    `read_only` keys write nothing; a key with a `council` writes for that council only.
+    Whoever calls this has checked that the user may write for that council."""
     with transaction.atomic():
         while True:
             prefix = secrets.token_hex(ApiToken.PREFIX_LENGTH // 2)
@@ -36,7 +42,12 @@ def api_token_create(*, user, name: str = "") -> tuple[ApiToken, str]:
                 break
         key = f"{prefix}.{secrets.token_urlsafe(32)}"
         token = ApiToken.objects.create(
-            user=user, name=name.strip()[:100], prefix=prefix, key_hash=key_hash(key)
+            user=user,
+            name=name.strip()[:100],
+            prefix=prefix,
+            key_hash=key_hash(key),
+            read_only=read_only,
+            council=council,
         )
     return token, key
 
@@ -59,6 +70,8 @@ class HashedTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        # The access rules narrow what this request may write to the token's scope.
+        setattr(token.user, TOKEN_ATTR, token)
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > USE_RECORDED_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -12,7 +12,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/", views.account, name="account"),
+    path("account/", include("selfreg.accounts.urls")),
     path("councils/", views.council_list, name="council_list"),
     path("councils/<str:gss_code>/", views.council_detail, name="council_detail"),
     # Each council's self-assessments, at the address people expect under the council.

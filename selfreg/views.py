@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from selfreg import access, services
 from selfreg.forms import CouncilSearchForm, GroupingForm, InviteForm, SignInForm
-from selfreg.models import AreaGrouping, Council, GroupingKind, MembershipStatus, Role
+from selfreg.models import AreaGrouping, Council, GroupingKind, MembershipStatus
 from selfreg.refusals import show_refusal
 
 
@@ -153,18 +153,6 @@ def invitation_answer(request, slug, gss_code):
     else:
         messages.info(request, _("You declined to join %(g)s.") % {"g": membership.grouping})
     return redirect("account")
-
-
-@login_required
-def account(request):
-    return render(
-        request,
-        "selfreg/account.html",
-        {
-            "roles": Role.objects.for_user(request.user).select_related("council"),
-            "invitations": access.invitations_for(request.user),
-        },
-    )
 
 
 def _error(request, status: int, detail: str):

@@ -58,6 +58,8 @@ def make_user(role: str):
         RoleFactory(user=user, kind=RoleKind.OFFICER, council=council(DARLINGTON))
     else:
         RoleFactory(user=user, kind=role, council=None)
+    if role == "sector_staff":
+        two_factor_device(user)
     return user
 
 
@@ -76,14 +78,38 @@ def darlington(db):
     return council(DARLINGTON)
 
 
+def two_factor_device(user):
+    """The user's authenticator app (a confirmed TOTP device), set up if they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+
+
+def sign_in_fully(client, user):
+    """Sign the test client in as this user, past the second factor where it is required
+    (`selfreg.access.needs_two_factor`), as a person who gave the code would be."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from selfreg import access
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if access.needs_two_factor(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = two_factor_device(user).persistent_id
+        session.save()
+    return client
+
+
 @pytest.fixture
 def client_for(client):
-    """A test client signed in as the given user (or anonymous for None)."""
+    """A test client signed in as the given user (or anonymous for None), past the second
+    factor where it is required."""
 
     def signed_in(user):
         client.logout()
         if user is not None:
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            sign_in_fully(client, user)
         return client
 
     return signed_in

@@ -16,6 +16,7 @@ from tests.conftest import ROLE_NAMES
 from tests.earlywarning import url_table as earlywarning_urls
 from tests.knowledgehub import url_table as knowledgehub_urls
 from tests.peerchallenge import url_table as peerchallenge_urls
+from tests.selfreg import account_url_table as account_urls
 from tests.url_roles import (
     ALL_OK,
     CAN_CREATE,
@@ -152,7 +153,7 @@ POST_TABLE = {
 }
 
 
-APP_TABLES = [earlywarning_urls, knowledgehub_urls, peerchallenge_urls]
+APP_TABLES = [account_urls, earlywarning_urls, knowledgehub_urls, peerchallenge_urls]
 ALL_GETS = {**TABLE}
 APP_POSTS = {}
 for app_table in APP_TABLES:

@@ -16,6 +16,7 @@ from peerchallenge.models import (
 )
 from selfreg.demo import demo_seed
 from selfreg.models import User
+from tests.conftest import sign_in_fully
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +54,7 @@ def test_the_demo_darlington_challenge_moves_on_from_its_action_plan(client):
     demo_seed(password="demo-password")
     demo.seed(stdout=io.StringIO())
     completed = Challenge.objects.get(host__gss_code=demo.COMPLETED_HOST)
-    client.force_login(
-        User.objects.get(email="staff@example.com"),
-        backend="django.contrib.auth.backends.ModelBackend",
-    )
+    sign_in_fully(client, User.objects.get(email="staff@example.com"))
     assert "Move to: Six-month check-in" in client.get(completed.get_absolute_url()).text
     client.post(f"/peer-challenge/challenges/{completed.pk}/move/check_in/")
     completed.refresh_from_db()

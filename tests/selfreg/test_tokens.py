@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from selfreg.models import ApiToken
 from selfreg.tokens import api_token_check, api_token_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in_fully
 from tests.factories import UserFactory
 
 VALUES = "/api/v1/values/"
@@ -30,8 +30,7 @@ def admin_client(client):
     admin = UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
     admin.set_password(PASSWORD)
     admin.save()
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
-    return client
+    return sign_in_fully(client, admin)
 
 
 def stored_text() -> str:
