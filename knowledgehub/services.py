@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from knowledgehub import access, search
@@ -35,7 +37,7 @@ from knowledgehub.models import (
     Theme,
     Thread,
 )
-from selfreg.emails import email_send
+from selfreg.emails import email_send, portal_link
 from selfreg.jobs import job_enqueue
 
 THEMES_FILE = Path(__file__).resolve().parent / "data" / "themes.csv"
@@ -476,13 +478,36 @@ def review_save(
 
 
 def review_moderate(*, user, review: Review, publish: bool) -> Review:
+    """Publish or refuse a review. A published review that has no reply yet is emailed to
+    the provider's people, who may answer it."""
     _require(access.can_moderate_reviews(user), "Only sector staff moderate reviews.")
     with transaction.atomic():
         review.status = ReviewStatus.PUBLISHED if publish else ReviewStatus.REJECTED
         review.moderated_by = user
         review.moderated_at = timezone.now()
         review.save(update_fields=["status", "moderated_by", "moderated_at", "updated_at"])
+        if publish and not hasattr(review, "reply"):
+            _email_review_published(review)
     return review
+
+
+def _email_review_published(review: Review) -> None:
+    offer = review.offer
+    email_send(
+        subject=gettext("A review of “%(offer)s” is waiting for your reply")
+        % {"offer": offer.title},
+        body=gettext(
+            "%(council)s's review of “%(offer)s” has been published, rated %(rating)s out of 5.\n\n"
+            "You may reply to it once, in public: %(link)s"
+        )
+        % {
+            "council": review.council.name,
+            "offer": offer.title,
+            "rating": review.rating,
+            "link": portal_link(reverse("knowledgehub:review_reply", args=[review.pk])),
+        },
+        to=list(offer.provider.managers.filter(is_active=True).values_list("email", flat=True)),
+    )
 
 
 def review_verify(*, user, review: Review) -> Review:

@@ -11,7 +11,6 @@ import secrets
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +48,7 @@ from peerchallenge.models import (
     Transition,
     default_rules,
 )
+from selfreg.emails import email_send, portal_link
 from selfreg.models import Role, RoleKind, User
 
 logger = logging.getLogger(__name__)
@@ -141,16 +141,16 @@ def peer_nominate(
             token_hash=Nomination.hash_token(token),
             nominated_by=user,
         )
-        transaction.on_commit(lambda: _email_nomination(nomination, token, base_url))
+        _email_nomination(nomination, token, base_url)
     return nomination
 
 
 def _email_nomination(nomination: Nomination, token: str, base_url: str) -> None:
     path = reverse("peerchallenge:nomination_answer", args=[token])
     by = nomination.nominated_by
-    send_mail(
+    email_send(
         subject=_("You have been nominated as a peer"),
-        message=_(
+        body=_(
             "%(by)s has nominated you to join the peer pool for %(council)s as a %(role)s.\n\n"
             "To accept or decline, open this link within %(days)s days: %(link)s\n\n"
             "Nothing changes for you unless you accept."
@@ -160,10 +160,32 @@ def _email_nomination(nomination: Nomination, token: str, base_url: str) -> None
             "council": nomination.council.name,
             "role": nomination.get_role_display().lower(),
             "days": NOMINATION_DAYS,
-            "link": f"{base_url.rstrip('/')}{path}",
+            "link": f"{base_url.rstrip('/')}{path}" if base_url else portal_link(path),
         },
-        from_email=None,
-        recipient_list=[nomination.email],
+        to=[nomination.email],
+    )
+
+
+def _email_invitation(member: TeamMember) -> None:
+    """Tell a peer they are invited onto a team, once the invitation commits."""
+    challenge = member.challenge
+    on_site = challenge.on_site_from
+    email_send(
+        subject=_("You are invited to join a peer challenge team"),
+        body=_(
+            "You are invited to join the team of the %(kind)s at %(council)s as a %(role)s, "
+            "for %(days)s days on site from %(date)s.\n\n"
+            "Accept or decline here: %(link)s"
+        )
+        % {
+            "kind": challenge.get_kind_display().lower(),
+            "council": challenge.host.name,
+            "role": member.get_role_display().lower(),
+            "days": member.days,
+            "date": f"{on_site:%-d %B %Y}" if on_site else _("a date to be agreed"),
+            "link": portal_link(reverse("peerchallenge:invitation_answer", args=[member.pk])),
+        },
+        to=[member.peer.user.email],
     )
 
 
@@ -744,7 +766,8 @@ def _explanation_for(run: MatchingRun, challenge_id: str, peer_id: str) -> dict:
 
 
 def _invite(run: MatchingRun, challenge: Challenge, peer_ids: list[str], user) -> int:
-    peers = {str(p.pk): p for p in Peer.objects.filter(pk__in=[int(p) for p in peer_ids])}
+    chosen = Peer.objects.filter(pk__in=[int(p) for p in peer_ids]).select_related("user")
+    peers = {str(p.pk): p for p in chosen}
     have = set(challenge.members.values_list("peer_id", flat=True))
     created = 0
     for peer_id in peer_ids:
@@ -752,7 +775,7 @@ def _invite(run: MatchingRun, challenge: Challenge, peer_ids: list[str], user) -
         if peer.pk in have:
             continue
         explanation = _explanation_for(run, str(challenge.pk), peer_id)
-        TeamMember.objects.create(
+        member = TeamMember.objects.create(
             challenge=challenge,
             peer=peer,
             role=peer.role,
@@ -761,6 +784,7 @@ def _invite(run: MatchingRun, challenge: Challenge, peer_ids: list[str], user) -
             explanation=explanation,
             invited_by=user,
         )
+        _email_invitation(member)
         created += 1
     return created
 

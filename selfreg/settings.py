@@ -24,6 +24,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 PORTAL_NAME = env.str("PORTAL_NAME", default="Council Improvement Portal")
+# The portal's public address, which links in emails start with (a job has no request).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-portal-2026")
 
 INSTALLED_APPS = [
