@@ -30,6 +30,7 @@ from benchmarking.periods import period_sort_key, sort_periods
 from benchmarking.renderers import csv_response
 from selfreg import access
 from selfreg.models import GroupingKind, Visibility
+from selfreg.pdf import printable
 
 
 def index(request):
@@ -40,6 +41,7 @@ def api_docs(request):
     return render(request, "benchmarking/api_docs.html", {"endpoints": api_docs_module.endpoints()})
 
 
+@printable
 def council_dashboard(request, gss_code):
     council = access.access_council_by_gss(request.user, gss_code)
     groupings = council.groupings.exclude(kind=GroupingKind.REGION).distinct()
@@ -94,6 +96,9 @@ def council_dashboard(request, gss_code):
                 for element, label, count in shown.parts
             ],
             "query": _query(keep, q=search, element=shown.current),
+            "attributions": sorted(
+                {r.metric.attribution for s in sections for r in s.rows if r.metric.attribution}
+            ),
         },
     )
 
@@ -142,6 +147,7 @@ def _query(params, **more) -> str:
     return query.urlencode()
 
 
+@printable
 def metric_detail(request, code):
     """One metric for one period across a comparison group, and over time."""
     metric = get_object_or_404(Metric, code=code)

@@ -44,6 +44,7 @@ from peerchallenge.models import (
     expertise_level,
 )
 from selfreg.decorators import sector_staff_required
+from selfreg.pdf import printable
 
 
 def _data(request):
@@ -80,6 +81,7 @@ def index(request):
     )
 
 
+@printable
 def report(request, pk):
     """A challenge's report and action plan: public once published."""
     challenge = pc_access.access_challenge(request.user, pk)

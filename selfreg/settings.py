@@ -257,6 +257,8 @@ REST_FRAMEWORK = {
 # many addresses meets the second. No CAPTCHA: the puzzles fail WCAG.
 RESPONSE_LIMIT_PER_ADDRESS = env.str("RESPONSE_LIMIT_PER_ADDRESS", default="20/3600")
 RESPONSE_LIMIT_PER_CONSULTATION = env.str("RESPONSE_LIMIT_PER_CONSULTATION", default="120/600")
+# A PDF takes seconds of the server's time to lay out: each client address may ask for so many.
+PDF_LIMIT_PER_ADDRESS = env.str("PDF_LIMIT_PER_ADDRESS", default="30/600")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{PORTAL_NAME} API",
@@ -288,7 +290,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint reports each CSS rule it does not lay out (the screen's media queries in
+    # the GOV.UK stylesheet): only its errors matter.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
 }
 
 # crispy-forms-gds leaves number, URL and date inputs unstyled; give them the GOV.UK class.
