@@ -28,6 +28,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 .PHONY: setup
 setup: $(VENV)/.installed .env ## Create .venv and a local .env, and install the pinned requirements
+	@bash scripts/ensure_pango.sh
 
 .PHONY: run
 run: seed ## Serve the portal with demo content on http://127.0.0.1:8000/ (SQLite, no services)
@@ -48,10 +49,12 @@ beat: setup ## Start the Celery beat scheduler (needs REDIS_URL)
 .PHONY: test
 test: setup ## Run the whole suite on real PostgreSQL and Redis, with browser tests
 	@bash scripts/ensure_chromium.sh
+	@PANGO_REQUIRED=1 bash scripts/ensure_pango.sh
 	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: setup ## Run the suite without the browser tests
+	@PANGO_REQUIRED=1 bash scripts/ensure_pango.sh
 	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 .PHONY: lint

@@ -10,6 +10,7 @@ page's HTML never makes it open another address, on this machine or elsewhere.
 
 from __future__ import annotations
 
+import logging
 import math
 import mimetypes
 import time
@@ -25,9 +26,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from selfreg import ratelimit
 
+logger = logging.getLogger(__name__)
 PDF = "pdf"
 
 
@@ -80,6 +84,11 @@ def _limited(request) -> int:
     )
 
 
+def _not_made(request, reason: str, status: int):
+    context = {"reason": reason, "query": request.GET.urlencode()}
+    return render(request, "home/pdf_not_made.html", context, status=status)
+
+
 def printable(view):
     """Answer `?format=pdf` with the page as a PDF download named after its address."""
 
@@ -91,16 +100,27 @@ def printable(view):
         del request.GET["format"]
         wait = _limited(request)
         if wait:
-            context = {"minutes": math.ceil(wait / 60), "query": request.GET.urlencode()}
-            return render(request, "home/pdf_limited.html", context, status=429)
+            minutes = math.ceil(wait / 60)
+            reason = ngettext(
+                "Many PDFs were asked for from your address in a short time. Try again in "
+                "%(minutes)d minute.",
+                "Many PDFs were asked for from your address in a short time. Try again in "
+                "%(minutes)d minutes.",
+                minutes,
+            ) % {"minutes": minutes}
+            return _not_made(request, reason, 429)
         request.printing = True
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
             return response
-        pdf = html_to_pdf(
-            response.content.decode(response.charset),
-            base_url=request.build_absolute_uri("/"),
-        )
+        try:
+            pdf = html_to_pdf(
+                response.content.decode(response.charset),
+                base_url=request.build_absolute_uri("/"),
+            )
+        except OSError:  # WeasyPrint could not load Pango: scripts/ensure_pango.sh
+            logger.exception("PDF not made: WeasyPrint could not load its libraries")
+            return _not_made(request, _("This server cannot make PDFs at the moment."), 503)
         answer = HttpResponse(pdf, content_type="application/pdf")
         answer["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=f"{slugify(request.path) or 'page'}.pdf"

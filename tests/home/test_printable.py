@@ -192,3 +192,19 @@ def test_pdfs_are_limited_per_client_address_and_the_page_says_when_to_try_again
     assert refused.status_code == 429
     assert re.search(r"Try again in \d+ minutes?\.", refused.content.decode())
     assert client.get(url).status_code == 200
+
+
+def test_without_pango_the_page_says_so_and_offers_printing_from_the_browser(
+    client_for, monkeypatch
+):
+    """WeasyPrint raises OSError when the system's Pango cannot be loaded."""
+
+    def no_pango(html, *, base_url):
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr("selfreg.pdf.html_to_pdf", no_pango)
+    response = client_for(None).get(
+        reverse("benchmarking:council", args=["E06000001"]), {"format": "pdf"}
+    )
+    assert response.status_code == 503
+    assert "print the page from your browser" in response.content.decode()
