@@ -130,7 +130,7 @@ def test_each_role_lands_on_its_waiting_work_and_follows_it(page, users, waiting
     assert page.url.endswith(f"/early-warning/alerts/{waiting_work['assigned'].pk}/")
 
 
-def test_a_published_reports_pdf_link_downloads_a_pdf(page, register_loaded):
+def test_a_published_report_prints_and_its_pdf_link_downloads_a_pdf(page, register_loaded):
     challenge = make_challenge(state=ChallengeState.ACTION_PLAN)
     add_report(challenge, state=ReportState.PUBLISHED, summary="A clear ambition.")
     Action.objects.create(
@@ -144,6 +144,13 @@ def test_a_published_reports_pdf_link_downloads_a_pdf(page, register_loaded):
     cache.clear()
     page.goto(f"/peer-challenge/reports/{challenge.pk}/")
     assert_accessible(page)
+    # Printed from the browser: the content and where it came from, without the navigation.
+    page.emulate_media(media="print")
+    assert page.locator(".app-print-attribution").is_visible()
+    assert not page.locator(".govuk-template__header").is_visible()
+    assert not page.get_by_role("link", name="Download this page as a PDF").is_visible()
+    page.emulate_media(media="screen")
+    assert not page.locator(".app-print-attribution").is_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download this page as a PDF").click()
     assert download.value.suggested_filename.endswith(".pdf")
