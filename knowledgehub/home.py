@@ -10,6 +10,8 @@ from selfreg.access import has_role
 from selfreg.home import HomeItem, HomeSection
 from selfreg.models import RoleKind
 
+SHOWN = 10  # the oldest first; the page linked below lists them all
+
 
 def _about(review) -> str:
     return _("%(council)s on “%(offer)s”") % {
@@ -31,11 +33,12 @@ def reviews_to_answer(user) -> HomeSection | None:
                 reverse("knowledgehub:review_reply", args=[r.pk]),
                 _("Rated %(n)s out of 5") % {"n": r.rating},
             )
-            for r in access.reviews_awaiting_reply(user).order_by("moderated_at")
+            for r in access.reviews_awaiting_reply(user).order_by("moderated_at")[:SHOWN]
         ],
         empty=_("No review is waiting for your reply."),
         more_text=_("The marketplace"),
         more_url=reverse("knowledgehub:marketplace"),
+        count=access.reviews_awaiting_reply(user).count(),
     )
 
 
@@ -50,9 +53,10 @@ def reviews_to_moderate(user) -> HomeSection | None:
                 _about(r),
                 reverse("knowledgehub:review_queue"),
             )
-            for r in selectors.reviews_awaiting_moderation()
+            for r in selectors.reviews_awaiting_moderation().order_by("created_at")[:SHOWN]
         ],
         empty=_("No review is waiting for moderation."),
         more_text=_("Everything waiting for moderation"),
         more_url=reverse("knowledgehub:review_queue"),
+        count=selectors.reviews_awaiting_moderation().count(),
     )

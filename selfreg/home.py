@@ -52,6 +52,11 @@ class HomeSection:
     empty: str = ""
     more_text: str = ""
     more_url: str = ""
+    count: int | None = None  # how many wait in all, where `items` shows only the first few
+
+    @property
+    def total(self) -> int:
+        return len(self.items) if self.count is None else self.count
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 through each tool's access rules, so nobody sees there what they may not see elsewhere."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,19 @@ def test_the_kernel_imports_no_tool_for_the_home_page():
     }
     tools = ("benchmarking", "peerchallenge", "earlywarning", "knowledgehub", "selfreg.assessment")
     assert not [m for m in modules if m and m.startswith(tools)]
+
+
+def test_a_political_lead_is_offered_to_record_intelligence_and_reads_none(client_for, users):
+    text = home_text(client_for, users["political_lead"])
+    assert reverse("earlywarning:record_start") in text
+    assert "/early-warning/alerts/" not in text
+
+
+def test_a_long_list_shows_the_first_ten_and_counts_them_all(client_for, users, hartlepool):
+    staff = users["sector_staff"]
+    for _ in range(12):
+        alert_assign(user=staff, alert=make_alert(hartlepool), assignee=staff)
+    text = home_text(client_for, staff)
+    assert len(re.findall(r"/early-warning/alerts/\d+/", text)) == 10
+    assert '<span class="govuk-tag">12</span>' in text
+    assert "All 12 open alerts" in text
