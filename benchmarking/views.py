@@ -96,11 +96,15 @@ def council_dashboard(request, gss_code):
                 for element, label, count in shown.parts
             ],
             "query": _query(keep, q=search, element=shown.current),
-            "attributions": sorted(
-                {r.metric.attribution for s in sections for r in s.rows if r.metric.attribution}
-            ),
+            "attributions": _attributions(r.metric for s in sections for r in s.rows),
         },
     )
+
+
+def _attributions(metrics) -> list[str]:
+    """What a printed page says of its figures' sources: each measure's attribution, or its
+    source where it has none, once each."""
+    return sorted({m.attribution or m.source for m in metrics if m.attribution or m.source})
 
 
 def _similar_url(group) -> str:
@@ -222,6 +226,7 @@ def metric_detail(request, code):
         "benchmarking/metric_detail.html",
         {
             "metric": metric,
+            "attributions": _attributions([metric]),
             "council": council,
             "group": group,
             "group_name": group_name,
