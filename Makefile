@@ -28,6 +28,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 .PHONY: setup
 setup: $(VENV)/.installed .env ## Create .venv and a local .env, and install the pinned requirements
+	@bash scripts/ensure_pango.sh
 
 .PHONY: run
 run: seed ## Serve the portal with demo content on http://127.0.0.1:8000/ (SQLite, no services)
@@ -48,6 +49,7 @@ beat: setup ## Start the Celery beat scheduler (needs REDIS_URL)
 .PHONY: test
 test: setup ## Run the whole suite on real PostgreSQL and Redis, with browser tests
 	@bash scripts/ensure_chromium.sh
+	@PANGO_REQUIRED=1 bash scripts/ensure_pango.sh
 	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 # test-fast spreads the tests over every core (XDIST= runs them in one process); the plugin
@@ -56,6 +58,7 @@ XDIST ?= -n auto -p tests.redis_per_worker
 
 .PHONY: test-fast
 test-fast: setup ## Run the suite in parallel, without the browser tests and the slow fuzzing
+	@PANGO_REQUIRED=1 bash scripts/ensure_pango.sh
 	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest -m "not browser and not slow" \
 		$(XDIST) $(PYTEST_ARGS)
 

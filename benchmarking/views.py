@@ -30,6 +30,7 @@ from benchmarking.periods import period_sort_key, sort_periods
 from selfreg import access
 from selfreg.csvfiles import csv_response
 from selfreg.models import GroupingKind, Visibility
+from selfreg.pdf import printable
 
 
 def index(request):
@@ -40,6 +41,7 @@ def api_docs(request):
     return render(request, "benchmarking/api_docs.html", {"endpoints": api_docs_module.endpoints()})
 
 
+@printable
 def council_dashboard(request, gss_code):
     council = access.access_council_by_gss(request.user, gss_code)
     groupings = council.groupings.exclude(kind=GroupingKind.REGION).distinct()
@@ -94,8 +96,15 @@ def council_dashboard(request, gss_code):
                 for element, label, count in shown.parts
             ],
             "query": _query(keep, q=search, element=shown.current),
+            "attributions": _attributions(r.metric for s in sections for r in s.rows),
         },
     )
+
+
+def _attributions(metrics) -> list[str]:
+    """What a printed page says of its figures' sources: each measure's attribution, or its
+    source where it has none, once each."""
+    return sorted({m.attribution or m.source for m in metrics if m.attribution or m.source})
 
 
 def _similar_url(group) -> str:
@@ -142,6 +151,7 @@ def _query(params, **more) -> str:
     return query.urlencode()
 
 
+@printable
 def metric_detail(request, code):
     """One metric for one period across a comparison group, and over time."""
     metric = get_object_or_404(Metric, code=code)
@@ -216,6 +226,7 @@ def metric_detail(request, code):
         "benchmarking/metric_detail.html",
         {
             "metric": metric,
+            "attributions": _attributions([metric]),
             "council": council,
             "group": group,
             "group_name": group_name,

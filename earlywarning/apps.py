@@ -15,6 +15,13 @@ class EarlywarningConfig(AppConfig):
 
         task_postrun.connect(after_comparisons, weak=False, dispatch_uid="earlywarning-risk")
 
+        from earlywarning import home
+        from selfreg.home import home_council_register, home_work_register
+
+        home_council_register("early_warning", home.council_lines, order=40)
+        home_work_register("open_alerts", home.open_alerts, order=30)
+        home_work_register("recording", home.recording, order=60)
+
         # The inspection outcomes are a published dataset too: `import_dataset inspections`.
         from benchmarking.datasets import OGL, Dataset, register
         from earlywarning import inspections

@@ -32,7 +32,7 @@ from earlywarning.models import (
     SupportLink,
 )
 from earlywarning.validation import validate_corporate_rows, validate_signal_rows
-from selfreg.emails import email_send
+from selfreg.emails import email_send, officer_addresses, portal_link
 from selfreg.jobs import job_enqueue
 from selfreg.models import Council
 from selfreg.refusals import Refused, refuse_invalid
@@ -585,7 +585,7 @@ def _email_assignment(alert: Alert, assignee) -> None:
         subject=f"Early-warning alert assigned to you: {alert.council.name}",
         body=(
             f"An early-warning alert about {alert.council.name} has been assigned to you.\n\n"
-            f"{alert.summary}\n\nOpen it in the portal: {path}\n\n"
+            f"{alert.summary}\n\nOpen it in the portal: {portal_link(path)}\n\n"
             "This alert is confidential to sector staff."
         ),
         to=[assignee.email],
@@ -639,7 +639,22 @@ def alert_invite(*, user, alert: Alert) -> Alert:
                 text=f"{alert.council.name}'s officers invited into the conversation.",
                 user=user,
             )
+            _email_invitation(alert)
     return alert
+
+
+def _email_invitation(alert: Alert) -> None:
+    """Tell the council's officers they are invited; the email says nothing of the alert."""
+    path = reverse("earlywarning:conversation", args=[alert.pk])
+    email_send(
+        subject=f"Sector staff would like to talk with {alert.council.name}",
+        body=(
+            f"Sector support staff have invited {alert.council.name}'s officers into a "
+            "conversation about how they can support the council.\n\n"
+            f"Read it and reply in the portal: {portal_link(path)}"
+        ),
+        to=officer_addresses(alert.council),
+    )
 
 
 def conversation_post(*, user, alert: Alert, text: str, shared: bool) -> ConversationMessage:

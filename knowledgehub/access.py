@@ -355,6 +355,18 @@ def can_reply(user, review: Review, *, runs: bool | None = None) -> bool:
     return runs if runs is not None else runs_provider(user, review.offer.provider)
 
 
+def reviews_awaiting_reply(user):
+    """Published reviews of the offers of providers the person runs, not yet answered: those
+    `can_reply` lets them answer."""
+    if not user.is_authenticated:
+        return Review.objects.none()
+    return (
+        Review.objects.published()
+        .filter(offer__provider__managers=user, reply__isnull=True)
+        .select_related("offer__provider", "council")
+    )
+
+
 def _review(pk: int) -> Review:
     review = Review.objects.select_related("offer__provider", "council").filter(pk=pk).first()
     if review is None:

@@ -12,3 +12,9 @@ class KnowledgehubConfig(AppConfig):
 
         support_lister_register("improvement_support", support.offer_options)
         support_lister_register("library", support.library_options)
+
+        from knowledgehub import home
+        from selfreg.home import home_work_register
+
+        home_work_register("reviews_to_answer", home.reviews_to_answer, order=20)
+        home_work_register("reviews_to_moderate", home.reviews_to_moderate, order=50)

@@ -24,6 +24,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 PORTAL_NAME = env.str("PORTAL_NAME", default="Council Improvement Portal")
+# The portal's public address, which links in emails start with (a job has no request).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-portal-2026")
 
 INSTALLED_APPS = [
@@ -275,6 +277,8 @@ REST_FRAMEWORK = {
 # many addresses meets the second. No CAPTCHA: the puzzles fail WCAG.
 RESPONSE_LIMIT_PER_ADDRESS = env.str("RESPONSE_LIMIT_PER_ADDRESS", default="20/3600")
 RESPONSE_LIMIT_PER_CONSULTATION = env.str("RESPONSE_LIMIT_PER_CONSULTATION", default="120/600")
+# A PDF takes seconds of the server's time to lay out: each client address may ask for so many.
+PDF_LIMIT_PER_ADDRESS = env.str("PDF_LIMIT_PER_ADDRESS", default="30/600")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{PORTAL_NAME} API",
@@ -306,7 +310,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint reports each CSS rule it does not lay out (the screen's media queries in
+    # the GOV.UK stylesheet): only its errors matter.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
 }
 
 # crispy-forms-gds leaves number, URL and date inputs unstyled; give them the GOV.UK class.

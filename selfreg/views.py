@@ -11,11 +11,20 @@ from django.views.decorators.http import require_POST
 
 from selfreg import access, services
 from selfreg.forms import CouncilSearchForm, GroupingForm, InviteForm, SignInForm
+from selfreg.home import home_councils, home_work
 from selfreg.models import AreaGrouping, Council, GroupingKind, MembershipStatus
 from selfreg.refusals import show_refusal
 
 
 def home(request):
+    """A visitor's home page introduces the portal; a signed-in person's lists their councils
+    and the work waiting for them (`selfreg.home`)."""
+    if request.user.is_authenticated:
+        return render(
+            request,
+            "home/home.html",
+            {"councils": home_councils(request.user), "work": home_work(request.user)},
+        )
     return render(request, "selfreg/home.html", {"search_form": CouncilSearchForm()})
 
 

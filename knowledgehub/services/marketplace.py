@@ -6,7 +6,9 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from knowledgehub import access
@@ -19,6 +21,7 @@ from knowledgehub.models import (
     ReviewStatus,
 )
 from knowledgehub.services.common import _require, _unique_slug
+from selfreg.emails import email_send, portal_link
 from selfreg.refusals import Refused, refuse_invalid
 
 PROVIDER_KIND_REFUSED = {
@@ -158,3 +161,22 @@ def review_reply(*, user, review: Review, body: str) -> ReviewReply:
     except IntegrityError:
         raise Refused("This review already has a reply.") from None
     return reply
+
+
+def _email_review_published(review: Review) -> None:
+    offer = review.offer
+    email_send(
+        subject=gettext("A review of “%(offer)s” is waiting for your reply")
+        % {"offer": offer.title},
+        body=gettext(
+            "%(council)s's review of “%(offer)s” has been published, rated %(rating)s out of 5.\n\n"
+            "You may reply to it once, in public: %(link)s"
+        )
+        % {
+            "council": review.council.name,
+            "offer": offer.title,
+            "rating": review.rating,
+            "link": portal_link(reverse("knowledgehub:review_reply", args=[review.pk])),
+        },
+        to=list(offer.provider.managers.filter(is_active=True).values_list("email", flat=True)),
+    )

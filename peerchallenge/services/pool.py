@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from peerchallenge.models import (
     PeerRole,
     PeerSector,
 )
+from selfreg.emails import email_send, portal_link
 from selfreg.models import Role, RoleKind, User
 from selfreg.refusals import Refused
 
@@ -104,16 +104,16 @@ def peer_nominate(
             token_hash=Nomination.hash_token(token),
             nominated_by=user,
         )
-        transaction.on_commit(lambda: _email_nomination(nomination, token, base_url))
+        _email_nomination(nomination, token, base_url)
     return nomination
 
 
 def _email_nomination(nomination: Nomination, token: str, base_url: str) -> None:
     path = reverse("peerchallenge:nomination_answer", args=[token])
     by = nomination.nominated_by
-    send_mail(
+    email_send(
         subject=_("You have been nominated as a peer"),
-        message=_(
+        body=_(
             "%(by)s has nominated you to join the peer pool for %(council)s as a %(role)s.\n\n"
             "To accept or decline, open this link within %(days)s days: %(link)s\n\n"
             "Nothing changes for you unless you accept."
@@ -123,10 +123,9 @@ def _email_nomination(nomination: Nomination, token: str, base_url: str) -> None
             "council": nomination.council.name,
             "role": nomination.get_role_display().lower(),
             "days": NOMINATION_DAYS,
-            "link": f"{base_url.rstrip('/')}{path}",
+            "link": f"{base_url.rstrip('/')}{path}" if base_url else portal_link(path),
         },
-        from_email=None,
-        recipient_list=[nomination.email],
+        to=[nomination.email],
     )
 
 

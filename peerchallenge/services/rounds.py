@@ -10,6 +10,7 @@ import logging
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,7 @@ from peerchallenge.models import (
     default_rules,
 )
 from peerchallenge.services.lifecycle import _set_state
+from selfreg.emails import email_send, portal_link
 from selfreg.refusals import Refused
 
 logger = logging.getLogger(__name__)
@@ -301,7 +303,8 @@ def _explanation_for(run: MatchingRun, challenge_id: str, peer_id: str) -> dict:
 
 
 def _invite(run: MatchingRun, challenge: Challenge, peer_ids: list[str], user) -> int:
-    peers = {str(p.pk): p for p in Peer.objects.filter(pk__in=[int(p) for p in peer_ids])}
+    chosen = Peer.objects.filter(pk__in=[int(p) for p in peer_ids]).select_related("user")
+    peers = {str(p.pk): p for p in chosen}
     have = set(challenge.members.values_list("peer_id", flat=True))
     created = 0
     for peer_id in peer_ids:
@@ -309,7 +312,7 @@ def _invite(run: MatchingRun, challenge: Challenge, peer_ids: list[str], user) -
         if peer.pk in have:
             continue
         explanation = _explanation_for(run, str(challenge.pk), peer_id)
-        TeamMember.objects.create(
+        member = TeamMember.objects.create(
             challenge=challenge,
             peer=peer,
             role=peer.role,
@@ -318,6 +321,7 @@ def _invite(run: MatchingRun, challenge: Challenge, peer_ids: list[str], user) -
             explanation=explanation,
             invited_by=user,
         )
+        _email_invitation(member)
         created += 1
     return created
 
@@ -447,3 +451,26 @@ def run_import(*, user, matching_round: MatchingRound, data) -> MatchingRun:
         )
         _propose(run, assignments)
     return run
+
+
+def _email_invitation(member: TeamMember) -> None:
+    """Tell a peer they are invited onto a team, once the invitation commits."""
+    challenge = member.challenge
+    on_site = challenge.on_site_from
+    email_send(
+        subject=_("You are invited to join a peer challenge team"),
+        body=_(
+            "You are invited to join the team of the %(kind)s at %(council)s as a %(role)s, "
+            "for %(days)s days on site from %(date)s.\n\n"
+            "Accept or decline here: %(link)s"
+        )
+        % {
+            "kind": challenge.get_kind_display().lower(),
+            "council": challenge.host.name,
+            "role": member.get_role_display().lower(),
+            "days": member.days,
+            "date": f"{on_site:%-d %B %Y}" if on_site else _("a date to be agreed"),
+            "link": portal_link(reverse("peerchallenge:invitation_answer", args=[member.pk])),
+        },
+        to=[member.peer.user.email],
+    )

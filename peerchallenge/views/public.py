@@ -9,6 +9,7 @@ from peerchallenge.models import (
     Challenge,
     MemberStatus,
 )
+from selfreg.pdf import printable
 
 
 def index(request):
@@ -33,6 +34,7 @@ def index(request):
     )
 
 
+@printable
 def report(request, pk):
     """A challenge's report and action plan: public once published."""
     challenge = pc_access.access_challenge(request.user, pk)

@@ -8,6 +8,7 @@ import pandas as pd
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,6 +40,7 @@ from selfreg.assessment.models import (
 )
 from selfreg.assessment.selectors import dashboard_rows
 from selfreg.assessment.survey import Problem, QuestionSpec, satisfaction, survey_problems
+from selfreg.emails import email_send, officer_addresses, portal_link
 from selfreg.fileproblems import FileProblems
 from selfreg.refusals import Refused
 
@@ -497,13 +499,38 @@ def response_submit(
     if agreement not in Agreement.values:
         raise Refused(_("Choose whether you agree."))
     with transaction.atomic():
-        return ConsultationResponse.objects.create(
+        # Officers hear of the first response waiting for them, not of every one after it.
+        first_waiting = not assessment.responses.filter(status=ModerationStatus.PENDING).exists()
+        response = ConsultationResponse.objects.create(
             assessment=assessment,
             theme=theme,
             agreement=agreement,
             comment=comment.strip(),
             name=name.strip(),
         )
+        if first_waiting:
+            _email_officers(
+                assessment,
+                subject=_("Consultation responses are waiting for moderation"),
+                text=_(
+                    "Residents have responded to the consultation on %(council)s's "
+                    "self-assessment %(year)s. Responses show only once an officer has "
+                    "moderated them."
+                ),
+                page="assessment:moderation",
+            )
+    return response
+
+
+def _email_officers(assessment: SelfAssessment, *, subject: str, text: str, page: str) -> None:
+    """Email the council's officers that something waits for them on a page of its assessment."""
+    council = assessment.council
+    link = portal_link(reverse(page, args=[council.gss_code, assessment.year]))
+    email_send(
+        subject=subject,
+        body=f"{text % {'council': council.name, 'year': assessment.year}}\n\n{link}",
+        to=officer_addresses(council),
+    )
 
 
 def response_moderate(*, user, response: ConsultationResponse, status: str):
@@ -568,9 +595,19 @@ def scrutiny_comment_add(
     if theme is not None and not assessment.themes().filter(pk=theme.pk).exists():
         raise Refused(_("Choose a theme of this self-assessment."))
     with transaction.atomic():
-        return ScrutinyComment.objects.create(
+        comment = ScrutinyComment.objects.create(
             assessment=assessment, theme=theme, councillor=user, text=text.strip()
         )
+        _email_officers(
+            assessment,
+            subject=_("A councillor has commented on the self-assessment"),
+            text=_(
+                "A councillor has challenged %(council)s's self-assessment %(year)s in "
+                "scrutiny. The council's officers answer it on the scrutiny page."
+            ),
+            page="assessment:scrutiny",
+        )
+    return comment
 
 
 def scrutiny_comment_answer(*, user, comment: ScrutinyComment, response: str) -> ScrutinyComment:

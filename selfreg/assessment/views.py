@@ -34,6 +34,7 @@ from selfreg.assessment.forms import (
 from selfreg.assessment.models import (
     Agreement,
     AssessmentState,
+    CitedFigure,
     ModerationStatus,
     SurveyQuestion,
 )
@@ -54,6 +55,7 @@ from selfreg.assessment.services import (
 )
 from selfreg.assessment.survey import interval
 from selfreg.models import Council, RoleKind
+from selfreg.pdf import printable
 from selfreg.refusals import show_refusal
 
 
@@ -222,6 +224,7 @@ def assessment_new(request, gss_code):
     )
 
 
+@printable
 def detail(request, gss_code, year):
     """The published assessment for everyone; the working copy for the council and sector."""
     assessment = access_assessment(request.user, gss_code, year)
@@ -248,6 +251,11 @@ def detail(request, gss_code, year):
             "transitions": assessment.transitions.select_related("by") if working else [],
             "responses": _shown_responses(assessment),
             "comments": assessment.scrutiny_comments.select_related("theme", "councillor")
+            if assessment.is_public
+            else [],
+            "cited_figures": CitedFigure.objects.filter(
+                theme_assessment__assessment=assessment
+            ).select_related("theme_assessment__theme")
             if assessment.is_public
             else [],
         },
