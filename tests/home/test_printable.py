@@ -11,10 +11,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from benchmarking.services import comparisons_recompute, metrics_import, values_import
-from benchmarking.validation import read_table
 from peerchallenge.models import Action, ChallengeState, ReportState
 from selfreg.assessment import services as assessment_services
 from selfreg.assessment.models import AssessmentState
+from selfreg.fileproblems import read_table
 from selfreg.pdf import _fetcher
 from tests.conftest import ROLE_NAMES
 from tests.peerchallenge.builders import add_report, make_challenge
