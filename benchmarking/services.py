@@ -623,6 +623,18 @@ def _value(row, common: dict, pk: int | None = None) -> Value:
     )
 
 
+def values_delete(*, council: Council, period: str, metric_codes: list[str]) -> int:
+    """Delete a council's values of these metrics for one period, each kept in the history,
+    and queue the recompute of what they were compared in. Returns how many went."""
+    stale = list(
+        Value.objects.filter(council=council, period=period, metric__code__in=metric_codes)
+    )
+    for value in stale:
+        value.delete()  # one at a time, so that each deletion is kept in the history
+    comparisons_recompute_queue(pairs={(v.metric_id, v.period) for v in stale})
+    return len(stale)
+
+
 def comparisons_recompute_queue(*, pairs, now: bool = True) -> None:
     """Ask for the comparisons of these (metric id, period) pairs to be recomputed.
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from benchmarking.models import Metric, Source, Value
+from benchmarking.models import Metric, Source
 from benchmarking.periods import FINANCIAL_YEAR, PeriodError, parse_period, period_sort_key
-from benchmarking.services import comparisons_recompute_queue, values_import
+from benchmarking.services import values_delete, values_import
 from selfreg import access
 from selfreg.assessment import access as assessment_access
 from selfreg.assessment.models import (
@@ -139,7 +139,8 @@ def survey_record(
                 source_ref=_("Resident survey"),
             )
             dropped = [questions[code].metric_code for code in before - set(counts)]
-            _values_remove(survey, dropped)
+            # A question recorded last time but not this time no longer has a result.
+            values_delete(council=survey.council, period=survey.period, metric_codes=dropped)
     except FileProblems as error:
         raise SurveyProblems([Problem("", p.message) for p in error.problems]) from error
     return survey
@@ -176,20 +177,6 @@ def _counts_replace(survey: Survey, questions: dict, counts: dict) -> None:
             if (code, answer) not in stored
         ]
     )
-
-
-def _values_remove(survey: Survey, metric_codes: list[str]) -> None:
-    """A question recorded last time but not this time no longer has a result."""
-    if not metric_codes:
-        return
-    stale = list(
-        Value.objects.filter(
-            council=survey.council, period=survey.period, metric__code__in=metric_codes
-        )
-    )
-    for value in stale:
-        value.delete()  # one at a time, so that each deletion is kept in the history
-    comparisons_recompute_queue(pairs={(v.metric_id, v.period) for v in stale})
 
 
 # --- the self-assessment: frameworks and the yearly cycle -----------------------------------
