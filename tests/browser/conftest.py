@@ -65,11 +65,18 @@ def page(browser, live_server, register_loaded):
 def totp_code(device) -> str:
     """The code the person's authenticator app shows now, computed with the library's TOTP
     function from the device's secret. A code is accepted once: if this time step's code
-    has been used, the next step's (which the portal accepts too) is given."""
+    has been used, the next step's (which the portal accepts too) is given; if that has been
+    used as well (a journey signing the same person in again and again), the next step is
+    waited for, as a person would wait for their app to show a new code."""
     from django_otp.oath import totp
 
     device.refresh_from_db()
-    step_now = int((time.time() - device.t0) // device.step)
+    while True:
+        elapsed = time.time() - device.t0
+        step_now = int(elapsed // device.step)
+        if device.last_t <= step_now:
+            break
+        time.sleep(device.step - elapsed % device.step + 0.05)
     drift = 1 if step_now <= device.last_t else 0
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, drift=drift):06d}"
 
