@@ -133,12 +133,16 @@ def review_save(
 
 
 def review_moderate(*, user, review: Review, publish: bool) -> Review:
+    """Publish or refuse a review. A published review that has no reply yet is emailed to
+    the provider's people, who may answer it."""
     _require(access.can_moderate_reviews(user), "Only sector staff moderate reviews.")
     with transaction.atomic():
         review.status = ReviewStatus.PUBLISHED if publish else ReviewStatus.REJECTED
         review.moderated_by = user
         review.moderated_at = timezone.now()
         review.save(update_fields=["status", "moderated_by", "moderated_at", "updated_at"])
+        if publish and not hasattr(review, "reply"):
+            _email_review_published(review)
     return review
 
 
