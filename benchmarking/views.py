@@ -48,7 +48,7 @@ def council_dashboard(request, gss_code):
     form = ComparisonGroupForm(
         request.GET or None,
         council=council,
-        has_similar=council.neighbours.exists(),
+        has_similar=council.neighbours.current().exists(),
         groupings=groupings,
     )
     problem = None

@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 "distance": round(n.distance, 4),
                 "closest_variables": n.closest_variables(),
             }
-            for n in council.neighbours.of_kind(kind).select_related("neighbour")
+            for n in council.neighbours.current().of_kind(kind).select_related("neighbour")
         ]
         if not rows:
             raise CommandError(f"{council} has no similar councils (no context figures).")
