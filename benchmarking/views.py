@@ -48,7 +48,7 @@ def council_dashboard(request, gss_code):
     form = ComparisonGroupForm(
         request.GET or None,
         council=council,
-        has_similar=council.neighbours.current().exists(),
+        has_similar=council.neighbours.exists(),  # in any era: the periods it existed in
         groupings=groupings,
     )
     problem = None
