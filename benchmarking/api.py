@@ -36,6 +36,7 @@ from rest_framework.views import APIView
 from benchmarking import selectors, services
 from benchmarking.charts import TOO_FEW_FOR_QUARTILES
 from benchmarking.comparisons import too_few_for_quartiles
+from benchmarking.eras import period_day
 from benchmarking.groups import (
     BY_MEASURE,
     GROUP_FORMS,
@@ -304,6 +305,14 @@ class CouncilDetail(OpenDataMixin, generics.RetrieveAPIView):
                     "(docs/method/similar-councils.md), or all four."
                 ),
             ),
+            OpenApiParameter(
+                "period",
+                str,
+                description=(
+                    "A period such as 2012-13: the similar councils chosen among the councils "
+                    "that existed then. Default: today's councils."
+                ),
+            ),
             FORMAT_PARAMETER,
         ],
         responses=list_responses(SimilarCouncilSerializer, 404),
@@ -317,7 +326,9 @@ class SimilarCouncilList(OpenDataMixin, generics.ListAPIView):
         kind = self.request.query_params.get("kind", SimilarityKind.OVERALL).strip().lower()
         if kind not in (*SimilarityKind.values, "all"):
             raise BadParameter(f"kind must be one of {', '.join(SimilarityKind.values)} or all.")
+        period = self.request.query_params.get("period", "").strip()
         found = SimilarCouncil.objects.filter(council=council)
+        found = found.in_era(period_day(period_label(period))) if period else found.current()
         if kind != "all":
             found = found.of_kind(kind)
         return found.select_related("neighbour").order_by("kind", "rank")

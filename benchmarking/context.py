@@ -9,6 +9,8 @@ Sources (copies ship in the project's ``data/`` folder):
   since 2011, to carry figures on old boundaries over to today's councils;
 * ``context/population_census_2011_2021_lad21.csv``: Census 2011 and 2021, England and Wales;
 * ``context/england_imd2025_lad24_summaries.csv``: English Indices of Deprivation 2025;
+* ``context/england_imd2019_lad19_summaries.csv``: English Indices of Deprivation 2019, only
+  for districts abolished before the 2025 release (similar councils of past periods);
 * ``context/wales_wimd2019_lad_summaries.csv``: Welsh Index of Multiple Deprivation 2019;
 * ``context/scotland_simd2020_lad_summaries.csv``: Scottish Index of Multiple Deprivation 2020;
 * ``benchmarks/scotland_lgbf_indicators_2010_2024.csv``: Scottish councils' context figures
@@ -38,6 +40,7 @@ SOURCE_FILES = {
     "lad_codes": "councils/lad_all_codes_since2011.csv",
     "census": "context/population_census_2011_2021_lad21.csv",
     "imd_england": "context/england_imd2025_lad24_summaries.csv",
+    "imd_england_2019": "context/england_imd2019_lad19_summaries.csv",
     "wimd": "context/wales_wimd2019_lad_summaries.csv",
     "simd": "context/scotland_simd2020_lad_summaries.csv",
     "lgbf": "benchmarks/scotland_lgbf_indicators_2010_2024.csv",
@@ -134,6 +137,19 @@ _IMD_ENGLAND = {
     "living_environment_average_score": "environment_deprivation",
     "imd25_extent": "deprivation_extent",
 }
+# IMD 2019 has one domain for barriers to housing and services, as IMD 2025 does.
+_IMD_ENGLAND_2019 = {
+    "Score": "deprivation_score",
+    "Proportion": "most_deprived_10pct_share",
+    "Income_Score": "income_deprivation",
+    "Employment_Score": "employment_deprivation",
+    "Education_Score": "education_deprivation",
+    "Health_Score": "health_deprivation",
+    "Crime_Score": "crime_deprivation",
+    "Housing_and_Access_Score": "housing_deprivation",
+    "Environment_Score": "environment_deprivation",
+    "Extent": "deprivation_extent",
+}
 _WIMD = {
     "Score": "deprivation_score",
     "Proportion": "most_deprived_10pct_share",
@@ -162,7 +178,7 @@ _CENSUS = ["pop_census2011", "pop_census2021", "pct_under20_2021", "pct_over65_2
 
 
 def read_sources(data_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """Read the six source files from a data folder laid out as ``SOURCE_FILES``."""
+    """Read the source files from a data folder laid out as ``SOURCE_FILES``."""
     root = Path(data_dir)
     return {
         name: pd.read_csv(root / path, **_READ_OPTIONS.get(name, {}))
@@ -180,14 +196,25 @@ def current_councils(register: pd.DataFrame) -> pd.DataFrame:
     return councils
 
 
-def successor_codes(register: pd.DataFrame, lad_codes: pd.DataFrame) -> pd.Series:
-    """Map any GSS code used since 2011 to the GSS code of today's council.
+def era_councils(register: pd.DataFrame, codes) -> pd.DataFrame:
+    """The register's councils with these GSS codes, current or not, one row per code."""
+    wanted = register["gss-code"].isin(set(codes))
+    councils = register[wanted & register["local-authority-type"].isin(COUNCIL_TYPES)]
+    return councils.drop_duplicates("gss-code").set_index("gss-code")
 
-    A current register code maps to itself (even where ONS later issued a new code, as for
+
+def successor_codes(
+    register: pd.DataFrame, lad_codes: pd.DataFrame, councils: pd.DataFrame | None = None
+) -> pd.Series:
+    """Map any GSS code used since 2011 to the GSS code of today's council (or of one of
+    ``councils``, the councils of an earlier era).
+
+    A council's own code maps to itself (even where ONS later issued a new code, as for
     Barnsley and Sheffield); former codes listed in the register map to their council; other
-    old district codes follow ``LADCD_ACTIVE``.
+    old district codes follow ``LADCD_ACTIVE``. Codes of councils formed later map to nothing.
     """
-    councils = current_councils(register)
+    if councils is None:
+        councils = current_councils(register)
     mapping = {code: code for code in councils.index}
     former = councils["former-gss-codes"].dropna().str.split(",").explode().str.strip()
     for new, old in former.items():
@@ -238,6 +265,19 @@ def _deprivation(
     data = frame.loc[keep, list(columns)].astype("float64").rename(columns=columns)
     w = frame.loc[keep, code].map(weight).fillna(1.0)
     return _weighted_mean(data, target[keep], w)
+
+
+def _older_imd(
+    imd_2019: pd.DataFrame | None,
+    imd_2025: pd.DataFrame,
+    successor: pd.Series,
+    weight: pd.Series,
+) -> pd.DataFrame:
+    """IMD 2019 for the districts IMD 2025 does not cover: those abolished since 2019."""
+    if imd_2019 is None or imd_2019.empty:
+        return pd.DataFrame(columns=list(_IMD_ENGLAND_2019.values()), dtype="float64")
+    older = imd_2019[~imd_2019["ltla19_code"].isin(set(imd_2025["ltla24_code"]))]
+    return _deprivation(older, "ltla19_code", _IMD_ENGLAND_2019, successor, weight)
 
 
 def _latest_full_year(lgbf: pd.DataFrame, code: str, column: str) -> pd.Series:
@@ -298,16 +338,22 @@ def build_context(
     lad_codes: pd.DataFrame,
     lgbf: pd.DataFrame | None = None,
     spending_power: pd.DataFrame | None = None,
+    imd_england_2019: pd.DataFrame | None = None,
+    *,
+    codes=None,
+    spending_year: str = "2021",
 ) -> pd.DataFrame:
-    """Context variables for every current council, indexed by GSS code.
+    """Context variables for every current council (or the councils with these GSS
+    ``codes``, those of an earlier era), indexed by GSS code.
 
     Columns: ``name``, ``nation``, ``local_authority_type``, ``local_authority_code``, then the
     variables in ``CONTEXT_VARIABLES``. Figures on old district boundaries are carried to the
     current council, and county councils get their districts' figures, both population-weighted.
-    ``lgbf`` and ``spending_power`` add the variables only they hold (Scotland; England).
+    ``lgbf`` and ``spending_power`` add the variables only they hold (Scotland; England);
+    ``imd_england_2019`` gives English districts abolished before IMD 2025 their deprivation.
     """
-    councils = current_councils(register)
-    successor = successor_codes(register, lad_codes)
+    councils = current_councils(register) if codes is None else era_councils(register, codes)
+    successor = successor_codes(register, lad_codes, councils)
     pop_register = pd.to_numeric(councils["pop-2020"], errors="coerce")
     area = pd.to_numeric(councils["area"], errors="coerce")
 
@@ -317,6 +363,7 @@ def build_context(
     deprivation = pd.concat(
         [
             _deprivation(imd_england, "ltla24_code", _IMD_ENGLAND, successor, weight),
+            _older_imd(imd_england_2019, imd_england, successor, weight),
             _deprivation(wimd, "ltla22_code", _WIMD, successor, weight),
             _deprivation(simd, "ltla24_code", _SIMD, successor, weight),
         ]
@@ -333,6 +380,10 @@ def build_context(
     districts = county_of.dropna()
     district_data = lower.reindex(districts.index)
     district_pop = pop_register.reindex(districts.index).fillna(district_data["pop_census2021"])
+    # Districts abolished before 2021 have no population in the data: where none of a county's
+    # districts has one, they count equally rather than leaving the county without figures.
+    unknown = district_pop.isna().groupby(districts).transform("all")
+    district_pop = district_pop.where(~unknown, 1.0)
     county_means = _weighted_mean(
         district_data.drop(columns=["pop_census2011", "pop_census2021"]),
         districts,
@@ -369,7 +420,8 @@ def build_context(
     out["population_change_pct"] = out["population_change_pct"].fillna(
         scottish["population_change_pct"]
     )
-    out["spending_power_per_head"] = _spending_power(spending_power, councils) / population
+    spending = _spending_power(spending_power, councils, spending_year)
+    out["spending_power_per_head"] = spending / population
     return out
 
 

@@ -8,10 +8,16 @@ Four similarity sets (docs/method/similar-councils.md):
 * ``finance``: for reserves, debt and budgets, driven by size, spending power and deprivation.
 
 The variables of each set are chosen beforehand from what drives the cost and demand of that
-kind of service. Their weights come from evidence: each variable's weight is the average share
-of the variation in that kind of service's Scottish LGBF figures it explains (the squared rank
-correlation, averaged over the indicators of one year). They are kept in
-``data/similar_council_sets.csv``; ``evidence_weights`` works them out again.
+kind of service. Their weights come from evidence in the Scottish LGBF figures of one year,
+kept in ``data/similar_council_sets.csv``:
+
+* people: each variable's weight is the average share of the variation in the people-service
+  figures it explains (the squared rank correlation, averaged over the indicators):
+  ``evidence_weights``;
+* place: the weights under which a council's nearest councils best predict its own
+  place-service figures (each left out of its own prediction): ``knn_weights``. The place
+  figures are only loosely tied to any one variable, so a variable's own correlation says
+  little about how much it helps find councils with similar figures.
 
 The check: the Scottish LGBF family groups (four groups of eight councils for people services,
 four for everything else) are the one published grouping to hold similar councils against.
@@ -22,6 +28,7 @@ averaged over councils.
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -33,7 +40,7 @@ from benchmarking.context import (
     LOG_VARIABLES,
     council_pools,
 )
-from benchmarking.similarity import similar_councils
+from benchmarking.similarity import similar_councils, standardise
 
 KINDS = ("overall", "people", "place", "finance")
 # Comparison group prefixes: `similar:<gss>` stays the overall set.
@@ -104,6 +111,9 @@ def set_weights(kind: str, sets: Mapping[str, Mapping[str, float]] | None = None
     return dict(sets[kind])
 
 
+SET_LOG_VARIABLES = LOG_VARIABLES + ("area", "road_km_per_1000", "spending_power_per_head")
+
+
 def find_family(
     context: pd.DataFrame,
     kind: str,
@@ -120,7 +130,7 @@ def find_family(
         council_pools(context) if pools is None else pools,
         weights=chosen,
         k=k,
-        log_variables=LOG_VARIABLES + ("area", "road_km_per_1000", "spending_power_per_head"),
+        log_variables=SET_LOG_VARIABLES,
     )
     out.insert(2, "kind", kind)
     return out
@@ -190,6 +200,109 @@ def evidence_weights(
     return {v: weights.get(v, round(typical, 3)) for v in variables}
 
 
+# The weights a variable may take in the search: from none to four times an equal share.
+WEIGHT_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+def _standard_ranks(indicators: pd.DataFrame, codes) -> np.ndarray:
+    """Each indicator's ranks, as standard scores (NaN where a council has no figure)."""
+    z, _spread = standardise(indicators.reindex(codes).rank().to_numpy(dtype="float64"))
+    return z
+
+
+def _standard_context(context: pd.DataFrame, variables: Sequence[str]) -> tuple[np.ndarray, list]:
+    """The variables councils have figures for, logged where ``find_family`` logs them and
+    standardised, and their names."""
+    frame = context[[v for v in variables if v in context]].astype("float64")
+    for variable in frame.columns:
+        if variable in SET_LOG_VARIABLES:
+            frame[variable] = np.log(frame[variable].where(frame[variable] > 0))
+    kept = [v for v in frame.columns if frame[v].notna().sum() >= 3 and frame[v].nunique() > 1]
+    z, _spread = standardise(frame[kept].to_numpy())
+    return z, kept
+
+
+def knn_error(z: np.ndarray, targets: np.ndarray, weights: np.ndarray, k: int = 7) -> float:
+    """How badly a council's ``k`` nearest councils predict its figures: the mean squared
+    difference between each council's standard score on each indicator and the average of its
+    neighbours' (the council itself is never its own neighbour). Distances are
+    ``similarity``'s: weighted, missing variables left out of a pair and the rest scaled up."""
+    contrib = weights * (z[:, None, :] - z[None, :, :]) ** 2
+    used = ~np.isnan(contrib)
+    weight_used = (used * weights).sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dist = np.where(used, contrib, 0.0).sum(axis=2) * weights.sum() / weight_used
+    dist = np.where(np.isfinite(dist), dist, np.inf)
+    np.fill_diagonal(dist, np.inf)
+    nearest = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an indicator no neighbour has
+        predicted = np.nanmean(targets[nearest], axis=1)
+    return float(np.nanmean((targets - predicted) ** 2))
+
+
+def knn_weights(
+    context: pd.DataFrame,
+    indicators: pd.DataFrame,
+    variables: Sequence[str],
+    *,
+    k: int = 7,
+) -> dict[str, float]:
+    """The weights under which each council's ``k`` nearest councils best predict its own
+    indicators (``knn_error`` on the indicators' standard ranks), scaled to add up to 1.
+
+    The search starts from equal weights and tries each value of ``WEIGHT_GRID`` for one
+    variable at a time, keeping any that lowers the error, until none does: deterministic,
+    and coarse enough not to chase noise among 32 councils. A variable the councils have no
+    figures for gets the median weight of the others, as in ``evidence_weights``.
+    """
+    codes = indicators.index.intersection(context.index)
+    z, kept = _standard_context(context.loc[codes], variables)
+    targets = _standard_ranks(indicators, codes)
+    weights = np.ones(len(kept))
+    best = knn_error(z, targets, weights, k)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(len(kept)):
+            for value in WEIGHT_GRID:
+                trial = weights.copy()
+                trial[i] = value
+                if trial.sum() == 0 or value == weights[i]:
+                    continue
+                error = knn_error(z, targets, trial, k)
+                if error < best - 1e-12:
+                    best, weights, improved = error, trial, True
+    found = {v: round(float(w / weights.sum()), 3) for v, w in zip(kept, weights, strict=True)}
+    typical = round(float(np.median(list(found.values()))), 3) if found else 1.0
+    return {v: found.get(v, typical) for v in variables}
+
+
+# How each validated set's weights are worked out from one year's indicators.
+WEIGHT_METHODS = {"people": evidence_weights, "place": knn_weights}
+
+
+def set_prediction_errors(
+    context: pd.DataFrame,
+    indicators: pd.DataFrame,
+    weights: Mapping[str, Mapping[str, float]],
+    *,
+    k: int = 7,
+) -> dict[str, float]:
+    """``knn_error`` on these indicators for each named set of weights over the same
+    variables, and for predicting every council by the average (``none``: 1 by design)."""
+    codes = indicators.index.intersection(context.index)
+    variables = list(next(iter(weights.values())))
+    z, kept = _standard_context(context.loc[codes], variables)
+    targets = _standard_ranks(indicators, codes)
+    out = {
+        name: knn_error(z, targets, np.array([w[v] for v in kept], dtype="float64"), k)
+        for name, w in weights.items()
+    }
+    out["none"] = float(np.nanmean(targets**2))
+    return out
+
+
 def _rank_correlations(x: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Pearson correlation of ``x`` with each column of ``table``, over the rows where both
     have a figure (on ranks, that is Spearman's correlation); NaN where it cannot be told."""
@@ -256,7 +369,8 @@ def leave_one_out(
         table = indicator_table(lgbf, kind, year)
         scores = []
         for left_out in table.index:
-            weights = evidence_weights(context, table.drop(index=left_out), list(sets[kind]))
+            method = WEIGHT_METHODS[kind]
+            weights = method(context, table.drop(index=left_out), list(sets[kind]))
             found = find_family(context, kind, k=k, weights=weights, pools=pools)
             scores.append(overlap_at_k(found, family, k))
         out[kind] = (min(scores), max(scores))

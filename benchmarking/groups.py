@@ -155,6 +155,7 @@ def describe_group(group: Group) -> str:
 
 def stored_kinds(gss_code: str) -> set[str]:
     """The similarity sets stored for a council (one query)."""
+    # Any era: an abolished council's groups are stored for the periods it existed in.
     rows = SimilarCouncil.objects.filter(council__gss_code=gss_code).values_list("kind", flat=True)
     return set(rows.distinct())
 

@@ -1,10 +1,12 @@
 """The metric catalogue, submitted values, and the comparisons computed from them."""
 
+import datetime
 import re
 
 import numpy as np
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -325,10 +327,22 @@ class SimilarCouncilQuerySet(models.QuerySet):
     def of_kind(self, kind: str):
         return self.filter(kind=kind)
 
+    def current(self):
+        """Today's era: the similar councils chosen among the councils that exist now."""
+        return self.filter(valid_to__isnull=True)
+
+    def in_era(self, day: datetime.date):
+        """The era holding ``day``: chosen among the councils that existed then."""
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
+
 
 class SimilarCouncil(models.Model):
-    """One of a council's nearest neighbours by context, in one similarity set
-    (docs/method/similar-councils.md)."""
+    """One of a council's nearest neighbours by context, in one similarity set and one register
+    era: chosen among the councils that existed from ``valid_from`` to ``valid_to`` (exclusive;
+    blank when open), so a comparison of 2012 uses 2012's councils
+    (docs/method/similar-councils.md, benchmarking/eras.py)."""
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="neighbours")
     neighbour = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
@@ -339,19 +353,26 @@ class SimilarCouncil(models.Model):
     distance = models.FloatField()
     coverage = models.FloatField(default=1.0)
     shares = models.JSONField(default=dict)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
 
     objects = SimilarCouncilQuerySet.as_manager()
 
     class Meta:
-        ordering = ["council", "kind", "rank"]
+        ordering = ["council", "kind", "valid_from", "rank"]
         constraints = [
             models.UniqueConstraint(
-                fields=["council", "kind", "rank"], name="one_neighbour_per_kind_rank"
+                fields=["council", "kind", "valid_from", "rank"],
+                name="one_neighbour_per_kind_era_rank",
+                nulls_distinct=False,
             ),
             models.UniqueConstraint(
-                fields=["council", "kind", "neighbour"], name="neighbour_once_per_kind"
+                fields=["council", "kind", "valid_from", "neighbour"],
+                name="neighbour_once_per_kind_era",
+                nulls_distinct=False,
             ),
         ]
+        indexes = [models.Index(fields=["valid_to", "kind"], name="similar_era_kind")]
 
     def __str__(self):
         return f"{self.council} ~ {self.neighbour} ({self.rank})"

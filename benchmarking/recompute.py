@@ -115,8 +115,9 @@ def _distributions(frame: pd.DataFrame, audience: str, members: pd.DataFrame) ->
         visible = visible.merge(sector_pairs, on=["metric_id", "period"])
     if visible.empty:
         return pd.DataFrame(columns=["metric", "period", "group", *STAT_COLUMNS])
-    expanded = visible[["council_id", "metric_id", "period", "value"]].merge(
-        members, on="council_id"
+    # A similar group's members depend on the period's register era (selectors.members_join).
+    expanded = selectors.members_join(
+        visible[["council_id", "metric_id", "period", "value"]], members
     )
     expanded = expanded.rename(columns={"metric_id": "metric", "council_id": "gss_code"})
     return group_distributions(expanded)

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare, positions_in_group
+from benchmarking.eras import Era, period_day, periods_to_eras
 from benchmarking.families import SIMILAR_PREFIXES, similar_label
 from benchmarking.models import (
     Audience,
@@ -97,12 +98,14 @@ def region_group(council: Council) -> str:
 
 
 def group_members() -> pd.DataFrame:
-    """Every stored comparison group and its councils: one row per (group, council_id).
+    """Every stored comparison group and its councils: one row per (group, council_id, era).
 
     Groups: `all`; `type:<type code>`; `region:<region slug>` (nation outside England);
     `grouping:<slug>` for every area grouping; `similar:<gss>` for a council and its
     similar councils, and `similar-<kind>:<gss>` for those in the people, place and finance
-    sets.
+    sets. A similar group has members per register era (``era``, an ``Era.label``: the
+    similar councils chosen among the councils of that time); other groups hold the same
+    councils whatever the period (``era`` None). ``members_join`` joins values to them.
     """
     rows: list[tuple[str, int]] = []
     for council in Council.objects.with_gss().only("pk", "kind", "region", "nation"):
@@ -119,13 +122,35 @@ def group_members() -> pd.DataFrame:
         (f"grouping:{slug}", council_id)
         for slug, council_id in memberships.values_list("grouping__slug", "council_id")
     ]
+    frame = pd.DataFrame(rows, columns=["group", "council_id"]).assign(era=None)
     gss = dict(Council.objects.with_gss().values_list("pk", "gss_code"))
-    similar = list(SimilarCouncil.objects.values_list("council_id", "kind", "neighbour_id"))
-    for council_id, kind in {(c, k) for c, k, _ in similar}:
-        if council_id in gss:
-            rows.append((similar_label(kind, gss[council_id]), council_id))
-    rows += [(similar_label(k, gss[c]), n) for c, k, n in similar if c in gss]
-    return pd.DataFrame(rows, columns=["group", "council_id"]).drop_duplicates()
+    similar = [
+        (c, k, Era(start, end).label, n)
+        for c, k, start, end, n in SimilarCouncil.objects.values_list(
+            "council_id", "kind", "valid_from", "valid_to", "neighbour_id"
+        )
+        if c in gss
+    ]
+    own = [(similar_label(k, gss[c]), c, era) for c, k, era in {s[:3] for s in similar}]
+    own += [(similar_label(k, gss[c]), n, era) for c, k, era, n in similar]
+    frame = pd.concat([frame, pd.DataFrame(own, columns=["group", "council_id", "era"])])
+    return frame.drop_duplicates(ignore_index=True)
+
+
+def members_join(values: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Each value with every group its council belongs to for the value's period: groups
+    without eras by council alone, similar groups by council and the era of the period."""
+    shared = members[members["era"].isna()].drop(columns="era")
+    by_era = members[members["era"].notna()]
+    eras = periods_to_eras(values["period"].unique(), by_era["era"].unique())
+    dated = values.assign(era=values["period"].map(eras))
+    return pd.concat(
+        [
+            values.merge(shared, on="council_id"),
+            dated.merge(by_era, on=["council_id", "era"]).drop(columns="era"),
+        ],
+        ignore_index=True,
+    )
 
 
 @dataclass
@@ -359,8 +384,11 @@ def group_history(user, metric: Metric, group) -> list[dict]:
     return [found[p] for p in sort_periods(found)]
 
 
-def group_councils(group) -> list[Council]:
-    """The councils of a group, by name (one query; stored groups as group_members builds)."""
+def group_councils(group, period: str | None = None) -> list[Council]:
+    """The councils of a group, by name (one query; stored groups as group_members builds).
+
+    A similar group holds the similar councils of the period's register era (today's when no
+    period is given)."""
     kind, _sep, argument = group.label.partition(":")
     councils = Council.objects.with_gss()
     if group.is_custom:
@@ -371,14 +399,12 @@ def group_councils(group) -> list[Council]:
         councils = [c for c in councils.current() if region_group(c) == group.label]
         return sorted(councils, key=lambda c: c.name)
     elif kind in SIMILAR_PREFIXES:
-        councils = councils.filter(
-            Q(gss_code=argument)
-            | Q(
-                pk__in=SimilarCouncil.objects.filter(
-                    council__gss_code=argument, kind=SIMILAR_PREFIXES[kind]
-                ).values("neighbour_id")
-            )
+        chosen = SimilarCouncil.objects.filter(
+            council__gss_code=argument, kind=SIMILAR_PREFIXES[kind]
         )
+        day = period_day(period) if period else None
+        chosen = chosen.in_era(day) if day else chosen.current()
+        councils = councils.filter(Q(gss_code=argument) | Q(pk__in=chosen.values("neighbour_id")))
     elif kind == "grouping":
         councils = councils.filter(
             grouping_memberships__grouping__slug=argument,
@@ -424,10 +450,10 @@ def reference_values(metric: Metric, period: str) -> list[ReferenceValue]:
 
 
 def similar_sets(council: Council) -> tuple[dict[str, list[SimilarCouncil]], pd.DataFrame]:
-    """A council's similar councils by set, nearest first, and the stored context figures of
-    every council in its pool (GSS code by variable): two queries."""
+    """A council's similar councils by set, nearest first, among today's councils, and the
+    stored context figures of every council in its pool (GSS code by variable): two queries."""
     by_kind: dict[str, list[SimilarCouncil]] = {}
-    rows = SimilarCouncil.objects.filter(council=council).select_related("neighbour")
+    rows = SimilarCouncil.objects.current().filter(council=council).select_related("neighbour")
     for row in rows.order_by("kind", "rank"):
         by_kind.setdefault(row.kind, []).append(row)
     own = CouncilContext.objects.filter(council=council).values_list("pool", flat=True)

@@ -70,6 +70,8 @@ class SimilarCouncilSerializer(serializers.ModelSerializer):
             "coverage",
             "closest_variables",
             "kind",
+            "valid_from",
+            "valid_to",
             "shares",
         ]
 

@@ -18,7 +18,14 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from benchmarking.context import CONTEXT_VARIABLES, build_context, council_pools, read_sources
+from benchmarking.context import (
+    CONTEXT_VARIABLES,
+    COUNCIL_TYPES,
+    build_context,
+    council_pools,
+    read_sources,
+)
+from benchmarking.eras import Era, Lifetime, era_of, eras_for, period_day
 from benchmarking.families import find_families
 from benchmarking.models import (
     Audience,
@@ -722,9 +729,10 @@ def existing_values(clean: pd.DataFrame) -> pd.DataFrame:
 def similar_councils_save(*, neighbours: pd.DataFrame, context: pd.DataFrame | None = None) -> int:
     """Replace the stored similar councils with a freshly computed table.
 
-    A ``kind`` column says which similarity set each row belongs to (overall if absent).
-    ``context`` (from ``context.build_context``), when given, replaces the stored context
-    figures the explanation page reads, in the same transaction.
+    A ``kind`` column says which similarity set each row belongs to (overall if absent);
+    ``valid_from`` and ``valid_to`` columns say which register era (today's if absent).
+    ``context`` (from ``context.build_context``, today's councils), when given, replaces the
+    stored context figures the explanation page reads, in the same transaction.
     """
     ids = dict(Council.objects.with_gss().values_list("gss_code", "pk"))
     share_columns = [c for c in neighbours.columns if c.startswith("share_")]
@@ -733,6 +741,8 @@ def similar_councils_save(*, neighbours: pd.DataFrame, context: pd.DataFrame | N
             council_id=ids[row["gss_code"]],
             neighbour_id=ids[row["neighbour_gss_code"]],
             kind=row.get("kind") or SimilarityKind.OVERALL,
+            valid_from=_day_or_none(row.get("valid_from")),
+            valid_to=_day_or_none(row.get("valid_to")),
             rank=int(row["rank"]),
             distance=float(row["distance"]),
             coverage=float(row.get("coverage", 1.0)),
@@ -745,7 +755,9 @@ def similar_councils_save(*, neighbours: pd.DataFrame, context: pd.DataFrame | N
         for row in neighbours.to_dict("records")
         if row["gss_code"] in ids and row["neighbour_gss_code"] in ids
     ]
-    before = set(SimilarCouncil.objects.values_list("council_id", "kind", "neighbour_id"))
+    before = set(
+        SimilarCouncil.objects.values_list("council_id", "kind", "valid_from", "neighbour_id")
+    )
     with transaction.atomic():
         SimilarCouncil.objects.all().delete()
         SimilarCouncil.objects.bulk_create(objects, batch_size=BATCH)
@@ -759,10 +771,10 @@ def _similar_groups_pairs(before: set[tuple], objects: list[SimilarCouncil]):
     """The metric-periods whose comparisons move when the similar councils change from
     `before` to `objects`: every group of similar councils that changed is recomputed
     wherever one of its members, old or new, has a value."""
-    after = {(o.council_id, o.kind, o.neighbour_id) for o in objects}
-    changed = {(council, kind) for council, kind, _ in before ^ after}
-    members = {c for c, _ in changed}
-    members |= {n for c, k, n in before | after if (c, k) in changed}
+    after = {(o.council_id, o.kind, o.valid_from, o.neighbour_id) for o in objects}
+    changed = {(council, kind, era) for council, kind, era, _ in before ^ after}
+    members = {c for c, _, _ in changed}
+    members |= {n for c, k, e, n in before | after if (c, k, e) in changed}
     if not members:
         return []
     return (
@@ -772,12 +784,49 @@ def _similar_groups_pairs(before: set[tuple], objects: list[SimilarCouncil]):
 
 def similar_councils_recompute(*, data_dir=None) -> int:
     """Work out every set of similar councils again from the register in the database and the
-    context files, and store them (a no-op for comparisons if nothing changed)."""
-    context = build_context(**read_sources(data_dir or settings.BASE_DIR / "data"))
+    context files, and store them (a no-op for comparisons if nothing changed).
+
+    Today's sets are chosen among today's councils; each earlier register era that holds a
+    period with values gets its own sets, chosen among the councils of that era
+    (benchmarking/eras.py), so a comparison of 2012 uses 2012's councils.
+    """
+    sources = read_sources(data_dir or settings.BASE_DIR / "data")
+    context = build_context(**sources)
     # The register in the database decides which councils exist today.
     current = set(Council.objects.current().with_gss().values_list("gss_code", flat=True))
     context = context[context.index.isin(current)]
-    return similar_councils_save(neighbours=find_families(context), context=context)
+    lifetimes = [
+        Lifetime(gss, start, end)
+        for gss, start, end in Council.objects.with_gss()
+        .filter(kind__in=COUNCIL_TYPES)
+        .values_list("gss_code", "start_date", "end_date")
+    ]
+    today = era_of(timezone.localdate(), lifetimes)
+    tables = [find_families(context).assign(valid_from=today.valid_from, valid_to=None)]
+    for era, codes in _past_eras(lifetimes, today).items():
+        past = build_context(**sources, codes=codes, spending_year=_spending_year(era))
+        tables.append(find_families(past).assign(valid_from=era.valid_from, valid_to=era.valid_to))
+    return similar_councils_save(neighbours=pd.concat(tables, ignore_index=True), context=context)
+
+
+def _past_eras(lifetimes: list[Lifetime], today: Era) -> dict[Era, list[str]]:
+    """The register eras before today's that hold a period some value is for."""
+    periods = Value.objects.values_list("period", flat=True).distinct()
+    days = [period_day(p) for p in periods]
+    before = [d for d in days if d and (today.valid_from is None or d < today.valid_from)]
+    return eras_for(before, lifetimes)
+
+
+def _spending_year(era: Era) -> str:
+    """The core spending power column (financial year ending in that year, 2012 to 2021) of
+    the era's last financial year."""
+    last = era.valid_to - datetime.timedelta(days=1) if era.valid_to else timezone.localdate()
+    year = last.year + (1 if last.month >= 4 else 0)
+    return str(min(max(year, 2012), 2021))
+
+
+def _day_or_none(value) -> datetime.date | None:
+    return None if value is None or pd.isna(value) else value
 
 
 def _council_context_replace(context: pd.DataFrame, ids: dict[str, int]) -> None:

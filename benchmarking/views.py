@@ -48,7 +48,7 @@ def council_dashboard(request, gss_code):
     form = ComparisonGroupForm(
         request.GET or None,
         council=council,
-        has_similar=council.neighbours.exists(),
+        has_similar=council.neighbours.exists(),  # in any era: the periods it existed in
         groupings=groupings,
     )
     problem = None
@@ -284,9 +284,9 @@ def similar_councils(request, gss_code):
             continue
         label = SimilarityKind(kind).label
         codes_near = [r.neighbour.gss_code for r in rows]
-        table = likeness.profile(
-            figures, council.gss_code, codes_near, list(families.set_weights(kind))
-        )
+        # A figure the set gives no weight did not make these councils similar.
+        chosen = [v for v, w in families.set_weights(kind).items() if w > 0]
+        table = likeness.profile(figures, council.gss_code, codes_near, chosen)
         nearest, furthest = likeness.nearest_and_furthest(table)
         family_words = _("its %(n)s similar councils") % {"n": len(rows)}
         sections.append(

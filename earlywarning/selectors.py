@@ -176,13 +176,13 @@ def corporate_table() -> pd.DataFrame:
 def similar_kind() -> str:
     """The financial rules compare councils with their finance set of similar councils
     (docs/method/similar-councils.md), or the overall set where none is stored."""
-    finance = SimilarCouncil.objects.of_kind(SimilarityKind.FINANCE).exists()
+    finance = SimilarCouncil.objects.current().of_kind(SimilarityKind.FINANCE).exists()
     return SimilarityKind.FINANCE if finance else SimilarityKind.OVERALL
 
 
 def similar_map(kind: str = SimilarityKind.OVERALL) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    rows = SimilarCouncil.objects.of_kind(kind).order_by("council", "rank")
+    rows = SimilarCouncil.objects.current().of_kind(kind).order_by("council", "rank")
     for council, neighbour in rows.values_list("council__gss_code", "neighbour__gss_code"):
         if council and neighbour:
             found.setdefault(council, []).append(neighbour)
@@ -240,7 +240,8 @@ def resilience_inputs(council: Council, visibilities: list[str]) -> tuple[pd.Dat
     similar councils stored), and those councils' codes."""
     kind = similar_kind()
     neighbours = list(
-        SimilarCouncil.objects.of_kind(kind)
+        SimilarCouncil.objects.current()
+        .of_kind(kind)
         .filter(council=council)
         .order_by("rank")
         .values_list("neighbour__gss_code", flat=True)

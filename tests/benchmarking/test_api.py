@@ -256,10 +256,13 @@ def test_similar_councils(api):
         "coverage",
         "closest_variables",
         "kind",
+        "valid_from",
+        "valid_to",
         "shares",
     ]
     assert (first["rank"], first["name"], first["distance"]) == (1, "Middlesbrough", 0.5)
     assert first["kind"] == "overall"  # a table without a kind column is the overall set
+    assert first["valid_from"] is None and first["valid_to"] is None  # today's era
     assert first["closest_variables"] == ["density", "pct_over_65", "population"]
     assert first["shares"]["deprivation_score"] == 0.4
 

@@ -869,7 +869,7 @@ def bare_pandas_statistics(frame: pd.DataFrame, members: pd.DataFrame) -> pd.Dat
             visible = visible.merge(sector.drop_duplicates(), on=keys[:2])
         if visible.empty:
             continue
-        expanded = visible.merge(members, on="council_id")
+        expanded = selectors.members_join(visible, members)
         grouped = expanded.groupby(keys, sort=False)["value"]
         quartiles = grouped.quantile([0.25, 0.5, 0.75]).unstack()
         quartiles.columns = ["lower_quartile", "median", "upper_quartile"]

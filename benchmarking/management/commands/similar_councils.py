@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 "distance": round(n.distance, 4),
                 "closest_variables": n.closest_variables(),
             }
-            for n in council.neighbours.of_kind(kind).select_related("neighbour")
+            for n in council.neighbours.current().of_kind(kind).select_related("neighbour")
         ]
         if not rows:
             raise CommandError(f"{council} has no similar councils (no context figures).")
@@ -86,7 +86,7 @@ class Command(BaseCommand):
         rows = families.validate(scotland, family, shipped)
         for year in CHECK_YEARS:
             weights = {
-                kind: families.evidence_weights(
+                kind: families.WEIGHT_METHODS[kind](
                     scotland, families.indicator_table(lgbf, kind, year), list(shipped[kind])
                 )
                 for kind in family
@@ -96,8 +96,11 @@ class Command(BaseCommand):
         loo = families.leave_one_out(scotland, lgbf, family, shipped, CALIBRATION_YEAR)
         for row in rows:
             row["leave_one_out_min"], row["leave_one_out_max"] = loo[row["set"]]
+        place = _place_methods(scotland, lgbf, family, shipped)
         if as_json:
-            self.stdout.write(_dumps({"k": 7, "councils": len(scotland), "sets": rows}))
+            self.stdout.write(
+                _dumps({"k": 7, "councils": len(scotland), "sets": rows, "place_methods": place})
+            )
             return
         self.stdout.write(
             f"Overlap@7 with the LGBF family groups, {len(scotland)} Scottish councils "
@@ -113,6 +116,51 @@ class Command(BaseCommand):
                 f"{row['baseline']:.2f}   random {row['random']:.2f}   {others}   "
                 f"leave-one-out {row['leave_one_out_min']:.2f} to {row['leave_one_out_max']:.2f}"
             )
+        self.stdout.write(
+            "Place weights by each method tried: overlap@7, then how badly each council's 7 "
+            "nearest predict its place figures (mean squared error of standard ranks; 1 is "
+            "no better than the average):"
+        )
+        for method in place:
+            errors = "   ".join(f"{y} {e:.3f}" for y, e in method["prediction_error"].items())
+            self.stdout.write(f"  {method['method']:<17} {method['overlap']:.2f}   {errors}")
+
+
+def _place_methods(scotland, lgbf, family, shipped) -> list[dict]:
+    """Each way of weighting the place set tried, side by side: the shipped weights
+    (nearest-council prediction), squared rank correlation and equal weights; each with its
+    overlap and its prediction error in the calibration year and the other years."""
+    variables = list(shipped["place"])
+    calibration = families.indicator_table(lgbf, "place", CALIBRATION_YEAR)
+    weights = {
+        "prediction": dict(shipped["place"]),
+        "rank_correlation": families.evidence_weights(scotland, calibration, variables),
+        "equal": dict.fromkeys(variables, 1.0),
+    }
+    errors = {
+        year: families.set_prediction_errors(
+            scotland, families.indicator_table(lgbf, "place", year), weights
+        )
+        for year in (CALIBRATION_YEAR, *CHECK_YEARS)
+    }
+    rows = []
+    for name, chosen in weights.items():
+        found = families.validate(scotland, {"place": family["place"]}, {"place": chosen})[0]
+        rows.append(
+            {
+                "method": name,
+                "overlap": found["overlap"],
+                "prediction_error": {year: errors[year][name] for year in errors},
+            }
+        )
+    rows.append(
+        {
+            "method": "none",
+            "overlap": found["random"],
+            "prediction_error": {year: errors[year]["none"] for year in errors},
+        }
+    )
+    return rows
 
 
 def _dumps(data) -> str:
