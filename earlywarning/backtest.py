@@ -27,6 +27,9 @@ was known then (`rules.Inputs.known_by`), exactly as `recompute_risk --as-of` wo
   before the similar councils were worked out, such as Northamptonshire County Council) is
   compared with every council of its type that existed then. The stored sets themselves are
   worked out from today's context data: the portal holds no earlier context to replay them.
+* Thresholds as known: given `thresholds_on` (`ThresholdsAsKnown`), the financial
+  resilience rule's thresholds are calibrated again at each point on the council-years whose
+  figures were known then, so no point's thresholds saw a later year.
 * The lead time of an event flagged in time is the number of whole months from its first
   flag to the event.
 """
@@ -35,10 +38,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from earlywarning import risk, rules, scoring
+from earlywarning import calibration, resilience, risk, rules, scoring
 from earlywarning.scoring import Scheme, Signal, TypeInfo
 
 BASELINES = {"reserves_runout": "fin-reserves-runout", "debt_to_nre": "fin-debt-high"}
@@ -107,6 +110,34 @@ def similar_on(
     return found
 
 
+class ThresholdsAsKnown:
+    """The rules' thresholds on a date, with the financial resilience rule calibrated on what
+    was known then: the council-years whose figures were published by that date (the
+    scoring's publication lags), each placed among its similar councils as they stood. Worked
+    out once per date: a run over several horizons asks for the same dates again."""
+
+    def __init__(
+        self,
+        base: Mapping[str, Mapping[str, float]],
+        inputs: rules.Inputs,
+        councils: list[risk.CouncilInfo],
+        settings: Mapping[str, float],
+    ):
+        self.base, self.inputs, self.councils, self.settings = base, inputs, councils, settings
+        self.found: dict[datetime.date, list[dict]] = {}
+
+    def calibrated(self, day: datetime.date) -> list[dict]:
+        if day not in self.found:
+            existing = [c for c in self.councils if c.exists_on(day)]
+            known = self.inputs.known_by(day)
+            table = resilience.resilience(known.values, similar_on(self.inputs.similar, existing))
+            self.found[day] = calibration.calibrate(table, self.settings)
+        return self.found[day]
+
+    def __call__(self, day: datetime.date) -> dict:
+        return calibration.with_thresholds(self.base, self.calibrated(day))
+
+
 def months_between(start: datetime.date, end: datetime.date) -> int:
     months = (end.year - start.year) * 12 + end.month - start.month
     return months - (1 if end.day < start.day else 0)
@@ -157,35 +188,32 @@ def backtest(
     types: Mapping[str, TypeInfo],
     scheme: Scheme,
     thresholds,
+    thresholds_on: Callable[[datetime.date], Mapping] | None = None,
 ) -> dict:
+    """The replay and its counts. `thresholds` are used at every point unless
+    `thresholds_on` gives each point's own (`ThresholdsAsKnown`)."""
     events = sorted(events, key=lambda e: (e.event_date, e.gss_code))
     if not events:
         raise ValueError("there are no events to test against")
     if horizon_months < 1:
         raise ValueError("the horizon must be at least one month")
+    limits_on = thresholds_on or (lambda day: thresholds)
     dates = replay_dates(events, horizon_months, scheme.period_months)
     ever_assessed: set[str] = set()
     flags: dict[datetime.date, set[str]] = {}
     baseline_flags: dict[str, dict[datetime.date, set[str]]] = {
         b: {} for b in [*BASELINES, "worst_decile"]
     }
-    previous = None
+    # The point before the first is assessed only for the two-periods rule at the first.
+    before = scoring.previous_date(dates[0], scheme.period_months)
+    previous = _replay_point(councils, inputs, recorded, types, scheme, limits_on(before), before)
+    previous = {gss: r.raw_band for gss, r in previous[0].items()}
     for day in dates:
-        # The register as it stood that day.
-        existing = [c for c in councils if c.exists_on(day)]
-        assessed = {c.gss_code for c in existing}
-        ever_assessed |= assessed
-        then = dataclasses.replace(inputs, similar=similar_on(inputs.similar, existing))
-        results = risk.assess_all(
-            existing,
-            inputs=then,
-            recorded=recorded,
-            as_of=day,
-            types=types,
-            scheme=scheme,
-            thresholds=thresholds,
-            previous=previous,
+        limits = limits_on(day)
+        results, then, assessed = _replay_point(
+            councils, inputs, recorded, types, scheme, limits, day, previous
         )
+        ever_assessed |= assessed
         previous = {gss: r.raw_band for gss, r in results.items()}
         flags[day] = {gss for gss, r in results.items() if scoring.band_rank(r.band) >= 2}
         known = then.known_by(day)
@@ -194,7 +222,7 @@ def backtest(
             half_life = types[code].half_life_months
             baseline_flags[name][day] = {
                 gss
-                for gss, signals in rules.derive(known, thresholds, only={code}).items()
+                for gss, signals in rules.derive(known, limits, only={code}).items()
                 if gss in assessed
                 and any(scoring.age_in_months(s.observed_on, day) <= half_life for s in signals)
             }
@@ -215,7 +243,7 @@ def backtest(
             as_of=event.event_date,
             types=types,
             scheme=scheme,
-            thresholds=thresholds,
+            thresholds=limits_on(event.event_date),
         )[event.gss_code]
         at_event[event] = result.band
     baselines = {}
@@ -226,6 +254,7 @@ def backtest(
     return {
         "events": len(events),
         "horizon_months": horizon_months,
+        "thresholds": "calibrated at each date" if thresholds_on else "fixed",
         "assessed_from": dates[0].isoformat(),
         "assessed_to": dates[-1].isoformat(),
         "assessment_points": len(dates),
@@ -243,3 +272,21 @@ def backtest(
             for e in events
         ],
     }
+
+
+def _replay_point(councils, inputs, recorded, types, scheme, limits, day, previous=None):
+    """Every council that existed on `day` assessed as it stood then: (results, the inputs
+    with the similar councils as they stood, the codes assessed)."""
+    existing = [c for c in councils if c.exists_on(day)]
+    then = dataclasses.replace(inputs, similar=similar_on(inputs.similar, existing))
+    results = risk.assess_all(
+        existing,
+        inputs=then,
+        recorded=recorded,
+        as_of=day,
+        types=types,
+        scheme=scheme,
+        thresholds=limits,
+        previous=previous,
+    )
+    return results, then, {c.gss_code for c in existing}

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarning.resilience import INDICATORS
+from earlywarning.thresholds import RESILIENCE_RULE, calibrated_key
 
 COLUMNS = ("indicator", "extreme_gap", "run_gap", "council_years", "first_year", "last_year")
 
@@ -42,3 +43,16 @@ def calibrate(table: pd.DataFrame, settings: Mapping[str, float]) -> list[dict]:
             }
         )
     return found
+
+
+def with_thresholds(base: Mapping[str, Mapping[str, float]], found: list[dict]) -> dict:
+    """`base` (the rules' thresholds, as `thresholds.rule_thresholds()`) with the financial
+    resilience rule's calibrated thresholds replaced by `found`: an indicator missing from
+    `found` has none, and raises nothing."""
+    kept = {k: v for k, v in base.items() if not k.startswith(f"{RESILIENCE_RULE}:")}
+    for row in found:
+        kept[calibrated_key(row["indicator"])] = {
+            "extreme_gap": row["extreme_gap"],
+            "run_gap": row["run_gap"],
+        }
+    return kept

@@ -37,6 +37,9 @@ TREND_YEARS = (3, 5)
 
 HIGH, LOW = "high", "low"  # which way is riskier
 
+RESERVES, DEBT, EXPOSURE = "reserves", "debt", "commercial exposure"
+STRESS_DOMAINS = (RESERVES, DEBT, EXPOSURE)
+
 RS = "MHCLG Revenue Outturn Summary (RS)"
 BORROWING = "MHCLG borrowing and investment tables"
 CAPITAL = "MHCLG capital financing returns (prudential indicators)"
@@ -54,6 +57,9 @@ class Indicator:
     explanation: str
     source: str = ""
     missing: str = ""  # why it cannot be made from the loaded data, if it cannot
+    # The domain of financial stress it reads (`STRESS_DOMAINS`), or "" for context: a
+    # context indicator is shown but never raises a signal (docs/method/financial-resilience.md).
+    domain: str = ""
 
     @property
     def available(self) -> bool:
@@ -72,6 +78,7 @@ INDICATORS: tuple[Indicator, ...] = (
         f"fin-reserves-change). A council not drawing on its reserves counts as {YEARS_CAP:g} "
         "years.",
         source=RS,
+        domain=RESERVES,
     ),
     Indicator(
         "reserves-to-nre",
@@ -81,6 +88,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-reserves-to-nre",
         "Unallocated and earmarked usable reserves at 31 March ÷ net revenue expenditure.",
         source=RS,
+        domain=RESERVES,
     ),
     Indicator(
         "reserves-change",
@@ -90,6 +98,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-reserves-change",
         "Usable reserves at 31 March against 1 April of the same year.",
         source=RS,
+        domain=RESERVES,
     ),
     Indicator(
         "unallocated-share",
@@ -104,6 +113,7 @@ INDICATORS: tuple[Indicator, ...] = (
             "be shown."
         ),
         source=RS,
+        domain=RESERVES,
     ),
     Indicator(
         "debt-to-nre",
@@ -113,6 +123,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-debt-to-nre",
         "External borrowing at 31 March ÷ net revenue expenditure for the year ending then.",
         source=f"{BORROWING}; {RS}",
+        domain=DEBT,
     ),
     Indicator(
         "cfr-to-nre",
@@ -123,6 +134,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "The capital financing requirement (underlying need to borrow) ÷ net revenue "
         "expenditure. Loaded for 2017-18 only.",
         source=f"{CAPITAL}; {RS}",
+        domain=DEBT,
     ),
     Indicator(
         "debt-to-csp",
@@ -132,6 +144,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-debt-to-csp",
         "External borrowing at 31 March ÷ core spending power for the year.",
         source=f"{BORROWING}; {CSP}",
+        domain=DEBT,
     ),
     Indicator(
         "cfr-to-csp",
@@ -141,6 +154,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-cfr-to-csp",
         "The capital financing requirement ÷ core spending power for the year.",
         source=f"{CAPITAL}; {CSP}",
+        domain=DEBT,
     ),
     Indicator(
         "debt-growth-3y",
@@ -150,6 +164,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-debt-growth-3y",
         "External borrowing at 31 March against 3 years earlier.",
         source=BORROWING,
+        domain=DEBT,
     ),
     Indicator(
         "interest-to-nre",
@@ -159,6 +174,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-interest-to-nre",
         "Interest paid to external lenders ÷ net revenue expenditure.",
         source=RS,
+        domain=DEBT,
     ),
     Indicator(
         "mrp-to-cfr",
@@ -169,6 +185,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "What the council sets aside from revenue to repay debt ÷ its capital financing "
         "requirement. A low figure puts repayment off.",
         source=CAPITAL,
+        domain=DEBT,
     ),
     Indicator(
         "commercial-to-nre",
@@ -181,6 +198,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "is loaded only for 2019-20, a year without net revenue expenditure in the loaded "
         "data, so it is shown separately as a share of core spending power.",
         source=f"{COMMERCIAL}; {RS}",
+        domain=EXPOSURE,
     ),
     Indicator(
         "interest-income-to-csp",
@@ -190,6 +208,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-interest-income-to-csp",
         "Interest and investment income in 2019-20 ÷ core spending power. One year only.",
         source=f"{COMMERCIAL}; {CSP}",
+        domain=EXPOSURE,
     ),
     Indicator(
         "short-term-la-share",
@@ -199,6 +218,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "fin-debt-short-term-la-share",
         "Short-term loans from other local authorities at 31 March ÷ external borrowing.",
         source=BORROWING,
+        domain=DEBT,
     ),
     Indicator(
         "social-care-ratio",

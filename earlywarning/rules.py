@@ -564,10 +564,14 @@ def _resilience_words(indicator: resilience.Indicator, value: float) -> str:
 def resilience_breaches(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signal]]:
     """Calibrated financial resilience: each indicator of the financial resilience page read
     against the council's similar councils for the same year, as a gap from their median in
-    the riskier direction, in units of their interquartile range. Severity 3 when the latest
-    figure's gap is beyond `extreme_gap`, the worst 5% of every council-year's gap; severity 2
-    when the gap was beyond `run_gap`, the worst 20%, in each of the latest `run_years` years
-    running. Both thresholds are worked out from the data by `calibrate_risk`."""
+    the riskier direction, in units of their interquartile range. A stress indicator's latest
+    figure beyond `extreme_gap`, the worst 5% of every council-year's gap, raises a signal of
+    severity 3 when it is sustained (the year before was beyond it too) or corroborated (the
+    latest figure of an indicator in a different domain of financial stress, at most a year
+    apart, is beyond its own). Context indicators raise nothing. The thresholds are worked
+    out from the data by `calibrate_risk`. With `require_corroboration` 0, the earlier rule:
+    any extreme latest figure (severity 3), or `run_years` years running beyond `run_gap`,
+    the worst 20% (severity 2)."""
     settings = thresholds.get("fin-resilience")
     calibrated = {
         code: thresholds[f"fin-resilience:{code}"]
@@ -576,11 +580,29 @@ def resilience_breaches(inputs: Inputs, thresholds: Thresholds) -> dict[str, lis
     }
     if not settings or not calibrated:
         return {}
-    run_years = int(settings["run_years"])
     table = resilience.resilience(inputs.values, inputs.similar)
     table = table[table["indicator"].isin(list(calibrated)) & table["gap"].notna()]
     table = table.sort_values(["gss_code", "indicator", "year"]).reset_index(drop=True)
-    extreme = table["indicator"].map(lambda c: calibrated[c]["extreme_gap"])
+    table["extreme"] = (table["gap"] > 0) & (
+        table["gap"] >= table["indicator"].map(lambda c: calibrated[c]["extreme_gap"])
+    )
+    if settings.get("require_corroboration", 0):
+        chosen = _combined_breaches(table, settings)
+    else:
+        chosen = _tail_or_run_breaches(table, calibrated, settings)
+    found: dict[str, list[Signal]] = {}
+    for index, severity, why in chosen:
+        last = table.loc[index]
+        found.setdefault(last["gss_code"], []).append(
+            _resilience_signal(inputs, last, calibrated[last["indicator"]], severity, why)
+        )
+    return found
+
+
+def _tail_or_run_breaches(table: pd.DataFrame, calibrated, settings) -> list[tuple]:
+    """The earlier rule: the latest figure extreme, or a run of `run_years` consecutive
+    years beyond `run_gap`. (row index, severity, why) for each breach."""
+    run_years = int(settings["run_years"])
     beyond_run = (table["gap"] >= table["indicator"].map(lambda c: calibrated[c]["run_gap"])) & (
         table["gap"] > 0
     )
@@ -597,42 +619,81 @@ def resilience_breaches(inputs: Inputs, thresholds: Thresholds) -> dict[str, lis
     )
     span = table["year"] - by_series["year"].shift(run_years - 1)
     latest = ~table.duplicated(["gss_code", "indicator"], keep="last")
-    is_extreme = latest & (table["gap"] > 0) & (table["gap"] >= extreme)
+    is_extreme = latest & table["extreme"]
     is_run = latest & ~is_extreme & in_run & (span == run_years - 1)
-    found: dict[str, list[Signal]] = {}
-    for index in table.index[is_extreme | is_run]:
-        last = table.loc[index]
-        gss, code = last["gss_code"], last["indicator"]
-        indicator, limits = resilience.BY_CODE[code], calibrated[code]
-        if is_extreme[index]:
-            severity, why = int(settings["extreme_severity"]), "in the worst 5% of all councils"
-        else:
-            severity = int(settings["run_severity"])
-            why = f"in the worst 20% of all councils for {run_years} years running"
-        side = "above" if indicator.riskier == resilience.HIGH else "below"
-        found.setdefault(gss, []).append(
-            Signal(
-                code="fin-resilience",
-                observed_on=last["known_on"],
-                severity=severity,
-                explanation=(
-                    f"{indicator.title} was {_resilience_words(indicator, last['value'])} in "
-                    f"{last['period']}; the median for {_group_words(int(last['group_n']))} "
-                    f"was {_resilience_words(indicator, last['group_median'])}. That is "
-                    f"{abs(last['gap']):.1f} times their middle half's spread {side} the "
-                    f"median, {why}"
-                ),
-                rule=(
-                    f"calibrated resilience: gap from similar councils {why} "
-                    f"(thresholds {limits['extreme_gap']:.2f} and {limits['run_gap']:.2f})"
-                ),
-                value=_resilience_words(indicator, last["value"]),
-                group=f"{inputs.similar_prefix}:{gss} ({_group_words(int(last['group_n']))})",
-                data_date=str(last["period"]),
-                source=indicator.source,
-            )
+    extreme_why = "in the worst 5% of all councils"
+    run_why = f"in the worst 20% of all councils for {run_years} years running"
+    return [
+        (i, int(settings["extreme_severity"]), extreme_why) for i in table.index[is_extreme]
+    ] + [(i, int(settings["run_severity"]), run_why) for i in table.index[is_run]]
+
+
+def _combined_breaches(table: pd.DataFrame, settings) -> list[tuple]:
+    """The combination rule: a stress indicator's latest figure extreme, and sustained
+    (`sustained_years` successive years extreme) or corroborated (the latest figure of an
+    indicator in another domain extreme, at most `corroboration_years` apart)."""
+    sustained_years = int(settings["sustained_years"])
+    apart = int(settings["corroboration_years"])
+    table = table.assign(domain=table["indicator"].map(lambda c: resilience.BY_CODE[c].domain))
+    table = table[table["domain"] != ""]
+    extreme_years = {
+        (g, c, y)
+        for g, c, y in table.loc[table["extreme"], ["gss_code", "indicator", "year"]].itertuples(
+            index=False
         )
-    return found
+    }
+    latest = table[~table.duplicated(["gss_code", "indicator"], keep="last")]
+    flagged = latest[latest["extreme"]]
+    by_council: dict[str, list] = {}
+    for row in flagged.itertuples():
+        by_council.setdefault(row.gss_code, []).append(row)
+    severity = int(settings["extreme_severity"])
+    chosen = []
+    for row in flagged.itertuples():
+        earlier = range(row.year - sustained_years + 1, row.year)
+        if all((row.gss_code, row.indicator, y) in extreme_years for y in earlier):
+            why = f"in the worst 5% of all councils for {sustained_years} years running"
+            chosen.append((row.Index, severity, why))
+            continue
+        others = [
+            o
+            for o in by_council[row.gss_code]
+            if o.domain != row.domain and abs(o.year - row.year) <= apart
+        ]
+        if others:
+            other = resilience.BY_CODE[others[0].indicator]
+            why = (
+                f"in the worst 5% of all councils, and so is {other.title[0].lower()}"
+                f"{other.title[1:]} ({other.domain}, {others[0].period})"
+            )
+            chosen.append((row.Index, severity, why))
+    return chosen
+
+
+def _resilience_signal(inputs: Inputs, last, limits, severity: int, why: str) -> Signal:
+    gss = last["gss_code"]
+    indicator = resilience.BY_CODE[last["indicator"]]
+    side = "above" if indicator.riskier == resilience.HIGH else "below"
+    return Signal(
+        code="fin-resilience",
+        observed_on=last["known_on"],
+        severity=severity,
+        explanation=(
+            f"{indicator.title} was {_resilience_words(indicator, last['value'])} in "
+            f"{last['period']}; the median for {_group_words(int(last['group_n']))} "
+            f"was {_resilience_words(indicator, last['group_median'])}. That is "
+            f"{abs(last['gap']):.1f} times their middle half's spread {side} the "
+            f"median, {why}"
+        ),
+        rule=(
+            f"calibrated resilience: gap from similar councils {why} "
+            f"(thresholds {limits['extreme_gap']:.2f} and {limits['run_gap']:.2f})"
+        ),
+        value=_resilience_words(indicator, last["value"]),
+        group=f"{inputs.similar_prefix}:{gss} ({_group_words(int(last['group_n']))})",
+        data_date=str(last["period"]),
+        source=indicator.source,
+    )
 
 
 # --- service: statistical process control -----------------------------------------------------

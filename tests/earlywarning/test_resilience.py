@@ -10,7 +10,7 @@ import pytest
 
 from benchmarking.datasets import DATASETS
 from benchmarking.periods import parse_period
-from earlywarning import calibration, resilience, rules, thresholds
+from earlywarning import backtest, calibration, resilience, rules, thresholds
 from earlywarning.backtest import similar_on
 from earlywarning.risk import CouncilInfo
 
@@ -236,3 +236,131 @@ def test_similar_councils_as_they_stood_on_a_date():
     assert found["A"] == ["B", "C"]  # D no longer existed
     assert found["OLD"] == ["CTY2"]  # none stored: every other county then
     assert "D" not in found
+
+
+COMBINED = {
+    "fin-resilience": {
+        "run_years": 3,
+        "extreme_severity": 3,
+        "run_severity": 2,
+        "require_corroboration": 1,
+        "sustained_years": 2,
+        "corroboration_years": 1,
+    },
+    **{
+        f"fin-resilience:{code}": {"extreme_gap": 3.0, "run_gap": 1.0}
+        for code in ("debt-to-nre", "debt-to-csp", "reserves-to-nre", "social-care-ratio")
+    },
+}
+
+
+def council_rows(figures):
+    """ME's figures as {(metric, year): value}; six similar councils at 10 to 20 for each
+    (median 15, spread 5), so ME's gap is (value − 15) ÷ 5, turned round where lower is
+    riskier."""
+    rows = []
+    for (metric, year), v in figures.items():
+        rows.append(("ME", metric, year, v))
+        rows += [(f"N{i}", metric, year, x) for i, x in enumerate((10, 12, 14, 16, 18, 20))]
+    return rules.Inputs(
+        values=frame(rows).reindex(columns=list(rules.VALUE_COLUMNS)).assign(element="finance"),
+        similar={"ME": [f"N{i}" for i in range(6)]},
+        similar_prefix="similar-finance",
+    )
+
+
+def combined(figures):
+    return rules.resilience_breaches(council_rows(figures), COMBINED).get("ME", [])
+
+
+def test_combination_rule_an_extreme_figure_alone_raises_nothing():
+    # Gap 3.2: the earlier rule raised a severity 3 signal on this alone.
+    assert combined({("fin-debt-to-nre", 2018): 31}) == []
+    # A run in the worst 20% no longer counts either.
+    run = {("fin-debt-to-nre", y): 21 for y in (2016, 2017, 2018)}
+    assert combined(run) == []
+
+
+def test_combination_rule_sustained_means_two_successive_years_extreme():
+    (signal,) = combined({("fin-debt-to-nre", 2017): 31, ("fin-debt-to-nre", 2018): 32})
+    assert signal.severity == 3
+    assert "worst 5% of all councils for 2 years running" in signal.explanation
+    assert signal.observed_on == datetime.date(2018, 3, 31)
+    # The year before only in the worst 20%, or a year missing between: not sustained.
+    assert combined({("fin-debt-to-nre", 2017): 21, ("fin-debt-to-nre", 2018): 32}) == []
+    assert combined({("fin-debt-to-nre", 2016): 31, ("fin-debt-to-nre", 2018): 32}) == []
+    # Extreme last year but not in the latest: the latest figure is what counts.
+    assert combined({("fin-debt-to-nre", 2017): 31, ("fin-debt-to-nre", 2018): 16}) == []
+
+
+def test_combination_rule_corroborated_by_a_different_domain_at_most_a_year_apart():
+    # Debt 3.2 spreads above the median; reserves 3.0 spreads below it (lower is riskier).
+    found = combined({("fin-debt-to-nre", 2018): 31, ("fin-reserves-to-nre", 2017): 0})
+    assert sorted(s.value for s in found) == ["0%", "31.0%"]
+    assert all(s.severity == 3 for s in found)
+    debt = next(s for s in found if s.value == "31.0%")
+    assert "and so is usable reserves as a share of net revenue expenditure" in debt.explanation
+    assert "(reserves, 2016-17)" in debt.explanation
+    # Two years apart: the figures do not describe the same time.
+    assert combined({("fin-debt-to-nre", 2018): 31, ("fin-reserves-to-nre", 2016): 0}) == []
+    # The other domain in the worst 20% only (gap 1.2): no corroboration.
+    assert combined({("fin-debt-to-nre", 2018): 31, ("fin-reserves-to-nre", 2018): 9}) == []
+
+
+def test_combination_rule_the_same_domain_or_context_does_not_corroborate():
+    same = {("fin-debt-to-nre", 2018): 31, ("fin-debt-to-csp", 2018): 31}
+    assert combined(same) == []
+    context = {("fin-debt-to-nre", 2018): 31, ("fin-social-care-ratio", 2018): 40}
+    assert combined(context) == []
+    # A context indicator never raises a signal, even extreme two years running.
+    assert (
+        combined({("fin-social-care-ratio", 2017): 40, ("fin-social-care-ratio", 2018): 40}) == []
+    )
+
+
+def test_every_indicator_has_a_stress_domain_or_is_context():
+    context = {i.code for i in resilience.INDICATORS if not i.domain}
+    assert context == {"social-care-ratio", "ctr-to-nre", "csp-change"}
+    assert {i.domain for i in resilience.INDICATORS} - {""} == set(resilience.STRESS_DOMAINS)
+
+
+def test_the_shipped_settings_use_the_combination_rule():
+    assert thresholds.calibration_settings()["require_corroboration"] == 1
+    assert thresholds.rule_thresholds()["fin-resilience"]["sustained_years"] == 2
+
+
+def spread_out(years, power):
+    """Eight councils, each similar to the other seven, with debt to NRE of 10 + i**power in
+    each year; known 3 months after the year end, as the borrowing tables are."""
+    rows = frame([(f"C{i}", "fin-debt-to-nre", y, 10 + i**power) for y in years for i in range(8)])
+    rows["known_on"] = [thresholds.add_months(d, 3) for d in rows["period_end"]]
+    return rows.reindex(columns=list(rules.VALUE_COLUMNS)).assign(element="finance")
+
+
+def test_a_replay_calibrates_on_what_was_known_and_later_years_change_nothing():
+    codes = [f"C{i}" for i in range(8)]
+    similar = {c: [n for n in codes if n != c] for c in codes}
+    councils = [CouncilInfo(c, c, True, kind="UA") for c in codes]
+    settings = {**thresholds.calibration_settings(), "min_council_years": 10}
+    base = {"fin-resilience": settings, "fin-resilience:csp-change": {"extreme_gap": 9.9}}
+    early = spread_out(range(2011, 2017), 1)
+    later = pd.concat([early, spread_out(range(2017, 2021), 3)], ignore_index=True)
+    day = datetime.date(2016, 12, 31)  # 2015-16 known since 30 June 2016; 2016-17 not yet
+
+    def at(values, on):
+        inputs = rules.Inputs(values=values, similar=similar)
+        return backtest.ThresholdsAsKnown(base, inputs, councils, settings)(on)
+
+    then = at(early, day)
+    assert then == at(later, day)
+    (row,) = backtest.ThresholdsAsKnown(
+        base, rules.Inputs(values=later, similar=similar), councils, settings
+    ).calibrated(day)
+    assert (row["first_year"], row["last_year"]) == (2011, 2016)
+    assert row["council_years"] == 8 * 6
+    # Today's thresholds keep nothing calibrated on another basis, and saw the later years.
+    assert "fin-resilience:csp-change" not in then
+    today = at(later, datetime.date(2021, 12, 31))
+    assert today["fin-resilience:debt-to-nre"] != then["fin-resilience:debt-to-nre"]
+    # Before 10 council-years were known, nothing is calibrated: the rule raises nothing.
+    assert "fin-resilience:debt-to-nre" not in at(later, datetime.date(2011, 6, 29))

@@ -255,11 +255,17 @@ def test_backtest_on_constructed_events(finance_data, tmp_path):
     31 March 2019, the second quarter after the 2017-18 figures (the first was held at watch,
     financial signals alone); by the event the points had faded to watch. Darlington, flagged
     too with no event, is a false alarm. The reserves baseline does the same; the debt
-    baseline, with no debt figures, flags nothing."""
+    baseline, with no debt figures, flags nothing. The shipped thresholds (`--thresholds
+    today`): this database has too few council-years to calibrate its own."""
     path = events_file(tmp_path, [f"{HARTLEPOOL},2019-06-30,s114"])
     out = io.StringIO()
-    call_command("backtest_risk", "--events", path, "--horizon-months", "12", "--json", stdout=out)
+    call_command(
+        "backtest_risk",
+        *("--events", path, "--horizon-months", "12", "--thresholds", "today", "--json"),
+        stdout=out,
+    )
     (result,) = json.loads(out.getvalue())
+    assert result["thresholds"] == "fixed"
     assert result["events"] == 1
     assert result["flagged_in_time"] == 1
     assert result["lead_months"] == [2]
@@ -295,7 +301,16 @@ def test_backtest_event_before_any_data_is_missed(finance_data, tmp_path):
 def test_backtest_text_and_bad_files(finance_data, tmp_path):
     out = io.StringIO()
     good = events_file(tmp_path, [f"{HARTLEPOOL},2019-06-30,s114"])
-    call_command("backtest_risk", "--events", good, "--horizon-months", "12", stdout=out)
+    call_command(
+        "backtest_risk",
+        "--events",
+        good,
+        "--horizon-months",
+        "12",
+        "--thresholds",
+        "today",
+        stdout=out,
+    )
     assert out.getvalue().startswith("1 of 1 events flagged at elevated or above")
     assert "(median lead 2 months)" in out.getvalue()
     bad = events_file(tmp_path, ["W99999999,2019-06-30,s114", f"{HARTLEPOOL},30/06/2019,s114"])
@@ -306,6 +321,42 @@ def test_backtest_text_and_bad_files(finance_data, tmp_path):
     assert "30/06/2019" in str(error.value)
     with pytest.raises(CommandError, match="at least one month"):
         call_command("backtest_risk", "--events", good, "--horizon-months", "0")
+
+
+def test_backtest_calibrates_at_each_date_on_what_was_known(finance_data, tmp_path):
+    """By default the resilience thresholds are worked out at each date from the figures
+    known then: here 8 councils and at most 3 years, far fewer than the 200 council-years an
+    indicator needs, so nothing is calibrated and nothing flagged, where the shipped
+    thresholds (which saw every year of the full data) flag Hartlepool."""
+    path = events_file(tmp_path, [f"{HARTLEPOOL},2019-06-30,s114"])
+
+    def run(*extra):
+        out = io.StringIO()
+        call_command(
+            "backtest_risk",
+            "--events",
+            path,
+            "--horizon-months",
+            "12",
+            "--json",
+            *extra,
+            stdout=out,
+        )
+        return json.loads(out.getvalue())[0]
+
+    as_known = run()
+    assert as_known["thresholds"] == "calibrated at each date"
+    assert (as_known["flagged_in_time"], as_known["false_alarms"]) == (0, 0)
+    # The baselines' hand-set thresholds do not depend on the calibration.
+    assert as_known["baselines"]["reserves_runout"]["flagged_in_time"] == 1
+    assert run("--thresholds", "today")["flagged_in_time"] == 1
+    # The earlier rule, asked for by its setting, flags on a single extreme figure too.
+    earlier = run("--thresholds", "today", "--setting", "require_corroboration=0")
+    assert earlier["per_event"][0]["first_flagged"] == "2019-03-31"
+    with pytest.raises(CommandError, match="no setting 'corroboration'"):
+        run("--setting", "corroboration=0")
+    with pytest.raises(CommandError, match="not a number"):
+        run("--setting", "sustained_years=two")
 
 
 def test_backtest_replays_the_register_as_it_stood(finance_data, tmp_path):

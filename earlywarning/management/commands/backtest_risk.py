@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from earlywarning import selectors, thresholds
-from earlywarning.backtest import Event, backtest
+from earlywarning.backtest import Event, ThresholdsAsKnown, backtest
 from selfreg.fileproblems import FileProblems, Problem, read_table
 
 COLUMNS = ("gss_code", "event_date", "kind")
@@ -48,6 +48,20 @@ def read_events(frame, known: dict) -> list[Event]:
     return events
 
 
+def _overrides(pairs: list[str]) -> dict[str, float]:
+    known = thresholds.calibration_settings()
+    found = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in known:
+            raise CommandError(f"calibration.csv has no setting '{name}'.")
+        try:
+            found[name] = float(value)
+        except ValueError as error:
+            raise CommandError(f"'{value}' is not a number for {name}.") from error
+    return found
+
+
 class Command(BaseCommand):
     help = (
         "Replay the risk assessment before known failure events (CSV: gss_code,event_date,kind) "
@@ -65,11 +79,28 @@ class Command(BaseCommand):
             dest="horizons",
             help="one or more horizons in months (default: 12 24 36)",
         )
+        parser.add_argument(
+            "--thresholds",
+            choices=["as-known", "today"],
+            default="as-known",
+            help="as-known (default): calibrate the financial resilience rule at each date on "
+            "the figures known then; today: use calibrated_thresholds.csv at every date (it "
+            "saw later years)",
+        )
+        parser.add_argument(
+            "--setting",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="override a setting of calibration.csv for this run, to report another rule "
+            "beside the one in force (e.g. require_corroboration=0 for the earlier rule)",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(self, *args, events, horizons, as_json=False, **options):
         if min(horizons) < 1:
             raise CommandError("The horizon must be at least one month.")
+        settings = {**thresholds.calibration_settings(), **_overrides(options["setting"])}
         # Abolished councils too: a replay assesses the register as it stood on each date.
         councils = selectors.councils(former=True)
         path = Path(events)
@@ -86,7 +117,11 @@ class Command(BaseCommand):
         inputs = selectors.rule_inputs()
         recorded = selectors.recorded_signals()
         types = selectors.signal_types()
-        scheme, rule_thresholds = thresholds.scheme(), thresholds.rule_thresholds()
+        scheme = thresholds.scheme()
+        rule_thresholds = {**thresholds.rule_thresholds(), "fin-resilience": settings}
+        as_known = None
+        if options["thresholds"] == "as-known":
+            as_known = ThresholdsAsKnown(rule_thresholds, inputs, councils, settings)
         results = [
             backtest(
                 parsed,
@@ -97,6 +132,7 @@ class Command(BaseCommand):
                 types=types,
                 scheme=scheme,
                 thresholds=rule_thresholds,
+                thresholds_on=as_known,
             )
             for horizon in horizons
         ]
@@ -114,7 +150,8 @@ class Command(BaseCommand):
             f"{result['median_lead_months']} months); {result['false_alarms']} of "
             f"{result['councils_assessed']} councils ({result['false_alarm_rate']:.1%}) flagged "
             f"with no event following (assessed every 3 months from "
-            f"{result['assessed_from']} to {result['assessed_to']})."
+            f"{result['assessed_from']} to {result['assessed_to']}; thresholds "
+            f"{result['thresholds']})."
         )
         for name, baseline in result["baselines"].items():
             self.stdout.write(
