@@ -54,13 +54,16 @@ test: setup ## Run the whole suite on real PostgreSQL and Redis, with browser te
 
 # test-fast spreads the tests over every core (XDIST= runs them in one process); the plugin
 # gives each worker its own Redis database (it must load before Django reads its settings).
+# Compiled modules are cached even where PYTHONDONTWRITEBYTECODE is set: every worker otherwise
+# compiles the portal and rewrites the asserts of each test module again, which is over half
+# of the CPU it spends collecting the tests.
 XDIST ?= -n auto -p tests.redis_per_worker
 
 .PHONY: test-fast
 test-fast: setup ## Run the suite in parallel, without the browser tests and the slow fuzzing
 	@PANGO_REQUIRED=1 bash scripts/ensure_pango.sh
-	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest -m "not browser and not slow" \
-		$(XDIST) $(PYTEST_ARGS)
+	@$(TEST_ENV) PYTHONDONTWRITEBYTECODE= bash scripts/with_services.sh $(PY) -m pytest \
+		-m "not browser and not slow" $(XDIST) $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: setup ## Check style, import layers, long functions and that migrations match the models

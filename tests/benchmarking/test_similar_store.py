@@ -3,6 +3,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from benchmarking.models import ComparisonStatistic, SimilarCouncil
 from benchmarking.selectors import comparison_councils
@@ -11,9 +12,19 @@ from selfreg.fileproblems import read_table
 from selfreg.models import Council
 
 
+@pytest.fixture(scope="module")
+def computed(django_db_setup, django_db_blocker):
+    """The sets computed from the real context once for the module (the slow part), rolled
+    back after it; each test's own writes roll back to this."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("similar_councils", "--compute", stderr=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def similar(db):
-    call_command("similar_councils", "--compute", stderr=io.StringIO())
+def similar(computed, db):
+    pass
 
 
 def test_every_current_council_with_context_gets_fifteen_neighbours_of_its_tier(similar):
