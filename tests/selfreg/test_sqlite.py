@@ -114,3 +114,82 @@ def test_statistics_written_on_sqlite_read_back_as_computed(sqlite):
     assert rows["type:UA"].audience == "public"
     assert rows["all"].computed_at == rows["type:UA"].computed_at
     assert rows["all"].computed_at.tzinfo is not None
+
+
+def write_values_on(connection, write) -> list[tuple]:
+    """Create the value tables on this SQLite connection, write three new values with
+    `write`, and return every value and history row without their times."""
+    import datetime
+
+    import pandas as pd
+    from django.db import connections
+    from django.utils import timezone
+
+    from benchmarking.models import Metric, Value
+    from selfreg.models import Council, User
+
+    frame = pd.DataFrame(
+        {
+            "council_id": [11, 12, 13],
+            "metric_id": [5, 5, 6],
+            "period": ["2019-20", "2019-20", "2020-21"],
+            "period_start": [datetime.date(2019, 4, 1)] * 2 + [datetime.date(2020, 4, 1)],
+            "period_end": [datetime.date(2020, 3, 31)] * 2 + [datetime.date(2021, 3, 31)],
+            "value": [1.5, 2.0, 300.25],
+            "numerator": [3.0, float("nan"), 1201.0],
+            "denominator": [2.0, float("nan"), 4.0],
+            "sample_size": [float("nan")] * 3,
+            "note": ["", "estimated", ""],
+            "visibility": ["public", "sector", "public"],
+        }
+    )
+    common = {"source": "dataset", "source_ref": "lgbf", "submitted_by": None}
+    common["updated_at"] = timezone.now()
+    suite = connections["default"]
+    connections["default"] = connection
+    try:
+        with connection.schema_editor() as editor:
+            # The tables a value's foreign keys name; their rows are not needed.
+            for model in (User, Council, Metric):
+                editor.create_model(model)
+        with connection.schema_editor() as editor:
+            editor.create_model(Value)
+            editor.create_model(Value.history.model)
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys = OFF")  # no council or metric rows here
+        write(frame, frame.iloc[:0], common)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, council_id, metric_id, period, period_start, period_end, value, "
+                "numerator, denominator, sample_size, note, visibility, source, source_ref, "
+                "submitted_by_id, typeof(value), typeof(period_start), typeof(numerator) "
+                "FROM benchmarking_value ORDER BY id"
+            )
+            values = cursor.fetchall()
+            cursor.execute(
+                "SELECT id, council_id, metric_id, period, value, numerator, note, "
+                "visibility, history_type, history_change_reason, history_user_id "
+                "FROM benchmarking_historicalvalue ORDER BY history_id"
+            )
+            history = cursor.fetchall()
+    finally:
+        connections["default"] = suite
+    return values + history
+
+
+def test_new_values_on_sqlite_are_stored_as_the_orm_stores_them(tmp_path, django_db_blocker):
+    """The SQLite import's set-wise insert stores the same values, with the same SQLite
+    types, and the same history rows ('+', no user) as simple-history's bulk helpers."""
+    from benchmarking.services import _values_write_orm, values_write
+
+    stored = {}
+    with django_db_blocker.unblock():
+        for name, write in (("orm", _values_write_orm), ("setwise", values_write)):
+            handler = ConnectionHandler(
+                {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / name)}}
+            )
+            stored[name] = write_values_on(handler["default"], write)
+            handler["default"].close()
+    assert len(stored["orm"]) == 6
+    assert stored["setwise"] == stored["orm"]
+    assert stored["setwise"][1][7:10] == (None, None, None)
