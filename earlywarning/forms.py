@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from earlywarning.models import (
     AlertState,
     Category,
+    CorporateEvent,
     CorporateEventKind,
+    RecordedSignal,
     Severity,
     SignalSource,
     SignalType,
@@ -44,7 +46,7 @@ class ObservedOnField(GovukDateField):
         super().__init__(message=message, **kwargs)
 
 
-class SignalForm(forms.Form):
+class SignalForm(forms.ModelForm):
     signal_type = forms.ModelChoiceField(
         label=_("What kind of signal is it?"),
         queryset=SignalType.objects.filter(source=SignalSource.RECORDED),
@@ -61,27 +63,25 @@ class SignalForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how serious the signal is")},
     )
-    evidence = forms.CharField(
-        label=_("Evidence"),
-        help_text=_("What was seen or heard, where and from whom. Stick to facts."),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Enter the evidence for the signal")},
-    )
-    source_url = forms.URLField(
-        label=_("Web address of the source (optional)"),
-        help_text=_("For example, a link to council minutes or a news report"),
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        error_messages={"invalid": _("Enter a web address starting http:// or https://")},
-    )
 
-    critical = forms.BooleanField(
-        label=_("Critical: open an alert now"),
-        help_text=_("Use only for something that needs sector staff to act at once."),
-        required=False,
-    )
+    class Meta:
+        model = RecordedSignal
+        fields = ["signal_type", "observed_on", "severity", "evidence", "source_url", "critical"]
+        labels = {
+            "evidence": _("Evidence"),
+            "source_url": _("Web address of the source (optional)"),
+            "critical": _("Critical: open an alert now"),
+        }
+        help_texts = {
+            "evidence": _("What was seen or heard, where and from whom. Stick to facts."),
+            "source_url": _("For example, a link to council minutes or a news report"),
+            "critical": _("Use only for something that needs sector staff to act at once."),
+        }
+        widgets = {"evidence": forms.Textarea(attrs={"rows": 5})}
+        error_messages = {
+            "evidence": {"required": _("Enter the evidence for the signal")},
+            "source_url": {"invalid": _("Enter a web address starting http:// or https://")},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,7 +109,7 @@ class SignalForm(forms.Form):
         return url
 
 
-class CorporateEventForm(forms.Form):
+class CorporateEventForm(forms.ModelForm):
     kind = forms.ChoiceField(
         label=_("What changed?"),
         choices=CorporateEventKind.choices,
@@ -121,20 +121,24 @@ class CorporateEventForm(forms.Form):
         label=_("When did it change?"),
         help_text=_("For example, 7 5 2025"),
     )
-    description = forms.CharField(
-        label=_("What happened"),
-        help_text=_("For example, who left, who took over and whether the post is interim."),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Enter what happened")},
-    )
-    source_url = forms.URLField(
-        label=_("Web address of the source (optional)"),
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        error_messages={"invalid": _("Enter a web address starting http:// or https://")},
-    )
+
+    class Meta:
+        model = CorporateEvent
+        fields = ["kind", "occurred_on", "description", "source_url"]
+        labels = {
+            "description": _("What happened"),
+            "source_url": _("Web address of the source (optional)"),
+        }
+        help_texts = {
+            "description": _(
+                "For example, who left, who took over and whether the post is interim."
+            )
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "description": {"required": _("Enter what happened")},
+            "source_url": {"invalid": _("Enter a web address starting http:// or https://")},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

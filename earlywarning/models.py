@@ -79,7 +79,7 @@ class RecordedSignal(models.Model):
         choices=Severity.choices,
         validators=[MinValueValidator(1), MaxValueValidator(3)],
     )
-    evidence = models.TextField(_("evidence"))
+    evidence = models.TextField(_("evidence"), max_length=5000)
     source_url = models.URLField(
         _("source URL"),
         max_length=500,
@@ -180,7 +180,7 @@ class CorporateEvent(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="corporate_events")
     kind = models.CharField(_("kind of change"), max_length=30, choices=CorporateEventKind.choices)
     occurred_on = models.DateField(_("date of the change"))
-    description = models.TextField(_("what changed"))
+    description = models.TextField(_("what changed"), max_length=2000)
     source_url = models.URLField(
         _("source URL"),
         max_length=500,

@@ -69,9 +69,7 @@ def signal_record(
         critical=critical,
         recorded_by=user,
     )
-    refuse_invalid(signal)
-    if observed_on > timezone.localdate():
-        raise Refused("The date cannot be in the future.", field="observed_on")
+    _refuse_invalid_record(signal, day="observed_on")
     with transaction.atomic():
         signal._history_user = user
         signal.save()
@@ -96,23 +94,38 @@ def signals_import(*, rows_frame: pd.DataFrame, user) -> list[RecordedSignal]:
         today=timezone.localdate(),
         url_length=RecordedSignal._meta.get_field("source_url").max_length,
     )
-    created = []
+    signals = [
+        RecordedSignal(
+            council_id=councils[row.gss_code],
+            signal_type_id=types[row.signal_code],
+            observed_on=row.observed_on,
+            severity=row.severity,
+            evidence=row.evidence,
+            source_url=row.source_url,
+            recorded_by=user,
+        )
+        for row in rows
+    ]
+    return _records_save(signals, user=user)
+
+
+def _refuse_invalid_record(record, *, day: str) -> None:
+    """Refuse a signal or change that is not valid or whose date (the field `day`) is still to
+    come."""
+    refuse_invalid(record)
+    if getattr(record, day) > timezone.localdate():
+        raise Refused("The date cannot be in the future.", field=day)
+
+
+def _records_save(records: list, *, user) -> list:
+    """Save a checked file's records in one transaction, each with its history, then ask for
+    the risk scores again."""
     with transaction.atomic():
-        for row in rows:
-            signal = RecordedSignal(
-                council_id=councils[row.gss_code],
-                signal_type_id=types[row.signal_code],
-                observed_on=row.observed_on,
-                severity=row.severity,
-                evidence=row.evidence,
-                source_url=row.source_url,
-                recorded_by=user,
-            )
-            signal._history_user = user
-            signal.save()
-            created.append(signal)
+        for record in records:
+            record._history_user = user
+            record.save()
         _enqueue_risk_recompute()
-    return created
+    return records
 
 
 def signal_types_load(*, frame: pd.DataFrame) -> tuple[int, int, int]:
@@ -265,9 +278,7 @@ def corporate_event_record(
         source_url=source_url.strip(),
         recorded_by=user,
     )
-    refuse_invalid(event)
-    if occurred_on > timezone.localdate():
-        raise Refused("The date cannot be in the future.", field="occurred_on")
+    _refuse_invalid_record(event, day="occurred_on")
     with transaction.atomic():
         event._history_user = user
         event.save()
@@ -294,22 +305,18 @@ def corporate_events_import(*, rows_frame: pd.DataFrame, user) -> list[Corporate
         today=timezone.localdate(),
         url_length=CorporateEvent._meta.get_field("source_url").max_length,
     )
-    created = []
-    with transaction.atomic():
-        for row in rows:
-            event = CorporateEvent(
-                council_id=councils[row.gss_code],
-                kind=row.kind,
-                occurred_on=row.occurred_on,
-                description=row.description,
-                source_url=row.source_url,
-                recorded_by=user,
-            )
-            event._history_user = user
-            event.save()
-            created.append(event)
-        _enqueue_risk_recompute()
-    return created
+    events = [
+        CorporateEvent(
+            council_id=councils[row.gss_code],
+            kind=row.kind,
+            occurred_on=row.occurred_on,
+            description=row.description,
+            source_url=row.source_url,
+            recorded_by=user,
+        )
+        for row in rows
+    ]
+    return _records_save(events, user=user)
 
 
 # --- risk assessments -----------------------------------------------------------------------

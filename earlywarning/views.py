@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -54,7 +55,7 @@ from earlywarning.services import (
 )
 from selfreg.decorators import sector_staff_required
 from selfreg.models import Council
-from selfreg.refusals import show_refusal
+from selfreg.refusals import form_page, show_refusal
 from selfreg.support import support_options
 
 
@@ -124,21 +125,17 @@ def record(request, gss_code):
     """Record soft intelligence about a council. Peers and political leads may record but not
     read back: after recording they return here, never to the council's signals."""
     council = access_council_for_recording(request.user, gss_code)
-    form = SignalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            signal_record(user=request.user, council=council, **form.cleaned_data)
-            messages.success(
-                request, _("Signal recorded for %(council)s.") % {"council": council.name}
-            )
-            if can_see_signals(request.user):
-                return redirect("earlywarning:council", gss_code=council.gss_code)
-            return redirect("earlywarning:record_start")
-    return render(
+    staff = can_see_signals(request.user)
+    return form_page(
         request,
-        "earlywarning/record.html",
-        {"council": council, "form": form, "staff": can_see_signals(request.user)},
-        status=400 if form.errors else 200,
+        SignalForm(request.POST or None),
+        lambda data: signal_record(user=request.user, council=council, **data),
+        template="earlywarning/record.html",
+        context={"council": council, "staff": staff},
+        done=_("Signal recorded for %(council)s.") % {"council": council.name},
+        to=reverse("earlywarning:council", args=[council.gss_code])
+        if staff
+        else "earlywarning:record_start",
     )
 
 
@@ -195,18 +192,17 @@ def risk(request, gss_code):
 def corporate(request, gss_code):
     """Record a change of political control or statutory officer; list those recorded."""
     council = access_council_for_signals(request.user, gss_code)
-    form = CorporateEventForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            corporate_event_record(user=request.user, council=council, **form.cleaned_data)
-            messages.success(request, _("Change recorded for %(c)s.") % {"c": council.name})
-            return redirect("earlywarning:corporate", gss_code=council.gss_code)
-    events = CorporateEvent.objects.filter(council=council).select_related("recorded_by")
-    return render(
+    return form_page(
         request,
-        "earlywarning/corporate.html",
-        {"council": council, "form": form, "events": events},
-        status=400 if form.errors else 200,
+        CorporateEventForm(request.POST or None),
+        lambda data: corporate_event_record(user=request.user, council=council, **data),
+        template="earlywarning/corporate.html",
+        context={
+            "council": council,
+            "events": CorporateEvent.objects.filter(council=council).select_related("recorded_by"),
+        },
+        done=_("Change recorded for %(c)s.") % {"c": council.name},
+        to=reverse("earlywarning:corporate", args=[council.gss_code]),
     )
 
 
@@ -375,20 +371,20 @@ def conversation(request, pk):
     """The conversation a council has been invited into: only the messages shared with it.
     No band, score, signal or note is shown here."""
     item = access_conversation(request.user, pk)
-    form = MessageForm(request.POST or None, staff=False)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form, field="text"):
-            conversation_post(
-                user=request.user, alert=item, text=form.cleaned_data["text"], shared=True
-            )
-            messages.success(request, _("Message sent."))
-            return redirect("earlywarning:conversation", pk=item.pk)
-    shared = item.messages.filter(shared_with_council=True).select_related("author")
-    return render(
+    return form_page(
         request,
-        "earlywarning/conversation.html",
-        {"alert": item, "conversation": shared, "form": form},
-        status=400 if form.errors else 200,
+        MessageForm(request.POST or None, staff=False),
+        lambda data: conversation_post(
+            user=request.user, alert=item, text=data["text"], shared=True
+        ),
+        template="earlywarning/conversation.html",
+        context={
+            "alert": item,
+            "conversation": item.messages.filter(shared_with_council=True).select_related("author"),
+        },
+        done=_("Message sent."),
+        to=reverse("earlywarning:conversation", args=[item.pk]),
+        field="text",
     )
 
 

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from django.db.models import Q
 from django.utils import timezone
 
-from peerchallenge import ledger, schema, selectors
+from peerchallenge import ledger, selectors
 from peerchallenge.models import (
     COUNCILLOR_ROLES,
     Challenge,
@@ -91,22 +91,12 @@ def neighbours(
 
 
 def assignments_from_solution(data) -> dict[str, list[str]]:
-    """The assignments of a solution file: ours ({cid: [pid]}) or openreview-matcher's
-    ({cid: [{"user": pid, ...}]}), with or without the "assignments" wrapper, checked against
-    `schema/matching-solution.schema.json`; raise ValueError with the first problem."""
-    for problem in schema.problems(data, "matching-solution", where=_challenge):
-        raise ValueError(problem.message)
-    assignments = data.get("assignments", data)
-    return {
-        str(challenge_id): [str(p["user"] if isinstance(p, dict) else p) for p in peers]
-        for challenge_id, peers in assignments.items()
-    }
+    """The assignments of a solution file, read and checked as `matching.read_assignments`
+    does; raise ValueError with the first problem."""
+    # Imported here: the matcher's modules load the solver, which only a solution needs.
+    from peerchallenge import matching
 
-
-def _challenge(path: tuple) -> str:
-    """The challenge a place in a solution file belongs to."""
-    path = path[1:] if path[:1] == ("assignments",) else path
-    return f"Challenge {path[0]}" if path else ""
+    return matching.read_assignments(data)
 
 
 # --- reading the portal ------------------------------------------------------------------------

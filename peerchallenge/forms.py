@@ -18,6 +18,7 @@ from peerchallenge.models import (
     Expertise,
     FocusArea,
     Party,
+    Peer,
     PeerRole,
     PeerSector,
     PinKind,
@@ -606,6 +607,12 @@ class PinForm(forms.Form):
             Field.radios("kind", legend_size=Size.SMALL),
             Button("save", _("Save")),
         )
+
+    def clean_peer(self) -> Peer:
+        peer = Peer.objects.filter(pk=self.cleaned_data["peer"]).first()
+        if peer is None:
+            raise forms.ValidationError(_("No peer has that number"))
+        return peer
 
 
 class MoveForm(forms.Form):

@@ -9,14 +9,17 @@
 
 A view wraps its service call in `show_refusal`, which turns a `Refused` into the GOV.UK
 error message: a form's error summary, or an error banner on the page it redirects to. A
-`Refused` that reaches Django unshown is answered with the 400 page.
+`Refused` that reaches Django unshown is answered with the 400 page. Two shapes recur often
+enough to be written once: `form_page`, a form whose valid submission a service acts on, and
+`act_and_redirect`, a button that posts.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
 
 class Refused(BadRequest):
@@ -85,3 +88,51 @@ def refuse_invalid(instance, **checks) -> None:
         raise Refused(
             " ".join(problems), field=None if field == NON_FIELD_ERRORS else field
         ) from error
+
+
+def _success(request, done, result) -> None:
+    if done:
+        messages.success(request, done(result) if callable(done) else done)
+
+
+def act_and_redirect(request, act, *, to, done="", follow: bool = False) -> HttpResponse:
+    """The end of a button that posts: `act()` calls the service, then the page redirects.
+
+    When the service acts, `done` (words, or a function of what the service returned) is the
+    success message and the next page is `to`, or with `follow` what the service returned (a
+    new run, a new request). When it refuses, the refusal is the error message on `to`."""
+    with show_refusal(request):
+        result = act()
+        _success(request, done, result)
+        return redirect(result if follow else to)
+    return redirect(to)
+
+
+def form_page(
+    request,
+    form,
+    act,
+    *,
+    template: str,
+    context: dict | None = None,
+    done="",
+    to=None,
+    follow: bool = False,
+    field: str | None = None,
+    fields: dict | None = None,
+) -> HttpResponse:
+    """A page with a form whose valid submission a service acts on.
+
+    On a valid POST, `act(form.cleaned_data)` calls the service; `done` and `to` (or
+    `follow`) are as in `act_and_redirect`. A refusal becomes the form's error (`field` and
+    `fields` as in `show_refusal`), and the page shows the form again. The page is `template`
+    with the form and `context`, answered with 400 while the form has errors, so that a client
+    that reads only the status still sees the submission failed."""
+    if request.method == "POST" and form.is_valid():
+        with show_refusal(form, field=field, fields=fields):
+            result = act(form.cleaned_data)
+            _success(request, done, result)
+            return redirect(result if follow else to)
+    return render(
+        request, template, {"form": form, **(context or {})}, status=400 if form.errors else 200
+    )

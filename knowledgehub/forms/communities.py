@@ -6,34 +6,36 @@ from django.utils.translation import gettext_lazy as _
 
 from knowledgehub.forms import MARKDOWN_HELP, _helper
 from knowledgehub.models import (
-    CommunityKind,
+    Community,
+    Post,
+    Report,
     Theme,
+    Thread,
 )
 
 
-class CommunityForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"), max_length=150, error_messages={"required": _("Enter a name")}
-    )
-    description = forms.CharField(
-        label=_("What the group is for"),
-        help_text=MARKDOWN_HELP,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Describe what the group is for")},
-    )
-    kind = forms.ChoiceField(
-        label=_("Who may join?"),
-        choices=CommunityKind.choices,
-        initial=CommunityKind.OPEN,
-        widget=forms.RadioSelect,
-    )
+class CommunityForm(forms.ModelForm):
     theme = forms.ModelChoiceField(
         label=_("Theme (optional)"),
         queryset=Theme.objects.all(),
         required=False,
         empty_label=_("No particular theme"),
     )
+
+    class Meta:
+        model = Community
+        fields = ["name", "description", "kind", "theme"]
+        labels = {
+            "name": _("Name"),
+            "description": _("What the group is for"),
+            "kind": _("Who may join?"),
+        }
+        help_texts = {"description": MARKDOWN_HELP}
+        widgets = {"description": forms.Textarea(attrs={"rows": 5}), "kind": forms.RadioSelect}
+        error_messages = {
+            "name": {"required": _("Enter a name")},
+            "description": {"required": _("Describe what the group is for")},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,17 +48,21 @@ class CommunityForm(forms.Form):
         )
 
 
-class ThreadForm(forms.Form):
-    title = forms.CharField(
-        label=_("Title"), max_length=200, error_messages={"required": _("Enter a title")}
-    )
-    body = forms.CharField(
+class ThreadForm(forms.ModelForm):
+    """A new conversation: the thread's title and its first post's message."""
+
+    body = Post._meta.get_field("body").formfield(
         label=_("Message"),
         help_text=MARKDOWN_HELP,
-        max_length=20000,
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": _("Enter a message")},
     )
+
+    class Meta:
+        model = Thread
+        fields = ["title", "body"]
+        labels = {"title": _("Title")}
+        error_messages = {"title": {"required": _("Enter a title")}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,27 +71,27 @@ class ThreadForm(forms.Form):
         )
 
 
-class ReplyForm(forms.Form):
-    body = forms.CharField(
-        label=_("Your reply"),
-        help_text=MARKDOWN_HELP,
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": _("Enter your reply")},
-    )
+class ReplyForm(forms.ModelForm):
+    class Meta:
+        model = Post
+        fields = ["body"]
+        labels = {"body": _("Your reply")}
+        help_texts = {"body": MARKDOWN_HELP}
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+        error_messages = {"body": {"required": _("Enter your reply")}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(Field.textarea("body", rows=6), button=_("Post reply"))
 
 
-class ReportForm(forms.Form):
-    reason = forms.CharField(
-        label=_("What is wrong with this post?"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("Say what is wrong with the post")},
-    )
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = Report
+        fields = ["reason"]
+        labels = {"reason": _("What is wrong with this post?")}
+        widgets = {"reason": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"reason": {"required": _("Say what is wrong with the post")}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

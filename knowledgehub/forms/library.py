@@ -11,7 +11,7 @@ from benchmarking.models import Metric
 from knowledgehub.filetypes import ALLOWED_EXTENSIONS, MAX_BYTES
 from knowledgehub.forms import MARKDOWN_HELP, _helper
 from knowledgehub.models import (
-    CaseStudyKind,
+    CaseStudy,
     Theme,
 )
 from selfreg.forms import CouncilsField
@@ -57,37 +57,7 @@ class SearchForm(forms.Form):
         )
 
 
-class CaseStudyForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("What is it?"),
-        choices=CaseStudyKind.choices,
-        initial=CaseStudyKind.CASE_STUDY,
-        widget=forms.RadioSelect,
-    )
-    title = forms.CharField(
-        label=_("Title"), max_length=200, error_messages={"required": _("Enter a title")}
-    )
-    summary = forms.CharField(
-        label=_("Summary"),
-        help_text=_("Two or three sentences: what the council did and what changed."),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Enter a summary")},
-    )
-    body = forms.CharField(
-        label=_("The full story"),
-        help_text=MARKDOWN_HELP,
-        max_length=50000,
-        widget=forms.Textarea(attrs={"rows": 12}),
-        error_messages={"required": _("Enter the full story")},
-    )
-    outcomes = forms.CharField(
-        label=_("Outcomes achieved (optional)"),
-        help_text=MARKDOWN_HELP,
-        max_length=10000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
+class CaseStudyForm(forms.ModelForm):
     council_codes = CouncilsField(
         label=_("Councils involved"),
         error_messages={"required": _("Choose at least one council")},
@@ -104,6 +74,42 @@ class CaseStudyForm(forms.Form):
         max_length=500,
         required=False,
     )
+
+    class Meta:
+        model = CaseStudy
+        fields = [
+            "kind",
+            "title",
+            "summary",
+            "body",
+            "outcomes",
+            "council_codes",
+            "themes",
+            "metric_codes",
+        ]
+        labels = {
+            "kind": _("What is it?"),
+            "title": _("Title"),
+            "summary": _("Summary"),
+            "body": _("The full story"),
+            "outcomes": _("Outcomes achieved (optional)"),
+        }
+        help_texts = {
+            "summary": _("Two or three sentences: what the council did and what changed."),
+            "body": MARKDOWN_HELP,
+            "outcomes": MARKDOWN_HELP,
+        }
+        widgets = {
+            "kind": forms.RadioSelect,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "body": forms.Textarea(attrs={"rows": 12}),
+            "outcomes": forms.Textarea(attrs={"rows": 5}),
+        }
+        error_messages = {
+            "title": {"required": _("Enter a title")},
+            "summary": {"required": _("Enter a summary")},
+            "body": {"required": _("Enter the full story")},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,38 +9,42 @@ from django.utils.translation import gettext_lazy as _
 from knowledgehub.forms import MARKDOWN_HELP, _helper
 from knowledgehub.models import (
     DeliveryMode,
+    Offer,
     PriceBand,
+    Provider,
     ProviderKind,
+    Review,
+    ReviewReply,
     Theme,
 )
+from knowledgehub.services.marketplace import OFFER_FIELDS
 from selfreg.forms import CouncilField, GovukDateField
 from selfreg.models import Council
 
 RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
 
 
-class ProviderForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"), max_length=150, error_messages={"required": _("Enter a name")}
-    )
+class ProviderForm(forms.ModelForm):
     kind = forms.ChoiceField(
         label=_("Kind of provider"), choices=ProviderKind.choices, widget=forms.RadioSelect
     )
     council_code = CouncilField(label=_("Council (only for a council)"), required=False)
-    description = forms.CharField(
-        label=_("About the provider"),
-        help_text=MARKDOWN_HELP,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Describe the provider")},
-    )
-    website = forms.URLField(
-        label=_("Website (optional)"),
-        required=False,
-        max_length=300,
-        assume_scheme="https",
-        error_messages={"invalid": _("Enter a web address starting http:// or https://")},
-    )
+
+    class Meta:
+        model = Provider
+        fields = ["name", "kind", "council_code", "description", "website"]
+        labels = {
+            "name": _("Name"),
+            "description": _("About the provider"),
+            "website": _("Website (optional)"),
+        }
+        help_texts = {"description": MARKDOWN_HELP}
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+        error_messages = {
+            "name": {"required": _("Enter a name")},
+            "description": {"required": _("Describe the provider")},
+            "website": {"invalid": _("Enter a web address starting http:// or https://")},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,44 +74,44 @@ class ProviderForm(forms.Form):
         return data
 
 
-class OfferForm(forms.Form):
-    title = forms.CharField(
-        label=_("Title"), max_length=200, error_messages={"required": _("Enter a title")}
-    )
+class OfferForm(forms.ModelForm):
     theme = forms.ModelChoiceField(
         label=_("Theme"),
         queryset=Theme.objects.all(),
         empty_label=_("Choose a theme"),
         error_messages={"required": _("Choose a theme")},
     )
-    description = forms.CharField(
-        label=_("What it is"),
-        help_text=MARKDOWN_HELP,
-        max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": _("Say what the offer is")},
-    )
     delivery_mode = forms.ChoiceField(
         label=_("How is it delivered?"), choices=DeliveryMode.choices, widget=forms.RadioSelect
-    )
-    typical_duration = forms.CharField(
-        label=_("Typical duration"),
-        help_text=_("For example, 3 days over 6 weeks"),
-        max_length=100,
-        error_messages={"required": _("Enter the typical duration")},
     )
     price_band = forms.ChoiceField(
         label=_("Price band"), choices=PriceBand.choices, widget=forms.RadioSelect
     )
-    suits = forms.CharField(
-        label=_("Who it suits"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Say who the offer suits")},
-    )
-    is_active = forms.BooleanField(
-        label=_("Listed in the marketplace"), required=False, initial=True
-    )
+
+    class Meta:
+        model = Offer
+        fields = OFFER_FIELDS
+        labels = {
+            "title": _("Title"),
+            "description": _("What it is"),
+            "typical_duration": _("Typical duration"),
+            "suits": _("Who it suits"),
+            "is_active": _("Listed in the marketplace"),
+        }
+        help_texts = {
+            "description": MARKDOWN_HELP,
+            "typical_duration": _("For example, 3 days over 6 weeks"),
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "suits": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "title": {"required": _("Enter a title")},
+            "description": {"required": _("Say what the offer is")},
+            "typical_duration": {"required": _("Enter the typical duration")},
+            "suits": {"required": _("Say who the offer suits")},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,7 +140,7 @@ def _rating(label):
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(forms.ModelForm):
     council = forms.ModelChoiceField(
         label=_("Which council are you reviewing for?"),
         queryset=Council.objects.none(),
@@ -147,18 +151,19 @@ class ReviewForm(forms.Form):
     quality = _rating(_("Quality"))
     value = _rating(_("Value for money"))
     impact = _rating(_("Impact"))
-    comment = forms.CharField(
-        label=_("Your comments"),
-        help_text=_("What went well, what did not, and what difference it made."),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": _("Enter your comments")},
-    )
     engaged_on = GovukDateField(
         label=_("When did your council use it?"),
         help_text=_("For example, 27 3 2025"),
         message=_("Enter the day, month and year your council used it"),
     )
+
+    class Meta:
+        model = Review
+        fields = ["council", "rating", "quality", "value", "impact", "comment", "engaged_on"]
+        labels = {"comment": _("Your comments")}
+        help_texts = {"comment": _("What went well, what did not, and what difference it made.")}
+        widgets = {"comment": forms.Textarea(attrs={"rows": 6})}
+        error_messages = {"comment": {"required": _("Enter your comments")}}
 
     def __init__(self, *args, councils, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,14 +188,14 @@ class ReviewForm(forms.Form):
         return engaged_on
 
 
-class ReviewReplyForm(forms.Form):
-    body = forms.CharField(
-        label=_("Your reply"),
-        help_text=_("You can reply once. The reply is shown under the review."),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Enter your reply")},
-    )
+class ReviewReplyForm(forms.ModelForm):
+    class Meta:
+        model = ReviewReply
+        fields = ["body"]
+        labels = {"body": _("Your reply")}
+        help_texts = {"body": _("You can reply once. The reply is shown under the review.")}
+        widgets = {"body": forms.Textarea(attrs={"rows": 5})}
+        error_messages = {"body": {"required": _("Enter your reply")}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ from knowledgehub.models import (
 from knowledgehub.views import _page
 from selfreg.decorators import sector_staff_required
 from selfreg.models import COUNCIL_ROLES, Role
-from selfreg.refusals import show_refusal
+from selfreg.refusals import form_page, show_refusal
 
 
 @login_required
@@ -39,13 +39,14 @@ def community_list(request):
 
 @sector_staff_required
 def community_new(request):
-    form = CommunityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            community = services.community_create(user=request.user, **form.cleaned_data)
-            messages.success(request, _("Community created. You are its moderator."))
-            return redirect(community)
-    return _page(request, "community_form.html", {"form": form}, form)
+    return form_page(
+        request,
+        CommunityForm(request.POST or None),
+        lambda data: services.community_create(user=request.user, **data),
+        template="knowledgehub/community_form.html",
+        done=_("Community created. You are its moderator."),
+        follow=True,
+    )
 
 
 @login_required
@@ -166,15 +167,15 @@ def thread_new(request, slug):
     community = access.access_community_for_reading(request.user, slug)
     if not access.can_post(request.user, community):
         raise PermissionDenied(_("Join the group to start a conversation."))
-    form = ThreadForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            thread = services.thread_start(
-                user=request.user, community=community, **form.cleaned_data
-            )
-            messages.success(request, _("Conversation started. You follow it."))
-            return redirect(thread)
-    return _page(request, "thread_form.html", {"form": form, "community": community}, form)
+    return form_page(
+        request,
+        ThreadForm(request.POST or None),
+        lambda data: services.thread_start(user=request.user, community=community, **data),
+        template="knowledgehub/thread_form.html",
+        context={"community": community},
+        done=_("Conversation started. You follow it."),
+        follow=True,
+    )
 
 
 @login_required

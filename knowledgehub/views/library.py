@@ -20,7 +20,7 @@ from knowledgehub.views import _page, public
 from selfreg.access import council_ids
 from selfreg.decorators import sector_staff_required
 from selfreg.models import Council, RoleKind
-from selfreg.refusals import show_refusal
+from selfreg.refusals import form_page
 
 
 @public
@@ -113,25 +113,27 @@ def _case_study_form(request, case_study):
             "themes": list(case_study.themes.all()),
             "metric_codes": ", ".join(m.code for m in case_study.metrics.all()),
         }
-    form = CaseStudyForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with show_refusal(form, fields={"councils": "council_codes"}):
-            saved = services.case_study_save(
-                user=request.user,
-                case_study=case_study,
-                title=data["title"],
-                summary=data["summary"],
-                body=data["body"],
-                outcomes=data["outcomes"],
-                kind=data["kind"],
-                councils=data["council_codes"],
-                themes=data["themes"],
-                metrics=data["metric_codes"],
-            )
-            messages.success(request, _("Draft saved. Send it for review when it is ready."))
-            return redirect(saved)
-    return _page(request, "case_study_form.html", {"form": form, "case_study": case_study}, form)
+    return form_page(
+        request,
+        CaseStudyForm(request.POST or None, initial=initial),
+        lambda data: services.case_study_save(
+            user=request.user,
+            case_study=case_study,
+            title=data["title"],
+            summary=data["summary"],
+            body=data["body"],
+            outcomes=data["outcomes"],
+            kind=data["kind"],
+            councils=data["council_codes"],
+            themes=data["themes"],
+            metrics=data["metric_codes"],
+        ),
+        template="knowledgehub/case_study_form.html",
+        context={"case_study": case_study},
+        done=_("Draft saved. Send it for review when it is ready."),
+        follow=True,
+        fields={"councils": "council_codes"},
+    )
 
 
 @login_required
@@ -180,15 +182,17 @@ def case_study_decide(request, pk):
 @login_required
 def attachment_add(request, pk):
     case_study = access.access_case_study_for_edit(request.user, pk)
-    form = AttachmentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            services.attachment_add(
-                user=request.user, case_study=case_study, upload=form.cleaned_data["file"]
-            )
-            messages.success(request, _("File attached."))
-            return redirect(case_study)
-    return _page(request, "attachment_form.html", {"form": form, "case_study": case_study}, form)
+    return form_page(
+        request,
+        AttachmentForm(request.POST or None, request.FILES or None),
+        lambda data: services.attachment_add(
+            user=request.user, case_study=case_study, upload=data["file"]
+        ),
+        template="knowledgehub/attachment_form.html",
+        context={"case_study": case_study},
+        done=_("File attached."),
+        to=case_study,
+    )
 
 
 @public

@@ -24,7 +24,7 @@ from knowledgehub.views import _page, public
 from selfreg.access import council_ids, is_sector_staff
 from selfreg.csvfiles import csv_response
 from selfreg.decorators import sector_staff_required
-from selfreg.refusals import show_refusal
+from selfreg.refusals import form_page
 
 
 def _marketplace_filter(request):
@@ -105,21 +105,21 @@ def provider_new(request):
         raise PermissionDenied(
             _("Only providers, council officers and sector staff list providers.")
         )
-    form = ProviderForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with show_refusal(form):
-            provider = services.provider_create(
-                user=request.user,
-                name=data["name"],
-                kind=data["kind"],
-                description=data["description"],
-                website=data["website"],
-                council=data["council"],
-            )
-            messages.success(request, _("Provider listed. Now add its offers."))
-            return redirect(provider)
-    return _page(request, "provider_form.html", {"form": form}, form)
+    return form_page(
+        request,
+        ProviderForm(request.POST or None),
+        lambda data: services.provider_create(
+            user=request.user,
+            name=data["name"],
+            kind=data["kind"],
+            description=data["description"],
+            website=data["website"],
+            council=data["council"],
+        ),
+        template="knowledgehub/provider_form.html",
+        done=_("Provider listed. Now add its offers."),
+        follow=True,
+    )
 
 
 @login_required
@@ -138,16 +138,14 @@ def _offer_form(request, provider, offer):
     initial = {"is_active": True}
     if offer is not None:
         initial = {name: getattr(offer, name) for name in services.OFFER_FIELDS}
-    form = OfferForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            saved = services.offer_save(
-                user=request.user, provider=provider, offer=offer, **form.cleaned_data
-            )
-            messages.success(request, _("Offer saved."))
-            return redirect(saved)
-    return _page(
-        request, "offer_form.html", {"form": form, "provider": provider, "offer": offer}, form
+    return form_page(
+        request,
+        OfferForm(request.POST or None, initial=initial),
+        lambda data: services.offer_save(user=request.user, provider=provider, offer=offer, **data),
+        template="knowledgehub/offer_form.html",
+        context={"provider": provider, "offer": offer},
+        done=_("Offer saved."),
+        follow=True,
     )
 
 
@@ -198,20 +196,14 @@ def review_write(request, pk):
             "comment": existing.comment,
             "engaged_on": existing.engaged_on,
         }
-    form = ReviewForm(request.POST or None, councils=councils, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            services.review_save(user=request.user, offer=offer, **form.cleaned_data)
-            messages.success(
-                request,
-                _("Thank you. Your review will show once sector staff have checked it."),
-            )
-            return redirect(offer)
-    return _page(
+    return form_page(
         request,
-        "review_form.html",
-        {"form": form, "offer": offer, "existing": existing},
-        form,
+        ReviewForm(request.POST or None, councils=councils, initial=initial),
+        lambda data: services.review_save(user=request.user, offer=offer, **data),
+        template="knowledgehub/review_form.html",
+        context={"offer": offer, "existing": existing},
+        done=_("Thank you. Your review will show once sector staff have checked it."),
+        to=offer,
     )
 
 
@@ -237,10 +229,12 @@ def review_verify(request, review_id):
 @login_required
 def review_reply(request, review_id):
     review = access.access_review_for_reply(request.user, review_id)
-    form = ReviewReplyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            services.review_reply(user=request.user, review=review, body=form.cleaned_data["body"])
-            messages.success(request, _("Reply published under the review."))
-            return redirect(review.offer)
-    return _page(request, "review_reply.html", {"form": form, "review": review}, form)
+    return form_page(
+        request,
+        ReviewReplyForm(request.POST or None),
+        lambda data: services.review_reply(user=request.user, review=review, body=data["body"]),
+        template="knowledgehub/review_reply.html",
+        context={"review": review},
+        done=_("Reply published under the review."),
+        to=review.offer,
+    )

@@ -47,6 +47,7 @@ WEEKS = 53  # weeks are numbered 1..52; index 0 is unused
 
 
 INSTANCE_SCHEMA = "matching-instance"  # peerchallenge/schema/matching-instance.schema.json
+SOLUTION_SCHEMA = "matching-solution"  # peerchallenge/schema/matching-solution.schema.json
 _SECTIONS = (
     "format",
     "current_year",
@@ -288,22 +289,24 @@ def _require_valid(instance: dict) -> None:
         raise ValueError("The instance is not valid: " + " ".join(problems[:20]))
 
 
-def read_assignments(data: dict) -> dict[str, list[str]]:
-    """Assignments from a solution file: ``{"assignments": {challenge: [peer, ...]}}`` or
-    openreview-matcher's ``{challenge: [{"user": peer, ...}]}``."""
-    if not isinstance(data, dict):
-        raise ValueError("A solution must be a JSON object.")
-    raw = data.get("assignments", data)
-    if not isinstance(raw, dict):
-        raise ValueError('"assignments" must map challenge ids to lists of peers.')
-    out: dict[str, list[str]] = {}
-    for challenge, team in raw.items():
-        if not isinstance(team, list):
-            raise ValueError(f"The team of challenge {challenge} must be a list.")
-        out[str(challenge)] = [
-            str(m["user"]) if isinstance(m, dict) and "user" in m else str(m) for m in team
-        ]
-    return out
+def read_assignments(data) -> dict[str, list[str]]:
+    """The assignments of a solution file: ours (``{"assignments": {challenge: [peer, ...]}}``,
+    with or without the wrapper) or openreview-matcher's (``{challenge: [{"user": peer, ...}]}``),
+    checked against `schema/matching-solution.schema.json`; raise ValueError with the first
+    problem."""
+    for problem in schema.problems(data, SOLUTION_SCHEMA, where=_solution_challenge):
+        raise ValueError(problem.message)
+    assignments = data.get("assignments", data)
+    return {
+        str(challenge_id): [str(p["user"] if isinstance(p, dict) else p) for p in peers]
+        for challenge_id, peers in assignments.items()
+    }
+
+
+def _solution_challenge(path: tuple) -> str:
+    """The challenge a place in a solution file belongs to."""
+    path = path[1:] if path[:1] == ("assignments",) else path
+    return f"Challenge {path[0]}" if path else ""
 
 
 # --------------------------------------------------------------------------- the data

@@ -75,10 +75,7 @@ def round_add(*, user, matching_round: MatchingRound, challenge: Challenge) -> C
         raise Refused(_("Only a scoped challenge can join a round."))
     if challenge.on_site_from.year != matching_round.year:
         raise Refused(_("The challenge's dates fall outside the round's year."))
-    with transaction.atomic():
-        challenge.round = matching_round
-        challenge._history_user = user
-        challenge.save(update_fields=["round"])
+    _round_set(challenge, matching_round, user=user)
     return challenge
 
 
@@ -86,8 +83,13 @@ def round_remove(*, user, matching_round: MatchingRound, challenge: Challenge) -
     pc_access.require_matching(user)
     if challenge.round_id != matching_round.pk or challenge.state != S.SCOPING:
         raise Refused(_("Only a challenge not yet proposed can leave the round."))
+    _round_set(challenge, None, user=user)
+
+
+def _round_set(challenge: Challenge, matching_round: MatchingRound | None, *, user) -> None:
+    """Put the challenge into the round (or, given None, out of any), kept in its history."""
     with transaction.atomic():
-        challenge.round = None
+        challenge.round = matching_round
         challenge._history_user = user
         challenge.save(update_fields=["round"])
 
@@ -118,17 +120,14 @@ def run_start(*, user, matching_round: MatchingRound) -> MatchingRun:
         raise Refused(str(error)) from error
     if not instance["challenges"]:
         raise Refused(_("Add scoped challenges to the round first."))
-    with transaction.atomic():
-        run = MatchingRun.objects.create(
-            round=matching_round,
-            kind=RunKind.ROUND,
-            instance=instance,
-            pinned=pinned,
-            excluded=excluded,
-            started_by=user,
-        )
-        transaction.on_commit(lambda: _enqueue(run.pk))
-    return run
+    return _run_queue(
+        round=matching_round,
+        kind=RunKind.ROUND,
+        instance=instance,
+        pinned=pinned,
+        excluded=excluded,
+        started_by=user,
+    )
 
 
 def refill_start(*, challenge: Challenge, user) -> MatchingRun | None:
@@ -139,18 +138,15 @@ def refill_start(*, challenge: Challenge, user) -> MatchingRun | None:
     instance, pinned, excluded = exchange.build_instance(
         [challenge], rules=challenge.round.rules, year=challenge.round.year
     )
-    with transaction.atomic():
-        run = MatchingRun.objects.create(
-            round=challenge.round,
-            kind=RunKind.REFILL,
-            challenge=challenge,
-            instance=instance,
-            pinned=pinned,
-            excluded=excluded,
-            started_by=user,
-        )
-        transaction.on_commit(lambda: _enqueue(run.pk))
-    return run
+    return _run_queue(
+        round=challenge.round,
+        kind=RunKind.REFILL,
+        challenge=challenge,
+        instance=instance,
+        pinned=pinned,
+        excluded=excluded,
+        started_by=user,
+    )
 
 
 def refill_request(*, user, challenge: Challenge) -> MatchingRun:
@@ -165,6 +161,14 @@ def refill_request(*, user, challenge: Challenge) -> MatchingRun:
     run = refill_start(challenge=challenge, user=user)
     if run is None:
         raise Refused(_("The challenge is not in a matching round."))
+    return run
+
+
+def _run_queue(**fields) -> MatchingRun:
+    """A new run, queued for the worker once it is saved."""
+    with transaction.atomic():
+        run = MatchingRun.objects.create(**fields)
+        transaction.on_commit(lambda: _enqueue(run.pk))
     return run
 
 

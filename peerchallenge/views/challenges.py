@@ -1,9 +1,8 @@
 """Challenge pages: asking for a challenge, its page, its scope, moving it on, pins and refills."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -17,13 +16,10 @@ from peerchallenge.forms import (
     ScopeForm,
     weeks_text,
 )
-from peerchallenge.models import (
-    ChallengeState,
-    Peer,
-)
-from peerchallenge.views import _data
+from peerchallenge.models import ChallengeState
+from peerchallenge.views import FORM, _data
 from selfreg.decorators import sector_staff_required
-from selfreg.refusals import show_refusal
+from selfreg.refusals import act_and_redirect, form_page
 
 
 @login_required
@@ -38,24 +34,25 @@ def challenge_request(request):
     if not councils.exists():
         raise PermissionDenied("Only council officers and sector staff ask for a challenge.")
     form = RequestForm(_data(request), councils=councils)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with show_refusal(form):
-            challenge = services.challenge_request(
-                user=request.user,
-                host=data["council"],
-                kind=data["kind"],
-                focus_areas=data["focus_areas"],
-                preferred_weeks=data["preferred_weeks"],
-                note=data["note"],
-            )
-            messages.success(request, _("Your request has been sent to sector staff."))
-            return redirect(challenge)
-    return render(
+
+    def ask(data):
+        return services.challenge_request(
+            user=request.user,
+            host=data["council"],
+            kind=data["kind"],
+            focus_areas=data["focus_areas"],
+            preferred_weeks=data["preferred_weeks"],
+            note=data["note"],
+        )
+
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {"form": form, "title": _("Ask for a peer challenge")},
-        status=400 if form.errors else 200,
+        form,
+        ask,
+        template=FORM,
+        context={"title": _("Ask for a peer challenge")},
+        done=_("Your request has been sent to sector staff."),
+        follow=True,
     )
 
 
@@ -135,27 +132,28 @@ def challenge_scope(request, pk):
     for role, bounds in challenge.role_template.items():
         initial[f"min_{role}"], initial[f"max_{role}"] = bounds
     form = ScopeForm(_data(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with show_refusal(form):
-            services.challenge_scope(
-                user=request.user,
-                challenge=challenge,
-                focus_areas=data["focus_areas"],
-                on_site_from=data["on_site_from"],
-                days=data["days"],
-                team_size=data["team_size"],
-                role_template=form.role_template(),
-                lead_member_same_party=data["lead_member_same_party"],
-                host_control=data["host_control"],
-            )
-            messages.success(request, _("Scope saved."))
-            return redirect(challenge)
-    return render(
+
+    def scope(data):
+        return services.challenge_scope(
+            user=request.user,
+            challenge=challenge,
+            focus_areas=data["focus_areas"],
+            on_site_from=data["on_site_from"],
+            days=data["days"],
+            team_size=data["team_size"],
+            role_template=form.role_template(),
+            lead_member_same_party=data["lead_member_same_party"],
+            host_control=data["host_control"],
+        )
+
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {"form": form, "title": _("Scope the challenge"), "challenge": challenge},
-        status=400 if form.errors else 200,
+        form,
+        scope,
+        template=FORM,
+        context={"title": _("Scope the challenge"), "challenge": challenge},
+        done=_("Scope saved."),
+        to=challenge,
     )
 
 
@@ -165,45 +163,42 @@ def challenge_move(request, pk, state):
     challenge = pc_access.access_challenge_for_move(request.user, pk, state)
     form = MoveForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    with show_refusal(request):
-        services.challenge_move(user=request.user, challenge=challenge, to_state=state, note=note)
-        messages.success(
-            request, _("Moved to: %(state)s.") % {"state": ChallengeState(state).label}
-        )
-    return redirect(challenge)
+    return act_and_redirect(
+        request,
+        lambda: services.challenge_move(
+            user=request.user, challenge=challenge, to_state=state, note=note
+        ),
+        done=_("Moved to: %(state)s.") % {"state": ChallengeState(state).label},
+        to=challenge,
+    )
 
 
 @sector_staff_required
 @require_POST
 def challenge_refill(request, pk):
     challenge = pc_access.access_challenge(request.user, pk)
-    with show_refusal(request):
-        return redirect(services.refill_request(user=request.user, challenge=challenge))
-    return redirect(challenge)
+    return act_and_redirect(
+        request,
+        lambda: services.refill_request(user=request.user, challenge=challenge),
+        to=challenge,
+        follow=True,
+    )
 
 
 @sector_staff_required
 def challenge_pin(request, pk):
     challenge = pc_access.access_challenge(request.user, pk)
-    form = PinForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        peer = Peer.objects.filter(pk=form.cleaned_data["peer"]).first()
-        if peer is None:
-            form.add_error("peer", _("No peer has that number"))
-        else:
-            kind = form.cleaned_data["kind"]
-            with show_refusal(form):
-                services.pin_set(
-                    user=request.user,
-                    challenge=challenge,
-                    peer=peer,
-                    kind=None if kind == "clear" else kind,
-                )
-                messages.success(request, _("Saved. Run the matcher again to use it."))
-                return redirect(challenge)
-    return render(
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {"form": form, "title": _("Pin or exclude a peer"), "challenge": challenge},
-        status=400 if form.errors else 200,
+        PinForm(_data(request)),
+        lambda data: services.pin_set(
+            user=request.user,
+            challenge=challenge,
+            peer=data["peer"],
+            kind=None if data["kind"] == "clear" else data["kind"],
+        ),
+        template=FORM,
+        context={"title": _("Pin or exclude a peer"), "challenge": challenge},
+        done=_("Saved. Run the matcher again to use it."),
+        to=challenge,
     )

@@ -20,9 +20,9 @@ from peerchallenge.models import (
     Peer,
     expertise_level,
 )
-from peerchallenge.views import _data
+from peerchallenge.views import FORM, _data
 from selfreg.decorators import sector_staff_required
-from selfreg.refusals import show_refusal
+from selfreg.refusals import form_page, show_refusal
 
 
 @sector_staff_required
@@ -39,25 +39,22 @@ def peer_nominate(request):
     if not pc_access.can_nominate(request.user):
         raise PermissionDenied("Only council officers and sector staff nominate peers.")
     form = NominateForm(_data(request), councils=pc_access.nominating_councils(request.user))
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            services.peer_nominate(
-                user=request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data
-            )
-            messages.success(
-                request,
-                _(
-                    "We have emailed %(name)s an invitation to join the peer pool. When they "
-                    "accept, sector staff will review their accreditation."
-                )
-                % {"name": form.cleaned_data["full_name"]},
-            )
-            return redirect("peerchallenge:index")
-    return render(
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {"form": form, "title": _("Nominate a peer")},
-        status=400 if form.errors else 200,
+        form,
+        lambda data: services.peer_nominate(
+            user=request.user, base_url=request.build_absolute_uri("/"), **data
+        ),
+        template=FORM,
+        context={"title": _("Nominate a peer")},
+        done=lambda _peer: (
+            _(
+                "We have emailed %(name)s an invitation to join the peer pool. When they "
+                "accept, sector staff will review their accreditation."
+            )
+            % {"name": form.cleaned_data["full_name"]}
+        ),
+        to="peerchallenge:index",
     )
 
 
@@ -125,26 +122,23 @@ def peer_profile(request):
         },
     }
     form = ProfileForm(_data(request), initial=initial, periods=peer.periods())
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with show_refusal(form):
-            services.peer_profile_save(
-                user=request.user,
-                peer=peer,
-                expertise=form.expertise(),
-                days_offered=data["days_offered"],
-                unavailable_periods=form.periods(),
-                conflicts=data["conflicts"],
-                party=data["party"],
-                organisation=data["organisation"],
-            )
-            messages.success(request, _("Your profile has been saved."))
-            return redirect("peerchallenge:peer_detail", pk=peer.pk)
-    return render(
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {"form": form, "title": _("Your peer profile")},
-        status=400 if form.errors else 200,
+        form,
+        lambda data: services.peer_profile_save(
+            user=request.user,
+            peer=peer,
+            expertise=form.expertise(),
+            days_offered=data["days_offered"],
+            unavailable_periods=form.periods(),
+            conflicts=data["conflicts"],
+            party=data["party"],
+            organisation=data["organisation"],
+        ),
+        template=FORM,
+        context={"title": _("Your peer profile")},
+        done=_("Your profile has been saved."),
+        to=peer,
     )
 
 

@@ -2,9 +2,8 @@
 council keeps its action plan.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from peerchallenge import access as pc_access
@@ -14,9 +13,9 @@ from peerchallenge.forms import (
     CorrectionForm,
     ReportForm,
 )
-from peerchallenge.views import _data
+from peerchallenge.views import FORM, _data
 from selfreg.decorators import sector_staff_required
-from selfreg.refusals import show_refusal
+from selfreg.refusals import form_page
 
 
 @sector_staff_required
@@ -32,41 +31,34 @@ def report_edit(request, pk):
         if report
         else {}
     )
-    form = ReportForm(_data(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            services.report_save(user=request.user, challenge=challenge, **form.cleaned_data)
-            messages.success(request, _("Draft report saved."))
-            return redirect(challenge)
-    return render(
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {
-            "form": form,
+        ReportForm(_data(request), initial=initial),
+        lambda data: services.report_save(user=request.user, challenge=challenge, **data),
+        template=FORM,
+        context={
             "title": _("Write the report"),
             "challenge": challenge,
             "corrections": report.corrections.select_related("by") if report else [],
         },
-        status=400 if form.errors else 200,
+        done=_("Draft report saved."),
+        to=challenge,
     )
 
 
 @login_required
 def report_correct(request, pk):
     challenge = pc_access.access_challenge_for_correction(request.user, pk)
-    form = CorrectionForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            services.correction_add(
-                user=request.user, challenge=challenge, text=form.cleaned_data["text"]
-            )
-            messages.success(request, _("Your correction has been sent to sector staff."))
-            return redirect(challenge)
-    return render(
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {"form": form, "title": _("Correct a fact in the draft report"), "challenge": challenge},
-        status=400 if form.errors else 200,
+        CorrectionForm(_data(request)),
+        lambda data: services.correction_add(
+            user=request.user, challenge=challenge, text=data["text"]
+        ),
+        template=FORM,
+        context={"title": _("Correct a fact in the draft report"), "challenge": challenge},
+        done=_("Your correction has been sent to sector staff."),
+        to=challenge,
     )
 
 
@@ -80,31 +72,26 @@ def _action(request, challenge, action=None):
             "due": action.due,
             "status": action.status,
         }
-    form = ActionForm(_data(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with show_refusal(form):
-            services.action_save(
-                user=request.user,
-                challenge=challenge,
-                action=action,
-                recommendation=data["recommendation"],
-                text=data["action"],
-                owner=data["owner"],
-                due=data["due"],
-                status=data["status"],
-            )
-            messages.success(request, _("Action saved."))
-            return redirect("peerchallenge:report", pk=challenge.pk)
-    return render(
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {
-            "form": form,
+        ActionForm(_data(request), initial=initial),
+        lambda data: services.action_save(
+            user=request.user,
+            challenge=challenge,
+            action=action,
+            recommendation=data["recommendation"],
+            text=data["action"],
+            owner=data["owner"],
+            due=data["due"],
+            status=data["status"],
+        ),
+        template=FORM,
+        context={
             "title": _("Change an action") if action else _("Add an action"),
             "challenge": challenge,
         },
-        status=400 if form.errors else 200,
+        done=_("Action saved."),
+        to=reverse("peerchallenge:report", args=[challenge.pk]),
     )
 
 

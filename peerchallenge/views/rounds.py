@@ -20,36 +20,31 @@ from peerchallenge.forms import (
 from peerchallenge.models import (
     Challenge,
     ChallengeState,
+    MatchingRound,
     MatchingRun,
     RunKind,
     RunStatus,
 )
-from peerchallenge.views import _data
+from peerchallenge.views import FORM, _data
 from selfreg.decorators import sector_staff_required
-from selfreg.refusals import show_refusal
+from selfreg.refusals import act_and_redirect, form_page
 
 
 @sector_staff_required
 def round_list(request):
-    from peerchallenge.models import MatchingRound
-
-    form = RoundForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            matching_round = services.round_create(user=request.user, **form.cleaned_data)
-            messages.success(request, _("Round created. Add scoped challenges to it."))
-            return redirect(matching_round)
-    return render(
+    return form_page(
         request,
-        "peerchallenge/round_list.html",
-        {
+        RoundForm(_data(request)),
+        lambda data: services.round_create(user=request.user, **data),
+        template="peerchallenge/round_list.html",
+        context={
             "rounds": MatchingRound.objects.all(),
-            "form": form,
             "scoped_waiting": Challenge.objects.filter(
                 state=ChallengeState.SCOPING, round__isnull=True
             ).select_related("host"),
         },
-        status=400 if form.errors else 200,
+        done=_("Round created. Add scoped challenges to it."),
+        follow=True,
     )
 
 
@@ -78,56 +73,60 @@ def round_detail(request, pk):
 @sector_staff_required
 def round_rules(request, pk):
     matching_round = pc_access.access_round(request.user, pk)
-    form = RulesForm(_data(request), initial=matching_round.rules)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form):
-            services.round_rules_save(
-                user=request.user, matching_round=matching_round, rules=form.cleaned_data
-            )
-            messages.success(request, _("Rules saved. They apply from the next run."))
-            return redirect(matching_round)
-    return render(
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {"form": form, "title": _("The round's rules"), "round": matching_round},
-        status=400 if form.errors else 200,
+        RulesForm(_data(request), initial=matching_round.rules),
+        lambda data: services.round_rules_save(
+            user=request.user, matching_round=matching_round, rules=data
+        ),
+        template=FORM,
+        context={"title": _("The round's rules"), "round": matching_round},
+        done=_("Rules saved. They apply from the next run."),
+        to=matching_round,
     )
 
 
 @sector_staff_required
 @require_POST
 def round_add(request, pk):
-    matching_round = pc_access.access_round(request.user, pk)
     try:
         challenge_id = int(request.POST.get("challenge", ""))
     except ValueError:
         messages.error(request, _("Choose a challenge to add."))
-        return redirect(matching_round)
-    challenge = pc_access.access_challenge(request.user, challenge_id)
-    with show_refusal(request):
-        services.round_add(user=request.user, matching_round=matching_round, challenge=challenge)
-        messages.success(request, _("%(challenge)s added.") % {"challenge": challenge})
-    return redirect(matching_round)
+        return redirect(pc_access.access_round(request.user, pk))
+    return _round_change(request, pk, challenge_id, services.round_add, _("%(challenge)s added."))
 
 
 @sector_staff_required
 @require_POST
 def round_remove(request, pk, challenge_id):
+    return _round_change(
+        request, pk, challenge_id, services.round_remove, _("%(challenge)s removed.")
+    )
+
+
+def _round_change(request, pk, challenge_id, change, done):
+    """Put a challenge into a round or take it out (`change`, the service)."""
     matching_round = pc_access.access_round(request.user, pk)
     challenge = pc_access.access_challenge(request.user, challenge_id)
-    with show_refusal(request):
-        services.round_remove(user=request.user, matching_round=matching_round, challenge=challenge)
-        messages.success(request, _("%(challenge)s removed.") % {"challenge": challenge})
-    return redirect(matching_round)
+    return act_and_redirect(
+        request,
+        lambda: change(user=request.user, matching_round=matching_round, challenge=challenge),
+        done=done % {"challenge": challenge},
+        to=matching_round,
+    )
 
 
 @sector_staff_required
 @require_POST
 def run_start(request, pk):
     matching_round = pc_access.access_round(request.user, pk)
-    with show_refusal(request):
-        return redirect(services.run_start(user=request.user, matching_round=matching_round))
-    return redirect(matching_round)
+    return act_and_redirect(
+        request,
+        lambda: services.run_start(user=request.user, matching_round=matching_round),
+        to=matching_round,
+        follow=True,
+    )
 
 
 @sector_staff_required
@@ -231,19 +230,17 @@ def run_solution(request, pk):
 def round_import(request, pk):
     """Apply a solution made elsewhere to the round, once it keeps every rule."""
     matching_round = pc_access.access_round(request.user, pk)
-    form = SolutionForm(_data(request), request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        with show_refusal(form, field="file"):
-            run = services.run_import(
-                user=request.user, matching_round=matching_round, data=form.cleaned_data["file"]
-            )
-            messages.success(request, _("The solution keeps every rule. Check it, then confirm."))
-            return redirect(run)
-    return render(
+    return form_page(
         request,
-        "peerchallenge/form.html",
-        {"form": form, "title": _("Apply a solution made elsewhere"), "round": matching_round},
-        status=400 if form.errors else 200,
+        SolutionForm(_data(request), request.FILES or None),
+        lambda data: services.run_import(
+            user=request.user, matching_round=matching_round, data=data["file"]
+        ),
+        template=FORM,
+        context={"title": _("Apply a solution made elsewhere"), "round": matching_round},
+        done=_("The solution keeps every rule. Check it, then confirm."),
+        follow=True,
+        field="file",
     )
 
 
@@ -272,9 +269,9 @@ def run_confirm(request, pk):
                 "invitations": sum(len(team["chosen"]) for team in teams),
             },
         )
-    with show_refusal(request):
-        created = services.proposal_confirm(user=request.user, run=run)
-        messages.success(
-            request, _("Teams confirmed: %(count)s invitations sent.") % {"count": created}
-        )
-    return redirect(run.round)
+    return act_and_redirect(
+        request,
+        lambda: services.proposal_confirm(user=request.user, run=run),
+        done=lambda created: _("Teams confirmed: %(count)s invitations sent.") % {"count": created},
+        to=run.round,
+    )

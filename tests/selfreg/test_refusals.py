@@ -31,7 +31,7 @@ from selfreg import urls as portal_urls
 from selfreg.assessment.models import SelfAssessment
 from selfreg.assessment.services import assessment_create
 from selfreg.models import AreaGrouping, GroupingMembership
-from selfreg.refusals import Refused, show_refusal
+from selfreg.refusals import Refused, act_and_redirect, form_page, show_refusal
 from tests.factories import council
 
 
@@ -200,3 +200,104 @@ def test_a_block_that_runs_through_shows_nothing_and_other_errors_pass():
     with pytest.raises(ValueError), show_refusal(form):
         raise ValueError("A bug, not a refusal.")
     assert not form.errors
+
+
+def _request(method="post", data=None):
+    request = getattr(RequestFactory(), method)("/", data or {})
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def _shown(request):
+    return [(m.level_tag, str(m)) for m in get_messages(request)]
+
+
+def _refuse(message, field=None):
+    def act(*_args):
+        raise Refused(message, field=field)
+
+    return act
+
+
+def test_a_button_that_posts_says_what_was_done_and_goes_on():
+    request = _request()
+    response = act_and_redirect(request, lambda: 3, done=lambda n: f"{n} sent.", to="/round/")
+    assert (response.status_code, response.url) == (302, "/round/")
+    assert _shown(request) == [("success", "3 sent.")]
+    request = _request()
+    response = act_and_redirect(request, lambda: "/runs/7/", to="/round/", follow=True)
+    assert response.url == "/runs/7/"
+    assert _shown(request) == []
+
+
+def test_a_button_the_service_refuses_shows_why_on_the_page_it_came_from():
+    request = _request()
+    response = act_and_redirect(
+        request, _refuse("Add challenges first."), done="Started.", to="/round/", follow=True
+    )
+    assert (response.status_code, response.url) == (302, "/round/")
+    assert _shown(request) == [("error", "Add challenges first.")]
+
+
+@pytest.fixture
+def bare_page(settings):
+    """A page that shows only its title and the form's errors, field by field."""
+    settings.TEMPLATES = [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {
+                            "page.html": "{{ title }}"
+                            "{% for name, errors in form.errors.items %}"
+                            "|{{ name }}: {{ errors.0 }}{% endfor %}"
+                        },
+                    )
+                ]
+            },
+        }
+    ]
+    return "page.html"
+
+
+def _form_page(request, act, **options):
+    form = _InviteForm(request.POST if request.method == "POST" else None)
+    return form_page(
+        request, form, act, template="page.html", context={"title": "Invite"}, **options
+    )
+
+
+def test_a_form_page_shows_its_form_and_its_errors_with_400(bare_page):
+    acted = []
+    response = _form_page(_request("get"), acted.append, to="/done/")
+    assert (response.status_code, response.content.decode()) == (200, "Invite")
+    response = _form_page(_request(data={"note": "x"}), acted.append, to="/done/")
+    assert response.status_code == 400
+    assert response.content.decode() == "Invite|gss_code: This field is required."
+    assert acted == []
+
+
+def test_a_valid_form_page_acts_says_so_and_goes_on(bare_page):
+    request = _request(data={"gss_code": "E06000005"})
+    response = _form_page(
+        request, lambda data: f"/groupings/{data['gss_code']}/", done="Sent.", follow=True
+    )
+    assert (response.status_code, response.url) == (302, "/groupings/E06000005/")
+    assert _shown(request) == [("success", "Sent.")]
+
+
+def test_a_refused_form_page_shows_the_refusal_on_the_field_it_names(bare_page):
+    request = _request(data={"gss_code": "E06000005"})
+    response = _form_page(
+        request,
+        _refuse("Already invited.", field="council"),
+        done="Sent.",
+        to="/done/",
+        fields={"council": "gss_code"},
+    )
+    assert response.status_code == 400
+    assert response.content.decode() == "Invite|gss_code: Already invited."
+    assert _shown(request) == []
