@@ -21,7 +21,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from benchmarking import charts, selectors
+from benchmarking import access, charts, selectors
 from benchmarking.charts import format_value
 from benchmarking.comparisons import MIN_COUNCILS_FOR_QUARTILES, compare, too_few_for_quartiles
 from benchmarking.families import similar_kind
@@ -160,7 +160,7 @@ def council_dashboard(
     the metrics they belong to, and the council's positions in the group (or, for a custom
     group, the group's values, compared now).
     """
-    values = selectors.visible_values(user, council=council)
+    values = access.visible_values(user, council=council)
     if metric_ids is not None:
         values = values.filter(metric_id__in=metric_ids)
     series: dict[int, list[tuple[str, float]]] = defaultdict(list)
@@ -218,7 +218,7 @@ class Measure:
 def dashboard_measures(user, council) -> list[Measure]:
     """Every measure of which the user may see a value for the council, by title: one query,
     which on PostgreSQL reads the council's values from an index alone."""
-    visible = selectors.visible_values(user, council=council).values("metric_id")
+    visible = access.visible_values(user, council=council).values("metric_id")
     rows = (
         Metric.objects.filter(pk__in=visible)
         .order_by("theme", "title")
@@ -402,7 +402,7 @@ def _stored_positions(
     statistics = ComparisonStatistic.objects.filter(
         latest_only,
         group__in=set(label_of.values()),
-        audience__in=selectors.audiences_of(user),
+        audience__in=access.audiences_of(user),
     ).only("metric_id", "period", "group", "audience", *STAT_KEYS, "sorted_values", "council_ids")
     chosen: dict[int, ComparisonStatistic] = {}
     for statistic in statistics:
@@ -440,7 +440,7 @@ def _custom_positions(user, council, group: Group, metrics, latest) -> dict[int,
     wanted = {(m, p) for m, p in latest.items()} | {
         (m, previous) for m, p in latest.items() if (previous := _previous(p))
     }
-    rows = selectors.visible_values(
+    rows = access.visible_values(
         user, council_id__in=group.council_ids, metric_id__in=list(latest)
     ).values_list("council_id", "metric_id", "period", "value", "sample_size")
     frame = pd.DataFrame.from_records(
@@ -510,7 +510,7 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
         group = group_for_metric(group, chosen[0], kinds)
     everyone = selectors.group_councils(group)
     councils = everyone[:MAX_COMPARE_COUNCILS]
-    values = selectors.visible_values(user, metric__in=chosen, council__in=councils).values_list(
+    values = access.visible_values(user, metric__in=chosen, council__in=councils).values_list(
         "council_id", "metric_id", "period", "value"
     )
     found = {(c, m, p): v for c, m, p, v in values}

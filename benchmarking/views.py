@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from benchmarking import access, charts, dashboards, families, hexmap, likeness, selectors, services
 from benchmarking import api_docs as api_docs_module
-from benchmarking import charts, dashboards, families, hexmap, likeness, selectors, services
 from benchmarking.forms import (
     CompareForm,
     ComparisonGroupForm,
@@ -27,7 +27,7 @@ from benchmarking.groups import (
 )
 from benchmarking.models import Metric, SavedComparison, SimilarityKind
 from benchmarking.periods import period_sort_key, sort_periods
-from selfreg import access
+from selfreg import access as kernel_access
 from selfreg.csvfiles import csv_response
 from selfreg.models import GroupingKind, Visibility
 from selfreg.pdf import printable
@@ -43,7 +43,7 @@ def api_docs(request):
 
 @printable
 def council_dashboard(request, gss_code):
-    council = access.access_council_by_gss(request.user, gss_code)
+    council = kernel_access.access_council_by_gss(request.user, gss_code)
     groupings = council.groupings.exclude(kind=GroupingKind.REGION).distinct()
     form = ComparisonGroupForm(
         request.GET or None,
@@ -85,7 +85,7 @@ def council_dashboard(request, gss_code):
             "group_name": describe_group(group),
             "similar_url": _similar_url(group),
             "group_problem": problem,
-            "can_choose_sharing": access.can_choose_sharing(request.user, council),
+            "can_choose_sharing": kernel_access.can_choose_sharing(request.user, council),
             "search": search,
             "keep": keep,
             "shown": shown,
@@ -157,7 +157,7 @@ def metric_detail(request, code):
     metric = get_object_or_404(Metric, code=code)
     council = None
     if request.GET.get("council"):
-        council = access.access_council_by_gss(request.user, request.GET["council"].upper())
+        council = kernel_access.access_council_by_gss(request.user, request.GET["council"].upper())
     default_group = f"{BY_MEASURE}:{council.gss_code}" if council else "all"
     problem = None
     try:
@@ -167,7 +167,7 @@ def metric_detail(request, code):
     if group.label.startswith(BY_MEASURE):  # this measure's own set of similar councils
         group = group_for_metric(group, metric, stored_kinds(group.label.partition(":")[2]))
     group_name = describe_group(group)
-    visible = selectors.visible_values(request.user, metric=metric)
+    visible = access.visible_values(request.user, metric=metric)
     periods = sort_periods(set(visible.values_list("period", flat=True)))
     period = request.GET.get("period") if request.GET.get("period") in periods else None
     period = period or (periods[-1] if periods else None)
@@ -275,7 +275,7 @@ SET_TEXT = {
 
 def similar_councils(request, gss_code):
     """Councils like this one: each set of similar councils, and what makes them close."""
-    council = access.access_council_by_gss(request.user, gss_code)
+    council = kernel_access.access_council_by_gss(request.user, gss_code)
     by_kind, figures = selectors.similar_sets(council)
     sections = []
     for kind in SET_ORDER:
@@ -324,7 +324,7 @@ def similar_councils(request, gss_code):
 @login_required
 def sharing(request, gss_code):
     """A council's officers choose, per element, who sees its figures."""
-    council = access.access_council_for_sharing(request.user, gss_code)
+    council = kernel_access.access_council_for_sharing(request.user, gss_code)
     current = dict(council.sharing.values_list("element", "visibility"))
     form = SharingForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from benchmarking import selectors
+from benchmarking import access as benchmarking_access
 from benchmarking.periods import period_sort_key
 from selfreg import access, ratelimit
 from selfreg.assessment import access as assessment_access
@@ -61,7 +61,7 @@ from selfreg.refusals import show_refusal
 
 def index(request):
     codes = SurveyQuestion.objects.values("metric_code")
-    with_results = selectors.visible_values(request.user, metric__code__in=codes)
+    with_results = benchmarking_access.visible_values(request.user, metric__code__in=codes)
     return render(
         request,
         "assessment/index.html",
@@ -123,7 +123,7 @@ def survey_list(request, gss_code):
     questions = list(SurveyQuestion.objects.all())
     by_metric = {q.metric_code: q for q in questions}
     surveys = {s.period: s for s in council.resident_surveys.all()}
-    values = selectors.visible_values(
+    values = benchmarking_access.visible_values(
         request.user,
         council=council,
         metric__code__in=list(by_metric),
