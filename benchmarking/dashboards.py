@@ -515,70 +515,18 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
     )
     found = {(c, m, p): v for c, m, p, v in values}
     periods = sort_periods({p for _c, _m, p in found})
-    rows = []
-    for council in councils:
-        for period in periods:
-            cells = {m.code: found.get((council.pk, m.pk, period)) for m in chosen}
-            if any(v is not None for v in cells.values()):
-                rows.append(
-                    {
-                        "gss_code": council.gss_code,
-                        "council": council.name,
-                        "period": period,
-                        **cells,
-                    }
-                )
+    rows = _compare_rows(found, chosen, councils, periods)
     first = chosen[0] if chosen else None
     line_charts = []
     with_figures = []
     if first:
-        first_periods = sort_periods({p for (_c, m, p) in found if m == first.pk})
-        with_figures = [
-            c for c in councils if any((c.pk, first.pk, p) in found for p in first_periods)
-        ]
-        drawn = with_figures[:MAX_LINES]
-        for i, (kind, kind_periods) in enumerate(split_by_series_kind(first_periods).items()):
-            series = {
-                c.name: {p: found.get((c.pk, first.pk, p)) for p in kind_periods} for c in drawn
-            }
-            line_charts.append(
-                {
-                    "kind": kind_words(kind),
-                    "chart_id": f"chart-lines-{i + 1}",
-                    "chart": charts.multi_series(
-                        series, metric=first.chart_info(), periods=kind_periods
-                    ),
-                }
-            )
-    scatter = None
+        line_charts, with_figures = _compare_lines(found, first, councils)
+    scatter = scatter_period = None
     if len(chosen) >= 2:
-        x_metric, y_metric = chosen[0], chosen[1]
-        both = [
-            p
-            for p in periods
-            if any(
-                (c.pk, x_metric.pk, p) in found and (c.pk, y_metric.pk, p) in found
-                for c in councils
-            )
-        ]
-        if both:
-            period = both[-1]
-            points = [
-                {
-                    "gss_code": c.gss_code,
-                    "name": c.name,
-                    "x": found.get((c.pk, x_metric.pk, period)),
-                    "y": found.get((c.pk, y_metric.pk, period)),
-                }
-                for c in councils
-            ]
-            scatter = charts.scatter(
-                points,
-                x_metric=x_metric.chart_info(),
-                y_metric=y_metric.chart_info(),
-                highlight=group.label.partition(":")[2] if similar_kind(group.label) else None,
-            )
-            scatter_period = period
+        highlight = group.label.partition(":")[2] if similar_kind(group.label) else None
+        scatter, scatter_period = _compare_scatter(
+            found, chosen[:2], councils, periods, highlight=highlight
+        )
     return {
         "chosen": chosen,
         "councils": councils,
@@ -594,5 +542,73 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
         ],
         "line_charts": line_charts,
         "scatter": scatter,
-        "scatter_period": scatter_period if scatter else None,
+        "scatter_period": scatter_period,
     }
+
+
+def _compare_rows(found: dict, chosen: list, councils: list, periods: list[str]) -> list[dict]:
+    """A row for each council and period with a figure for any chosen measure."""
+    rows = []
+    for council in councils:
+        for period in periods:
+            cells = {m.code: found.get((council.pk, m.pk, period)) for m in chosen}
+            if any(v is not None for v in cells.values()):
+                rows.append(
+                    {
+                        "gss_code": council.gss_code,
+                        "council": council.name,
+                        "period": period,
+                        **cells,
+                    }
+                )
+    return rows
+
+
+def _compare_lines(found: dict, first, councils: list) -> tuple[list[dict], list]:
+    """The first measure over time, one chart per kind of period, drawn for the first
+    MAX_LINES councils with figures; and every council with figures for it."""
+    first_periods = sort_periods({p for (_c, m, p) in found if m == first.pk})
+    with_figures = [c for c in councils if any((c.pk, first.pk, p) in found for p in first_periods)]
+    drawn = with_figures[:MAX_LINES]
+    line_charts = []
+    for i, (kind, kind_periods) in enumerate(split_by_series_kind(first_periods).items()):
+        series = {c.name: {p: found.get((c.pk, first.pk, p)) for p in kind_periods} for c in drawn}
+        line_charts.append(
+            {
+                "kind": kind_words(kind),
+                "chart_id": f"chart-lines-{i + 1}",
+                "chart": charts.multi_series(
+                    series, metric=first.chart_info(), periods=kind_periods
+                ),
+            }
+        )
+    return line_charts, with_figures
+
+
+def _compare_scatter(found: dict, pair: list, councils: list, periods: list[str], *, highlight):
+    """The scatter of two measures at the latest period both have, and that period (None and
+    None when they share no period)."""
+    x_metric, y_metric = pair
+    both = [
+        p
+        for p in periods
+        if any(
+            (c.pk, x_metric.pk, p) in found and (c.pk, y_metric.pk, p) in found for c in councils
+        )
+    ]
+    if not both:
+        return None, None
+    period = both[-1]
+    points = [
+        {
+            "gss_code": c.gss_code,
+            "name": c.name,
+            "x": found.get((c.pk, x_metric.pk, period)),
+            "y": found.get((c.pk, y_metric.pk, period)),
+        }
+        for c in councils
+    ]
+    scatter = charts.scatter(
+        points, x_metric=x_metric.chart_info(), y_metric=y_metric.chart_info(), highlight=highlight
+    )
+    return scatter, period

@@ -158,14 +158,7 @@ def metric_detail(request, code):
     council = None
     if request.GET.get("council"):
         council = kernel_access.access_council_by_gss(request.user, request.GET["council"].upper())
-    default_group = f"{BY_MEASURE}:{council.gss_code}" if council else "all"
-    problem = None
-    try:
-        group = resolve_group(request.user, request.GET.get("group") or default_group)
-    except GroupNotFound as error:
-        problem, group = str(error), resolve_group(request.user, "all")
-    if group.label.startswith(BY_MEASURE):  # this measure's own set of similar councils
-        group = group_for_metric(group, metric, stored_kinds(group.label.partition(":")[2]))
+    group, problem = _metric_group(request, metric, council)
     group_name = describe_group(group)
     visible = access.visible_values(request.user, metric=metric)
     periods = sort_periods(set(visible.values_list("period", flat=True)))
@@ -182,37 +175,12 @@ def metric_detail(request, code):
     distribution = history = hex_map = None
     shown = codes(",".join(request.GET.getlist("show")))  # chosen by name, or typed codes
     if comparison:
-        layouts = selectors.hex_layouts()
-        placed = [c["gss_code"] for c in comparison.councils]
-        hex_map = hexmap.hex_map(
-            layouts[hexmap.choose_layout(layouts, placed)],
-            comparison.councils,
-            metric=metric_info,
-            highlight=highlight,
-            group_label=group_name,
-        )
-        rows = [
-            c
-            for c in comparison.councils
-            if not shown or c["gss_code"] in shown or c["gss_code"] == highlight
-        ]
-        distribution = charts.group_distribution(
-            rows,
-            metric=metric_info,
-            highlight=highlight,
-            stats=comparison.statistics,
-            group_label=group_name,
+        hex_map, distribution = _comparison_charts(
+            comparison, metric_info, highlight=highlight, shown=shown, group_name=group_name
         )
     if council:
-        points = [
-            {"period": p, "value": v}
-            for p, v in sorted(
-                visible.filter(council=council).values_list("period", "value"),
-                key=lambda pv: period_sort_key(pv[0]),
-            )
-        ]
         history = charts.time_series(
-            points,
+            _council_points(visible, council),
             metric=metric_info,
             group_points=selectors.group_history(request.user, metric, group),
             council_name=council.name,
@@ -253,6 +221,55 @@ def metric_detail(request, code):
             "csv_url": f"{reverse('api_comparison')}?{urlencode({**query, 'format': 'csv'})}",
         },
     )
+
+
+def _metric_group(request, metric: Metric, council):
+    """The comparison group asked for (by default the council's own similar councils for this
+    measure, or every council), and the problem to show when it cannot be found."""
+    default_group = f"{BY_MEASURE}:{council.gss_code}" if council else "all"
+    problem = None
+    try:
+        group = resolve_group(request.user, request.GET.get("group") or default_group)
+    except GroupNotFound as error:
+        problem, group = str(error), resolve_group(request.user, "all")
+    if group.label.startswith(BY_MEASURE):  # this measure's own set of similar councils
+        group = group_for_metric(group, metric, stored_kinds(group.label.partition(":")[2]))
+    return group, problem
+
+
+def _comparison_charts(comparison, metric_info, *, highlight, shown, group_name):
+    """The hex map of every council compared, and the distribution of those chosen to show
+    (all when none is chosen; the highlighted council always)."""
+    layouts = selectors.hex_layouts()
+    placed = [c["gss_code"] for c in comparison.councils]
+    hex_map = hexmap.hex_map(
+        layouts[hexmap.choose_layout(layouts, placed)],
+        comparison.councils,
+        metric=metric_info,
+        highlight=highlight,
+        group_label=group_name,
+    )
+    rows = [
+        c
+        for c in comparison.councils
+        if not shown or c["gss_code"] in shown or c["gss_code"] == highlight
+    ]
+    distribution = charts.group_distribution(
+        rows,
+        metric=metric_info,
+        highlight=highlight,
+        stats=comparison.statistics,
+        group_label=group_name,
+    )
+    return hex_map, distribution
+
+
+def _council_points(visible, council) -> list[dict]:
+    """The council's visible values of the measure, oldest period first."""
+    pairs = visible.filter(council=council).values_list("period", "value")
+    return [
+        {"period": p, "value": v} for p, v in sorted(pairs, key=lambda pv: period_sort_key(pv[0]))
+    ]
 
 
 SET_ORDER = ("people", "place", "finance", "overall")
