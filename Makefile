@@ -100,9 +100,9 @@ migrations: setup ## Make migrations for model changes
 .PHONY: bench
 bench: setup ## Measure import and recompute speed on PostgreSQL (see BENCHMARKS.md)
 	@set -o pipefail; DEBUG=false SECRET_KEY=bench STATIC_MANIFEST=false CELERY_TASK_ALWAYS_EAGER=true \
-		bash scripts/with_services.sh $(MANAGE) bench $(BENCH_ARGS) \
+		bash scripts/with_services.sh $(PY) -m scripts.bench values $(BENCH_ARGS) \
 		| awk '/^[{]/ { print; next } { print > "/dev/stderr" }'
-	@set -o pipefail; DEBUG=false SECRET_KEY=bench $(MANAGE) bench_matching $(or $(BENCH_MATCHING_ARGS),--scale both) \
+	@set -o pipefail; DEBUG=false SECRET_KEY=bench $(PY) -m scripts.bench matching $(or $(BENCH_MATCHING_ARGS),--scale both) \
 		| awk '/^[{]/ { print; next } { print > "/dev/stderr" }'
 
 .PHONY: bench-page

@@ -1,7 +1,7 @@
 """The open data API, `/api/v1/`: anyone reads public data; officers and sector staff write.
 
-Who may see a value is decided by `selfreg.access` alone (through `visible_q` and the stored
-comparison audiences); who may write is checked inside `services.values_import`. Every list
+Who may see a value is decided by benchmarking's access module alone (`visible_values` and
+`audiences_of`); who may write is checked inside `services.values_import`. Every list
 is also served as CSV with `?format=csv`: JSON lists are paginated (limit/offset, 500 a page),
 CSV is not, so one request gets every row.
 """
@@ -33,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from benchmarking import selectors, services
+from benchmarking import access, selectors, services
 from benchmarking.charts import TOO_FEW_FOR_QUARTILES
 from benchmarking.comparisons import too_few_for_quartiles
 from benchmarking.eras import period_day
@@ -72,7 +72,7 @@ from benchmarking.serializers import (
     ValueSubmissionSerializer,
     ValueUploadSerializer,
 )
-from selfreg import access
+from selfreg import access as kernel_access
 from selfreg.fileproblems import FileProblems, Problem, read_table
 from selfreg.models import Council, CouncilType, Nation, Visibility
 from selfreg.tokens import HashedTokenAuthentication
@@ -288,7 +288,9 @@ class CouncilDetail(OpenDataMixin, generics.RetrieveAPIView):
     lookup_field = "gss_code"
 
     def get_object(self):
-        return access.access_council_by_gss(self.request.user, self.kwargs["gss_code"].upper())
+        return kernel_access.access_council_by_gss(
+            self.request.user, self.kwargs["gss_code"].upper()
+        )
 
 
 @extend_schema_view(
@@ -322,7 +324,9 @@ class SimilarCouncilList(OpenDataMixin, generics.ListAPIView):
     serializer_class = SimilarCouncilSerializer
 
     def get_queryset(self):
-        council = access.access_council_by_gss(self.request.user, self.kwargs["gss_code"].upper())
+        council = kernel_access.access_council_by_gss(
+            self.request.user, self.kwargs["gss_code"].upper()
+        )
         kind = self.request.query_params.get("kind", SimilarityKind.OVERALL).strip().lower()
         if kind not in (*SimilarityKind.values, "all"):
             raise BadParameter(f"kind must be one of {', '.join(SimilarityKind.values)} or all.")
@@ -385,9 +389,7 @@ class MetricDetail(OpenDataMixin, generics.RetrieveAPIView):
 
     def retrieve(self, request, *args, **kwargs):
         metric = self.get_object()
-        labels = selectors.visible_values(request.user, metric=metric).values_list(
-            "period", flat=True
-        )
+        labels = access.visible_values(request.user, metric=metric).values_list("period", flat=True)
         context = {**self.get_serializer_context(), "periods": sort_periods(labels.distinct())}
         return Response(MetricDetailSerializer(metric, context=context).data)
 
@@ -430,7 +432,7 @@ class CanSubmitValues(BasePermission):
             return True
         if not (request.user and request.user.is_authenticated):
             return False
-        return access.submittable_councils(request.user).exists()
+        return access.can_submit_values(request.user)
 
 
 def text_cell(value) -> str:
@@ -567,7 +569,7 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         user = self.request.user
-        values = selectors.visible_values(user)
+        values = access.visible_values(user)
         if metric_codes := codes(params.get("metric")):
             found = dict(Metric.objects.filter(code__in=metric_codes).values_list("code", "pk"))
             missing = [code for code in metric_codes if code not in found]
@@ -590,7 +592,7 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
     def period_q(self, text: str, metric_codes: list[str]) -> Q:
         if text.lower().startswith("latest"):
             n = self.latest_count(text)
-            visible = selectors.visible_values(self.request.user)
+            visible = access.visible_values(self.request.user)
             if metric_codes:
                 visible = visible.filter(metric__code__in=metric_codes)
             by_metric: dict[int, list[str]] = {}

@@ -329,6 +329,38 @@ def _spending_power(
     return found.set_index("target")["amount"]
 
 
+def _with_counties(
+    lower: pd.DataFrame, councils: pd.DataFrame, pop_register: pd.Series
+) -> pd.DataFrame:
+    """``lower`` (figures by lower-tier council) with a row for each county council: its
+    districts' populations summed and their other figures population-weighted, the districts
+    found by the register's county-la."""
+    county_codes = councils.loc[councils["local-authority-type"] == "CTY"]
+    county_of = councils["county-la"].map(
+        pd.Series(county_codes.index, index=county_codes["local-authority-code"])
+    )
+    districts = county_of.dropna()
+    district_data = lower.reindex(districts.index)
+    district_pop = pop_register.reindex(districts.index).fillna(district_data["pop_census2021"])
+    # Districts abolished before 2021 have no population in the data: where none of a county's
+    # districts has one, they count equally rather than leaving the county without figures.
+    unknown = district_pop.isna().groupby(districts).transform("all")
+    district_pop = district_pop.where(~unknown, 1.0)
+    county_means = _weighted_mean(
+        district_data.drop(columns=["pop_census2011", "pop_census2021"]),
+        districts,
+        district_pop,
+    )
+    county_sums = (
+        district_data[["pop_census2011", "pop_census2021"]].groupby(districts).sum(min_count=1)
+    )
+    county = county_sums.join(county_means)
+    county["population_change_pct"] = (
+        county["pop_census2021"] / county["pop_census2011"] - 1
+    ) * 100
+    return pd.concat([lower.drop(index=county.index, errors="ignore"), county])
+
+
 def build_context(
     register: pd.DataFrame,
     census: pd.DataFrame,
@@ -371,32 +403,7 @@ def build_context(
     deprivation = deprivation[~deprivation.index.duplicated()]
 
     lower = census_by.join(deprivation, how="outer")
-
-    # Counties: population-weighted figures of their districts, linked by county-la.
-    county_codes = councils.loc[councils["local-authority-type"] == "CTY"]
-    county_of = councils["county-la"].map(
-        pd.Series(county_codes.index, index=county_codes["local-authority-code"])
-    )
-    districts = county_of.dropna()
-    district_data = lower.reindex(districts.index)
-    district_pop = pop_register.reindex(districts.index).fillna(district_data["pop_census2021"])
-    # Districts abolished before 2021 have no population in the data: where none of a county's
-    # districts has one, they count equally rather than leaving the county without figures.
-    unknown = district_pop.isna().groupby(districts).transform("all")
-    district_pop = district_pop.where(~unknown, 1.0)
-    county_means = _weighted_mean(
-        district_data.drop(columns=["pop_census2011", "pop_census2021"]),
-        districts,
-        district_pop,
-    )
-    county_sums = (
-        district_data[["pop_census2011", "pop_census2021"]].groupby(districts).sum(min_count=1)
-    )
-    county = county_sums.join(county_means)
-    county["population_change_pct"] = (
-        county["pop_census2021"] / county["pop_census2011"] - 1
-    ) * 100
-    lower = pd.concat([lower.drop(index=county.index, errors="ignore"), county])
+    lower = _with_counties(lower, councils, pop_register)
 
     out = pd.DataFrame(
         {

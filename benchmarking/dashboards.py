@@ -21,7 +21,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from benchmarking import charts, selectors
+from benchmarking import access, charts, selectors
 from benchmarking.charts import format_value
 from benchmarking.comparisons import MIN_COUNCILS_FOR_QUARTILES, compare, too_few_for_quartiles
 from benchmarking.families import similar_kind
@@ -160,7 +160,7 @@ def council_dashboard(
     the metrics they belong to, and the council's positions in the group (or, for a custom
     group, the group's values, compared now).
     """
-    values = selectors.visible_values(user, council=council)
+    values = access.visible_values(user, council=council)
     if metric_ids is not None:
         values = values.filter(metric_id__in=metric_ids)
     series: dict[int, list[tuple[str, float]]] = defaultdict(list)
@@ -218,7 +218,7 @@ class Measure:
 def dashboard_measures(user, council) -> list[Measure]:
     """Every measure of which the user may see a value for the council, by title: one query,
     which on PostgreSQL reads the council's values from an index alone."""
-    visible = selectors.visible_values(user, council=council).values("metric_id")
+    visible = access.visible_values(user, council=council).values("metric_id")
     rows = (
         Metric.objects.filter(pk__in=visible)
         .order_by("theme", "title")
@@ -402,7 +402,7 @@ def _stored_positions(
     statistics = ComparisonStatistic.objects.filter(
         latest_only,
         group__in=set(label_of.values()),
-        audience__in=selectors.audiences_of(user),
+        audience__in=access.audiences_of(user),
     ).only("metric_id", "period", "group", "audience", *STAT_KEYS, "sorted_values", "council_ids")
     chosen: dict[int, ComparisonStatistic] = {}
     for statistic in statistics:
@@ -440,7 +440,7 @@ def _custom_positions(user, council, group: Group, metrics, latest) -> dict[int,
     wanted = {(m, p) for m, p in latest.items()} | {
         (m, previous) for m, p in latest.items() if (previous := _previous(p))
     }
-    rows = selectors.visible_values(
+    rows = access.visible_values(
         user, council_id__in=group.council_ids, metric_id__in=list(latest)
     ).values_list("council_id", "metric_id", "period", "value", "sample_size")
     frame = pd.DataFrame.from_records(
@@ -510,75 +510,23 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
         group = group_for_metric(group, chosen[0], kinds)
     everyone = selectors.group_councils(group)
     councils = everyone[:MAX_COMPARE_COUNCILS]
-    values = selectors.visible_values(user, metric__in=chosen, council__in=councils).values_list(
+    values = access.visible_values(user, metric__in=chosen, council__in=councils).values_list(
         "council_id", "metric_id", "period", "value"
     )
     found = {(c, m, p): v for c, m, p, v in values}
     periods = sort_periods({p for _c, _m, p in found})
-    rows = []
-    for council in councils:
-        for period in periods:
-            cells = {m.code: found.get((council.pk, m.pk, period)) for m in chosen}
-            if any(v is not None for v in cells.values()):
-                rows.append(
-                    {
-                        "gss_code": council.gss_code,
-                        "council": council.name,
-                        "period": period,
-                        **cells,
-                    }
-                )
+    rows = _compare_rows(found, chosen, councils, periods)
     first = chosen[0] if chosen else None
     line_charts = []
     with_figures = []
     if first:
-        first_periods = sort_periods({p for (_c, m, p) in found if m == first.pk})
-        with_figures = [
-            c for c in councils if any((c.pk, first.pk, p) in found for p in first_periods)
-        ]
-        drawn = with_figures[:MAX_LINES]
-        for i, (kind, kind_periods) in enumerate(split_by_series_kind(first_periods).items()):
-            series = {
-                c.name: {p: found.get((c.pk, first.pk, p)) for p in kind_periods} for c in drawn
-            }
-            line_charts.append(
-                {
-                    "kind": kind_words(kind),
-                    "chart_id": f"chart-lines-{i + 1}",
-                    "chart": charts.multi_series(
-                        series, metric=first.chart_info(), periods=kind_periods
-                    ),
-                }
-            )
-    scatter = None
+        line_charts, with_figures = _compare_lines(found, first, councils)
+    scatter = scatter_period = None
     if len(chosen) >= 2:
-        x_metric, y_metric = chosen[0], chosen[1]
-        both = [
-            p
-            for p in periods
-            if any(
-                (c.pk, x_metric.pk, p) in found and (c.pk, y_metric.pk, p) in found
-                for c in councils
-            )
-        ]
-        if both:
-            period = both[-1]
-            points = [
-                {
-                    "gss_code": c.gss_code,
-                    "name": c.name,
-                    "x": found.get((c.pk, x_metric.pk, period)),
-                    "y": found.get((c.pk, y_metric.pk, period)),
-                }
-                for c in councils
-            ]
-            scatter = charts.scatter(
-                points,
-                x_metric=x_metric.chart_info(),
-                y_metric=y_metric.chart_info(),
-                highlight=group.label.partition(":")[2] if similar_kind(group.label) else None,
-            )
-            scatter_period = period
+        highlight = group.label.partition(":")[2] if similar_kind(group.label) else None
+        scatter, scatter_period = _compare_scatter(
+            found, chosen[:2], councils, periods, highlight=highlight
+        )
     return {
         "chosen": chosen,
         "councils": councils,
@@ -594,5 +542,73 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
         ],
         "line_charts": line_charts,
         "scatter": scatter,
-        "scatter_period": scatter_period if scatter else None,
+        "scatter_period": scatter_period,
     }
+
+
+def _compare_rows(found: dict, chosen: list, councils: list, periods: list[str]) -> list[dict]:
+    """A row for each council and period with a figure for any chosen measure."""
+    rows = []
+    for council in councils:
+        for period in periods:
+            cells = {m.code: found.get((council.pk, m.pk, period)) for m in chosen}
+            if any(v is not None for v in cells.values()):
+                rows.append(
+                    {
+                        "gss_code": council.gss_code,
+                        "council": council.name,
+                        "period": period,
+                        **cells,
+                    }
+                )
+    return rows
+
+
+def _compare_lines(found: dict, first, councils: list) -> tuple[list[dict], list]:
+    """The first measure over time, one chart per kind of period, drawn for the first
+    MAX_LINES councils with figures; and every council with figures for it."""
+    first_periods = sort_periods({p for (_c, m, p) in found if m == first.pk})
+    with_figures = [c for c in councils if any((c.pk, first.pk, p) in found for p in first_periods)]
+    drawn = with_figures[:MAX_LINES]
+    line_charts = []
+    for i, (kind, kind_periods) in enumerate(split_by_series_kind(first_periods).items()):
+        series = {c.name: {p: found.get((c.pk, first.pk, p)) for p in kind_periods} for c in drawn}
+        line_charts.append(
+            {
+                "kind": kind_words(kind),
+                "chart_id": f"chart-lines-{i + 1}",
+                "chart": charts.multi_series(
+                    series, metric=first.chart_info(), periods=kind_periods
+                ),
+            }
+        )
+    return line_charts, with_figures
+
+
+def _compare_scatter(found: dict, pair: list, councils: list, periods: list[str], *, highlight):
+    """The scatter of two measures at the latest period both have, and that period (None and
+    None when they share no period)."""
+    x_metric, y_metric = pair
+    both = [
+        p
+        for p in periods
+        if any(
+            (c.pk, x_metric.pk, p) in found and (c.pk, y_metric.pk, p) in found for c in councils
+        )
+    ]
+    if not both:
+        return None, None
+    period = both[-1]
+    points = [
+        {
+            "gss_code": c.gss_code,
+            "name": c.name,
+            "x": found.get((c.pk, x_metric.pk, period)),
+            "y": found.get((c.pk, y_metric.pk, period)),
+        }
+        for c in councils
+    ]
+    scatter = charts.scatter(
+        points, x_metric=x_metric.chart_info(), y_metric=y_metric.chart_info(), highlight=highlight
+    )
+    return scatter, period

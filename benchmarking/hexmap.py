@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarking.charts import BLACK, Chart, _base_layout, _display_rows, _figure, format_value
@@ -72,90 +73,27 @@ def hex_map(
     """The map of ``layout`` (parsed HexJSON) for a comparison's ``rows`` (each with
     ``gss_code``, ``name``, ``value`` and ``quartile_band``)."""
     hexes = layout["hexes"]
-    kind = layout.get("layout", "odd-r")
-    neutral = metric.get("polarity") == "neutral"
-    names = NEUTRAL_NAMES if neutral else BAND_NAMES
+    names = NEUTRAL_NAMES if metric.get("polarity") == "neutral" else BAND_NAMES
     by_code = {r["gss_code"]: r for r in rows if r.get("value") is not None}
-    shapes: dict[Any, tuple[list, list]] = {}
-    hover_x, hover_y, hover_text = [], [], []
-    outline = None
-    for code, cell in hexes.items():
-        x, y = centre(int(cell["q"]), int(cell["r"]), kind)
-        row = by_code.get(code)
-        band = row.get("quartile_band") if row else None
-        key = band if band in BAND_COLOURS else ("none" if row else "outside")
-        xs, ys = shapes.setdefault(key, ([], []))
-        points = corners(x, y)
-        xs += [p[0] for p in points] + [None]
-        ys += [p[1] for p in points] + [None]
-        name = row["name"] if row else cell.get("n", code)
-        if row:
-            words = names.get(band, NO_BAND)
-            hover_text.append(f"{name}: {format_value(row['value'], metric)} ({words})")
-        else:
-            hover_text.append(f"{name}: {NOT_SHOWN.lower()}")
-        hover_x.append(x)
-        hover_y.append(y)
-        if code == highlight:
-            outline = (points, name, x, y)
-
-    data = []
-    legend = [(b, names[b], BAND_COLOURS[b]) for b in (1, 2, 3, 4)]
-    legend += [("none", NO_BAND, "#ffffff"), ("outside", NOT_SHOWN, OUTSIDE)]
-    for key, label, colour in legend:
-        if key not in shapes:
-            continue
-        xs, ys = shapes[key]
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": xs,
-                "y": ys,
-                "fill": "toself",
-                "fillcolor": colour,
-                "line": {"color": "#b1b4b6" if key in ("none", "outside") else EDGE, "width": 1},
-                "name": label,
-                "hoverinfo": "skip",
-            }
-        )
+    cells = _cells(layout, by_code, names, metric=metric, highlight=highlight)
+    data = _band_traces(cells.shapes, names)
     data.append(
         {
             "type": "scatter",
             "mode": "markers",
-            "x": hover_x,
-            "y": hover_y,
-            "text": hover_text,
+            "x": cells.hover_x,
+            "y": cells.hover_y,
+            "text": cells.hover_text,
             "hoverinfo": "text",
             "marker": {"size": 8, "opacity": 0},
             "showlegend": False,
         }
     )
     annotations = []
-    if outline:
-        points, name, x, y = outline
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": [p[0] for p in points],
-                "y": [p[1] for p in points],
-                "line": {"color": BLACK, "width": 3},
-                "name": name,
-                "hoverinfo": "skip",
-            }
-        )
-        annotations.append(
-            {
-                "x": x,
-                "y": y,
-                "text": name,
-                "ax": 40,
-                "ay": -30,
-                "arrowcolor": BLACK,
-                "font": {"color": BLACK},
-            }
-        )
+    if cells.outline:
+        outline, annotation = _outline(*cells.outline)
+        data.append(outline)
+        annotations.append(annotation)
     height = 120 + 22 * (max(int(c["r"]) for c in hexes.values()) + 1)
     figure = _figure(
         data,
@@ -175,6 +113,92 @@ def hex_map(
             _table(rows, names), COLUMNS, {"value": lambda v: format_value(v, metric)}
         ),
     )
+
+
+@dataclass
+class _Cells:
+    """Every hexagon's outline, grouped by fill, and the hover points over their centres."""
+
+    shapes: dict[Any, tuple[list, list]] = field(default_factory=dict)
+    hover_x: list = field(default_factory=list)
+    hover_y: list = field(default_factory=list)
+    hover_text: list = field(default_factory=list)
+    outline: tuple | None = None  # the highlighted council's (corners, name, x, y)
+
+
+def _cells(layout, by_code, names, *, metric, highlight) -> _Cells:
+    """Place each council of the layout, filled by its quarter ("none" when it has a value but
+    no quarter, "outside" when it is not compared), with its hover text."""
+    kind = layout.get("layout", "odd-r")
+    cells = _Cells()
+    for code, cell in layout["hexes"].items():
+        x, y = centre(int(cell["q"]), int(cell["r"]), kind)
+        row = by_code.get(code)
+        band = row.get("quartile_band") if row else None
+        key = band if band in BAND_COLOURS else ("none" if row else "outside")
+        xs, ys = cells.shapes.setdefault(key, ([], []))
+        points = corners(x, y)
+        xs += [p[0] for p in points] + [None]
+        ys += [p[1] for p in points] + [None]
+        name = row["name"] if row else cell.get("n", code)
+        if row:
+            words = names.get(band, NO_BAND)
+            cells.hover_text.append(f"{name}: {format_value(row['value'], metric)} ({words})")
+        else:
+            cells.hover_text.append(f"{name}: {NOT_SHOWN.lower()}")
+        cells.hover_x.append(x)
+        cells.hover_y.append(y)
+        if code == highlight:
+            cells.outline = (points, name, x, y)
+    return cells
+
+
+def _band_traces(shapes, names) -> list[dict]:
+    """One filled trace per quarter (and for no quarter, and not compared), in legend order."""
+    legend = [(b, names[b], BAND_COLOURS[b]) for b in (1, 2, 3, 4)]
+    legend += [("none", NO_BAND, "#ffffff"), ("outside", NOT_SHOWN, OUTSIDE)]
+    traces = []
+    for key, label, colour in legend:
+        if key not in shapes:
+            continue
+        xs, ys = shapes[key]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": xs,
+                "y": ys,
+                "fill": "toself",
+                "fillcolor": colour,
+                "line": {"color": "#b1b4b6" if key in ("none", "outside") else EDGE, "width": 1},
+                "name": label,
+                "hoverinfo": "skip",
+            }
+        )
+    return traces
+
+
+def _outline(points, name, x, y) -> tuple[dict, dict]:
+    """The highlighted council: a thick outline and a labelled arrow."""
+    trace = {
+        "type": "scatter",
+        "mode": "lines",
+        "x": [p[0] for p in points],
+        "y": [p[1] for p in points],
+        "line": {"color": BLACK, "width": 3},
+        "name": name,
+        "hoverinfo": "skip",
+    }
+    annotation = {
+        "x": x,
+        "y": y,
+        "text": name,
+        "ax": 40,
+        "ay": -30,
+        "arrowcolor": BLACK,
+        "font": {"color": BLACK},
+    }
+    return trace, annotation
 
 
 COLUMNS = [("name", "Council"), ("gss_code", "Code"), ("value", "Value"), ("band", "Quarter")]

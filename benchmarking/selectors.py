@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.text import slugify
 
+from benchmarking import access
 from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare, positions_in_group
 from benchmarking.eras import Era, period_day, periods_to_eras
 from benchmarking.families import SIMILAR_PREFIXES, similar_label
@@ -29,8 +30,6 @@ from benchmarking.models import (
     Value,
 )
 from benchmarking.periods import PeriodError, latest, previous_period, sort_periods
-from selfreg import access
-from selfreg.access import visible_q
 from selfreg.models import (
     Council,
     GroupingKind,
@@ -177,7 +176,7 @@ def comparison_read(user, metric: Metric, period: str, group) -> Comparison:
     if group.is_custom:
         return _custom_comparison(user, metric, period, group)
     statistics = ComparisonStatistic.objects.filter(
-        metric=metric, group=group.label, audience__in=audiences_of(user)
+        metric=metric, group=group.label, audience__in=access.audiences_of(user)
     )
     if period.lower() == "latest":
         labels = list(statistics.values_list("period", flat=True).distinct())
@@ -204,13 +203,6 @@ def comparison_councils(statistic: ComparisonStatistic, metric: Metric | None = 
         .values_list("pk", "gss_code", "name")
     )
     return [{**placed[pk], "gss_code": gss, "name": name} for pk, gss, name in councils]
-
-
-def audiences_of(user) -> list[str]:
-    """The audiences whose stored comparisons the user may read (the access module decides)."""
-    if access.is_in_sector(user):
-        return [Audience.PUBLIC, Audience.SECTOR]
-    return [Audience.PUBLIC]
 
 
 def audience_values(audience: str, **filters) -> dict[tuple[int, int, str], tuple]:
@@ -274,7 +266,7 @@ def _not_found(metric: Metric, group, period: str | None = None) -> LookupError:
 
 
 def _custom_comparison(user, metric: Metric, period: str, group) -> Comparison:
-    visible = visible_values(user, metric=metric, council_id__in=group.council_ids)
+    visible = access.visible_values(user, metric=metric, council_id__in=group.council_ids)
     if period.lower() == "latest":
         labels = list(visible.values_list("period", flat=True).distinct())
         if not labels:
@@ -330,11 +322,6 @@ def audience_filter(audience: str) -> list[str]:
     return [Visibility.PUBLIC, Visibility.SECTOR]
 
 
-def visible_values(user, **filters):
-    """Values the user may see, through the access module's rule."""
-    return Value.objects.filter(visible_q(user)).filter(**filters)
-
-
 def predecessor_history(user, metric: Metric, council: Council) -> dict | None:
     """The figures of the councils this one replaced (and theirs before them), each as that
     council published it, one row per period; never added together.
@@ -349,7 +336,7 @@ def predecessor_history(user, metric: Metric, council: Council) -> dict | None:
             seen.add(earlier.pk)
             predecessors.append(earlier)
             found.extend(earlier.predecessors.all())
-    figures = visible_values(user, metric=metric, council__in=predecessors).values_list(
+    figures = access.visible_values(user, metric=metric, council__in=predecessors).values_list(
         "council_id", "period", "value"
     )
     by_period: dict[str, dict[int, float]] = {}
@@ -370,9 +357,7 @@ def group_history(user, metric: Metric, group) -> list[dict]:
     """The group's median and quartiles for every period, oldest first (stored groups only)."""
     if group.is_custom:
         return []
-    audiences = [Audience.PUBLIC]
-    if access.is_in_sector(user):
-        audiences.append(Audience.SECTOR)
+    audiences = access.audiences_of(user)
     found: dict[str, dict] = {}
     rows = ComparisonStatistic.objects.filter(
         metric=metric, group=group.label, audience__in=audiences
@@ -418,9 +403,7 @@ def group_councils(group, period: str | None = None) -> list[Council]:
 def catalogue_statistics(user) -> list[tuple[int, str, str, int]]:
     """(metric id, period, group, n) for the `all` and region groups, in the audiences the
     user may read: what the measure catalogue counts its coverage from."""
-    audiences = [Audience.PUBLIC]
-    if access.is_in_sector(user):
-        audiences.append(Audience.SECTOR)
+    audiences = access.audiences_of(user)
     return list(
         ComparisonStatistic.objects.filter(audience__in=audiences)
         .filter(Q(group="all") | Q(group__startswith="region:"))

@@ -18,6 +18,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from benchmarking import access
 from benchmarking.context import (
     CONTEXT_VARIABLES,
     COUNCIL_TYPES,
@@ -47,7 +48,7 @@ from benchmarking.models import (
 from benchmarking.periods import PeriodError, parse_period
 from benchmarking.recompute import RecomputeReport, comparisons_recompute  # noqa: F401
 from benchmarking.validation import CouncilFacts, UsualRange, unusual_values, validate_values
-from selfreg import access
+from selfreg import access as kernel_access
 from selfreg.fileproblems import FileProblems, Problem
 from selfreg.jobs import job_enqueue
 from selfreg.models import Council, Visibility
@@ -337,9 +338,7 @@ def values_check(*, frame: pd.DataFrame, user=None) -> pd.DataFrame:
     """
     writable = None
     if user is not None:
-        writable = set(
-            access.submittable_councils(user).with_gss().values_list("gss_code", flat=True)
-        )
+        writable = access.writable_gss_codes(user)
     metrics = {}
     limits = {}
     for metric in Metric.objects.only("pk", "code", "unit", "unit_limits"):
@@ -631,7 +630,7 @@ def sharing_set(*, user, council: Council, element: str, visibility: str) -> int
 
     Returns how many values moved. Their comparisons are recomputed after the commit.
     """
-    if not access.can_choose_sharing(user, council):
+    if not kernel_access.can_choose_sharing(user, council):
         raise PermissionDenied("Only the council's own officers choose what it shares.")
     with transaction.atomic():
         SharingChoice.objects.update_or_create(

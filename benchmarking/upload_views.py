@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from benchmarking import selectors, uploads
+from benchmarking import access, uploads
 from benchmarking.forms import EntryChoiceForm, UploadForm, ValuesEntryForm
 from benchmarking.models import Element, Metric, SharingChoice, Source, UploadStatus
 from benchmarking.services import UnusualValues, values_import
 from benchmarking.validation import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from selfreg import access
+from selfreg import access as kernel_access
 from selfreg.csvfiles import csv_response
 from selfreg.fileproblems import FileProblems
 from selfreg.models import Visibility
@@ -32,8 +32,8 @@ HISTORY_PAGE = 50
 
 @login_required
 def upload_start(request):
-    uploads.access_uploader(request.user)
-    councils = access.submittable_councils(request.user).with_gss()
+    access.access_uploader(request.user)
+    councils = kernel_access.submittable_councils(request.user).with_gss()
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = uploads.upload_receive(
@@ -74,7 +74,7 @@ def measure_codes(request):
 
 @login_required
 def upload_detail(request, upload_id):
-    upload = uploads.access_upload(request.user, upload_id)
+    upload = access.access_upload(request.user, upload_id)
     return render(
         request,
         "benchmarking/uploads/detail.html",
@@ -91,7 +91,7 @@ def upload_detail(request, upload_id):
 @login_required
 @require_POST
 def upload_confirm(request, upload_id):
-    upload = uploads.access_upload_for_confirm(request.user, upload_id)
+    upload = access.access_upload_for_confirm(request.user, upload_id)
     unconfirmed = uploads.needs_unusual_confirmed(upload) and not request.POST.get("unusual")
     if upload.status == UploadStatus.READY and unconfirmed:
         messages.error(
@@ -110,7 +110,7 @@ def upload_confirm(request, upload_id):
 
 @login_required
 def upload_progress(request, upload_id):
-    upload = uploads.access_upload(request.user, upload_id)
+    upload = access.access_upload(request.user, upload_id)
     response = JsonResponse(uploads.upload_progress(upload=upload))
     response["Cache-Control"] = "no-store"
     return response
@@ -118,8 +118,8 @@ def upload_progress(request, upload_id):
 
 @login_required
 def upload_history(request):
-    uploads.access_uploader(request.user)
-    page = Paginator(uploads.visible_uploads(request.user), HISTORY_PAGE).get_page(
+    access.access_uploader(request.user)
+    page = Paginator(access.visible_uploads(request.user), HISTORY_PAGE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -127,7 +127,7 @@ def upload_history(request):
         "benchmarking/uploads/history.html",
         {
             "page": page,
-            "everyone": access.is_sector_staff(request.user),
+            "everyone": kernel_access.is_sector_staff(request.user),
         },
     )
 
@@ -137,8 +137,8 @@ def upload_history(request):
 
 @login_required
 def values_entry(request):
-    uploads.access_uploader(request.user)
-    councils = access.submittable_councils(request.user).with_gss().order_by("name")
+    access.access_uploader(request.user)
+    councils = kernel_access.submittable_councils(request.user).with_gss().order_by("name")
     data = request.POST if request.method == "POST" else request.GET
     choice = EntryChoiceForm(
         data if {"council", "period", "element"} & set(data) else None, councils=councils
@@ -156,7 +156,7 @@ def values_entry(request):
     # read the ones it keeps to itself.
     saved = {
         v.metric_id: v
-        for v in selectors.visible_values(
+        for v in access.visible_values(
             request.user, council=council, period=period, metric__in=metrics
         )
     }

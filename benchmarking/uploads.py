@@ -18,8 +18,7 @@ the local memory cache in a first run, where Celery runs the job inside the requ
 The progress endpoint reads the cache while the Upload row says `committing`; the row itself
 gets the final figures when the job ends.
 
-Who may see an upload: its uploader and sector staff, and only people who may submit data
-at all (`access_upload`). This belongs in `selfreg/access.py` and is here for now.
+Who may see an upload is benchmarking's access module's rule (`access.access_upload`).
 """
 
 from __future__ import annotations
@@ -34,17 +33,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benchmarking import services
 from benchmarking.models import Metric, Source, Upload, UploadStatus
 from benchmarking.periods import sort_periods
-from selfreg import access
 from selfreg.fileproblems import FileProblems, Problem, read_table
 from selfreg.models import Council
 
@@ -57,44 +53,6 @@ MAX_ROWS = 250_000
 MAX_INFLATED = 40 * 1024 * 1024
 PROGRESS_TIMEOUT = 6 * 60 * 60  # longer than the job's time limit
 SUMMARY_LIST = 20  # how many councils, measures or periods a summary names
-
-
-# --- who may see an upload -------------------------------------------------------------------
-
-
-def can_upload(user) -> bool:
-    """Council officers (for their own council) and sector staff may submit values."""
-    return access.submittable_councils(user).with_gss().exists()
-
-
-def access_uploader(user) -> None:
-    if not can_upload(user):
-        raise PermissionDenied(_("Only council officers and sector staff can submit data."))
-
-
-def visible_uploads(user):
-    """The uploads this user may see: their own, or every upload for sector staff."""
-    uploads = Upload.objects.select_related("uploaded_by")
-    if access.is_sector_staff(user):
-        return uploads
-    return uploads.filter(uploaded_by_id=user.pk)
-
-
-def access_upload(user, upload_id: int) -> Upload:
-    """An upload its uploader or sector staff may see; 404 for anyone else who may submit."""
-    access_uploader(user)
-    upload = visible_uploads(user).filter(pk=upload_id).first()
-    if upload is None:
-        raise Http404("There is no such upload.")
-    return upload
-
-
-def access_upload_for_confirm(user, upload_id: int) -> Upload:
-    """Only the uploader confirms: the values are saved in their name and with their rights."""
-    upload = access_upload(user, upload_id)
-    if upload.uploaded_by_id != user.pk:
-        raise PermissionDenied(_("Only the person who uploaded a file can confirm it."))
-    return upload
 
 
 # --- pure helpers ----------------------------------------------------------------------------

@@ -252,30 +252,9 @@ def validate_values(
     for index in np.flatnonzero(numbers["denominator"] == 0):
         problems.append(Problem(int(rows[index]), "denominator", "A denominator cannot be zero."))
 
-    # '2019-20 q1' and '2019-20 Q1' are one period: compare the labels as parsed.
     period = checked.values["period"]
-    good_period = period.notna().to_numpy()
-    canonical = label.where(~good_period, period.map(lambda p: p.label if p else None))
-    key = pd.DataFrame({"g": gss, "m": code, "p": canonical})
-    duplicated = key.duplicated(keep=False).to_numpy() & (gss != "").to_numpy()
-    if duplicated.any():
-        first_row = key[duplicated].reset_index().groupby(["g", "m", "p"])["index"].transform("min")
-        for row, first in zip(rows[duplicated], first_row.to_numpy() + 2, strict=True):
-            if row != first:
-                message = f"This council, metric and period repeat row {first}."
-                problems.append(Problem(int(row), "period", message))
-
-    known_council = gss.isin(councils.keys()).to_numpy()
-    for i in np.flatnonzero(known_council & good_period):
-        facts = councils[gss.iat[i]]
-        when = period.iat[i]
-        if (facts.start and when.end < facts.start) or (facts.end and when.start >= facts.end):
-            problems.append(
-                Problem(int(rows[i]), "period", f"'{gss.iat[i]}' did not exist in {label.iat[i]}.")
-            )
-        if len(problems) > MAX_PROBLEMS:
-            break
-
+    problems += _repeated_rows(gss, code, label, period)
+    problems += _outside_lifetime(councils, gss, label, period, already=len(problems))
     if problems:
         problems.sort(key=lambda p: (p.row, p.column))
         raise FileProblems(problems[:MAX_PROBLEMS])
@@ -291,6 +270,45 @@ def validate_values(
             "note": text["note"].to_numpy(),
         }
     )
+
+
+def _repeated_rows(gss: pd.Series, code: pd.Series, label: pd.Series, period) -> list[Problem]:
+    """Each row that repeats an earlier row's council, metric and period. '2019-20 q1' and
+    '2019-20 Q1' are one period: the labels are compared as parsed."""
+    rows = np.arange(len(gss)) + 2
+    good_period = period.notna().to_numpy()
+    canonical = label.where(~good_period, period.map(lambda p: p.label if p else None))
+    key = pd.DataFrame({"g": gss, "m": code, "p": canonical})
+    duplicated = key.duplicated(keep=False).to_numpy() & (gss != "").to_numpy()
+    if not duplicated.any():
+        return []
+    problems = []
+    first_row = key[duplicated].reset_index().groupby(["g", "m", "p"])["index"].transform("min")
+    for row, first in zip(rows[duplicated], first_row.to_numpy() + 2, strict=True):
+        if row != first:
+            message = f"This council, metric and period repeat row {first}."
+            problems.append(Problem(int(row), "period", message))
+    return problems
+
+
+def _outside_lifetime(
+    councils: dict[str, CouncilFacts], gss: pd.Series, label: pd.Series, period, *, already: int
+) -> list[Problem]:
+    """Each row whose period falls wholly before the council began or after it ended. Stops
+    once ``already`` (the problems found before) and these pass MAX_PROBLEMS."""
+    rows = np.arange(len(gss)) + 2
+    known_council = gss.isin(councils.keys()).to_numpy()
+    problems = []
+    for i in np.flatnonzero(known_council & period.notna().to_numpy()):
+        facts = councils[gss.iat[i]]
+        when = period.iat[i]
+        if (facts.start and when.end < facts.start) or (facts.end and when.start >= facts.end):
+            problems.append(
+                Problem(int(rows[i]), "period", f"'{gss.iat[i]}' did not exist in {label.iat[i]}.")
+            )
+        if already + len(problems) > MAX_PROBLEMS:
+            break
+    return problems
 
 
 def unusual_values(clean: pd.DataFrame, ranges: dict[int, UsualRange]) -> list[Problem]:

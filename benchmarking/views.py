@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from benchmarking import access, charts, dashboards, families, hexmap, likeness, selectors, services
 from benchmarking import api_docs as api_docs_module
-from benchmarking import charts, dashboards, families, hexmap, likeness, selectors, services
 from benchmarking.forms import (
     CompareForm,
     ComparisonGroupForm,
@@ -27,7 +27,7 @@ from benchmarking.groups import (
 )
 from benchmarking.models import Metric, SavedComparison, SimilarityKind
 from benchmarking.periods import period_sort_key, sort_periods
-from selfreg import access
+from selfreg import access as kernel_access
 from selfreg.csvfiles import csv_response
 from selfreg.models import GroupingKind, Visibility
 from selfreg.pdf import printable
@@ -43,7 +43,7 @@ def api_docs(request):
 
 @printable
 def council_dashboard(request, gss_code):
-    council = access.access_council_by_gss(request.user, gss_code)
+    council = kernel_access.access_council_by_gss(request.user, gss_code)
     groupings = council.groupings.exclude(kind=GroupingKind.REGION).distinct()
     form = ComparisonGroupForm(
         request.GET or None,
@@ -85,7 +85,7 @@ def council_dashboard(request, gss_code):
             "group_name": describe_group(group),
             "similar_url": _similar_url(group),
             "group_problem": problem,
-            "can_choose_sharing": access.can_choose_sharing(request.user, council),
+            "can_choose_sharing": kernel_access.can_choose_sharing(request.user, council),
             "search": search,
             "keep": keep,
             "shown": shown,
@@ -157,17 +157,10 @@ def metric_detail(request, code):
     metric = get_object_or_404(Metric, code=code)
     council = None
     if request.GET.get("council"):
-        council = access.access_council_by_gss(request.user, request.GET["council"].upper())
-    default_group = f"{BY_MEASURE}:{council.gss_code}" if council else "all"
-    problem = None
-    try:
-        group = resolve_group(request.user, request.GET.get("group") or default_group)
-    except GroupNotFound as error:
-        problem, group = str(error), resolve_group(request.user, "all")
-    if group.label.startswith(BY_MEASURE):  # this measure's own set of similar councils
-        group = group_for_metric(group, metric, stored_kinds(group.label.partition(":")[2]))
+        council = kernel_access.access_council_by_gss(request.user, request.GET["council"].upper())
+    group, problem = _metric_group(request, metric, council)
     group_name = describe_group(group)
-    visible = selectors.visible_values(request.user, metric=metric)
+    visible = access.visible_values(request.user, metric=metric)
     periods = sort_periods(set(visible.values_list("period", flat=True)))
     period = request.GET.get("period") if request.GET.get("period") in periods else None
     period = period or (periods[-1] if periods else None)
@@ -182,37 +175,12 @@ def metric_detail(request, code):
     distribution = history = hex_map = None
     shown = codes(",".join(request.GET.getlist("show")))  # chosen by name, or typed codes
     if comparison:
-        layouts = selectors.hex_layouts()
-        placed = [c["gss_code"] for c in comparison.councils]
-        hex_map = hexmap.hex_map(
-            layouts[hexmap.choose_layout(layouts, placed)],
-            comparison.councils,
-            metric=metric_info,
-            highlight=highlight,
-            group_label=group_name,
-        )
-        rows = [
-            c
-            for c in comparison.councils
-            if not shown or c["gss_code"] in shown or c["gss_code"] == highlight
-        ]
-        distribution = charts.group_distribution(
-            rows,
-            metric=metric_info,
-            highlight=highlight,
-            stats=comparison.statistics,
-            group_label=group_name,
+        hex_map, distribution = _comparison_charts(
+            comparison, metric_info, highlight=highlight, shown=shown, group_name=group_name
         )
     if council:
-        points = [
-            {"period": p, "value": v}
-            for p, v in sorted(
-                visible.filter(council=council).values_list("period", "value"),
-                key=lambda pv: period_sort_key(pv[0]),
-            )
-        ]
         history = charts.time_series(
-            points,
+            _council_points(visible, council),
             metric=metric_info,
             group_points=selectors.group_history(request.user, metric, group),
             council_name=council.name,
@@ -255,6 +223,55 @@ def metric_detail(request, code):
     )
 
 
+def _metric_group(request, metric: Metric, council):
+    """The comparison group asked for (by default the council's own similar councils for this
+    measure, or every council), and the problem to show when it cannot be found."""
+    default_group = f"{BY_MEASURE}:{council.gss_code}" if council else "all"
+    problem = None
+    try:
+        group = resolve_group(request.user, request.GET.get("group") or default_group)
+    except GroupNotFound as error:
+        problem, group = str(error), resolve_group(request.user, "all")
+    if group.label.startswith(BY_MEASURE):  # this measure's own set of similar councils
+        group = group_for_metric(group, metric, stored_kinds(group.label.partition(":")[2]))
+    return group, problem
+
+
+def _comparison_charts(comparison, metric_info, *, highlight, shown, group_name):
+    """The hex map of every council compared, and the distribution of those chosen to show
+    (all when none is chosen; the highlighted council always)."""
+    layouts = selectors.hex_layouts()
+    placed = [c["gss_code"] for c in comparison.councils]
+    hex_map = hexmap.hex_map(
+        layouts[hexmap.choose_layout(layouts, placed)],
+        comparison.councils,
+        metric=metric_info,
+        highlight=highlight,
+        group_label=group_name,
+    )
+    rows = [
+        c
+        for c in comparison.councils
+        if not shown or c["gss_code"] in shown or c["gss_code"] == highlight
+    ]
+    distribution = charts.group_distribution(
+        rows,
+        metric=metric_info,
+        highlight=highlight,
+        stats=comparison.statistics,
+        group_label=group_name,
+    )
+    return hex_map, distribution
+
+
+def _council_points(visible, council) -> list[dict]:
+    """The council's visible values of the measure, oldest period first."""
+    pairs = visible.filter(council=council).values_list("period", "value")
+    return [
+        {"period": p, "value": v} for p, v in sorted(pairs, key=lambda pv: period_sort_key(pv[0]))
+    ]
+
+
 SET_ORDER = ("people", "place", "finance", "overall")
 SET_TEXT = {
     "people": _(
@@ -275,7 +292,7 @@ SET_TEXT = {
 
 def similar_councils(request, gss_code):
     """Councils like this one: each set of similar councils, and what makes them close."""
-    council = access.access_council_by_gss(request.user, gss_code)
+    council = kernel_access.access_council_by_gss(request.user, gss_code)
     by_kind, figures = selectors.similar_sets(council)
     sections = []
     for kind in SET_ORDER:
@@ -324,7 +341,7 @@ def similar_councils(request, gss_code):
 @login_required
 def sharing(request, gss_code):
     """A council's officers choose, per element, who sees its figures."""
-    council = access.access_council_for_sharing(request.user, gss_code)
+    council = kernel_access.access_council_for_sharing(request.user, gss_code)
     current = dict(council.sharing.values_list("element", "visibility"))
     form = SharingForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():

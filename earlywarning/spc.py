@@ -6,8 +6,8 @@ and numpy, with no Django and no database, so it can be used and tested anywhere
 Limits
     The centre line is the mean of the values. The moving range is ``|x[i] - x[i-1]|`` and
     ``MR̄`` is its mean. The process limits are ``mean ± 2.66 × MR̄`` (three sigma, with
-    sigma estimated as ``MR̄ / 1.128``). The warning ("two sigma") lines are
-    ``mean ± (2/3) × 2.66 × MR̄``.
+    sigma estimated as ``MR̄ / 1.128``; 2.66 is ``selfreg.stats.XMR_SCALE``, the portal's one
+    multiplier). The warning ("two sigma") lines are ``mean ± (2/3) × 2.66 × MR̄``.
 
 How many values
     - 12 or more: the limits use every value and any signal is firm.
@@ -81,8 +81,6 @@ __all__ = [
     "xmr",
 ]
 
-#: Scaling constant from the mean moving range to the process limits (3 / 1.128).
-E2 = 2.66
 #: Fewest values for a trial (provisional) assessment.
 MIN_POINTS = 6
 #: Fewest values for firm limits and signals.
@@ -229,7 +227,7 @@ def xmr(values: Sequence[float | None]) -> Limits:
     the mean moving range is 0 and all the lines collapse onto the mean.
     """
     x, _ = _clean(values)
-    mean, lower, upper = xmr_limits(x, scale=E2)
+    mean, lower, upper = xmr_limits(x)
     width = upper - mean
     return Limits(
         mean=mean,

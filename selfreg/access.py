@@ -1,13 +1,15 @@
-"""Who may see and change council data.
+"""The kernel's access rules: councils, groupings, roles and API tokens, who submits data for
+which council and who chooses what a council shares.
 
-Every view, API endpoint and service that reads or writes council-owned data asks here. Each
-rule is one condition per line so that it reads as the policy it is, and each is tested with
-every role. Fetch functions (`access_*`) return the object or raise: Http404 where the object
-must not be revealed, PermissionDenied where the user may see it but not do what was asked.
+Every tool builds its own access module on these (`benchmarking/access.py` for values and
+uploads, `knowledgehub/access.py`, `peerchallenge/access.py`, ...), and views, API endpoints
+and services ask those modules, never the models. Each rule is one condition per line so that
+it reads as the policy it is, and each is tested with every role. Fetch functions (`access_*`)
+return the object or raise: Http404 where the object must not be revealed, PermissionDenied
+where the user may see it but not do what was asked.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 
 from selfreg.models import (
@@ -21,7 +23,6 @@ from selfreg.models import (
     RoleKind,
     RoleRequest,
     RoleRequestStatus,
-    Visibility,
 )
 
 _CACHE_ATTR = "_portal_roles"
@@ -74,28 +75,6 @@ def is_in_sector(user) -> bool:
     if is_sector_staff(user):
         return True
     return bool(council_ids(user))
-
-
-def can_see(user, council: Council, visibility: str) -> bool:
-    """May the user see data of this council published at this visibility?"""
-    if visibility == Visibility.PUBLIC:
-        return True
-    if visibility == Visibility.SECTOR:
-        return is_in_sector(user)
-    if visibility == Visibility.COUNCIL:
-        return is_member_of(user, council)
-    return False
-
-
-def visible_q(user, council_field: str = "council", visibility_field: str = "visibility") -> Q:
-    """A filter for querysets of council data: only rows this user may see."""
-    q = Q(**{visibility_field: Visibility.PUBLIC})
-    if is_in_sector(user):
-        q |= Q(**{visibility_field: Visibility.SECTOR})
-    own = council_ids(user)
-    if own:
-        q |= Q(**{visibility_field: Visibility.COUNCIL, f"{council_field}__in": own})
-    return q
 
 
 def _token(user) -> ApiToken | None:

@@ -44,6 +44,13 @@ class FileProblems(ValueError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems[:20]))
 
+    def rejection(self, what: str) -> str:
+        """What a command says of ``what`` (the file, a dataset) when it is rejected: that
+        nothing was written, how many problems, then every one."""
+        listing = "\n".join(str(p) for p in self.problems)
+        count = len(self.problems)
+        return f"{what} was rejected; nothing was written. {count} problem(s):\n{listing}"
+
 
 def read_table(content: bytes, filename: str) -> pd.DataFrame:
     """The file as text cells, from CSV or XLSX; raise FileProblems if unreadable."""

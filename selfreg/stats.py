@@ -14,7 +14,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 Z_95 = 1.959963984540054  # two-sided 95% point of the standard normal distribution
-D2 = 1.128  # bias correction for moving ranges of two points (d2 for n = 2)
+# The one multiplier from the mean moving range to the XmR process limits, for every chart
+# and signal in the portal: 3 / d2, where d2 = 1.128 is the bias constant for ranges of two
+# points, so three sigma. SPC tables and NHS England's "Making Data Count" round it to 2.66,
+# the figure docs/method/spc.md gives councils to check by hand.
+XMR_SCALE = 2.66
 
 
 def wilson_interval(
@@ -67,21 +71,19 @@ def moving_range_mean(values: Iterable[Any]) -> float:
     return float(np.mean(np.abs(np.diff(xs))))
 
 
-def xmr_limits(values: Iterable[Any], *, scale: float = 3 / D2) -> XmRLimits:
-    """Mean and process limits of an XmR (individuals) chart: ``mean ± scale × MR̄``.
+def xmr_limits(values: Iterable[Any]) -> XmRLimits:
+    """Mean and process limits of an XmR (individuals) chart: ``mean ± 2.66 × MR̄``.
 
-    sigma is estimated from the average moving range, the absolute difference between
-    consecutive values, divided by d2 = 1.128 (the bias constant for ranges of two points):
-    ``sigma = mean(|x[i] - x[i-1]|) / 1.128``; the default limits are ``mean ± 3 * sigma``.
-    SPC tables round 3 / 1.128 to 2.66, which a caller following them passes as `scale`.
-    Missing values (None, NaN) are dropped first, so a moving range spans a gap.
+    ``MR̄`` is the average moving range, the absolute difference between consecutive values;
+    ``MR̄ / 1.128`` estimates sigma, so the limits are three sigma (`XMR_SCALE`). Missing
+    values (None, NaN) are dropped first, so a moving range spans a gap.
 
     Example: [10, 12, 11, 15, 13] has mean 12.2, moving ranges 2, 1, 4, 2 averaging 2.25,
-    sigma 2.25 / 1.128 = 1.9947 and limits 12.2 ± 5.984, so (6.216, 18.184).
+    and limits 12.2 ± 2.66 × 2.25 = 12.2 ± 5.985, so (6.215, 18.185).
 
     Raises ValueError with fewer than two values.
     """
     xs = present_numbers(values)
-    width = scale * moving_range_mean(xs)
+    width = XMR_SCALE * moving_range_mean(xs)
     mean = float(np.mean(xs))
     return XmRLimits(mean, mean - width, mean + width)

@@ -81,6 +81,13 @@ def grouping_list(request):
 
 def grouping_detail(request, slug):
     grouping = access.access_grouping_by_slug(request.user, slug)
+    can_manage = access.can_manage_grouping(request.user, grouping)
+    return _grouping_page(request, grouping, can_manage=can_manage, invite_form=InviteForm())
+
+
+def _grouping_page(request, grouping, *, can_manage: bool, invite_form, status: int = 200):
+    """A grouping's members and open invitations, with the invitation form if it may be
+    managed (shown again with its errors after a refused invitation)."""
     memberships = grouping.memberships.select_related("council")
     return render(
         request,
@@ -89,9 +96,10 @@ def grouping_detail(request, slug):
             "grouping": grouping,
             "members": [m for m in memberships if m.status == MembershipStatus.MEMBER],
             "invited": [m for m in memberships if m.status == MembershipStatus.INVITED],
-            "can_manage": access.can_manage_grouping(request.user, grouping),
-            "invite_form": InviteForm(),
+            "can_manage": can_manage,
+            "invite_form": invite_form,
         },
+        status=status,
     )
 
 
@@ -125,19 +133,7 @@ def grouping_invite(request, slug):
                 request, _("%(council)s has been invited.") % {"council": form.council}
             )
             return redirect(grouping)
-    memberships = grouping.memberships.select_related("council")
-    return render(
-        request,
-        "selfreg/grouping_detail.html",
-        {
-            "grouping": grouping,
-            "members": [m for m in memberships if m.status == MembershipStatus.MEMBER],
-            "invited": [m for m in memberships if m.status == MembershipStatus.INVITED],
-            "can_manage": True,
-            "invite_form": form,
-        },
-        status=400,
-    )
+    return _grouping_page(request, grouping, can_manage=True, invite_form=form, status=400)
 
 
 @login_required

@@ -262,6 +262,19 @@ def times_100(text: str) -> str:
         raise DatasetError(f"'{text}' is not a number.") from error
 
 
+def published_numbers(source: pd.DataFrame, path: Path) -> pd.Series:
+    """The ``value`` column of a measure-by-council file as numbers; the first cell that is
+    not one stops the import, named with its council, measure and period."""
+    numbers = pd.to_numeric(source["value"], errors="coerce")
+    if numbers.isna().any():
+        first = source[numbers.isna()].iloc[0]
+        raise DatasetError(
+            f"{path}: '{first['value']}' is not a number ({first['council_name']}, "
+            f"{first['measure_code']}, {first['period']})."
+        )
+    return numbers
+
+
 def number_text(values: pd.Series) -> pd.Series:
     """Floats as the shortest text that reads back as the same float; NaN as blank."""
     return values.map(lambda v: "" if pd.isna(v) else repr(float(v))).astype(str)

@@ -20,6 +20,7 @@ from benchmarking.datasets.base import (
     DatasetContent,
     DatasetError,
     place_in_time,
+    published_numbers,
     read_text_csv,
     reference_rows,
     register_lifetimes,
@@ -643,13 +644,7 @@ def value_rows(source: pd.DataFrame, lifetimes) -> tuple[pd.DataFrame, list, lis
     bad_polarity = sorted(set(source["polarity"]) - set(POLARITY))
     if bad_polarity:
         raise DatasetError(f"LAIT polarity not known: {', '.join(bad_polarity)}.")
-    numbers = pd.to_numeric(source["value"], errors="coerce")
-    if numbers.isna().any():
-        first = source[numbers.isna()].iloc[0]
-        raise DatasetError(
-            f"{LAIT}: '{first['value']}' is not a number ({first['council_name']}, "
-            f"{first['measure_code']}, {first['period']})."
-        )
+    numbers = published_numbers(source, LAIT)
     periods = {
         key: lait_period(*key)
         for key in source[["period", "period_type"]].drop_duplicates().itertuples(index=False)

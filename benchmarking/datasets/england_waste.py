@@ -20,6 +20,7 @@ from benchmarking.datasets.base import (
     DatasetError,
     period_span,
     place_in_time,
+    published_numbers,
     read_text_csv,
     register_lifetimes,
     times_100,
@@ -163,13 +164,7 @@ def value_rows(source: pd.DataFrame, lifetimes) -> tuple[pd.DataFrame, list[str]
     units = sorted(set(source["unit"]) - UNITS)
     if units:
         raise DatasetError(f"Waste units this import does not know: {', '.join(units)}.")
-    numbers = pd.to_numeric(source["value"], errors="coerce")
-    if numbers.isna().any():
-        first = source[numbers.isna()].iloc[0]
-        raise DatasetError(
-            f"{WASTE}: '{first['value']}' is not a number ({first['council_name']}, "
-            f"{first['measure_code']}, {first['period']})."
-        )
+    numbers = published_numbers(source, WASTE)
     proportion = source["unit"] == "proportion (0-1)"
     if ((numbers < 0) | (proportion & (numbers > 1))).any():
         first = source[(numbers < 0) | (proportion & (numbers > 1))].iloc[0]

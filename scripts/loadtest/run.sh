@@ -7,7 +7,7 @@
 # Settings (environment):
 #   LOADTEST_DATASET  seeded (default): the real data `make seed` loads, in database `loadtest`;
 #                     bench: the same, added to the 8M-value synthetic dataset that
-#                     `manage.py bench --keep-db` leaves in database `portal_bench_load`
+#                     `python -m scripts.bench values --keep-db` leaves in database `portal_bench_load`
 #                     (built first if missing: about 10 minutes and 12 GB of memory)
 #   LOADTEST_PG       the server, default postgres://postgres@127.0.0.1:5432
 #   LOADTEST_REDIS    the cache, default redis://127.0.0.1:6379/15
@@ -46,8 +46,8 @@ PY
 )
 if [ "$exists" = 0 ]; then
   if [ "$dataset" = bench ]; then
-    log "building the 8M-value dataset in $db (manage.py bench --keep-db)"
-    DEBUG=false DATABASE_URL="$server/postgres" $PY manage.py bench --keep-db --database "$db" \
+    log "building the 8M-value dataset in $db (scripts.bench values --keep-db)"
+    DEBUG=false DATABASE_URL="$server/postgres" $PY -m scripts.bench values --keep-db --database "$db" \
       >"$out/bench.json" 2>"$out/bench.log"
   else
     log "creating database $db"

@@ -100,21 +100,8 @@ def survey_record(
     if problems:
         raise SurveyProblems(problems)
     period = parse_period(period).label
-
-    rows = []
-    for code, answers in counts.items():
-        question = questions[code]
-        result = satisfaction(answers, set(question.positive_answers))
-        rows.append(
-            {
-                "gss_code": council.gss_code,
-                "metric_code": question.metric_code,
-                "period": period,
-                "value": result.percent,
-                "sample_size": result.base,
-                "note": survey_note(fieldwork_start, fieldwork_end, method),
-            }
-        )
+    note = survey_note(fieldwork_start, fieldwork_end, method)
+    rows = _survey_values(council, period, questions, counts, note=note)
     try:
         with transaction.atomic():
             survey, _created = Survey.objects.update_or_create(
@@ -144,6 +131,26 @@ def survey_record(
     except FileProblems as error:
         raise SurveyProblems([Problem("", p.message) for p in error.problems]) from error
     return survey
+
+
+def _survey_values(council, period: str, questions: dict, counts: dict, *, note: str) -> list[dict]:
+    """A value row for each question with counts: % giving a positive answer, with the base
+    (respondents excluding don't know) as its sample size."""
+    rows = []
+    for code, answers in counts.items():
+        question = questions[code]
+        result = satisfaction(answers, set(question.positive_answers))
+        rows.append(
+            {
+                "gss_code": council.gss_code,
+                "metric_code": question.metric_code,
+                "period": period,
+                "value": result.percent,
+                "sample_size": result.base,
+                "note": note,
+            }
+        )
+    return rows
 
 
 def survey_note(start: datetime.date, end: datetime.date, method: str) -> str:

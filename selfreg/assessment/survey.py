@@ -143,101 +143,121 @@ def survey_problems(
     today: datetime.date,
 ) -> list[Problem]:
     """Every reason the survey cannot be recorded, each tied to what it is about."""
-    problems: list[Problem] = []
-
-    def add(field: str, message, answer: str = "") -> None:
-        problems.append(Problem(field, str(message), answer))
-
-    try:
-        parsed = parse_period(period)
-    except PeriodError as error:
-        add("period", error)
-        parsed = None
-    if parsed is not None and parsed.kind != FINANCIAL_YEAR:
-        add("period", _("Enter the financial year of the fieldwork, for example 2024-25."))
-        parsed = None
-
-    if fieldwork_start is None:
-        add("fieldwork_start", _("Enter the date the fieldwork started."))
-    elif fieldwork_start > today:
-        add("fieldwork_start", _("The date the fieldwork started must be today or in the past."))
-    if fieldwork_end is None:
-        add("fieldwork_end", _("Enter the date the fieldwork ended."))
-    elif fieldwork_end > today:
-        add("fieldwork_end", _("The date the fieldwork ended must be today or in the past."))
-    if fieldwork_start and fieldwork_end and fieldwork_end < fieldwork_start:
-        add("fieldwork_end", _("The fieldwork must end on or after the day it started."))
-    if parsed and fieldwork_end and not parsed.start <= fieldwork_end <= parsed.end:
-        add(
-            "period",
-            _("The fieldwork ended on %(end)s, which is not in %(period)s.")
-            % {"end": _day(fieldwork_end), "period": parsed.label},
-        )
-
+    parsed, problems = _period_problems(period)
+    problems += _fieldwork_problems(fieldwork_start, fieldwork_end, parsed, today)
     if sample_size is None:
-        add("sample_size", _("Enter the number of people who took part."))
+        problems.append(Problem("sample_size", _("Enter the number of people who took part.")))
     elif sample_size < 1:
-        add("sample_size", _("The number of people who took part must be 1 or more."))
-
+        message = _("The number of people who took part must be 1 or more.")
+        problems.append(Problem("sample_size", str(message)))
     answered_any = False
     for code, answers in counts.items():
         question = questions.get(code)
         if question is None:
-            add("", _("There is no survey question with the code '%(code)s'.") % {"code": code})
+            message = _("There is no survey question with the code '%(code)s'.") % {"code": code}
+            problems.append(Problem("", str(message)))
             continue
-        allowed = scale_answers(question.scale)
-        for answer, count in answers.items():
-            if answer not in allowed:
-                add(
-                    code,
-                    _("%(question)s has no answer '%(answer)s'.")
-                    % {"question": question.name, "answer": answer},
-                )
-            elif count < 0:
-                add(
-                    code,
-                    _("%(question)s: the count for '%(answer)s' cannot be negative.")
-                    % {"question": question.name, "answer": _label(question.scale, answer)},
-                    answer,
-                )
-        valid = {a: c for a, c in answers.items() if a in allowed and c >= 0}
-        answered = sum(valid.values())
-        if answered == 0:
-            continue
-        answered_any = True
-        if sample_size is not None and sample_size >= 1 and answered > sample_size:
-            add(
-                code,
-                _(
-                    "%(question)s: the counts add up to %(answered)s, which is %(over)s "
-                    "more than the %(sample)s people who took part."
-                )
-                % {
-                    "question": question.name,
-                    "answered": f"{answered:,}",
-                    "over": f"{answered - sample_size:,}",
-                    "sample": f"{sample_size:,}",
-                },
-            )
-        result = satisfaction(valid, set(question.positive))
-        if result.percent is None:
-            add(
-                code,
-                _(
-                    "%(question)s: everyone who answered said don't know, "
-                    "so no percentage can be worked out."
-                )
-                % {"question": question.name},
-            )
-        elif result.percent > 100:
-            add(
-                code,
-                _("%(question)s: the percentage works out at %(percent)s, which is over 100%%.")
-                % {"question": question.name, "percent": f"{result.percent:.1f}%"},
-            )
+        found, answered = _question_problems(code, answers, question, sample_size)
+        problems += found
+        answered_any = answered_any or answered > 0
     if not answered_any and not any(p.field in counts for p in problems):
-        add("", _("Enter the counts of answers for at least one question."))
+        problems.append(Problem("", _("Enter the counts of answers for at least one question.")))
     return problems
+
+
+def _period_problems(period: str):
+    """The survey's year as parsed (None unless it is a financial year), and its problems."""
+    try:
+        parsed = parse_period(period)
+    except PeriodError as error:
+        return None, [Problem("period", str(error))]
+    if parsed.kind != FINANCIAL_YEAR:
+        message = _("Enter the financial year of the fieldwork, for example 2024-25.")
+        return None, [Problem("period", str(message))]
+    return parsed, []
+
+
+def _fieldwork_problems(start, end, parsed, today: datetime.date) -> list[Problem]:
+    """The fieldwork dates: given, not in the future, in order, and ending in the year."""
+    problems: list[Problem] = []
+
+    def add(field: str, message) -> None:
+        problems.append(Problem(field, str(message)))
+
+    if start is None:
+        add("fieldwork_start", _("Enter the date the fieldwork started."))
+    elif start > today:
+        add("fieldwork_start", _("The date the fieldwork started must be today or in the past."))
+    if end is None:
+        add("fieldwork_end", _("Enter the date the fieldwork ended."))
+    elif end > today:
+        add("fieldwork_end", _("The date the fieldwork ended must be today or in the past."))
+    if start and end and end < start:
+        add("fieldwork_end", _("The fieldwork must end on or after the day it started."))
+    if parsed and end and not parsed.start <= end <= parsed.end:
+        add(
+            "period",
+            _("The fieldwork ended on %(end)s, which is not in %(period)s.")
+            % {"end": _day(end), "period": parsed.label},
+        )
+    return problems
+
+
+def _question_problems(
+    code: str, answers: Mapping[str, int], question: QuestionSpec, sample_size: int | None
+) -> tuple[list[Problem], int]:
+    """One question's counts: answers its scale has, none negative, no more than the people
+    who took part, and a percentage that can be worked out. Also how many answered."""
+    problems: list[Problem] = []
+
+    def add(message, answer: str = "") -> None:
+        problems.append(Problem(code, str(message), answer))
+
+    allowed = scale_answers(question.scale)
+    for answer, count in answers.items():
+        if answer not in allowed:
+            add(
+                _("%(question)s has no answer '%(answer)s'.")
+                % {"question": question.name, "answer": answer}
+            )
+        elif count < 0:
+            add(
+                _("%(question)s: the count for '%(answer)s' cannot be negative.")
+                % {"question": question.name, "answer": _label(question.scale, answer)},
+                answer,
+            )
+    valid = {a: c for a, c in answers.items() if a in allowed and c >= 0}
+    answered = sum(valid.values())
+    if answered == 0:
+        return problems, 0
+    if sample_size is not None and sample_size >= 1 and answered > sample_size:
+        add(
+            _(
+                "%(question)s: the counts add up to %(answered)s, which is %(over)s "
+                "more than the %(sample)s people who took part."
+            )
+            % {
+                "question": question.name,
+                "answered": f"{answered:,}",
+                "over": f"{answered - sample_size:,}",
+                "sample": f"{sample_size:,}",
+            }
+        )
+    result = satisfaction(valid, set(question.positive))
+    if result.percent is None:
+        add(
+            _(
+                "%(question)s: everyone who answered said don't know, "
+                "so no percentage can be worked out."
+            )
+            % {"question": question.name}
+        )
+    elif result.percent > 100:
+        add(
+            _("%(question)s: the percentage works out at %(percent)s, which is over 100%%.")
+            % {"question": question.name, "percent": f"{result.percent:.1f}%"}
+        )
+    return problems, answered
 
 
 def check_survey(**kwargs) -> list[str]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from benchmarking import selectors
+from benchmarking import access as benchmarking_access
 from benchmarking.periods import period_sort_key
 from selfreg import access, ratelimit
 from selfreg.assessment import access as assessment_access
@@ -61,7 +61,7 @@ from selfreg.refusals import show_refusal
 
 def index(request):
     codes = SurveyQuestion.objects.values("metric_code")
-    with_results = selectors.visible_values(request.user, metric__code__in=codes)
+    with_results = benchmarking_access.visible_values(request.user, metric__code__in=codes)
     return render(
         request,
         "assessment/index.html",
@@ -123,7 +123,7 @@ def survey_list(request, gss_code):
     questions = list(SurveyQuestion.objects.all())
     by_metric = {q.metric_code: q for q in questions}
     surveys = {s.period: s for s in council.resident_surveys.all()}
-    values = selectors.visible_values(
+    values = benchmarking_access.visible_values(
         request.user,
         council=council,
         metric__code__in=list(by_metric),
@@ -428,13 +428,8 @@ def _too_many_responses(request, assessment) -> str:
     """
     now = time.time()
     address = ratelimit.client_address(request)
-    wait = ratelimit.limit_wait(
-        key=f"respond:address:{address}",
-        limit=ratelimit.Limit.parse(settings.RESPONSE_LIMIT_PER_ADDRESS),
-        now=now,
-    )
-    if wait:
-        minutes = math.ceil(wait / 60)
+    minutes = _wait_minutes(f"respond:address:{address}", settings.RESPONSE_LIMIT_PER_ADDRESS, now)
+    if minutes:
         return ngettext(
             "You have sent a lot of responses in a short time. Your response has not been "
             "sent. Try again in %(minutes)d minute.",
@@ -442,13 +437,9 @@ def _too_many_responses(request, assessment) -> str:
             "sent. Try again in %(minutes)d minutes.",
             minutes,
         ) % {"minutes": minutes}
-    wait = ratelimit.limit_wait(
-        key=f"respond:consultation:{assessment.pk}",
-        limit=ratelimit.Limit.parse(settings.RESPONSE_LIMIT_PER_CONSULTATION),
-        now=now,
-    )
-    if wait:
-        minutes = math.ceil(wait / 60)
+    key = f"respond:consultation:{assessment.pk}"
+    minutes = _wait_minutes(key, settings.RESPONSE_LIMIT_PER_CONSULTATION, now)
+    if minutes:
         return ngettext(
             "This consultation has had a lot of responses in the last few minutes. Your "
             "response has not been sent. Try again in %(minutes)d minute.",
@@ -457,6 +448,13 @@ def _too_many_responses(request, assessment) -> str:
             minutes,
         ) % {"minutes": minutes}
     return ""
+
+
+def _wait_minutes(key: str, limit: str, now: float) -> int:
+    """Whole minutes until one more is allowed under ``limit`` (a setting's text), counted
+    under ``key``; 0 when it is allowed now."""
+    wait = ratelimit.limit_wait(key=key, limit=ratelimit.Limit.parse(limit), now=now)
+    return math.ceil(wait / 60) if wait else 0
 
 
 def respond(request, gss_code, year):

@@ -403,14 +403,13 @@ def test_empty_time_series_says_no_data():
 
 
 def test_xmr_limits_by_hand():
-    # Mean 61 / 5 = 12.2; moving ranges 2, 1, 4, 2 average 2.25; sigma 2.25 / 1.128 = 1.9947;
-    # limits 12.2 ± 3 × 1.9947 = 12.2 ± 5.984.
+    # Mean 61 / 5 = 12.2; moving ranges 2, 1, 4, 2 average 2.25; limits 12.2 ± 2.66 × 2.25
+    # = 12.2 ± 5.985 (2.66 is 3 / 1.128 rounded, as docs/method/spc.md gives it).
     mean, lower, upper = xmr_limits([10, 12, 11, 15, 13])
     assert mean == pytest.approx(12.2)
-    assert (upper - mean) / 3 == pytest.approx(1.9947, abs=5e-5)
-    assert lower == pytest.approx(12.2 - 5.984, abs=5e-4)
-    assert upper == pytest.approx(12.2 + 5.984, abs=5e-4)
-    assert upper - mean == pytest.approx(3 * 2.25 / 1.128)
+    assert lower == pytest.approx(12.2 - 5.985, abs=5e-4)
+    assert upper == pytest.approx(12.2 + 5.985, abs=5e-4)
+    assert upper - mean == pytest.approx(2.66 * 2.25)
 
 
 def test_xmr_limits_skip_missing_values_and_need_two():

@@ -12,8 +12,9 @@ import random
 
 import pytest
 
-from peerchallenge import generator, matching
+from peerchallenge import matching
 from peerchallenge.matching import check_solution, explain, score, solve, validate_instance
+from scripts.bench import generator
 
 RULES = {
     "conflict_neighbours": True,

@@ -1,4 +1,5 @@
-"""The match_peers and generate_instance commands, end to end on files."""
+"""The match_peers command, end to end on files written by the round generator
+(scripts/bench generate_instance)."""
 
 import json
 
@@ -6,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from peerchallenge.matching import check_solution
+from scripts.bench import generate_instance
 
 
 def test_generate_then_match(tmp_path):
@@ -14,7 +16,7 @@ def test_generate_then_match(tmp_path):
     instance = tmp_path / "round.json"
     output = tmp_path / "out.json"
     call_command(
-        "generate_instance", "--challenges", "5", "--peers", "60", "--seed", "3",
+        generate_instance.Command(), "--challenges", "5", "--peers", "60", "--seed", "3",
         "--output", str(instance),
     )  # fmt: skip
     call_command("match_peers", "--instance", str(instance), "--output", str(output))
@@ -35,7 +37,7 @@ def test_time_limit_is_accepted(tmp_path):
     instance = tmp_path / "round.json"
     output = tmp_path / "out.json"
     call_command(
-        "generate_instance", "--challenges", "3", "--peers", "40", "--output", str(instance)
+        generate_instance.Command(), "--challenges", "3", "--peers", "40", "--output", str(instance)
     )
     call_command(
         "match_peers", "--instance", str(instance), "--output", str(output), "--time-limit", "20"
@@ -48,7 +50,7 @@ def test_bad_instance_writes_nothing(tmp_path):
     instance = tmp_path / "round.json"
     output = tmp_path / "out.json"
     call_command(
-        "generate_instance", "--challenges", "3", "--peers", "40", "--output", str(instance)
+        generate_instance.Command(), "--challenges", "3", "--peers", "40", "--output", str(instance)
     )
     data = json.loads(instance.read_text())
     data["peers"][0]["council"] = "nowhere"

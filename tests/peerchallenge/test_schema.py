@@ -6,7 +6,8 @@ import copy
 import jsonschema
 import pytest
 
-from peerchallenge import generator, matching, schema
+from peerchallenge import matching, schema
+from scripts.bench import generator
 
 
 @pytest.mark.parametrize("name", ["matching-instance", "matching-solution"])

@@ -1,52 +1,12 @@
-"""The access rules, walked with every role against every visibility."""
+"""The kernel's access rules, walked with every role."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Value
 from django.http import Http404
 
 from selfreg import access, services
-from selfreg.models import AreaGrouping, Council, GroupingMembership, Visibility
-
-SEES = {
-    # role: (public, sector, council) for Hartlepool's data
-    "anonymous": (True, False, False),
-    "officer": (True, True, True),
-    "councillor": (True, True, True),
-    "other_officer": (True, True, False),
-    "sector_staff": (True, True, False),
-    "peer": (True, False, False),
-    "provider": (True, False, False),
-    "political_lead": (True, False, False),
-}
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", SEES)
-def test_can_see_by_visibility(users, hartlepool, role):
-    user = users[role] or AnonymousUser()
-    public, sector, council = SEES[role]
-    assert access.can_see(user, hartlepool, Visibility.PUBLIC) is public
-    assert access.can_see(user, hartlepool, Visibility.SECTOR) is sector
-    assert access.can_see(user, hartlepool, Visibility.COUNCIL) is council
-    assert access.can_see(user, hartlepool, "unknown") is False
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", SEES)
-def test_visible_q_matches_can_see(users, hartlepool, darlington, role):
-    """The queryset filter and the single-object rule agree for every role and visibility."""
-    user = users[role] or AnonymousUser()
-    rows = [(c, v) for c in (hartlepool, darlington) for v in Visibility.values]
-    q = access.visible_q(user, council_field="pk", visibility_field="vis")
-    for council, visibility in rows:
-        annotated = Council.objects.filter(pk=council.pk).annotate(vis=Value(visibility))
-        assert annotated.filter(q).exists() is access.can_see(user, council, visibility), (
-            council,
-            visibility,
-        )
-
+from selfreg.models import AreaGrouping, GroupingMembership
 
 SUBMITS = {
     "anonymous": False,
@@ -84,7 +44,6 @@ def test_inactive_user_has_no_rights(users, hartlepool):
     officer.is_active = False
     access.forget_roles(officer)
     assert not access.can_submit_for(officer, hartlepool)
-    assert not access.can_see(officer, hartlepool, Visibility.COUNCIL)
 
 
 MANAGES_FOOTPRINT = {

@@ -115,11 +115,7 @@ class Command(BaseCommand):
         try:
             report = dataset_import(name=name, content=content)
         except FileProblems as error:
-            listing = "\n".join(str(p) for p in error.problems)
-            raise CommandError(
-                f"{name} was rejected; nothing was written. {len(error.problems)} "
-                f"problem(s):\n{listing}"
-            ) from error
+            raise CommandError(error.rejection(name)) from error
         except GroupingError as error:
             raise CommandError(f"{name} was not imported; nothing changed.\n{error}") from error
         metrics, groupings, values = report.metrics, report.groupings, report.values

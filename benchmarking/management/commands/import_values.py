@@ -27,11 +27,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
         except FileProblems as error:
-            listing = "\n".join(str(p) for p in error.problems)
-            raise CommandError(
-                f"The file was rejected; nothing was written. {len(error.problems)} "
-                f"problem(s):\n{listing}"
-            ) from error
+            raise CommandError(error.rejection("The file")) from error
         self.stdout.write(
             f"Values: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged."

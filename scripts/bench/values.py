@@ -33,7 +33,6 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from benchmarking import recompute, selectors, services
-from benchmarking.management.commands._bench_after import risk_inline, risk_on_workers, seed_real
 from benchmarking.models import (
     Audience,
     ComparisonStatistic,
@@ -44,6 +43,7 @@ from benchmarking.models import (
     Value,
 )
 from benchmarking.periods import parse_period
+from scripts.bench.values_after import risk_inline, risk_on_workers, seed_real
 from selfreg.models import Council, CouncilType, Nation, Visibility
 
 REGIONS = [

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from peerchallenge.generator import generate
+from scripts.bench.generator import generate
 
 
 class Command(BaseCommand):

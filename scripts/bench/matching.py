@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand
 
-from peerchallenge.generator import generate
 from peerchallenge.matching import check_solution, count_eligible, solve
+from scripts.bench.generator import generate
 
 TARGET_GAP = 0.005
 
