@@ -215,5 +215,7 @@ def _insert_statistics(audience: str, stored: pd.DataFrame) -> int:
 
 
 def _floats(column: pd.Series) -> list:
-    values = column.to_numpy(dtype="float64", na_value=np.nan)
-    return [None if np.isnan(v) else float(v) for v in values]
+    # NaN is the only value unequal to itself; tolist() gives Python floats in one call,
+    # where np.isnan on each numpy scalar cost as much as computing the statistics.
+    values = column.to_numpy(dtype="float64", na_value=np.nan).tolist()
+    return [None if v != v else v for v in values]
