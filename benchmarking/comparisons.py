@@ -425,10 +425,18 @@ def compare(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 # --- positions derived on read from a group's stored values ----------------------------------
 
 
-def group_distributions(df: pd.DataFrame) -> pd.DataFrame:
+def group_distributions(df: pd.DataFrame, members: pd.DataFrame | None = None) -> pd.DataFrame:
     """``group_statistics`` with, per group, its values in ascending order (``values``) and
     the councils they belong to in the same order (``councils``): all that is needed to place
-    any council of the group later with ``positions_in_group``. Needs ``gss_code`` too."""
+    any council of the group later with ``positions_in_group``. Needs ``gss_code`` too.
+
+    With ``members`` (one row per ``group`` and ``gss_code``), ``df`` has no ``group`` column:
+    it holds each council's value once per metric and period, and every group of ``members``
+    with a council in a metric-period is compared there. The result is what ``df`` joined to
+    ``members`` gives, without making that join (see ``_member_distributions``).
+    """
+    if members is not None:
+        return _member_distributions(df, members)
     _require(df, [*KEYS, "gss_code", "value"])
     gid, key_frame = _group_ids(df, KEYS)
     value, valid = _valid_values(df)
@@ -442,6 +450,113 @@ def group_distributions(df: pd.DataFrame) -> pd.DataFrame:
     out["values"] = np.split(ranked.sorted_values, bounds) if len(out) else []
     out["councils"] = np.split(councils, bounds) if len(out) else []
     return out
+
+
+#: Values gathered at once by ``_member_distributions`` (metric-periods x groups x members):
+#: about 32 MB of float64, so memory stays flat however many groups share a size.
+GATHER_LIMIT = 1 << 22
+
+
+def _member_distributions(df: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Every group's distribution in every metric-period, from a (metric-periods x councils)
+    table of values instead of one row per council per group.
+
+    Groups of the same size (a council and its similar councils, in each similarity set) are
+    done together: an index array of their members picks their values out of the table in
+    one step, and each row is sorted on its own. Within a group a council's values keep the
+    order of the councils' sorted ``gss_code``, so ties are listed in that order and the mean
+    adds the values in that order (as ``group_statistics`` does over a frame in that order).
+    Membership that changes between periods fits: call once per set of periods with the
+    members of their time.
+    """
+    _require(df, ["metric", "period", "gss_code", "value"])
+    _require(members, ["group", "gss_code"])
+    mp, mp_keys = _group_ids(df, ["metric", "period"])
+    labels = pd.Index(pd.unique(pd.concat([df["gss_code"], members["gss_code"]]))).sort_values()
+    council = labels.get_indexer(df["gss_code"])
+    present = np.zeros((len(mp_keys), len(labels)), dtype=bool)
+    present[mp, council] = True
+    if np.count_nonzero(present) != len(df):
+        raise ValueError("A council has more than one value for a metric and period.")
+    value, valid = _valid_values(df)
+    table = np.full((len(mp_keys), len(labels)), np.nan)
+    table[mp[valid], council[valid]] = value[valid]
+    pairs = members[["group", "gss_code"]].drop_duplicates()
+    group_code, groups = _factorize(pairs["group"])
+    member = labels.get_indexer(pairs["gss_code"])
+    order = np.lexsort((member, group_code))
+    group_code, member = group_code[order], member[order]
+    sizes = np.bincount(group_code, minlength=len(groups))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    parts = []
+    for size in np.unique(sizes[sizes > 0]):
+        same = np.flatnonzero(sizes == size)
+        index = starts[same][:, None] + np.arange(size)[None, :]
+        batch = max(1, GATHER_LIMIT // max(1, len(mp_keys) * int(size)))
+        for start in range(0, len(same), batch):
+            rows = member[index[start : start + batch]]
+            parts.append(_gathered(table, present, rows, same[start : start + batch]))
+    return _member_frame(parts, mp_keys, groups, labels)
+
+
+def _gathered(table, present, rows: np.ndarray, group_ids: np.ndarray) -> dict:
+    """Statistics and sorted values of these groups (``rows``: their members, one row per
+    group) in every metric-period where one of their councils has a row."""
+    values = table[:, rows]  # metric-periods x groups x members
+    shown = present[:, rows].any(axis=2)
+    mp, which = np.nonzero(shown)
+    values = values[mp, which]  # one row per (metric-period, group) that exists
+    order = np.argsort(values, axis=1, kind="stable")  # NaN last, ties in council order
+    ordered = np.take_along_axis(values, order, axis=1)
+    councils = np.take_along_axis(rows[which], order, axis=1)
+    counts = np.isfinite(values).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # A running sum adds the values one by one in council order, as np.bincount does.
+        total = np.cumsum(np.where(np.isfinite(values), values, 0.0), axis=1)[:, -1] + 0.0
+        mean = total / counts
+    has = counts > 0
+    last = np.maximum(counts - 1, 0)
+    line = np.arange(len(counts))
+    enough = counts >= MIN_COUNCILS_FOR_QUARTILES
+    return {
+        "mp": mp,
+        "group": group_ids[which],
+        "n": counts.astype(np.int64),
+        "median": _row_quantile(ordered, counts, 0.5),
+        "lower_quartile": np.where(enough, _row_quantile(ordered, counts, 0.25), np.nan),
+        "upper_quartile": np.where(enough, _row_quantile(ordered, counts, 0.75), np.nan),
+        "mean": np.where(has, mean, np.nan),
+        "min": np.where(has, ordered[:, 0], np.nan),
+        "max": np.where(has, ordered[line, last], np.nan),
+        "values": [ordered[i, :c] for i, c in enumerate(counts.tolist())],
+        "councils": [councils[i, :c] for i, c in enumerate(counts.tolist())],
+    }
+
+
+def _row_quantile(ordered: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
+    """``_Sorted.quantile`` for rows of sorted values (NaN after each row's ``counts``)."""
+    has = counts > 0
+    pos = (np.maximum(counts, 1) - 1) * q
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(counts, 1) - 1)
+    line = np.arange(len(counts))
+    out = _lerp(ordered[line, lo], ordered[line, hi], pos - lo)
+    return np.where(has, out, np.nan)
+
+
+def _member_frame(parts: list[dict], mp_keys: pd.DataFrame, groups, labels) -> pd.DataFrame:
+    columns = ["metric", "period", "group", *STAT_COLUMNS, "values", "councils"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    mp = np.concatenate([p["mp"] for p in parts])
+    out = mp_keys.iloc[mp].reset_index(drop=True)
+    out["group"] = groups.take(np.concatenate([p["group"] for p in parts]))
+    for column in STAT_COLUMNS:
+        out[column] = np.concatenate([p[column] for p in parts])
+    names = np.asarray(labels)
+    out["values"] = [v for p in parts for v in p["values"]]
+    out["councils"] = [names[c] for p in parts for c in p["councils"]]
+    return out[columns]
 
 
 def _sorted_quantile(s: np.ndarray, q: float) -> float:

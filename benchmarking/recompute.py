@@ -115,12 +115,20 @@ def _distributions(frame: pd.DataFrame, audience: str, members: pd.DataFrame) ->
         visible = visible.merge(sector_pairs, on=["metric_id", "period"])
     if visible.empty:
         return pd.DataFrame(columns=["metric", "period", "group", *STAT_COLUMNS])
-    # A similar group's members depend on the period's register era (selectors.members_join).
-    expanded = selectors.members_join(
-        visible[["council_id", "metric_id", "period", "value"]], members
-    )
-    expanded = expanded.rename(columns={"metric_id": "metric", "council_id": "gss_code"})
-    return group_distributions(expanded)
+    # Each council's value once, with the groups beside it: group_distributions picks every
+    # group's values out of a (metric-period x council) table instead of joining each value
+    # to each of its council's groups (a council is in 3 to 8 groups). A similar group's
+    # members depend on the period's register era, so the periods go era by era.
+    renamed = {"metric_id": "metric", "council_id": "gss_code"}
+    values = visible[["council_id", "metric_id", "period", "value"]]
+    parts = [
+        group_distributions(
+            era_values.rename(columns=renamed),
+            era_members.rename(columns={"council_id": "gss_code"}),
+        )
+        for era_values, era_members in selectors.members_by_era(values, members)
+    ]
+    return pd.concat(parts, ignore_index=True)
 
 
 def _delete_metrics(metric_ids: list[int]) -> None:
@@ -162,6 +170,21 @@ STATISTIC_COLUMNS = [
 ]
 
 
+# PostgreSQL's types of STATISTIC_COLUMNS, for a binary COPY: the server then takes the packed
+# arrays as they are, where text COPY made it unescape every byte of them.
+COPY_TYPES = [
+    "int8",
+    "text",
+    "text",
+    "text",
+    "int4",
+    *["float8"] * 6,
+    "bytea",
+    "bytea",
+    "timestamptz",
+]
+
+
 def _insert_statistics(audience: str, stored: pd.DataFrame) -> int:
     """Insert one audience's group statistics with their sorted values; return how many."""
     if stored.empty:
@@ -179,13 +202,16 @@ def _insert_statistics(audience: str, stored: pd.DataFrame) -> int:
         "computed_at": [now] * len(stored),
     }
     if connection.vendor == "postgresql":
-        # COPY: bulk_create compiles every field of every row in Python, which took longer
-        # than computing the statistics. Only the model's own names are formatted in.
-        rows = zip(*(columns[c] for c in STATISTIC_COLUMNS), strict=True)
+        # Binary COPY: bulk_create compiles every field of every row in Python, which took
+        # longer than computing the statistics. Only the model's own names are formatted in.
         quote = connection.ops.quote_name
         names = ", ".join(quote(c) for c in STATISTIC_COLUMNS)
-        sql = f"COPY {quote(ComparisonStatistic._meta.db_table)} ({names}) FROM STDIN"
+        sql = (
+            f"COPY {quote(ComparisonStatistic._meta.db_table)} ({names}) FROM STDIN (FORMAT binary)"
+        )
+        rows = zip(*(columns[c] for c in STATISTIC_COLUMNS), strict=True)
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            copy.set_types(COPY_TYPES)
             for row in rows:
                 copy.write_row(row)
     else:
@@ -208,5 +234,7 @@ def _insert_executemany(rows: list[tuple]) -> None:
 
 
 def _floats(column: pd.Series) -> list:
-    values = column.to_numpy(dtype="float64", na_value=np.nan)
-    return [None if np.isnan(v) else float(v) for v in values]
+    # NaN is the only value unequal to itself; tolist() gives Python floats in one call,
+    # where np.isnan on each numpy scalar cost as much as computing the statistics.
+    values = column.to_numpy(dtype="float64", na_value=np.nan).tolist()
+    return [None if v != v else v for v in values]

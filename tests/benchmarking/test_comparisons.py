@@ -851,3 +851,63 @@ def test_change_on_read_is_the_value_less_the_previous_one():
 def test_positions_in_group_rejects_an_unknown_polarity():
     with pytest.raises(ValueError, match="Unknown polarity"):
         positions_in_group([1.0], [1.0], polarity="up")
+
+
+def members_case(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each council's values once per metric and period, in shuffled order, with gaps, NaN,
+    infinities and ties; and groups of many sizes, some sharing a size as similar councils do,
+    some naming councils with no value."""
+    rng = np.random.default_rng(seed)
+    councils = int(rng.integers(2, 50))
+    rows = [
+        (f"m{m}", period, f"E{c:08d}")
+        for m in range(int(rng.integers(1, 6)))
+        for period in ("2018-19", "2019-20", "2020-21")
+        for c in range(councils)
+        if rng.random() < 0.7
+    ]
+    df = pd.DataFrame(rows, columns=["metric", "period", "gss_code"])
+    df["value"] = rng.integers(0, 8, len(df)).astype(float)
+    continuous = rng.random(len(df)) < (seed % 3) / 2
+    df.loc[continuous, "value"] += rng.random(int(continuous.sum()))
+    df.loc[rng.random(len(df)) < 0.08, "value"] = np.nan
+    df.loc[rng.random(len(df)) < 0.02, "value"] = np.inf
+    df = df.sample(frac=1, random_state=seed).reset_index(drop=True)
+    pairs = [("all", f"E{c:08d}") for c in range(councils + 3)]
+    for c in range(councils):
+        similar = rng.choice(councils + 3, size=min(6, councils), replace=False)
+        pairs += [(f"similar:{c}", f"E{c:08d}")]
+        pairs += [(f"similar:{c}", f"E{s:08d}") for s in similar]
+        if rng.random() < 0.3:
+            pairs.append((f"family {c % 4}", f"E{c:08d}"))
+    return df, pd.DataFrame(pairs, columns=["group", "gss_code"])
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_group_distributions_over_members_equal_the_joined_frame(seed):
+    """Giving the groups' members beside one value per council gives exactly what the long
+    frame of every council in every group gives: the same groups, statistics (the mean
+    included, bit for bit), values in order, and councils in order, ties in council order."""
+    df, members = members_case(seed)
+    joined = df.sort_values("gss_code", kind="stable").merge(members.drop_duplicates())
+    keys = ["metric", "period", "group"]
+    got = group_distributions(df, members).set_index(keys).sort_index()
+    want = group_distributions(joined).set_index(keys).sort_index()
+    assert got.index.equals(want.index)
+    pd.testing.assert_frame_equal(
+        got.drop(columns=["values", "councils"]),
+        want.drop(columns=["values", "councils"]),
+        check_exact=True,
+        check_dtype=False,
+    )
+    for column in ["values", "councils"]:
+        assert [a.tolist() for a in got[column]] == [b.tolist() for b in want[column]]
+
+
+def test_group_distributions_over_members_refuse_a_council_twice_in_a_period():
+    df = pd.DataFrame(
+        {"metric": ["m", "m"], "period": ["2020-21"] * 2, "gss_code": ["E1", "E1"], "value": [1, 2]}
+    )
+    members = pd.DataFrame({"group": ["all"], "gss_code": ["E1"]})
+    with pytest.raises(ValueError, match="more than one value"):
+        group_distributions(df, members)
