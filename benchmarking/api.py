@@ -332,7 +332,7 @@ class SimilarCouncilList(OpenDataMixin, generics.ListAPIView):
             raise BadParameter(f"kind must be one of {', '.join(SimilarityKind.values)} or all.")
         period = self.request.query_params.get("period", "").strip()
         found = SimilarCouncil.objects.filter(council=council)
-        found = found.in_era(period_day(period_label(period))) if period else found.current()
+        found = found.as_of(period_day(period_label(period))) if period else found.current()
         if kind != "all":
             found = found.of_kind(kind)
         return found.select_related("neighbour").order_by("kind", "rank")

@@ -100,16 +100,16 @@ def eras_for(days: Iterable[date], lifetimes: Iterable[Lifetime]) -> dict[Era, l
 
 
 def periods_to_eras(periods: Iterable[str], labels: Iterable[str]) -> dict[str, str]:
-    """Map each period to the label of the stored era holding its middle day (periods in no
-    stored era are left out)."""
+    """Map each period to the label of the stored era holding its middle day. A period in no
+    stored era takes today's (the open one), until its own is worked out: similar councils are
+    worked out for each era that has figures, so figures for a new era wait for the next run
+    (nightly, or ``similar_councils --compute``) and meanwhile compare as before eras existed."""
     eras = [era_from_label(label) for label in labels]
+    today = next((era.label for era in eras if era.valid_to is None), None)
     out = {}
     for period in periods:
         day = period_day(period)
-        if day is None:
-            continue
-        for era in eras:
-            if era.holds(day):
-                out[period] = era.label
-                break
+        held = next((era.label for era in eras if day and era.holds(day)), today)
+        if held is not None:
+            out[period] = held
     return out

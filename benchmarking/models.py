@@ -337,6 +337,13 @@ class SimilarCouncilQuerySet(models.QuerySet):
             Q(valid_to__isnull=True) | Q(valid_to__gt=day)
         )
 
+    def as_of(self, day: datetime.date | None):
+        """The era holding ``day``, or today's where no era holding it has been worked out
+        yet: what the stored comparisons use (eras.periods_to_eras)."""
+        if day is None or not SimilarCouncil.objects.in_era(day).exists():
+            return self.current()
+        return self.in_era(day)
+
 
 class SimilarCouncil(models.Model):
     """One of a council's nearest neighbours by context, in one similarity set and one register

@@ -187,14 +187,14 @@ def members_join(values: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
 
 def members_by_era(values: pd.DataFrame, members: pd.DataFrame) -> list[tuple]:
     """``values`` split by the register era of their period, each part with the members its
-    groups have then: groups without eras always, similar groups of that era. Periods in no
-    stored era keep the groups without eras."""
+    groups have then: groups without eras always, similar groups of that era (today's for a
+    period whose era is not worked out yet)."""
     shared = members[members["era"].isna()].drop(columns="era")
     by_era = members[members["era"].notna()]
     eras = periods_to_eras(values["period"].unique(), by_era["era"].unique())
-    era_of_value = values["period"].map(eras)
+    era_of_value = values["period"].map(lambda period: eras.get(period, ""))
     parts = []
-    for era, era_values in values.groupby(era_of_value.fillna(""), sort=True):
+    for era, era_values in values.groupby(era_of_value, sort=True):
         own = by_era[by_era["era"] == era].drop(columns="era") if era else shared.iloc[:0]
         parts.append((era_values, pd.concat([shared, own], ignore_index=True)))
     return parts
@@ -436,7 +436,7 @@ def group_councils(group, period: str | None = None) -> list[Council]:
             council__gss_code=argument, kind=SIMILAR_PREFIXES[kind]
         )
         day = period_day(period) if period else None
-        chosen = chosen.in_era(day) if day else chosen.current()
+        chosen = chosen.as_of(day)
         councils = councils.filter(Q(gss_code=argument) | Q(pk__in=chosen.values("neighbour_id")))
     elif kind == "grouping":
         councils = councils.filter(
