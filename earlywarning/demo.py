@@ -15,7 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from earlywarning import services
-from earlywarning.models import Alert, ConversationMessage, RecordedSignal, SignalType
+from earlywarning.models import (
+    Alert,
+    ConversationMessage,
+    RecordedSignal,
+    RiskAssessment,
+    SignalType,
+)
 from earlywarning.thresholds import DATA
 from selfreg.models import Council, User
 
@@ -39,7 +45,11 @@ def seed(stdout) -> None:
     if staff is None or council is None:
         stdout.write("Early warning: demo users or the register missing; nothing seeded.")
         return
-    replay = services.risk_recompute(as_of=REPLAY_DATE)
+    # The replay opens no alert and is stored once, so a second seed stays quick; after loading
+    # more figures, `recompute_risk --as-of 2019-03-31` works it out again. Today's is worked
+    # out on every run, for whatever the seed has loaded since.
+    if not RiskAssessment.objects.filter(as_of=REPLAY_DATE).exists():
+        services.risk_recompute(as_of=REPLAY_DATE)
     today = services.risk_recompute()
     if not RecordedSignal.objects.filter(evidence=DEMO_EVIDENCE).exists():
         services.signal_record(
@@ -76,5 +86,5 @@ def seed(stdout) -> None:
         f"({', '.join(f'{n} {b}' for b, n in sorted(bands.items()))}), and as of "
         f"{REPLAY_DATE:%-d %B %Y}; {Alert.objects.open().count()} open alerts, "
         f"{ConversationMessage.objects.count()} conversation messages. "
-        f"{len(replay.alerts_opened) + len(today.alerts_opened)} alerts opened by this run."
+        f"{len(today.alerts_opened)} alerts opened by this run."
     )

@@ -403,8 +403,8 @@ def test_opening_an_alert_is_audited(alert, users, client_for):
 
 
 def test_demo_content_is_idempotent(db, catalogue):
-    """The demo seeds a critical demo signal, its alert with an invited conversation, and
-    running it twice adds nothing."""
+    """The demo seeds a critical demo signal, its alert with an invited conversation and a
+    replay of 2019, and running it twice adds nothing."""
     from earlywarning import demo
     from selfreg.demo import demo_seed
 
@@ -412,8 +412,13 @@ def test_demo_content_is_idempotent(db, catalogue):
     out = io.StringIO()
     demo.seed(out)
     counts = (Alert.objects.count(), ConversationMessage.objects.count())
+    replay = RiskAssessment.objects.filter(as_of=demo.REPLAY_DATE)
+    first_replay = set(replay.values_list("pk", flat=True))
+    assert first_replay
     demo.seed(out)
     assert (Alert.objects.count(), ConversationMessage.objects.count()) == counts
+    # The replay is stored once and kept; today's is worked out again.
+    assert set(replay.values_list("pk", flat=True)) == first_replay
     alert = Alert.objects.get(council__gss_code="E06000001")
     assert alert.reason == AlertReason.CRITICAL
     assert alert.council_invited

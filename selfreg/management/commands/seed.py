@@ -14,11 +14,15 @@ from selfreg.sqlite import loading_pragmas
 # its fingerprint and not read again, so a second run is quick and recomputes nothing.
 # The follow-on jobs the steps queue (a risk reassessment after each import) are held and
 # sent once each at the end: the last of them reassesses every council's risk.
+# Similar councils are worked out on the first run only, before any figures exist, so for
+# today's councils; earlier years compare with today's sets until `similar_councils
+# --compute` (nightly where the scheduler runs) works out each earlier era's, which takes
+# about a minute and would make every later run recompute comparisons.
 BEFORE = (
     ("migrate", "--no-input", "-v", "0"),
     ("load_councils",),
     ("load_signal_types",),
-    ("similar_councils", "--compute"),
+    ("similar_councils",),
 )
 DATASETS = (
     "lgbf",
