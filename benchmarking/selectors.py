@@ -169,22 +169,6 @@ def group_members() -> pd.DataFrame:
     return frame.drop_duplicates(ignore_index=True)
 
 
-def members_join(values: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Each value with every group its council belongs to for the value's period: groups
-    without eras by council alone, similar groups by council and the era of the period."""
-    shared = members[members["era"].isna()].drop(columns="era")
-    by_era = members[members["era"].notna()]
-    eras = periods_to_eras(values["period"].unique(), by_era["era"].unique())
-    dated = values.assign(era=values["period"].map(eras))
-    return pd.concat(
-        [
-            values.merge(shared, on="council_id"),
-            dated.merge(by_era, on=["council_id", "era"]).drop(columns="era"),
-        ],
-        ignore_index=True,
-    )
-
-
 def members_by_era(values: pd.DataFrame, members: pd.DataFrame) -> list[tuple]:
     """``values`` split by the register era of their period, each part with the members its
     groups have then: groups without eras always, similar groups of that era (today's for a
@@ -193,11 +177,17 @@ def members_by_era(values: pd.DataFrame, members: pd.DataFrame) -> list[tuple]:
     by_era = members[members["era"].notna()]
     eras = periods_to_eras(values["period"].unique(), by_era["era"].unique())
     era_of_value = values["period"].map(lambda period: eras.get(period, ""))
-    parts = []
-    for era, era_values in values.groupby(era_of_value, sort=True):
-        own = by_era[by_era["era"] == era].drop(columns="era") if era else shared.iloc[:0]
-        parts.append((era_values, pd.concat([shared, own], ignore_index=True)))
-    return parts
+    return [
+        (part, pd.concat([shared, by_era[by_era["era"] == era].drop(columns="era")]))
+        for era, part in values.groupby(era_of_value, sort=True)
+    ]
+
+
+def members_join(values: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Each value with every group its council belongs to for the value's period: the join
+    that ``members_by_era`` spares the recompute, for a plain pandas computation to check."""
+    parts = [part.merge(own, on="council_id") for part, own in members_by_era(values, members)]
+    return pd.concat(parts, ignore_index=True)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
+from benchmarking import selectors
 from benchmarking.context import build_context, read_sources
 from benchmarking.eras import Era, Lifetime, era_of, eras_for, period_day, periods_to_eras
 from benchmarking.families import find_families
@@ -191,3 +192,30 @@ def test_figures_of_an_era_without_its_own_sets_are_compared_in_todays(stored, d
     assert members(group, OLD) == ({HARTLEPOOL} | today) & existing(OLD)
     named = type("G", (), {"label": group, "is_custom": False})()
     assert {c.gss_code for c in group_councils(named, OLD)} == {HARTLEPOOL} | today
+
+
+def test_each_value_joins_the_groups_of_its_periods_era():
+    """A 2012-13 value joins its council's similar group of 2012's era, a 2022-23 value
+    today's, a value of an era not worked out today's; groups without eras join every value."""
+    then, today = "2009-04-01/2015-04-01", "2021-04-01/"
+    members = pd.DataFrame(
+        [
+            ("all", 1, None),
+            ("similar:A", 1, then),
+            ("similar:B", 1, today),
+        ],
+        columns=["group", "council_id", "era"],
+    )
+    values = pd.DataFrame(
+        {"council_id": [1, 1, 1], "period": ["2012-13", "2022-23", "2017-18"], "value": [1, 2, 3]}
+    )
+    joined = selectors.members_join(values, members)
+    got = sorted(zip(joined["period"], joined["group"], strict=True))
+    assert got == [
+        ("2012-13", "all"),
+        ("2012-13", "similar:A"),
+        ("2017-18", "all"),
+        ("2017-18", "similar:B"),
+        ("2022-23", "all"),
+        ("2022-23", "similar:B"),
+    ]
