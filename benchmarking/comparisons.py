@@ -262,6 +262,12 @@ def group_statistics(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _positions(df: pd.DataFrame, stats: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The group statistics and every row's position within its group, in one sorted pass.
+
+    ``stats`` (from ``group_statistics``) is used as given when passed, otherwise worked out
+    here; either way it is returned with the positions, one row per input row in input order.
+    Missing values are left out of every figure and get missing positions.
+    """
     _require(df, [*POSITION_KEYS, "value", "polarity"])
     gid, key_frame = _group_ids(df, KEYS)
     ngroups = len(key_frame)
@@ -273,18 +279,68 @@ def _positions(df: pd.DataFrame, stats: pd.DataFrame | None) -> tuple[pd.DataFra
     gid_v = gid[valid]
     v = value[valid]
     ranked = _Sorted(gid_v, v, ngroups)
-    if stats is None:
-        arrays = _stats_arrays(ranked, v, gid_v)
-        stats = key_frame.copy()
-        for column in STAT_COLUMNS:
-            stats[column] = arrays[column]
-    else:
-        arrays = _align_stats(key_frame, stats)
-    med = arrays["median"][gid_v]
-    lq = arrays["lower_quartile"][gid_v]
-    uq = arrays["upper_quartile"][gid_v]
+    stats, arrays = _statistics_for_positions(key_frame, stats, ranked, v, gid_v)
+    lq, med, uq = (arrays[c][gid_v] for c in ("lower_quartile", "median", "upper_quartile"))
+    band, band_ok, rank, rank_ok = _bands_and_ranks(
+        ranked, v, gid_v, group_pol[gid_v], group_target[gid_v], (lq, med, uq)
+    )
+    ci_low, ci_high, significant, has_ci = _confidence_intervals(df, valid, v, med)
 
-    pol = group_pol[gid_v]
+    positions = pd.DataFrame(
+        {
+            **{c: df[c].reset_index(drop=True) for c in POSITION_KEYS},
+            "value": value,
+            "percentile": _spread_floats(ranked.percentile(), valid),
+            "quartile_band": _spread_integers(band, band_ok, valid),
+            "rank": _spread_integers(rank, rank_ok, valid),
+            "ci_low": _spread_floats(ci_low, valid),
+            "ci_high": _spread_floats(ci_high, valid),
+            "significant": _spread_booleans(significant, has_ci, valid),
+        }
+    )
+    return stats, positions
+
+
+def _statistics_for_positions(
+    key_frame: pd.DataFrame,
+    stats: pd.DataFrame | None,
+    ranked: _Sorted,
+    value: np.ndarray,
+    gid_valid: np.ndarray,
+) -> tuple[pd.DataFrame, dict]:
+    """The statistics frame to return, and its per-group arrays in group-id order.
+
+    Positions need each group's median and quartiles. When the caller has no ``stats`` they
+    are computed from the values already sorted; otherwise the caller's are lined up with the
+    groups of this frame (a group the caller left out gets NaN).
+    """
+    if stats is not None:
+        return stats, _align_stats(key_frame, stats)
+    arrays = _stats_arrays(ranked, value, gid_valid)
+    stats = key_frame.copy()
+    for column in STAT_COLUMNS:
+        stats[column] = arrays[column]
+    return stats, arrays
+
+
+def _bands_and_ranks(
+    ranked: _Sorted,
+    v: np.ndarray,
+    gid_v: np.ndarray,
+    pol: np.ndarray,
+    target: np.ndarray,
+    quartiles: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Quartile band (1 = best quarter) and rank (1 = best) of each value, and where each holds.
+
+    All arrays are per valid row: ``pol`` and ``target`` are the row's group polarity code and
+    target, ``quartiles`` the group's (lower quartile, median, upper quartile). Higher- and
+    lower-better values are placed against the quartiles; target values by their distance
+    from the target; neutral values get a rank but no band. A group of fewer than
+    ``MIN_COUNCILS_FOR_QUARTILES`` councils has no bands. Returns (band, band_ok, rank,
+    rank_ok); a value is meaningful only where its ``_ok`` is True.
+    """
+    lq, med, uq = quartiles
     band = np.select(
         [pol == _HIGHER, pol == _LOWER],
         [
@@ -295,24 +351,47 @@ def _positions(df: pd.DataFrame, stats: pd.DataFrame | None) -> tuple[pd.DataFra
     )
     rank = np.where(pol == _LOWER, ranked.below + 1, ranked.above + 1)
 
-    # Target metrics: rank and band by distance from the target, in a second sorted pass.
     is_target = pol == _TARGET
-    target = group_target[gid_v]
     dist_ok = is_target & np.isfinite(target)
     if is_target.any():
-        d = np.abs(v[dist_ok] - target[dist_ok])
-        g_d = gid_v[dist_ok]
-        by_dist = _Sorted(g_d, d, ngroups)
-        dlq = by_dist.quantile(0.25)[g_d]
-        dmed = by_dist.quantile(0.5)[g_d]
-        duq = by_dist.quantile(0.75)[g_d]
-        band[dist_ok] = np.select([d <= dlq, d <= dmed, d <= duq], [1, 2, 3], 4)
-        rank[dist_ok] = by_dist.below + 1
+        band[dist_ok], rank[dist_ok] = _bands_and_ranks_by_distance(
+            v[dist_ok], target[dist_ok], gid_v[dist_ok], len(ranked.counts)
+        )
     quartiles_known = np.isfinite(lq) & np.isfinite(med) & np.isfinite(uq)
     enough = ranked.counts[gid_v] >= MIN_COUNCILS_FOR_QUARTILES
     band_ok = enough & np.where(is_target, dist_ok, (pol != _NEUTRAL) & quartiles_known)
     rank_ok = ~is_target | dist_ok
+    return band, band_ok, rank, rank_ok
 
+
+def _bands_and_ranks_by_distance(
+    v: np.ndarray, target: np.ndarray, gid: np.ndarray, ngroups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Band and rank of values of target metrics: the closer to the target, the better.
+
+    The distances from the target are sorted within each group in a second pass, and each
+    value is placed against the quartiles of its group's distances, as a lower-better value
+    is against the values' quartiles.
+    """
+    d = np.abs(v - target)
+    by_dist = _Sorted(gid, d, ngroups)
+    dlq = by_dist.quantile(0.25)[gid]
+    dmed = by_dist.quantile(0.5)[gid]
+    duq = by_dist.quantile(0.75)[gid]
+    band = np.select([d <= dlq, d <= dmed, d <= duq], [1, 2, 3], 4)
+    return band, by_dist.below + 1
+
+
+def _confidence_intervals(
+    df: pd.DataFrame, valid: np.ndarray, v: np.ndarray, med: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Wilson interval of each valid value, and whether its group's median lies outside it.
+
+    Only a value with a ``scale`` (percentage or proportion) and a ``sample_size`` has an
+    interval; it is worked out on the proportion and given back on the value's own scale.
+    Returns (ci_low, ci_high, significant, has_ci), with NaN bounds where there is none; a
+    value without an interval is neither significant nor not (``has_ci`` False).
+    """
     scale = _float_column(df, "scale")[valid]
     sample = _float_column(df, "sample_size")[valid]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -321,39 +400,41 @@ def _positions(df: pd.DataFrame, stats: pd.DataFrame | None) -> tuple[pd.DataFra
     ci_high = high * scale
     has_ci = np.isfinite(ci_low) & np.isfinite(ci_high) & np.isfinite(med)
     outside = (med < ci_low) | (med > ci_high)
-
-    n_rows = len(df)
-
-    def spread_float(values: np.ndarray) -> np.ndarray:
-        out = np.full(n_rows, np.nan)
-        out[valid] = values
-        return out
-
-    def spread_int(values: np.ndarray, ok: np.ndarray) -> pd.arrays.IntegerArray:
-        data = np.zeros(n_rows, dtype=np.int64)
-        mask = np.ones(n_rows, dtype=bool)
-        data[valid] = np.where(ok, values, 0)
-        mask[valid] = ~ok
-        return pd.arrays.IntegerArray(data, mask)
-
-    sig_data = np.zeros(n_rows, dtype=bool)
-    sig_mask = np.ones(n_rows, dtype=bool)
-    sig_data[valid] = outside & has_ci
-    sig_mask[valid] = ~has_ci
-
-    positions = pd.DataFrame(
-        {
-            **{c: df[c].reset_index(drop=True) for c in POSITION_KEYS},
-            "value": value,
-            "percentile": spread_float(ranked.percentile()),
-            "quartile_band": spread_int(band, band_ok),
-            "rank": spread_int(rank, rank_ok),
-            "ci_low": spread_float(np.where(has_ci, ci_low, np.nan)),
-            "ci_high": spread_float(np.where(has_ci, ci_high, np.nan)),
-            "significant": pd.arrays.BooleanArray(sig_data, sig_mask),
-        }
+    return (
+        np.where(has_ci, ci_low, np.nan),
+        np.where(has_ci, ci_high, np.nan),
+        outside & has_ci,
+        has_ci,
     )
-    return stats, positions
+
+
+def _spread_floats(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Figures worked out for the valid rows, placed back among all rows (NaN elsewhere)."""
+    out = np.full(len(valid), np.nan)
+    out[valid] = values
+    return out
+
+
+def _spread_integers(
+    values: np.ndarray, ok: np.ndarray, valid: np.ndarray
+) -> pd.arrays.IntegerArray:
+    """Whole numbers for the valid rows among all rows, missing where not ``ok`` or not valid."""
+    data = np.zeros(len(valid), dtype=np.int64)
+    mask = np.ones(len(valid), dtype=bool)
+    data[valid] = np.where(ok, values, 0)
+    mask[valid] = ~ok
+    return pd.arrays.IntegerArray(data, mask)
+
+
+def _spread_booleans(
+    values: np.ndarray, known: np.ndarray, valid: np.ndarray
+) -> pd.arrays.BooleanArray:
+    """True/False for the valid rows among all rows, missing where not ``known`` or not valid."""
+    data = np.zeros(len(valid), dtype=bool)
+    mask = np.ones(len(valid), dtype=bool)
+    data[valid] = values
+    mask[valid] = ~known
+    return pd.arrays.BooleanArray(data, mask)
 
 
 def council_positions(df: pd.DataFrame, stats: pd.DataFrame | None = None) -> pd.DataFrame:
