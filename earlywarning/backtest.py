@@ -192,65 +192,14 @@ def backtest(
 ) -> dict:
     """The replay and its counts. `thresholds` are used at every point unless
     `thresholds_on` gives each point's own (`ThresholdsAsKnown`)."""
-    events = sorted(events, key=lambda e: (e.event_date, e.gss_code))
-    if not events:
-        raise ValueError("there are no events to test against")
-    if horizon_months < 1:
-        raise ValueError("the horizon must be at least one month")
-    limits_on = thresholds_on or (lambda day: thresholds)
+    events = _events_to_test(events, horizon_months)
+    replay = _Replay(
+        councils, inputs, recorded, types, scheme, thresholds_on or (lambda day: thresholds)
+    )
     dates = replay_dates(events, horizon_months, scheme.period_months)
-    ever_assessed: set[str] = set()
-    flags: dict[datetime.date, set[str]] = {}
-    baseline_flags: dict[str, dict[datetime.date, set[str]]] = {
-        b: {} for b in [*BASELINES, "worst_decile"]
-    }
-    # The point before the first is assessed only for the two-periods rule at the first.
-    before = scoring.previous_date(dates[0], scheme.period_months)
-    previous = _replay_point(councils, inputs, recorded, types, scheme, limits_on(before), before)
-    previous = {gss: r.raw_band for gss, r in previous[0].items()}
-    for day in dates:
-        limits = limits_on(day)
-        results, then, assessed = _replay_point(
-            councils, inputs, recorded, types, scheme, limits, day, previous
-        )
-        ever_assessed |= assessed
-        previous = {gss: r.raw_band for gss, r in results.items()}
-        flags[day] = {gss for gss, r in results.items() if scoring.band_rank(r.band) >= 2}
-        known = then.known_by(day)
-        baseline_flags["worst_decile"][day] = worst_decile(known, assessed)
-        for name, code in BASELINES.items():
-            half_life = types[code].half_life_months
-            baseline_flags[name][day] = {
-                gss
-                for gss, signals in rules.derive(known, limits, only={code}).items()
-                if gss in assessed
-                and any(scoring.age_in_months(s.observed_on, day) <= half_life for s in signals)
-            }
+    flags, baseline_flags, ever_assessed = replay.flags_on(dates)
     first, false_alarms = _score(flags, events, horizon_months)
-    at_event = {}
-    for event in events:
-        council = [
-            c for c in councils if c.gss_code == event.gss_code and c.exists_on(event.event_date)
-        ]
-        if not council:
-            at_event[event] = None
-            continue
-        existing = [c for c in councils if c.exists_on(event.event_date)]
-        result = risk.assess_all(
-            council,
-            inputs=dataclasses.replace(inputs, similar=similar_on(inputs.similar, existing)),
-            recorded=recorded,
-            as_of=event.event_date,
-            types=types,
-            scheme=scheme,
-            thresholds=limits_on(event.event_date),
-        )[event.gss_code]
-        at_event[event] = result.band
-    baselines = {}
-    rules_of = {**BASELINES, "worst_decile": "worst tenth of reserves or debt to NRE"}
-    for name, code in rules_of.items():
-        b_first, b_false = _score(baseline_flags[name], events, horizon_months)
-        baselines[name] = {"rule": code, **_summary(b_first, b_false, len(ever_assessed))}
+    at_event = {event: replay.band_at_event(event) for event in events}
     return {
         "events": len(events),
         "horizon_months": horizon_months,
@@ -260,18 +209,145 @@ def backtest(
         "assessment_points": len(dates),
         "councils_assessed": len(ever_assessed),
         **_summary(first, false_alarms, len(ever_assessed)),
-        "baselines": baselines,
-        "per_event": [
-            {
-                "gss_code": e.gss_code,
-                "event_date": e.event_date.isoformat(),
-                "kind": e.kind,
-                "first_flagged": first[e].isoformat() if first[e] else None,
-                "band_at_event": at_event[e],
-            }
-            for e in events
-        ],
+        "baselines": _baseline_summaries(
+            baseline_flags, events, horizon_months, len(ever_assessed)
+        ),
+        "per_event": _per_event(events, first, at_event),
     }
+
+
+def _events_to_test(events: Iterable[Event], horizon_months: int) -> list[Event]:
+    """The events oldest first, refusing a replay that could count nothing."""
+    events = sorted(events, key=lambda e: (e.event_date, e.gss_code))
+    if not events:
+        raise ValueError("there are no events to test against")
+    if horizon_months < 1:
+        raise ValueError("the horizon must be at least one month")
+    return events
+
+
+@dataclass(frozen=True)
+class _Replay:
+    """What every point of a replay is assessed with: the register (abolished councils
+    included), the data, the recorded signals, the scheme, and the thresholds in force on a
+    date (`limits_on`)."""
+
+    councils: list[risk.CouncilInfo]
+    inputs: rules.Inputs
+    recorded: Mapping[str, list[Signal]]
+    types: Mapping[str, TypeInfo]
+    scheme: Scheme
+    limits_on: Callable[[datetime.date], Mapping]
+
+    def point(self, limits, day: datetime.date, previous=None):
+        """Every council that existed on `day` assessed as it stood then (`_replay_point`)."""
+        return _replay_point(
+            self.councils,
+            self.inputs,
+            self.recorded,
+            self.types,
+            self.scheme,
+            limits,
+            day,
+            previous,
+        )
+
+    def raw_bands_before(self, first_day: datetime.date) -> dict[str, str]:
+        """Each council's raw band one period before the first point: the two-periods rule
+        at the first point needs to know where a council stood the period before."""
+        before = scoring.previous_date(first_day, self.scheme.period_months)
+        results = self.point(self.limits_on(before), before)[0]
+        return {gss: r.raw_band for gss, r in results.items()}
+
+    def flags_on(self, dates: list[datetime.date]):
+        """The councils flagged at each point, by the assessment and by each baseline, and
+        every council assessed at some point: (flags, baseline flags by name, assessed)."""
+        ever_assessed: set[str] = set()
+        flags: dict[datetime.date, set[str]] = {}
+        baseline_flags: dict[str, dict[datetime.date, set[str]]] = {
+            b: {} for b in [*BASELINES, "worst_decile"]
+        }
+        previous = self.raw_bands_before(dates[0])
+        for day in dates:
+            limits = self.limits_on(day)
+            results, then, assessed = self.point(limits, day, previous)
+            ever_assessed |= assessed
+            previous = {gss: r.raw_band for gss, r in results.items()}
+            flags[day] = {gss for gss, r in results.items() if scoring.band_rank(r.band) >= 2}
+            for name, flagged in self.baselines_on(then, limits, day, assessed).items():
+                baseline_flags[name][day] = flagged
+        return flags, baseline_flags, ever_assessed
+
+    def baselines_on(
+        self, then: rules.Inputs, limits, day: datetime.date, assessed: set[str]
+    ) -> dict[str, set[str]]:
+        """The councils each baseline flags on `day`, among those assessed then: the worst
+        tenth, and each single rule that fired on figures known then no more than one
+        half-life of its kind before."""
+        known = then.known_by(day)
+        flagged = {"worst_decile": worst_decile(known, assessed)}
+        for name, code in BASELINES.items():
+            half_life = self.types[code].half_life_months
+            flagged[name] = {
+                gss
+                for gss, signals in rules.derive(known, limits, only={code}).items()
+                if gss in assessed
+                and any(scoring.age_in_months(s.observed_on, day) <= half_life for s in signals)
+            }
+        return flagged
+
+    def band_at_event(self, event: Event) -> str | None:
+        """The band of the event's council on the event date, or None if it did not exist."""
+        day = event.event_date
+        council = [c for c in self.councils if c.gss_code == event.gss_code and c.exists_on(day)]
+        if not council:
+            return None
+        existing = [c for c in self.councils if c.exists_on(day)]
+        result = risk.assess_all(
+            council,
+            inputs=dataclasses.replace(
+                self.inputs, similar=similar_on(self.inputs.similar, existing)
+            ),
+            recorded=self.recorded,
+            as_of=day,
+            types=self.types,
+            scheme=self.scheme,
+            thresholds=self.limits_on(day),
+        )[event.gss_code]
+        return result.band
+
+
+def _baseline_summaries(
+    baseline_flags: Mapping[str, Mapping[datetime.date, set[str]]],
+    events: list[Event],
+    horizon_months: int,
+    councils_assessed: int,
+) -> dict[str, dict]:
+    """Each baseline's counts, scored as the assessment's are, with the rule it stands for."""
+    baselines = {}
+    rules_of = {**BASELINES, "worst_decile": "worst tenth of reserves or debt to NRE"}
+    for name, code in rules_of.items():
+        b_first, b_false = _score(baseline_flags[name], events, horizon_months)
+        baselines[name] = {"rule": code, **_summary(b_first, b_false, councils_assessed)}
+    return baselines
+
+
+def _per_event(
+    events: list[Event],
+    first: Mapping[Event, datetime.date | None],
+    at_event: Mapping[Event, str | None],
+) -> list[dict]:
+    """One line per event: when its council was first flagged in time, and its band then."""
+    return [
+        {
+            "gss_code": e.gss_code,
+            "event_date": e.event_date.isoformat(),
+            "kind": e.kind,
+            "first_flagged": first[e].isoformat() if first[e] else None,
+            "band_at_event": at_event[e],
+        }
+        for e in events
+    ]
 
 
 def _replay_point(councils, inputs, recorded, types, scheme, limits, day, previous=None):
