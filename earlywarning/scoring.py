@@ -245,44 +245,82 @@ def assess(
     there was no assessment then, which counts as below elevated).
     """
     maxima = scheme.maxima(social_care)
-    contributions: list[Contribution] = []
-    for signal in signals:
-        if signal.observed_on > as_of:
-            continue  # not known yet: no look-ahead
-        info = types.get(signal.code)
-        if info is None:
-            raise ValueError(f"no kind of signal has the code {signal.code!r}")
-        if info.social_care_only and not social_care:
-            continue
-        if signal.severity not in scheme.severity_factor:
-            raise ValueError(f"severity must be 1, 2 or 3, not {signal.severity!r}")
-        full = info.weight * scheme.severity_factor[signal.severity]
-        age = age_in_months(signal.observed_on, as_of)
-        points = full * decay(age, info.half_life_months)
-        if points < scheme.min_points:
-            continue
-        contributions.append(
-            Contribution(
-                code=info.code,
-                name=info.name,
-                domain=info.domain,
-                observed_on=signal.observed_on,
-                severity=signal.severity,
-                full_points=full,
-                points=points,
-                age_months=age,
-                half_life_months=info.half_life_months,
-                explanation=signal.explanation,
-                rule=signal.rule,
-                value=signal.value,
-                group=signal.group,
-                data_date=signal.data_date,
-                source=signal.source,
-            )
-        )
+    contributions = [
+        c
+        for c in (_contribution(s, as_of, social_care, types, scheme) for s in signals)
+        if c is not None
+    ]
     contributions.sort(key=lambda c: (DOMAINS.index(c.domain), -c.points, c.code))
-
     # Caps: first each kind's own cap, then each domain's maximum, shared out in proportion.
+    _apply_type_caps(contributions, scheme)
+    domains = _apply_domain_maxima(contributions, maxima)
+    applicable = float(sum(maxima[d] for d in DOMAINS))
+    points = sum(d["points"] for d in domains.values())
+    score = points / applicable if applicable else 0.0
+    raw_band = scheme.band_for(score)
+    band, held_back = _two_domain_rule(raw_band, domains, previous_raw_band)
+    return Result(
+        as_of=as_of,
+        band=band,
+        raw_band=raw_band,
+        score=score,
+        points=points,
+        applicable_points=applicable,
+        domains=domains,
+        contributions=contributions,
+        held_back=held_back,
+    )
+
+
+def _contribution(
+    signal: Signal,
+    as_of: datetime.date,
+    social_care: bool,
+    types: Mapping[str, TypeInfo],
+    scheme: Scheme,
+) -> Contribution | None:
+    """What one signal adds on ``as_of``, before any cap; None when it does not count.
+
+    A signal does not count if it was observed after ``as_of`` (no look-ahead), if it is about
+    social care and the council has none, or if it has faded below ``scheme.min_points``.
+    An unknown kind of signal or severity is an error: it would otherwise be silently dropped.
+    """
+    if signal.observed_on > as_of:
+        return None  # not known yet: no look-ahead
+    info = types.get(signal.code)
+    if info is None:
+        raise ValueError(f"no kind of signal has the code {signal.code!r}")
+    if info.social_care_only and not social_care:
+        return None
+    if signal.severity not in scheme.severity_factor:
+        raise ValueError(f"severity must be 1, 2 or 3, not {signal.severity!r}")
+    full = info.weight * scheme.severity_factor[signal.severity]
+    age = age_in_months(signal.observed_on, as_of)
+    points = full * decay(age, info.half_life_months)
+    if points < scheme.min_points:
+        return None
+    return Contribution(
+        code=info.code,
+        name=info.name,
+        domain=info.domain,
+        observed_on=signal.observed_on,
+        severity=signal.severity,
+        full_points=full,
+        points=points,
+        age_months=age,
+        half_life_months=info.half_life_months,
+        explanation=signal.explanation,
+        rule=signal.rule,
+        value=signal.value,
+        group=signal.group,
+        data_date=signal.data_date,
+        source=signal.source,
+    )
+
+
+def _apply_type_caps(contributions: list[Contribution], scheme: Scheme) -> None:
+    """Set each contribution's ``counted`` to its points, scaled down so that the signals of a
+    kind with a cap of its own (``scheme.type_cap``) add up to no more than that cap."""
     by_type: dict[str, list[Contribution]] = {}
     for c in contributions:
         by_type.setdefault(c.code, []).append(c)
@@ -292,6 +330,14 @@ def assess(
         share = min(1.0, cap / total) if cap is not None and total > 0 else 1.0
         for c in items:
             c.counted = c.points * share
+
+
+def _apply_domain_maxima(
+    contributions: list[Contribution], maxima: Mapping[str, float]
+) -> dict[str, dict]:
+    """Scale each domain's ``counted`` points down to at most the domain's maximum, in
+    proportion, and return each domain's summary: points counted, points before the
+    maximum, the maximum and the number of signals."""
     domains: dict[str, dict] = {}
     for domain in DOMAINS:
         items = [c for c in contributions if c.domain == domain]
@@ -307,32 +353,25 @@ def assess(
             "max": maximum,
             "signals": len(items),
         }
-    applicable = float(sum(maxima[d] for d in DOMAINS))
-    points = sum(d["points"] for d in domains.values())
-    score = points / applicable if applicable else 0.0
-    raw_band = scheme.band_for(score)
-    band, held_back = raw_band, ""
+    return domains
+
+
+def _two_domain_rule(
+    raw_band: str, domains: Mapping[str, dict], previous_raw_band: str | None
+) -> tuple[str, str]:
+    """The band that stands, and why it was held back ("" if it was not).
+
+    ``elevated`` or ``high`` from a single domain stands only if the points one period earlier
+    had already reached ``elevated``; otherwise the band is held at ``watch``.
+    """
     live = [d for d in DOMAINS if domains[d]["points"] > 0]
-    if band_rank(raw_band) >= band_rank("elevated") and len(live) < 2:
-        confirmed = previous_raw_band is not None and band_rank(previous_raw_band) >= band_rank(
-            "elevated"
-        )
-        if not confirmed:
-            band = "watch"
-            only = DOMAIN_NAMES[live[0]] if live else "no"
-            held_back = (
-                f"The points reach {raw_band}, but every signal is in one domain ({only}) and "
-                f"the assessment one period earlier did not reach elevated, so the band is held "
-                f"at watch until a second domain shows a signal or the next period confirms it."
-            )
-    return Result(
-        as_of=as_of,
-        band=band,
-        raw_band=raw_band,
-        score=score,
-        points=points,
-        applicable_points=applicable,
-        domains=domains,
-        contributions=contributions,
-        held_back=held_back,
+    if band_rank(raw_band) < band_rank("elevated") or len(live) >= 2:
+        return raw_band, ""
+    if previous_raw_band is not None and band_rank(previous_raw_band) >= band_rank("elevated"):
+        return raw_band, ""
+    only = DOMAIN_NAMES[live[0]] if live else "no"
+    return "watch", (
+        f"The points reach {raw_band}, but every signal is in one domain ({only}) and "
+        f"the assessment one period earlier did not reach elevated, so the band is held "
+        f"at watch until a second domain shows a signal or the next period confirms it."
     )
