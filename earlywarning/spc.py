@@ -442,24 +442,12 @@ def assess(
     6 to 11 values every finding is provisional. Findings come in rule order (1 to 4),
     one per rule, side and direction.
     """
-    if polarity not in POLARITIES:
-        raise ValueError(f"polarity must be one of {POLARITIES}, not {polarity!r}")
-    if polarity == "target":
-        if target is None or not math.isfinite(float(target)):
-            raise ValueError("a target polarity needs a finite target value")
-        target = float(target)
-    if periods is not None and len(periods) != len(values):
-        raise ValueError("periods and values must be the same length")
+    target = _checked_target(values, polarity, target, periods)
     fmt = format_value or plain
 
     x, positions = _clean(values)
     dropped = sorted(set(range(len(values))) - set(positions))
-    all_labels = (
-        [str(p) for p in periods]
-        if periods is not None
-        else [f"point {i + 1}" for i in range(len(values))]
-    )
-    labels = [all_labels[i] for i in positions]
+    labels = _period_labels(values, periods, positions)
 
     if len(x) < MIN_POINTS:
         reason = (
@@ -470,38 +458,118 @@ def assess(
 
     limits = xmr(x)
     where = _polarity_phrase(polarity, target, fmt)
-    rules = (
-        (BEYOND_LIMIT, ("above", "below"), lambda side: _beyond_limit_segments(x, limits, side)),
-        (RUN, ("above", "below"), lambda side: _run_segments(x, limits.mean, side)),
-        (TREND, ("rising", "falling"), lambda side: _trend_segments(x, side)),
-        (TWO_OF_THREE, ("above", "below"), lambda side: _two_of_three_segments(x, limits, side)),
+    reading = _Reading(x, positions, labels, limits, polarity, target, fmt, where)
+    return Assessment(polarity, target, limits, reading.findings(), None, dropped)
+
+
+def _checked_target(
+    values: Sequence[float | None],
+    polarity: str,
+    target: float | None,
+    periods: Sequence[str] | None,
+) -> float | None:
+    """The target as a float for a target polarity (as given otherwise), after checking the
+    arguments of :func:`assess` fit together."""
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, not {polarity!r}")
+    if polarity == "target":
+        if target is None or not math.isfinite(float(target)):
+            raise ValueError("a target polarity needs a finite target value")
+        target = float(target)
+    if periods is not None and len(periods) != len(values):
+        raise ValueError("periods and values must be the same length")
+    return target
+
+
+def _period_labels(
+    values: Sequence[float | None], periods: Sequence[str] | None, positions: list[int]
+) -> list[str]:
+    """The label of each value kept: its period, or ``"point N"`` when no periods are given."""
+    all_labels = (
+        [str(p) for p in periods]
+        if periods is not None
+        else [f"point {i + 1}" for i in range(len(values))]
     )
-    findings: list[Finding] = []
-    for rule, sides, segments_for in rules:
-        for side in sides:
-            grouped: dict[str, list[tuple[int, int]]] = {}
-            for s, e in segments_for(side):
-                d = _direction(rule, side, x[s : e + 1], limits.mean, polarity, target)
-                grouped.setdefault(d, []).append((s, e))
-            for direction in ("concern", "improvement", "variation"):
-                segs = grouped.get(direction)
-                if not segs:
-                    continue
-                local = [i for s, e in segs for i in range(s, e + 1)]
-                explanation = _explain(rule, side, segs, x, labels, limits, fmt, where)
-                if limits.provisional:
-                    explanation += (
-                        f" This is provisional: the limits rest on only {limits.points} "
-                        f"values, and firm up at {FIRM_POINTS}."
-                    )
-                findings.append(
-                    Finding(
-                        rule=rule,
-                        direction=direction,
-                        indices=[positions[i] for i in local],
-                        periods=[labels[i] for i in local],
-                        provisional=limits.provisional,
-                        explanation=explanation,
-                    )
-                )
-    return Assessment(polarity, target, limits, findings, None, dropped)
+    return [all_labels[i] for i in positions]
+
+
+#: The rules in the order their findings are given, with the sides each looks at.
+_RULE_SIDES: tuple[tuple[str, tuple[str, str]], ...] = (
+    (BEYOND_LIMIT, ("above", "below")),
+    (RUN, ("above", "below")),
+    (TREND, ("rising", "falling")),
+    (TWO_OF_THREE, ("above", "below")),
+)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A series with enough values, its limits, and how its signals are judged and worded.
+
+    ``x`` holds the values kept, ``positions`` where each was in the caller's values and
+    ``labels`` its period; ``where`` is the polarity in words, which ends every explanation.
+    """
+
+    x: np.ndarray
+    positions: list[int]
+    labels: list[str]
+    limits: Limits
+    polarity: str
+    target: float | None
+    fmt: Callable[[float], str]
+    where: str
+
+    def findings(self) -> list[Finding]:
+        """Every finding, in rule order: one per rule, side and direction with a signal."""
+        found: list[Finding] = []
+        for rule, sides in _RULE_SIDES:
+            for side in sides:
+                grouped = self._segments_by_direction(rule, side)
+                for direction in ("concern", "improvement", "variation"):
+                    segs = grouped.get(direction)
+                    if segs:
+                        found.append(self._finding(rule, side, direction, segs))
+        return found
+
+    def _segments(self, rule: str, side: str) -> list[tuple[int, int]]:
+        """The stretches (start, end inclusive, positions in ``x``) ``rule`` flags on ``side``."""
+        if rule == BEYOND_LIMIT:
+            return _beyond_limit_segments(self.x, self.limits, side)
+        if rule == RUN:
+            return _run_segments(self.x, self.limits.mean, side)
+        if rule == TREND:
+            return _trend_segments(self.x, side)
+        return _two_of_three_segments(self.x, self.limits, side)
+
+    def _segments_by_direction(self, rule: str, side: str) -> dict[str, list[tuple[int, int]]]:
+        """The flagged stretches grouped by what the polarity makes of each: a concern, an
+        improvement or variation (under a target, stretches on one side may differ)."""
+        grouped: dict[str, list[tuple[int, int]]] = {}
+        for s, e in self._segments(rule, side):
+            d = _direction(
+                rule, side, self.x[s : e + 1], self.limits.mean, self.polarity, self.target
+            )
+            grouped.setdefault(d, []).append((s, e))
+        return grouped
+
+    def _finding(
+        self, rule: str, side: str, direction: Direction, segs: list[tuple[int, int]]
+    ) -> Finding:
+        """One finding for the stretches, with positions in the caller's values and words."""
+        local = [i for s, e in segs for i in range(s, e + 1)]
+        explanation = _explain(
+            rule, side, segs, self.x, self.labels, self.limits, self.fmt, self.where
+        )
+        if self.limits.provisional:
+            explanation += (
+                f" This is provisional: the limits rest on only {self.limits.points} "
+                f"values, and firm up at {FIRM_POINTS}."
+            )
+        return Finding(
+            rule=rule,
+            direction=direction,
+            indices=[self.positions[i] for i in local],
+            periods=[self.labels[i] for i in local],
+            provisional=self.limits.provisional,
+            explanation=explanation,
+        )
