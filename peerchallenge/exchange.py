@@ -198,10 +198,35 @@ def build_instance(
         .order_by("pk")
     )
     committed = commitments([p.pk for p in peers], outside=[c.pk for c in challenges], year=year)
-
     balances = ledger.council_ledger(ledger.in_window(selectors.ledger_visits(), today))
-    recent_years = int(rules.get("recent_review_years", 3))
-    reviews = sorted(
+    reviews = _recent_reviews(year, int(rules.get("recent_review_years", 3)))
+    councils = _council_entries(challenges, peers, balances)
+    instance = {
+        "format": FORMAT,
+        "current_year": year,
+        "focus_areas": list(FocusArea.values),
+        "roles": list(PeerRole.values),
+        "councillor_roles": list(COUNCILLOR_ROLES),
+        "parties": list(Party.values),
+        "rules": dict(rules),
+        "councils": list(councils.values()),
+        # Only reviews between two councils of the instance can make a pair ineligible.
+        "recent_reviews": [
+            {"reviewer_council": a, "host_council": b, "year": y}
+            for a, b, y in reviews
+            if int(a) in councils and int(b) in councils
+        ],
+        "peers": [_peer_entry(peer, committed.get(peer.pk, []), year) for peer in peers],
+        "challenges": [_challenge_entry(c) for c in sorted(challenges, key=lambda c: c.pk)],
+    }
+    pinned, excluded = constraints_for(challenges, peers)
+    return instance, pinned, excluded
+
+
+def _recent_reviews(year: int, recent_years: int) -> list[tuple[str, str, int]]:
+    """(reviewer council id, host council id, year) of every visit from `recent_years` before
+    `year` up to it, each once and sorted: the matcher's rules keep such recent pairs apart."""
+    return sorted(
         {
             (str(v.peer_council), str(v.host_council), v.on.year)
             for v in selectors.ledger_visits()
@@ -209,6 +234,12 @@ def build_instance(
         }
     )
 
+
+def _council_entries(
+    challenges: list[Challenge], peers: list[Peer], balances: Mapping
+) -> dict[int, dict]:
+    """The instance's councils by primary key, in key order: every host and every peer's
+    council, with its control, region, ledger balance and neighbours."""
     council_ids = {c.host_id for c in challenges} | {p.council_id for p in peers}
     councils = {c.pk: c for c in Council.objects.filter(pk__in=council_ids)}
     control = {c.host_id: c.host_control for c in challenges}
@@ -220,6 +251,14 @@ def build_instance(
             region=council.region or council.nation,
             balance=balances.get(pk, ledger.Balance()),
         )
+    for key, near in _council_neighbours(councils).items():
+        entries[int(key)]["neighbours"] = near
+    return entries
+
+
+def _council_neighbours(councils: Mapping[int, Council]) -> dict[str, list[str]]:
+    """Each council's neighbours among `councils`, by id as text: near by the register's
+    position, or its county and districts when both are in the instance."""
     points = {
         str(pk): (c.latitude, c.longitude) if c.latitude is not None else None
         for pk, c in councils.items()
@@ -227,57 +266,37 @@ def build_instance(
     county_of = {
         str(pk): str(c.county_id) if c.county_id in councils else None for pk, c in councils.items()
     }
-    for key, near in neighbours(points, county_of).items():
-        entries[int(key)]["neighbours"] = near
+    return neighbours(points, county_of)
 
-    peer_entries = []
-    for peer in peers:
-        taken = committed.get(peer.pk, [])
-        weeks = set(weeks_unavailable(peer.periods(), year)) | {w for _, w in taken if w}
-        peer_entries.append(
-            {
-                "id": str(peer.pk),
-                "council": str(peer.council_id),
-                "role": peer.role,
-                "party": (peer.party or None) if peer.role in COUNCILLOR_ROLES else None,
-                "expertise": peer.expertise_vector(),
-                "capacity_days": max(0, peer.days_offered - sum(d for d, _ in taken)),
-                "unavailable_weeks": sorted(w for w in weeks if 1 <= w <= 52),
-            }
-        )
-    challenge_entries = [
-        {
-            "id": str(c.pk),
-            "host": str(c.host_id),
-            "week": c.week,
-            "days": c.days,
-            "team_size": c.team_size,
-            "focus": c.focus_vector(),
-            "roles": {role: list(bounds) for role, bounds in c.role_template.items()},
-            "lead_member_same_party": c.lead_member_same_party,
-        }
-        for c in sorted(challenges, key=lambda c: c.pk)
-    ]
-    instance = {
-        "format": FORMAT,
-        "current_year": year,
-        "focus_areas": list(FocusArea.values),
-        "roles": list(PeerRole.values),
-        "councillor_roles": list(COUNCILLOR_ROLES),
-        "parties": list(Party.values),
-        "rules": dict(rules),
-        "councils": list(entries.values()),
-        # Only reviews between two councils of the instance can make a pair ineligible.
-        "recent_reviews": [
-            {"reviewer_council": a, "host_council": b, "year": y}
-            for a, b, y in reviews
-            if int(a) in entries and int(b) in entries
-        ],
-        "peers": peer_entries,
-        "challenges": challenge_entries,
+
+def _peer_entry(peer: Peer, taken: list[tuple[int, int]], year: int) -> dict:
+    """A peer as the matcher sees it. `taken` are the peer's (days, week) committed to
+    challenges outside the instance: they lower the days on offer and block their weeks,
+    beside the peer's own unavailable periods."""
+    weeks = set(weeks_unavailable(peer.periods(), year)) | {w for _, w in taken if w}
+    return {
+        "id": str(peer.pk),
+        "council": str(peer.council_id),
+        "role": peer.role,
+        "party": (peer.party or None) if peer.role in COUNCILLOR_ROLES else None,
+        "expertise": peer.expertise_vector(),
+        "capacity_days": max(0, peer.days_offered - sum(d for d, _ in taken)),
+        "unavailable_weeks": sorted(w for w in weeks if 1 <= w <= 52),
     }
-    pinned, excluded = constraints_for(challenges, peers)
-    return instance, pinned, excluded
+
+
+def _challenge_entry(challenge: Challenge) -> dict:
+    """A scoped challenge as the matcher sees it: when, how long, the team it needs."""
+    return {
+        "id": str(challenge.pk),
+        "host": str(challenge.host_id),
+        "week": challenge.week,
+        "days": challenge.days,
+        "team_size": challenge.team_size,
+        "focus": challenge.focus_vector(),
+        "roles": {role: list(bounds) for role, bounds in challenge.role_template.items()},
+        "lead_member_same_party": challenge.lead_member_same_party,
+    }
 
 
 def round_instance(matching_round) -> tuple[dict, dict, dict]:
