@@ -233,6 +233,19 @@ def _align_stats(key_frame: pd.DataFrame, stats: pd.DataFrame) -> dict:
     return {c: merged[c].to_numpy(dtype="float64", na_value=np.nan) for c in right.columns[3:]}
 
 
+def _ranked_statistics(df: pd.DataFrame) -> tuple[pd.DataFrame, _Sorted, np.ndarray]:
+    """The statistics of each group of ``df`` by ``KEYS``, with the values ranked within their
+    groups and the mask of rows that have a value, for a caller that goes on to use them."""
+    gid, key_frame = _group_ids(df, KEYS)
+    value, valid = _valid_values(df)
+    ranked = _Sorted(gid[valid], value[valid], len(key_frame))
+    arrays = _stats_arrays(ranked, value[valid], gid[valid])
+    out = key_frame.copy()
+    for column in STAT_COLUMNS:
+        out[column] = arrays[column]
+    return out, ranked, valid
+
+
 # --- public API ------------------------------------------------------------------------------
 
 
@@ -251,14 +264,7 @@ def group_statistics(df: pd.DataFrame) -> pd.DataFrame:
     QUARTILE.INC does. Missing values are left out; a group with none has n = 0.
     """
     _require(df, [*KEYS, "value"])
-    gid, key_frame = _group_ids(df, KEYS)
-    value, valid = _valid_values(df)
-    ranked = _Sorted(gid[valid], value[valid], len(key_frame))
-    arrays = _stats_arrays(ranked, value[valid], gid[valid])
-    out = key_frame.copy()
-    for column in STAT_COLUMNS:
-        out[column] = arrays[column]
-    return out
+    return _ranked_statistics(df)[0]
 
 
 def _positions(df: pd.DataFrame, stats: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -519,13 +525,7 @@ def group_distributions(df: pd.DataFrame, members: pd.DataFrame | None = None) -
     if members is not None:
         return _member_distributions(df, members)
     _require(df, [*KEYS, "gss_code", "value"])
-    gid, key_frame = _group_ids(df, KEYS)
-    value, valid = _valid_values(df)
-    ranked = _Sorted(gid[valid], value[valid], len(key_frame))
-    arrays = _stats_arrays(ranked, value[valid], gid[valid])
-    out = key_frame.copy()
-    for column in STAT_COLUMNS:
-        out[column] = arrays[column]
+    out, ranked, valid = _ranked_statistics(df)
     councils = df["gss_code"].to_numpy()[valid][ranked.order]
     bounds = ranked.starts[1:]
     out["values"] = np.split(ranked.sorted_values, bounds) if len(out) else []

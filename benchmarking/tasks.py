@@ -2,15 +2,18 @@ from celery import chord, shared_task
 
 from benchmarking import recompute, services
 
+# Every task that recomputes comparisons runs under the same time limits and is tried again
+# the same way after a ConnectionError: a full recompute is chunks of one such task.
+RECOMPUTE_LIMITS = {
+    "time_limit": 30 * 60,
+    "soft_time_limit": 25 * 60,
+    "autoretry_for": (ConnectionError,),
+    "retry_backoff": True,
+    "max_retries": 3,
+}
 
-@shared_task(
-    bind=True,
-    time_limit=30 * 60,
-    soft_time_limit=25 * 60,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=3,
-)
+
+@shared_task(bind=True, **RECOMPUTE_LIMITS)
 def comparisons_recompute_task(self, pairs: list[list] | None = None, finish: bool = False):
     """Recompute comparisons; pairs are [metric id, period] lists, or None for everything.
 
@@ -34,26 +37,14 @@ def comparisons_recompute_task(self, pairs: list[list] | None = None, finish: bo
     return {"statistics": report.statistics, "values": report.values}
 
 
-@shared_task(
-    time_limit=30 * 60,
-    soft_time_limit=25 * 60,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=3,
-)
+@shared_task(**RECOMPUTE_LIMITS)
 def comparisons_chunk_task(metric_ids: list[int]) -> dict:
     """Recompute every comparison of these metrics: one chunk of a full recompute."""
     report = recompute.comparisons_recompute(metric_ids=[int(m) for m in metric_ids])
     return {"statistics": report.statistics, "values": report.values}
 
 
-@shared_task(
-    time_limit=30 * 60,
-    soft_time_limit=25 * 60,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=3,
-)
+@shared_task(**RECOMPUTE_LIMITS)
 def comparisons_recompute_pending_task() -> dict:
     """Recompute every metric-period waiting for it, in one go (see the pending rows)."""
     return {"pairs": len(services.comparisons_recompute_pending())}

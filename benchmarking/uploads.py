@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -43,6 +42,7 @@ from benchmarking.models import Metric, Source, Upload, UploadStatus
 from benchmarking.periods import sort_periods
 from selfreg.fileproblems import FileProblems, Problem, read_table
 from selfreg.models import Council
+from selfreg.progress import progress_fetch, progress_forget, progress_keep
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ CHUNK_ROWS = 5000
 # so one file cannot hold a worker for minutes or fill its memory.
 MAX_ROWS = 250_000
 MAX_INFLATED = 40 * 1024 * 1024
-PROGRESS_TIMEOUT = 6 * 60 * 60  # longer than the job's time limit
 SUMMARY_LIST = 20  # how many councils, measures or periods a summary names
 
 
@@ -509,30 +508,16 @@ def progress_key(upload_id: int) -> str:
 
 
 def _progress_write(upload_id: int, *, phase: str, done: int, total: int) -> None:
-    """Report progress; a cache that does not answer must not stop the file being saved."""
-    try:
-        cache.set(
-            progress_key(upload_id),
-            {"phase": phase, "done": done, "total": total},
-            timeout=PROGRESS_TIMEOUT,
-        )
-    except Exception:
-        logger.warning("Could not report progress of upload %s", upload_id, exc_info=True)
+    progress = {"phase": phase, "done": done, "total": total}
+    progress_keep(progress_key(upload_id), progress, job=f"upload {upload_id}")
 
 
 def _progress_forget(upload_id: int) -> None:
-    try:
-        cache.delete(progress_key(upload_id))
-    except Exception:
-        logger.warning("Could not clear progress of upload %s", upload_id, exc_info=True)
+    progress_forget(progress_key(upload_id), job=f"upload {upload_id}")
 
 
 def _progress_read(upload_id: int) -> dict:
-    try:
-        return cache.get(progress_key(upload_id)) or {}
-    except Exception:
-        logger.warning("Could not read progress of upload %s", upload_id, exc_info=True)
-        return {}
+    return progress_fetch(progress_key(upload_id), job=f"upload {upload_id}")
 
 
 def upload_progress(*, upload: Upload) -> dict:

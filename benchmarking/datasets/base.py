@@ -290,3 +290,25 @@ def values_frame(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
         if column not in frame:
             frame[column] = ""
     return frame[list(VALUE_COLUMNS)].fillna("").astype(str).reset_index(drop=True)
+
+
+def council_figures_content(
+    data_dir: Path,
+    councils: Mapping[str, str],
+    source: pd.DataFrame,
+    metric_rows: Callable[[pd.DataFrame], list[dict[str, str]]],
+    value_rows: Callable[..., tuple[pd.DataFrame, list[dict[str, str]], list[str], list[str]]],
+) -> DatasetContent:
+    """The content of a dataset that publishes figures by council with the nation's beside
+    them: its measures from ``metric_rows``, and its values, references, skipped figures and
+    notes from ``value_rows``, which places each figure within the life of a council the
+    portal holds (``councils``)."""
+    lifetimes = {g: life for g, life in register_lifetimes(data_dir).items() if g in councils}
+    values, references, skipped, notes = value_rows(source, lifetimes)
+    return DatasetContent(
+        metrics=metric_rows(source),
+        values=values_frame([values]),
+        references=references,
+        skipped=skipped,
+        notes=notes,
+    )

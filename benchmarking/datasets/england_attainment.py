@@ -19,11 +19,10 @@ from benchmarking.datasets.base import (
     OGL_NAME,
     DatasetContent,
     DatasetError,
+    council_figures_content,
     place_in_time,
     read_text_csv,
     reference_rows,
-    register_lifetimes,
-    values_frame,
 )
 
 NAME = "england-attainment"
@@ -230,12 +229,4 @@ def value_rows(source: pd.DataFrame, lifetimes) -> tuple[pd.DataFrame, list, lis
 
 def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
     source = read_text_csv(data_dir, ATTAINMENT, COLUMNS)
-    lifetimes = {g: life for g, life in register_lifetimes(data_dir).items() if g in councils}
-    values, references, skipped, notes = value_rows(source, lifetimes)
-    return DatasetContent(
-        metrics=metric_rows(source),
-        values=values_frame([values]),
-        references=references,
-        skipped=skipped,
-        notes=notes,
-    )
+    return council_figures_content(data_dir, councils, source, metric_rows, value_rows)

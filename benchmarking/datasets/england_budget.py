@@ -20,10 +20,12 @@ from benchmarking.datasets.england_finance import (
     PIKE,
     POPULATION_NOTE,
     finance_metric,
+    finance_numbers,
     match_councils,
     part,
     population_2018,
     ratio,
+    read_finance_csv,
     within_lives,
 )
 
@@ -158,20 +160,10 @@ METRICS = [_metric(s) for s in SERVICES]
 
 def read(data_dir: Path) -> pd.DataFrame:
     path = Path(data_dir) / BUDGET
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     needed = ("financial_year", "ecode", "ons_code", "la_name", "la_class")
-    missing = [c for c in (*needed, *(s.column for s in SERVICES)) if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path.name} has no column {', '.join(missing)}.")
+    frame = read_finance_csv(path, (*needed, *(s.column for s in SERVICES)))
     for service in SERVICES:
-        cells = frame[service.column].str.strip()
-        bad = (cells != "") & pd.to_numeric(cells, errors="coerce").isna()
-        if bad.any():
-            first = frame.index[bad][0]
-            raise ValueError(
-                f"{path.name} row {first + 2}, column {service.column}: "
-                f"'{frame.at[first, service.column]}' is not a number."
-            )
+        finance_numbers(frame, service.column, path)
     years = set(frame["financial_year"].str.strip())
     if years != {PERIOD}:
         raise ValueError(

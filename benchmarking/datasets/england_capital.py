@@ -19,9 +19,11 @@ from benchmarking.datasets.base import OGL, DatasetContent, register_lifetimes, 
 from benchmarking.datasets.england_finance import (
     english_councils,
     finance_metric,
+    finance_numbers,
     match_councils,
     part,
     ratio,
+    read_finance_csv,
     within_lives,
 )
 
@@ -159,23 +161,9 @@ METRICS = [
 
 def read(data_dir: Path) -> pd.DataFrame:
     path = Path(data_dir) / PRUDENTIAL
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [
-        c
-        for c in ("financial_year", "lgf_code", "ons_code", "la_name", *USED)
-        if c not in frame.columns
-    ]
-    if missing:
-        raise ValueError(f"{path.name} has no column {', '.join(missing)}.")
+    frame = read_finance_csv(path, ("financial_year", "lgf_code", "ons_code", "la_name", *USED))
     for column in USED:
-        cells = frame[column].str.strip()
-        bad = (cells != "") & pd.to_numeric(cells, errors="coerce").isna()
-        if bad.any():
-            first = frame.index[bad][0]
-            raise ValueError(
-                f"{path.name} row {first + 2}, column {column}: '{frame.at[first, column]}' is "
-                "not a number."
-            )
+        finance_numbers(frame, column, path)
     return frame
 
 

@@ -21,9 +21,11 @@ from benchmarking.datasets.england_finance import (
     PIKE,
     POPULATION_NOTE,
     finance_metric,
+    finance_numbers,
     part,
     population_2018,
     ratio,
+    read_finance_csv,
     within_lives,
 )
 
@@ -119,27 +121,6 @@ METRICS = [
 ]
 
 
-def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path.name} has no column {', '.join(missing)}.")
-    return frame
-
-
-def _numbers(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
-    cells = frame[column].str.strip()
-    number = pd.to_numeric(cells, errors="coerce")
-    bad = (cells != "") & number.isna()
-    if bad.any():
-        first = frame.index[bad][0]
-        raise ValueError(
-            f"{path.name} row {first + 2}, column {column}: '{frame.at[first, column]}' is not "
-            "a number."
-        )
-    return number
-
-
 def name_key(name: str) -> str:
     """A council's name reduced for matching: 'Leicester City UA' -> 'leicester',
     'Telford and the Wrekin UA' -> 'telford and wrekin', 'Brighton & Hove' -> 'brighton and
@@ -155,7 +136,7 @@ def trading_rows(
     Pike et al.'s other, coded file. Names carrying the source's footnote marks (*) are
     councils that were reorganised; the footnotes are not in the file, so they are left out."""
     path = Path(data_dir) / TRADING
-    raw = _read(path, ("Local authority", *TRADING_YEARS))
+    raw = read_finance_csv(path, ("Local authority", *TRADING_YEARS))
     codes: dict[str, list[str]] = {}
     for name, code in zip(pike["la_name"], pike["la_code"], strict=True):
         codes.setdefault(name_key(name), []).append(code.strip().upper())
@@ -178,7 +159,7 @@ def trading_rows(
     population = gss.map(people)
     parts = []
     for column, period in TRADING_YEARS.items():
-        surplus = -_numbers(raw, column, path) * 1000
+        surplus = -finance_numbers(raw, column, path) * 1000
         parts.append(
             part(
                 gss,
@@ -195,7 +176,7 @@ def trading_rows(
 def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
     data_dir = Path(data_dir)
     path = data_dir / PIKE
-    pike = _read(path, ("la_name", "la_code", INCOME, "population_2018"))
+    pike = read_finance_csv(path, ("la_name", "la_code", INCOME, "population_2018"))
     people = population_2018(data_dir)
     known = pike["la_code"].str.strip().str.upper()
     skipped: list[str] = []
@@ -205,7 +186,7 @@ def load(data_dir: Path, councils: Mapping[str, str]) -> DatasetContent:
             f"Not in the council register: {', '.join(known[outside_register])}; left out."
         )
     frame = pike[~outside_register].assign(gss_code=known[~outside_register])
-    income = _numbers(frame, INCOME, path)
+    income = finance_numbers(frame, INCOME, path)
     population = frame["gss_code"].map(people)
     spending = england_spending_power.spending_power_by_year(data_dir, councils)
     csp = spending[spending["period"] == "2019-20"].set_index("gss_code")["csp"]

@@ -32,6 +32,31 @@ from benchmarking.periods import PeriodError
 CODE_FIXES = {("E2721", "E10000022"): "E10000023"}
 
 
+def read_finance_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A finance CSV file as text cells, refused (ValueError) if one of ``columns`` is missing."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path.name} has no column {', '.join(missing)}.")
+    return frame
+
+
+def finance_numbers(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    """``column`` of ``frame`` (read from ``path``) as numbers, a blank cell as NaN; the first
+    cell that is not a number refuses the file (ValueError naming its row as a spreadsheet
+    shows it)."""
+    cells = frame[column].str.strip()
+    number = pd.to_numeric(cells, errors="coerce")
+    bad = (cells != "") & number.isna()
+    if bad.any():
+        first = frame.index[bad][0]
+        raise ValueError(
+            f"{path.name} row {first + 2}, column {column}: '{frame.at[first, column]}' is not "
+            "a number."
+        )
+    return number
+
+
 def match_councils(
     frame: pd.DataFrame,
     councils: Mapping[str, str],

@@ -124,11 +124,7 @@ def review_save(
         review.moderated_by = None
         review.moderated_at = None
         refuse_invalid(review, exclude=["offer", "council"], validate_unique=False)
-        try:
-            with transaction.atomic():
-                review.save()
-        except IntegrityError:
-            raise Refused("Your council's review was saved at the same moment.") from None
+        _save_once(review, taken="Your council's review was saved at the same moment.")
     return review
 
 
@@ -159,12 +155,19 @@ def review_reply(*, user, review: Review, body: str) -> ReviewReply:
     _require(access.can_reply(user, review), "The provider may reply once to a review.")
     reply = ReviewReply(review=review, author=user, body=body.strip())
     refuse_invalid(reply, exclude=["review"])
+    _save_once(reply, taken="This review already has a reply.")
+    return reply
+
+
+def _save_once(instance, *, taken: str) -> None:
+    """Save ``instance`` in a savepoint of its own: a row that someone saved at the same moment
+    breaks a unique constraint, and is refused with ``taken`` rather than an error page, the
+    transaction around it still usable."""
     try:
         with transaction.atomic():
-            reply.save()
+            instance.save()
     except IntegrityError:
-        raise Refused("This review already has a reply.") from None
-    return reply
+        raise Refused(taken) from None
 
 
 def _email_review_published(review: Review) -> None:

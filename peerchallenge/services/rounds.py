@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
@@ -33,11 +32,11 @@ from peerchallenge.models import (
 )
 from peerchallenge.services.lifecycle import _set_state
 from selfreg.emails import email_send, portal_link
+from selfreg.progress import progress_fetch, progress_forget, progress_keep
 from selfreg.refusals import Refused
 
 logger = logging.getLogger(__name__)
 S = ChallengeState
-PROGRESS_TIMEOUT = 6 * 60 * 60
 
 
 def round_create(*, user, name: str, year: int, time_limit: int = 60) -> MatchingRound:
@@ -191,28 +190,18 @@ def progress_key(run_id: int) -> str:
 
 
 def _progress_write(run_id: int, progress) -> None:
-    """Report the best answer so far; a cache that does not answer must not stop the run."""
-    try:
-        cache.set(
-            progress_key(run_id),
-            {
-                "objective": getattr(progress, "objective", None),
-                "bound": getattr(progress, "bound", None),
-                "gap": getattr(progress, "gap", None),
-                "seconds": getattr(progress, "seconds", None),
-            },
-            timeout=PROGRESS_TIMEOUT,
-        )
-    except Exception:
-        logger.warning("Could not report progress of run %s", run_id, exc_info=True)
+    """Report the best answer so far."""
+    best = {
+        "objective": getattr(progress, "objective", None),
+        "bound": getattr(progress, "bound", None),
+        "gap": getattr(progress, "gap", None),
+        "seconds": getattr(progress, "seconds", None),
+    }
+    progress_keep(progress_key(run_id), best, job=f"run {run_id}")
 
 
 def progress_read(run_id: int) -> dict:
-    try:
-        return cache.get(progress_key(run_id)) or {}
-    except Exception:
-        logger.warning("Could not read progress of run %s", run_id, exc_info=True)
-        return {}
+    return progress_fetch(progress_key(run_id), job=f"run {run_id}")
 
 
 def _result_dict(result) -> dict:
@@ -288,10 +277,7 @@ def run_execute(*, run_id: int) -> MatchingRun | None:
         )
         run.refresh_from_db()
     finally:
-        try:
-            cache.delete(progress_key(run_id))
-        except Exception:
-            logger.warning("Could not clear progress of run %s", run_id, exc_info=True)
+        progress_forget(progress_key(run_id), job=f"run {run_id}")
     return run
 
 

@@ -178,6 +178,15 @@ def test_provider_replies_once_to_a_published_review(users, offer, client_for):
     assert ReviewReply.objects.count() == 1
 
 
+def test_a_reply_saved_at_the_same_moment_is_refused_not_an_error(users, offer):
+    review = helpers.review(users["officer"], offer, staff=users["sector_staff"])
+    assert not hasattr(review, "reply")  # read before the other reply was saved
+    ReviewReply.objects.create(review_id=review.pk, author=users["provider"], body="First")
+    with pytest.raises(Refused, match="already has a reply"):
+        services.review_reply(user=users["provider"], review=review, body="Second")
+    assert list(ReviewReply.objects.values_list("body", flat=True)) == ["First"]
+
+
 def test_comparison_sorts_by_fair_average_and_shows_every_rating(users):
     staff, provider_user = users["sector_staff"], users["provider"]
     provider = helpers.provider(provider_user)

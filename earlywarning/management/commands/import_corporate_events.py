@@ -1,11 +1,7 @@
-from pathlib import Path
-
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from earlywarning.management.recorded_files import records_import
 from earlywarning.services import corporate_events_import
-from selfreg.fileproblems import FileProblems, read_table
 
 
 class Command(BaseCommand):
@@ -21,18 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="Email of the sector staff member")
 
     def handle(self, *args, path, user, **options):
-        recorder = get_user_model().objects.filter(email__iexact=user).first()
-        if recorder is None:
-            raise CommandError(f"No user has the email address {user}.")
-        file = Path(path)
         try:
-            frame = read_table(file.read_bytes(), file.name)
-            created = corporate_events_import(rows_frame=frame, user=recorder)
-        except FileProblems as error:
-            listed = "\n".join(str(p) for p in error.problems)
-            raise CommandError(f"The file was not imported; nothing changed.\n{listed}") from error
-        except PermissionDenied as error:
-            raise CommandError(str(error)) from error
+            created = records_import(path, user, corporate_events_import)
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
         self.stdout.write(f"Corporate changes recorded: {len(created)}.")
