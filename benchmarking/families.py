@@ -28,6 +28,7 @@ averaged over councils.
 from __future__ import annotations
 
 import csv
+import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -38,6 +39,7 @@ import pandas as pd
 from benchmarking.context import (
     DEFAULT_WEIGHTS,
     LOG_VARIABLES,
+    SOURCE_FILES,
     council_pools,
 )
 from benchmarking.similarity import similar_councils, standardise
@@ -100,6 +102,24 @@ def read_sets(path: str | Path = SETS_FILE) -> dict[str, dict[str, float]]:
         for row in csv.DictReader(handle):
             sets.setdefault(row["set"], {})[row["variable"]] = float(row["weight"])
     return sets
+
+
+# The name under which the fingerprint of the files similar councils were worked out from is
+# kept beside the datasets' import records (DatasetImport); no dataset has this name.
+SIMILAR_COUNCILS_SOURCES = "similar-councils"
+
+
+def sources_fingerprint(data_dir: str | Path) -> str:
+    """A digest of the files similar councils are worked out from: the register and context
+    files in `data_dir` (``SOURCE_FILES``) and the sets' weights, made as a dataset's
+    fingerprint is. The same fingerprint means the stored sets were worked out from these
+    files; a change to the method itself is followed by `similar_councils --compute`."""
+    digest = hashlib.sha256(b"similar-councils")
+    files = [(path, Path(data_dir) / path) for path in sorted(SOURCE_FILES.values())]
+    for name, path in [*files, (SETS_FILE.name, SETS_FILE)]:
+        digest.update(name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def set_weights(kind: str, sets: Mapping[str, Mapping[str, float]] | None = None) -> dict:

@@ -18,11 +18,17 @@ from django.utils.text import slugify
 from benchmarking import access
 from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare, positions_in_group
 from benchmarking.eras import Era, period_day, periods_to_eras
-from benchmarking.families import SIMILAR_PREFIXES, similar_label
+from benchmarking.families import (
+    SIMILAR_COUNCILS_SOURCES,
+    SIMILAR_PREFIXES,
+    similar_label,
+    sources_fingerprint,
+)
 from benchmarking.models import (
     Audience,
     ComparisonStatistic,
     CouncilContext,
+    DatasetImport,
     Metric,
     ReferenceValue,
     SimilarCouncil,
@@ -468,6 +474,17 @@ def hex_layouts() -> dict[str, dict]:
 def reference_values(metric: Metric, period: str) -> list[ReferenceValue]:
     """The figures for whole nations (England, say) that the source gives for this period."""
     return list(ReferenceValue.objects.filter(metric=metric, period=period))
+
+
+def similar_councils_current(data_dir: str | Path) -> bool:
+    """Whether similar councils are stored and were worked out from the register and context
+    files now in `data_dir`: the files' fingerprint is the one recorded when they were."""
+    record = DatasetImport.objects.filter(name=SIMILAR_COUNCILS_SOURCES).first()
+    return (
+        record is not None
+        and record.fingerprint == sources_fingerprint(data_dir)
+        and SimilarCouncil.objects.exists()
+    )
 
 
 def similar_sets(council: Council) -> tuple[dict[str, list[SimilarCouncil]], pd.DataFrame]:

@@ -27,7 +27,7 @@ from benchmarking.context import (
     read_sources,
 )
 from benchmarking.eras import Era, Lifetime, era_of, eras_for, period_day
-from benchmarking.families import find_families
+from benchmarking.families import SIMILAR_COUNCILS_SOURCES, find_families, sources_fingerprint
 from benchmarking.models import (
     Audience,
     Comparator,
@@ -831,9 +831,13 @@ def similar_councils_recompute(*, data_dir=None) -> int:
 
     Today's sets are chosen among today's councils; each earlier register era that holds a
     period with values gets its own sets, chosen among the councils of that era
-    (benchmarking/eras.py), so a comparison of 2012 uses 2012's councils.
+    (benchmarking/eras.py), so a comparison of 2012 uses 2012's councils. The fingerprint of
+    the files read is recorded beside the datasets' import records, so that unchanged files are
+    recognised (`selectors.similar_councils_current`).
     """
-    sources = read_sources(data_dir or settings.BASE_DIR / "data")
+    data_dir = data_dir or settings.BASE_DIR / "data"
+    fingerprint = sources_fingerprint(data_dir)
+    sources = read_sources(data_dir)
     context = build_context(**sources)
     # The register in the database decides which councils exist today.
     current = set(Council.objects.current().with_gss().values_list("gss_code", flat=True))
@@ -849,7 +853,12 @@ def similar_councils_recompute(*, data_dir=None) -> int:
     for era, codes in _past_eras(lifetimes, today).items():
         past = build_context(**sources, codes=codes, spending_year=_spending_year(era))
         tables.append(find_families(past).assign(valid_from=era.valid_from, valid_to=era.valid_to))
-    return similar_councils_save(neighbours=pd.concat(tables, ignore_index=True), context=context)
+    with transaction.atomic():
+        count = similar_councils_save(
+            neighbours=pd.concat(tables, ignore_index=True), context=context
+        )
+        dataset_import_record(name=SIMILAR_COUNCILS_SOURCES, fingerprint=fingerprint)
+    return count
 
 
 def _past_eras(lifetimes: list[Lifetime], today: Era) -> dict[Era, list[str]]:

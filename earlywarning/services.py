@@ -253,9 +253,13 @@ def inspections_load(*, frame: pd.DataFrame) -> InspectionLoadReport:
 # --- corporate changes ----------------------------------------------------------------------
 
 
+# The task that reassesses every council today (named here: services do not import tasks).
+RISK_RECOMPUTE_TASK = "earlywarning.tasks.risk_recompute_task"
+
+
 def _enqueue_risk_recompute() -> None:
     """Reassess risk once the change commits (kept if the queue is down)."""
-    job_enqueue("earlywarning.tasks.risk_recompute_task")
+    job_enqueue(RISK_RECOMPUTE_TASK)
 
 
 def corporate_event_record(

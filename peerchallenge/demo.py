@@ -22,6 +22,7 @@ from peerchallenge.models import (
     TeamMember,
 )
 from peerchallenge.services.lifecycle import _set_state
+from selfreg.demo import demo_password_hash
 from selfreg.models import Council, Role, RoleKind, User
 
 DEMO_MARK = "Demo request."
@@ -256,7 +257,7 @@ def _peers(staff: User) -> dict[str, Peer]:
     for email, name, gss, sector, role, party, expertise in PEERS:
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": name})
         if created:
-            user.set_password(settings.DEMO_PASSWORD)
+            user.password = demo_password_hash(settings.DEMO_PASSWORD)
             user.save()
         Role.objects.get_or_create(user=user, kind=RoleKind.PEER, council=None)
         peer, _ = Peer.objects.get_or_create(

@@ -59,9 +59,19 @@ def jobs_coalesced():
         while waiting := [key for key in _coalescing.jobs if key not in sent]:
             for key in waiting:
                 sent.add(key)
-                _send(key[0], _coalescing.jobs[key])
+                if key in _coalescing.jobs:  # not dropped by a job sent before it
+                    _send(key[0], _coalescing.jobs[key])
     finally:
         _coalescing.jobs = None
+
+
+def job_done(task_name: str, /, **kwargs) -> None:
+    """The caller has just done this job's work itself (task and arguments alike): in a
+    `jobs_coalesced` block, a copy held and not yet sent is dropped, as sending it would only
+    do the same work again. Outside such a block, or once sent, nothing changes."""
+    held = getattr(_coalescing, "jobs", None)
+    if held is not None:
+        held.pop((task_name, json.dumps(kwargs, sort_keys=True)), None)
 
 
 def job_send(task_name: str, kwargs: dict, countdown: float | None = None) -> bool:

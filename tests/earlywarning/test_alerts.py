@@ -425,6 +425,31 @@ def test_demo_content_is_idempotent(db, catalogue):
     assert "Early warning:" in out.getvalue()
 
 
+def test_the_demo_assesses_today_once(db, catalogue, monkeypatch):
+    """Within a load that holds its follow-on jobs (the seed), the demo's assessment of today
+    is the one: the reassessment of every council that its signal asks for is not sent, and
+    the demo council's stored assessment already counts the demo signal."""
+    from django.utils import timezone
+
+    from earlywarning import demo
+    from selfreg import jobs
+    from selfreg.demo import demo_seed
+
+    sent = []
+    monkeypatch.setattr(
+        jobs, "_send", lambda task_name, kwargs, countdown=None: sent.append(task_name)
+    )
+    demo_seed(password="x")
+    with jobs.jobs_coalesced():
+        jobs.job_enqueue("earlywarning.tasks.risk_recompute_task")  # as an import asks
+        demo.seed(io.StringIO())
+    assert "earlywarning.tasks.risk_recompute_task" not in sent
+    today = RiskAssessment.objects.get(
+        council__gss_code=demo.DEMO_COUNCIL, as_of=timezone.localdate()
+    )
+    assert demo.DEMO_EVIDENCE in str(today.contributions)
+
+
 # --- recording through the web ----------------------------------------------------------------
 
 

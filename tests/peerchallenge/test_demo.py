@@ -59,3 +59,18 @@ def test_the_demo_darlington_challenge_moves_on_from_its_action_plan(client):
     client.post(f"/peer-challenge/challenges/{completed.pk}/move/check_in/")
     completed.refresh_from_db()
     assert completed.state == ChallengeState.CHECK_IN
+
+
+def test_demo_people_sign_in_with_the_demo_password(settings):
+    """The demo password is hashed once and shared by the demo users and the demo peers:
+    each of them signs in with it, and with nothing else."""
+    settings.DEMO_PASSWORD = "demo-password"
+    demo_seed(password="demo-password")
+    demo.seed(stdout=io.StringIO())
+    people = User.objects.filter(
+        email__in=["officer@example.com", "admin@example.com", demo.PEERS[-1][0]]
+    )
+    assert people.count() == 3
+    for person in people:
+        assert person.check_password("demo-password")
+        assert not person.check_password("another-password")

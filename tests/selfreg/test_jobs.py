@@ -44,3 +44,23 @@ def test_outside_a_coalesced_block_each_job_is_sent_at_its_commit(sent):
         assert sent == []
     jobs.job_enqueue("second")
     assert sent == [("second", {}), ("second", {})]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_held_job_whose_work_was_done_is_not_sent(sent):
+    """A step that has just done a held job's work itself drops the held copy; a job with
+    other arguments stays, and the same job asked for afterwards is sent."""
+    with jobs.jobs_coalesced():
+        jobs.job_enqueue("second")
+        jobs.job_enqueue("second", n=2)
+        jobs.job_done("second")
+        assert sent == []
+    assert sent == [("second", {"n": 2})]
+    sent.clear()
+    with jobs.jobs_coalesced():
+        jobs.job_enqueue("second")
+        jobs.job_done("second")
+        jobs.job_enqueue("second")
+    assert sent == [("second", {})]
+    jobs.job_done("second")  # outside a held block: nothing to drop, nothing sent
+    assert sent == [("second", {})]

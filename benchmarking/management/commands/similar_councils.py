@@ -6,10 +6,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from benchmarking import families
 from benchmarking.context import build_context, read_sources
-from benchmarking.models import SimilarCouncil, SimilarityKind
+from benchmarking.models import SimilarityKind
+from benchmarking.selectors import similar_councils_current
 from benchmarking.services import similar_councils_recompute
 from selfreg.models import Council
 
+# The register and context files similar councils are worked out from.
+DATA_DIR = settings.BASE_DIR / "data"
 FAMILY_GROUPS_FILE = "benchmarks/scotland_lgbf_family_groups.csv"
 CALIBRATION_YEAR = "2018-19"  # the year data/similar_council_sets.csv was worked out from
 CHECK_YEARS = ("2016-17", "2021-22")
@@ -45,9 +48,14 @@ class Command(BaseCommand):
         if validate:
             self._validate(as_json)
             return
-        if compute or not SimilarCouncil.objects.exists():
-            count = similar_councils_recompute()
+        if compute or not similar_councils_current(DATA_DIR):
+            count = similar_councils_recompute(data_dir=DATA_DIR)
             self.stderr.write(f"Similar councils stored: {count} pairs.")
+        elif not gss_code:
+            self.stderr.write(
+                "Similar councils: the register and context files are unchanged since they "
+                "were worked out; not worked out again. Use --compute to work them out anyway."
+            )
         if not gss_code:
             return
         council = Council.objects.filter(gss_code=gss_code.upper()).first()

@@ -13,11 +13,14 @@ from selfreg.sqlite import loading_pragmas
 # recomputes, and one recompute of them all follows: an unchanged dataset is recognised by
 # its fingerprint and not read again, so a second run is quick and recomputes nothing.
 # The follow-on jobs the steps queue (a risk reassessment after each import) are held and
-# sent once each at the end: the last of them reassesses every council's risk.
-# Similar councils are worked out on the first run only, before any figures exist, so for
-# today's councils; earlier years compare with today's sets until `similar_councils
-# --compute` (nightly where the scheduler runs) works out each earlier era's, which takes
-# about a minute and would make every later run recompute comparisons.
+# sent once each at the end, except those a later step has done itself: the demo assesses
+# today's risk of every council after every figure is loaded, so the held reassessment,
+# which would repeat it, is not sent.
+# Similar councils are worked out on the first run, before any figures exist, so for today's
+# councils, and again only when the register or a context file they are worked out from
+# has changed (recognised by the files' fingerprint); earlier years compare with today's
+# sets until `similar_councils --compute` (nightly where the scheduler runs) works out each
+# earlier era's, which takes about a minute and makes the next run recompute comparisons.
 BEFORE = (
     ("migrate", "--no-input", "-v", "0"),
     ("load_councils",),
