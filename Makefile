@@ -46,18 +46,22 @@ worker: setup ## Start a Celery worker (needs REDIS_URL)
 beat: setup ## Start the Celery beat scheduler (needs REDIS_URL)
 	$(VENV)/bin/celery -A selfreg beat --loglevel=info
 
+# The tests spread over one worker more than there are cores (XDIST= runs them in one
+# process): a test spends about 40% of its time waiting on PostgreSQL, Redis or a worker
+# process, so a spare worker keeps the cores busy. Workers steal tests from one another at
+# the end instead of waiting on the slowest. The plugin gives each worker its own Redis
+# database (it must load before Django reads its settings). Compiled
+# modules are cached even where PYTHONDONTWRITEBYTECODE is set: every worker otherwise
+# compiles the portal and rewrites the asserts of each test module again, which is over half
+# of the CPU it spends collecting the tests.
+XDIST ?= -n $(shell echo $$(( $$(nproc) + 1 ))) --dist worksteal -p tests.redis_per_worker
+
 .PHONY: test
 test: setup ## Run the whole suite on real PostgreSQL and Redis, with browser tests
 	@bash scripts/ensure_chromium.sh
 	@PANGO_REQUIRED=1 bash scripts/ensure_pango.sh
-	@$(TEST_ENV) bash scripts/with_services.sh $(PY) -m pytest $(PYTEST_ARGS)
-
-# test-fast spreads the tests over every core (XDIST= runs them in one process); the plugin
-# gives each worker its own Redis database (it must load before Django reads its settings).
-# Compiled modules are cached even where PYTHONDONTWRITEBYTECODE is set: every worker otherwise
-# compiles the portal and rewrites the asserts of each test module again, which is over half
-# of the CPU it spends collecting the tests.
-XDIST ?= -n auto -p tests.redis_per_worker
+	@$(TEST_ENV) PYTHONDONTWRITEBYTECODE= XDIST="$(XDIST)" bash scripts/with_services.sh \
+		bash scripts/run_tests.sh $(PY) $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: setup ## Run the suite in parallel, without the browser tests and the slow fuzzing

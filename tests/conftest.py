@@ -35,6 +35,31 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_councils", stdout=io.StringIO())
 
 
+def _empties_the_database(item) -> bool:
+    """Whether the test ends by emptying every table: a transactional test, or one on a live
+    server (which runs transactional)."""
+    marker = item.get_closest_marker("django_db")
+    return (
+        "transactional_db" in item.fixturenames
+        or "live_server" in item.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that emptied the database, the register is loaded again at once, so the
+    tests after it find it whatever order they run in (pytest-xdist's work stealing hands a
+    worker that has run transactional tests the ordinary tests another has left)."""
+    result = yield
+    if nextitem is not None and _empties_the_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            call_command("load_councils", stdout=io.StringIO())
+    return result
+
+
 @pytest.fixture
 def register_loaded(transactional_db):
     """Transactional tests (a live server, a worker thread) end by emptying every table;
