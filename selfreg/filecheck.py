@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
-from selfreg.fileproblems import FileProblems, Problem
+from selfreg.fileproblems import FileProblems, Problem, with_tidy_columns
 
 PARSE = object()
 MISSING = _("This column is missing.")
@@ -166,8 +166,7 @@ def check(frame: pd.DataFrame, spec: FileSpec, **given: Any) -> Checked:
     """Check every row of `frame` against `spec`; `given` holds the look-up sets and the
     values limits name. Raise FileProblems at once for a missing column or a file with no
     rows; return the rest with every problem found."""
-    frame = frame.copy()
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame = with_tidy_columns(frame)
     if missing := missing_columns(frame, spec):
         raise FileProblems([Problem(1, c, str(MISSING)) for c in missing])
     unknown = [] if spec.other_columns else [c for c in frame if c not in spec.names]

@@ -71,10 +71,7 @@ def read_table(content: bytes, filename: str) -> pd.DataFrame:
         ) from None
     except Exception as error:  # noqa: BLE001 - any parser failure is the file's problem
         raise FileProblems([Problem(0, "", f"The file cannot be read: {error}")]) from error
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if repeated:
-        raise FileProblems([Problem(1, c, "This column appears more than once.") for c in repeated])
+    frame = with_tidy_columns(frame)
     frame = frame.fillna("").astype(str)
     if problems := nul_cells(frame):
         raise FileProblems(problems)
@@ -119,6 +116,18 @@ def long_rows(content: bytes) -> list[Problem]:
             if len(problems) >= MAX_PROBLEMS:
                 break
     return problems
+
+
+def with_tidy_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its column names trimmed and in lower case; raise FileProblems if two
+    columns then have the same name ("Value" and "value "), as a file or the rows an API
+    client sends may have."""
+    frame = frame.copy()
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    names = list(frame.columns)
+    if repeated := sorted({c for c in names if names.count(c) > 1}):
+        raise FileProblems([Problem(1, c, "This column appears more than once.") for c in repeated])
+    return frame
 
 
 def nul_cells(frame: pd.DataFrame) -> list[Problem]:

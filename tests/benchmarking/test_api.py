@@ -677,6 +677,16 @@ def test_rows_that_are_not_objects_are_numbered_by_position(api, bench):
     ]
 
 
+def test_keys_that_differ_only_in_case_or_spaces_are_one_column_named_twice(api, bench):
+    row = {**own_row(), "Note ": "a", "note": "b"}
+    response = post(api("officer"), [row])
+    assert response.status_code == 400
+    assert response.json()["problems"] == [
+        {"row": 0, "column": "note", "message": "This column appears more than once."}
+    ]
+    assert not Value.objects.filter(period="2020-21").exists()
+
+
 def test_visibility_of_an_object_submission(api, bench):
     response = post(api("officer"), {"rows": [own_row()], "visibility": 5})
     assert response.status_code == 400

@@ -118,6 +118,14 @@ def test_a_missing_required_column_stops_at_once_and_an_unknown_one_is_listed():
     assert [str(p) for p in checked.problems] == ["Row 1, colour: This column is not recognised."]
 
 
+def test_two_columns_of_one_name_once_tidied_are_refused_at_once():
+    with pytest.raises(FileProblems) as raised:
+        check([["A1", "2025-01-01", "x", "y"]], columns=("code", "on", "kind", " KIND"))
+    assert [str(p) for p in raised.value.problems] == [
+        "Row 1, kind: This column appears more than once."
+    ]
+
+
 def test_a_file_with_no_rows_is_refused_unless_the_spec_allows_it():
     with pytest.raises(FileProblems, match="No rows."):
         check([])
