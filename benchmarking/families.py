@@ -28,7 +28,6 @@ averaged over councils.
 from __future__ import annotations
 
 import csv
-import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -42,6 +41,7 @@ from benchmarking.context import (
     SOURCE_FILES,
     council_pools,
 )
+from benchmarking.datasets.base import files_digest
 from benchmarking.similarity import similar_councils, standardise
 
 KINDS = ("overall", "people", "place", "finance")
@@ -114,12 +114,8 @@ def sources_fingerprint(data_dir: str | Path) -> str:
     files in `data_dir` (``SOURCE_FILES``) and the sets' weights, made as a dataset's
     fingerprint is. The same fingerprint means the stored sets were worked out from these
     files; a change to the method itself is followed by `similar_councils --compute`."""
-    digest = hashlib.sha256(b"similar-councils")
     files = [(path, Path(data_dir) / path) for path in sorted(SOURCE_FILES.values())]
-    for name, path in [*files, (SETS_FILE.name, SETS_FILE)]:
-        digest.update(name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_digest("similar-councils", [*files, (SETS_FILE.name, SETS_FILE)]).hexdigest()
 
 
 def set_weights(kind: str, sets: Mapping[str, Mapping[str, float]] | None = None) -> dict:

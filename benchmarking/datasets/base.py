@@ -57,6 +57,16 @@ class DatasetContent:
     references: list[dict[str, str]] = field(default_factory=list)
 
 
+def files_digest(label: str, files: Iterable[tuple[str, Path]]):
+    """A SHA-256 digest begun with `label` and fed each file's name and bytes in the order
+    given: the fingerprint of what an import or a computation was made from."""
+    digest = hashlib.sha256(label.encode())
+    for name, path in files:
+        digest.update(name.encode())
+        digest.update(Path(path).read_bytes())
+    return digest
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A published dataset. Benchmark datasets have a `loader` whose content goes through the
@@ -75,10 +85,7 @@ class Dataset:
     def fingerprint(self, data_dir: Path | str) -> str:
         """A digest of the dataset's files and of the code that reads them: the same
         fingerprint means importing again would change nothing."""
-        digest = hashlib.sha256(self.name.encode())
-        for name in sorted(self.files):
-            digest.update(name.encode())
-            digest.update((Path(data_dir) / name).read_bytes())
+        digest = files_digest(self.name, [(n, Path(data_dir) / n) for n in sorted(self.files)])
         reader = self.loader or self.importer
         digest.update(Path(inspect.getsourcefile(reader)).read_bytes())
         return digest.hexdigest()
