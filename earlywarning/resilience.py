@@ -336,6 +336,10 @@ def _commercial(values: pd.DataFrame) -> pd.DataFrame:
 def levels(values: pd.DataFrame) -> pd.DataFrame:
     """Every indicator's level for every council and year the values allow: columns
     `LEVEL_COLUMNS`, one row per (council, indicator, year)."""
+    # The few finance measures read below, taken out of every other value once.
+    read = {"fin-usable-reserves", "fin-reserves-change", "fin-trading-surplus-per-head"}
+    read |= {"fin-nre", *(indicator.metric for indicator in INDICATORS if indicator.metric)}
+    values = values[values["metric"].isin(read)]
     parts = [_reserves_years(values), _commercial(values)]
     for indicator in INDICATORS:
         if not indicator.metric:

@@ -702,13 +702,19 @@ SPC_ELEMENTS = ("outcome", "perception", "cost")
 SPC_EXCLUDED_DATASETS = ("england-rs",)  # read by the financial rules instead
 
 
-def _modal_length(rows: list[int], starts, ends) -> list[int]:
-    """Keep the periods of the series' most common length, so years and pooled spans or
-    quarters are never mixed in one chart (ties go to the longer). ``rows`` are positions in
-    ``starts`` and ``ends``, the periods' first and last days."""
-    lengths = [round((ends[i] - starts[i]).days / 30.4) for i in rows]
-    modal = max(set(lengths), key=lambda m: (lengths.count(m), m))
-    return [i for i, m in zip(rows, lengths, strict=True) if m == modal]
+def _modal_length(values: pd.DataFrame) -> pd.DataFrame:
+    """Keep each series' periods of its most common length, so years and pooled spans or
+    quarters are never mixed in one chart (ties go to the longer). A series is a council's
+    values of one measure; a length is whole months, from the periods' first and last days.
+    Worked for every series at once: the length that appears most often in a series, the
+    longer of two equally common, has the highest ``count × 10,000 + months``."""
+    days = pd.to_datetime(values["period_end"]) - pd.to_datetime(values["period_start"])
+    months = np.round(days.dt.days.to_numpy() / 30.4)
+    keys = [values["gss_code"], values["metric"]]
+    count = pd.Series(months, index=values.index).groupby([*keys, months]).transform("size")
+    score = count.to_numpy() * 10_000 + months
+    best = pd.Series(score, index=values.index).groupby(keys).transform("max").to_numpy()
+    return values[score == best]
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -739,7 +745,7 @@ def spc_concerns(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signa
     ]
     # Each council's series of each measure, oldest first, as positions in plain arrays: a
     # dict per value would take gigabytes at millions of values.
-    values = values.sort_values(["gss_code", "metric", "period_end"], kind="stable")
+    values = _modal_length(values.sort_values(["gss_code", "metric", "period_end"], kind="stable"))
     column = {
         name: values[name].to_numpy()
         for name in ("value", "period", "period_start", "period_end", "known_on")
@@ -749,14 +755,18 @@ def spc_concerns(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signa
         .set_index("metric")[["title", "unit", "target", "polarity", "source"]]
         .to_dict("index")
     )
-    found: dict[str, list[Signal]] = {}
+    series = []
     for (gss, metric), positions in values.groupby(
         ["gss_code", "metric"], sort=False
     ).indices.items():
-        if len(positions) < spc.MIN_POINTS:
-            continue
-        rows = _modal_length(list(positions), column["period_start"], column["period_end"])
-        if len(rows) < spc.MIN_POINTS:
+        if len(positions) >= spc.MIN_POINTS:
+            series.append((gss, metric, positions))
+    # Most series raise nothing; the screen finds those for every series at once, so only
+    # the rest are read in full.
+    screen = spc.may_signal([column["value"][rows] for _gss, _metric, rows in series])
+    found: dict[str, list[Signal]] = {}
+    for (gss, metric, rows), may in zip(series, screen, strict=True):
+        if not may:
             continue
         measure = about[metric]
         first, last = rows[0], rows[-1]

@@ -64,7 +64,7 @@ from typing import Literal
 
 import numpy as np
 
-from selfreg.stats import moving_range_mean, xmr_limits
+from selfreg.stats import XMR_SCALE, moving_range_mean, xmr_limits
 
 __all__ = [
     "FIRM_POINTS",
@@ -460,6 +460,61 @@ def assess(
     where = _polarity_phrase(polarity, target, fmt)
     reading = _Reading(x, positions, labels, limits, polarity, target, fmt, where)
     return Assessment(polarity, target, limits, reading.findings(), None, dropped)
+
+
+def may_signal(series: Sequence[Sequence[float]]) -> np.ndarray:
+    """For each series, whether :func:`assess` could find anything in it: False only where
+    none of the four rules fires on either side, so the full reading can be skipped.
+
+    Worked for many series at once: series of one length are stacked and every rule is
+    checked on the whole table, where :func:`assess` takes a series at a time. Each
+    comparison is looser than :func:`assess`'s by half its tolerance, so a value that only
+    rounding puts on the other side of a line is always passed on, never screened out. A
+    series with a gap or an infinity, or with fewer than :data:`MIN_POINTS` values, is passed
+    on for :func:`assess` to deal with.
+    """
+    out = np.ones(len(series), dtype=bool)
+    by_length: dict[int, list[int]] = {}
+    for i, values in enumerate(series):
+        by_length.setdefault(len(values), []).append(i)
+    for length, rows in by_length.items():
+        if length < MIN_POINTS:
+            continue
+        x = np.asarray([series[i] for i in rows], dtype=float)
+        finite = np.isfinite(x).all(axis=1)
+        out[np.asarray(rows)[finite]] = _any_rule(x[finite])
+    return out
+
+
+def _any_rule(x: np.ndarray) -> np.ndarray:
+    """Rows of ``x`` (finite, at least two columns) where a rule may fire: every line is
+    moved towards the values by half the tolerance that :func:`assess` keeps from it."""
+    loose = 0.5e-9 * np.maximum(np.abs(x).max(axis=1), 1.0)[:, None]
+    mean = x.mean(axis=1)[:, None]
+    steps = np.diff(x, axis=1)
+    width = XMR_SCALE * np.abs(steps).mean(axis=1)[:, None]
+    hits = ((x > mean + width + loose) | (x < mean - width - loose)).any(axis=1)
+    for warn in (x > mean + width * 2 / 3 + loose, x < mean - width * 2 / 3 - loose):
+        beyond = warn.astype(int)
+        hits |= (beyond[:, :-2] + beyond[:, 1:-1] + beyond[:, 2:] >= 2).any(axis=1)
+    for mask, length in (
+        (x > mean + loose, RUN_LENGTH),
+        (x < mean - loose, RUN_LENGTH),
+        (steps > loose, RUN_LENGTH - 1),
+        (steps < -loose, RUN_LENGTH - 1),
+    ):
+        hits |= _longest_run(mask) >= length
+    return hits
+
+
+def _longest_run(mask: np.ndarray) -> np.ndarray:
+    """The longest stretch of True in each row of ``mask``."""
+    run = np.zeros(len(mask), dtype=int)
+    longest = run.copy()
+    for column in mask.T:
+        run = np.where(column, run + 1, 0)
+        np.maximum(longest, run, out=longest)
+    return longest
 
 
 def _checked_target(

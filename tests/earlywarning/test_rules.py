@@ -280,6 +280,40 @@ def test_spc_old_concerns_are_not_current():
     assert rules.spc_concerns(inputs(series_rows(values)), TH) == {}
 
 
+def test_spc_keeps_each_series_most_common_length_of_period():
+    """Years and quarters are never mixed in one series: each keeps the length it has most
+    of, the longer where two are equally common, whatever the other series have."""
+
+    def row(gss, metric, start, months):
+        end = (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.DateOffset(days=1)).date()
+        return {
+            "gss_code": gss,
+            "metric": metric,
+            "period": f"{start}/{months}",
+            "period_start": datetime.date.fromisoformat(start),
+            "period_end": end,
+        }
+
+    years = [
+        row(g, m, f"{y}-04-01", 12)
+        for g, m in (("A", "x"), ("B", "x"), ("A", "y"))
+        for y in (2019, 2020)
+    ]
+    quarters = [
+        row(g, m, f"2021-{month:02d}-01", 3)
+        for g, m, n in (("A", "x", 1), ("B", "x", 2), ("A", "y", 3))
+        for month in (4, 7, 10)[:n]
+    ]
+    frame = pd.DataFrame(years + quarters)
+    kept = rules._modal_length(frame)
+    lengths = kept.groupby(["gss_code", "metric"])["period"].apply(
+        lambda p: sorted({label.rsplit("/", 1)[1] for label in p})
+    )
+    # A x: 2 years, 1 quarter; B x: 2 and 2, a tie, so the years; A y: 2 years, 3 quarters.
+    assert lengths.to_dict() == {("A", "x"): ["12"], ("A", "y"): ["3"], ("B", "x"): ["12"]}
+    assert len(kept) == 2 + 2 + 3
+
+
 def test_spc_skips_the_financial_dataset():
     rows = [dict(r, dataset="england-rs") for r in series_rows(RECYCLING)]
     assert rules.spc_concerns(inputs(rows), TH) == {}

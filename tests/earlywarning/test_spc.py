@@ -5,12 +5,14 @@ Every series below is worked by hand in its comment; the tests check the module 
 
 import math
 
+import numpy as np
 import pytest
 
 from earlywarning.spc import (
     Limits,
     assess,
     beyond_limit,
+    may_signal,
     plain,
     run_about_mean,
     trend,
@@ -523,3 +525,38 @@ def test_recycling_rate_over_twelve_years():
     assert "2014-15: 46.6%" in improvement.explanation
 
     assert len(result.findings) == 2
+
+
+# --- the screen that skips series with nothing to find ------------------------------------------
+
+
+def _screen_cases(count: int) -> list[list[float]]:
+    """Random series of 6 to 15 values: noise, small whole numbers (ties with the mean and
+    the lines), drifts that make trends and runs, flat series, and rounded figures."""
+    rng = np.random.default_rng(7)
+    makers = (
+        lambda n: rng.normal(size=n),
+        lambda n: rng.integers(0, 4, size=n).astype(float),
+        lambda n: np.cumsum(rng.normal(0.3, 1, size=n)),
+        lambda n: np.full(n, float(rng.integers(-5, 5))),
+        lambda n: np.round(rng.normal(50, 5, size=n), 1),
+    )
+    return [makers[i % 5](int(rng.integers(6, 16))).tolist() for i in range(count)]
+
+
+def test_screen_never_skips_a_series_with_a_finding():
+    series = _screen_cases(3000)
+    screen = may_signal(series)
+    found = np.array([bool(assess(s, "higher_better").findings) for s in series])
+    assert not (found & ~screen).any()
+    # It does screen: what it passes on is (nearly) only what has a finding.
+    assert 200 < found.sum() <= screen.sum() <= found.sum() * 1.01 < len(series)
+
+
+def test_screen_passes_on_what_it_cannot_judge():
+    short = [1.0, 2.0, 3.0]
+    gap = [1.0, None, 1.0, 1.0, 1.0, 1.0, 1.0]
+    infinite = [1.0, 1.0, math.inf, 1.0, 1.0, 1.0]
+    quiet = [5.0, 5.2, 4.9, 5.1, 5.0, 4.8, 5.1]
+    assert may_signal([short, gap, infinite, quiet]).tolist() == [True, True, True, False]
+    assert not assess(quiet, "higher_better").findings
