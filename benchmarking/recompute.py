@@ -91,7 +91,8 @@ def _recompute(
 ) -> RecomputeReport:
     frame = selectors.compared_values(metric_ids=metric_ids, pairs=pairs)
     if members is None:
-        members = selectors.group_members()
+        periods = None if pairs is None else sorted({period for _metric, period in pairs})
+        members = selectors.group_members(periods)
     results = [(audience, _distributions(frame, audience, members)) for audience in Audience]
     with transaction.atomic():
         if pairs is not None:

@@ -6,6 +6,7 @@ import functools
 import json
 import math
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from django.utils.text import slugify
 
 from benchmarking import access
 from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare, positions_in_group
-from benchmarking.eras import Era, period_day, periods_to_eras
+from benchmarking.eras import Era, era_from_label, period_day, periods_to_eras
 from benchmarking.families import (
     SIMILAR_COUNCILS_SOURCES,
     SIMILAR_PREFIXES,
@@ -62,13 +63,15 @@ def compared_values(*, metric_ids=None, pairs=None) -> pd.DataFrame:
     ORM reads, bit for bit: a council is found among its group's sorted values by equality.
     """
     query = Value.objects.all()
+    periods = None
     if pairs is not None:
         metric_ids = sorted({int(m) for m, _ in pairs})
-        query = query.filter(period__in=sorted({str(p) for _, p in pairs}))
+        periods = sorted({str(p) for _, p in pairs})
+        query = query.filter(period__in=periods)
     if metric_ids is not None:
         query = query.filter(metric_id__in=[int(m) for m in metric_ids])
     if connection.vendor == "postgresql":
-        frame = _compared_packed(query)
+        frame = _compared_packed(query, periods)
     else:
         rows = query.values_list(*COMPARED_COLUMNS)
         frame = pd.DataFrame.from_records(list(rows), columns=COMPARED_COLUMNS)
@@ -92,15 +95,17 @@ _PACKED_ROW = np.dtype(
 )
 
 
-def _compared_packed(query) -> pd.DataFrame:
+def _compared_packed(query, periods: list[str] | None = None) -> pd.DataFrame:
     """``compared_values``'s rows on PostgreSQL, packed by the server into one byte string.
 
     A COPY sends one message per row, and reading them costs Python a call each: at 400,000
     rows that took longer than computing every statistic. Here PostgreSQL packs each row as
     fixed-width numbers (the period and visibility as their position in a list) and joins
-    them, and numpy reads the result as one array.
+    them, and numpy reads the result as one array. ``periods`` lists every period the query
+    can return, where the caller knows them; otherwise one more query finds them.
     """
-    periods = sorted(query.order_by().values_list("period", flat=True).distinct())
+    if periods is None:
+        periods = sorted(query.order_by().values_list("period", flat=True).distinct())
     visibilities = list(Visibility.values)
     inner, params = query.order_by().values_list(*COMPARED_COLUMNS).query.sql_with_params()
     # Positions count from 1; 0 stands for a visibility the list does not have (none yet).
@@ -135,7 +140,7 @@ def region_group(council: Council) -> str:
     return f"region:{slugify(area)}" if area else ""
 
 
-def group_members() -> pd.DataFrame:
+def group_members(periods: list[str] | None = None) -> pd.DataFrame:
     """Every stored comparison group and its councils: one row per (group, council_id, era).
 
     Groups: `all`; `type:<type code>`; `region:<region slug>` (nation outside England);
@@ -144,6 +149,7 @@ def group_members() -> pd.DataFrame:
     sets. A similar group has members per register era (``era``, an ``Era.label``: the
     similar councils chosen among the councils of that time); other groups hold the same
     councils whatever the period (``era`` None). ``members_join`` joins values to them.
+    With ``periods``, the similar groups only of the eras those periods compare in.
     """
     rows: list[tuple[str, int]] = []
     for council in Council.objects.with_gss().only("pk", "kind", "region", "nation"):
@@ -161,18 +167,58 @@ def group_members() -> pd.DataFrame:
         for slug, council_id in memberships.values_list("grouping__slug", "council_id")
     ]
     frame = pd.DataFrame(rows, columns=["group", "council_id"]).assign(era=None)
+    # In no order: the model's ordering sorts by council name, through a join.
+    similar = SimilarCouncil.objects.order_by()
+    if periods is not None:
+        similar = similar.filter(_eras_of(periods))
+    return pd.concat([frame, _similar_members(similar)]).drop_duplicates(ignore_index=True)
+
+
+def _eras_of(periods: list[str]) -> Q:
+    """Similar councils of the eras these periods compare in (``members_by_era``'s rule)."""
+    spans = SimilarCouncil.objects.order_by().values_list("valid_from", "valid_to").distinct()
+    labels = {Era(start, end).label for start, end in spans}
+    wanted = set(periods_to_eras(periods, labels).values())
+    chosen = Q(pk__in=[])
+    for era in map(era_from_label, sorted(wanted)):
+        chosen |= Q(valid_from=era.valid_from, valid_to=era.valid_to)
+    return chosen
+
+
+def _similar_members(similar) -> pd.DataFrame:
+    """The similar groups' members: each council with itself and its similar councils, per
+    set and era. Labels are made once per distinct council, set and era, not per row: there
+    are over a hundred thousand rows."""
     gss = dict(Council.objects.with_gss().values_list("pk", "gss_code"))
-    similar = [
-        (c, k, Era(start, end).label, n)
-        for c, k, start, end, n in SimilarCouncil.objects.values_list(
-            "council_id", "kind", "valid_from", "valid_to", "neighbour_id"
-        )
-        if c in gss
-    ]
-    own = [(similar_label(k, gss[c]), c, era) for c, k, era in {s[:3] for s in similar}]
-    own += [(similar_label(k, gss[c]), n, era) for c, k, era, n in similar]
-    frame = pd.concat([frame, pd.DataFrame(own, columns=["group", "council_id", "era"])])
-    return frame.drop_duplicates(ignore_index=True)
+    columns = ["council_id", "kind", "valid_from", "valid_to", "neighbour_id"]
+    similar = pd.DataFrame.from_records(similar.values_list(*columns), columns=columns)
+    similar = similar[similar["council_id"].isin(gss.keys())]
+    if similar.empty:
+        return pd.DataFrame(columns=["group", "council_id", "era"])
+    era = pd.Series(
+        list(zip(_days(similar["valid_from"]), _days(similar["valid_to"]), strict=True))
+    )
+    era_labels = {span: Era(*span).label for span in set(era)}
+    owners = similar[["council_id", "kind"]].drop_duplicates()
+    group_labels = {
+        (c, k): similar_label(k, gss[c]) for c, k in owners.itertuples(index=False, name=None)
+    }
+    group = pd.Series(list(zip(similar["council_id"], similar["kind"], strict=True)))
+    members = pd.DataFrame(
+        {
+            "group": group.map(group_labels),
+            "council_id": similar["council_id"].to_numpy(),
+            "era": era.map(era_labels),
+        }
+    )
+    own = members.drop_duplicates()
+    neighbours = members.assign(council_id=similar["neighbour_id"].to_numpy())
+    return pd.concat([own, neighbours], ignore_index=True)
+
+
+def _days(column: pd.Series) -> list:
+    """A column of dates as the register's days, None where open."""
+    return [day if isinstance(day, date) else None for day in column.tolist()]
 
 
 def members_by_era(values: pd.DataFrame, members: pd.DataFrame) -> list[tuple]:
@@ -182,7 +228,7 @@ def members_by_era(values: pd.DataFrame, members: pd.DataFrame) -> list[tuple]:
     shared = members[members["era"].isna()].drop(columns="era")
     by_era = members[members["era"].notna()]
     eras = periods_to_eras(values["period"].unique(), by_era["era"].unique())
-    era_of_value = values["period"].map(lambda period: eras.get(period, ""))
+    era_of_value = values["period"].map(eras).astype(object).fillna("")
     return [
         (part, pd.concat([shared, by_era[by_era["era"] == era].drop(columns="era")]))
         for era, part in values.groupby(era_of_value, sort=True)
