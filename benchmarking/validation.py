@@ -185,24 +185,25 @@ def _outside_unit(
     """Values outside what their measure's unit allows (`unit_limits`), by metric code."""
     problems = []
     cells = cells.to_numpy()
-    for metric_code, limit in limits.items():
-        mask = (code == metric_code).to_numpy()
-        if not mask.any():
-            continue
-        if limit.low is not None:
-            for index in np.flatnonzero(mask & (value < limit.low)):
-                message = (
-                    f"'{cells[index]}' is below {_number(limit.low)}, but this measure is "
-                    f"{limit.what} and cannot be."
-                )
-                problems.append(Problem(int(index) + 2, "value", message))
-        if limit.high is not None:
-            for index in np.flatnonzero(mask & (value > limit.high)):
-                message = (
-                    f"'{cells[index]}' is over {_number(limit.high)}, but this measure is "
-                    f"{limit.what}."
-                )
-                problems.append(Problem(int(index) + 2, "value", message))
+    bounds = {
+        side: code.map({c: getattr(limit, side) for c, limit in limits.items()}).to_numpy(
+            dtype=float, na_value=np.nan
+        )
+        for side in ("low", "high")
+    }
+    for index in np.flatnonzero(value < bounds["low"]):
+        limit = limits[code.iat[index]]
+        message = (
+            f"'{cells[index]}' is below {_number(limit.low)}, but this measure is "
+            f"{limit.what} and cannot be."
+        )
+        problems.append(Problem(int(index) + 2, "value", message))
+    for index in np.flatnonzero(value > bounds["high"]):
+        limit = limits[code.iat[index]]
+        message = (
+            f"'{cells[index]}' is over {_number(limit.high)}, but this measure is {limit.what}."
+        )
+        problems.append(Problem(int(index) + 2, "value", message))
     return problems
 
 
@@ -296,19 +297,21 @@ def _outside_lifetime(
 ) -> list[Problem]:
     """Each row whose period falls wholly before the council began or after it ended. Stops
     once ``already`` (the problems found before) and these pass MAX_PROBLEMS."""
-    rows = np.arange(len(gss)) + 2
-    known_council = gss.isin(councils.keys()).to_numpy()
-    problems = []
-    for i in np.flatnonzero(known_council & period.notna().to_numpy()):
-        facts = councils[gss.iat[i]]
-        when = period.iat[i]
-        if (facts.start and when.end < facts.start) or (facts.end and when.start >= facts.end):
-            problems.append(
-                Problem(int(rows[i]), "period", f"'{gss.iat[i]}' did not exist in {label.iat[i]}.")
-            )
-        if already + len(problems) > MAX_PROBLEMS:
-            break
-    return problems
+    checked = np.flatnonzero(gss.isin(councils.keys()).to_numpy() & period.notna().to_numpy())
+    gss, label, period = gss.iloc[checked], label.iloc[checked], period.iloc[checked]
+
+    def days(series: pd.Series) -> np.ndarray:
+        return pd.to_datetime(series).to_numpy()
+
+    began = days(gss.map({g: facts.start for g, facts in councils.items()}))
+    ended = days(gss.map({g: facts.end for g, facts in councils.items()}))
+    starts, ends = days(period.map(lambda p: p.start)), days(period.map(lambda p: p.end))
+    # NaT (a council with no start or no end) compares false: no bound on that side.
+    outside = np.flatnonzero((ends < began) | (starts >= ended))
+    return [
+        Problem(int(checked[i]) + 2, "period", f"'{gss.iat[i]}' did not exist in {label.iat[i]}.")
+        for i in outside[: max(1, MAX_PROBLEMS - already + 1)]
+    ]
 
 
 def unusual_values(clean: pd.DataFrame, ranges: dict[int, UsualRange]) -> list[Problem]:
