@@ -651,7 +651,7 @@ def _sorted_quantile(s: np.ndarray, q: float) -> float:
     return float(_lerp(s[lo], s[hi], pos - lo)[0])
 
 
-def positions_in_group(
+def _position_columns(
     sorted_values,
     values,
     *,
@@ -660,15 +660,8 @@ def positions_in_group(
     scale: float = np.nan,
     sample_size=None,
     previous_value=None,
-) -> pd.DataFrame:
-    """Where each of ``values`` sits in a group whose values are ``sorted_values``.
-
-    ``sorted_values`` are every finite value of the group in ascending order (as
-    ``group_distributions`` gives them); each of ``values`` must be one of them (a council of
-    the group) or NaN. The result is what ``council_positions`` gives for the same councils
-    over the whole group, one row per value in the order given, with ``change`` =
-    value - ``previous_value`` (NaN where either is missing).
-    """
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``positions_in_group``'s columns, each as its values and where they are present."""
     # Long: one vectorised pass over the group's arrays, step by step as council_positions.
     if polarity not in POLARITIES:
         raise ValueError(f"Unknown polarity {polarity!r}. Use one of: {', '.join(POLARITIES)}.")
@@ -679,7 +672,12 @@ def positions_in_group(
     def column(given) -> np.ndarray:
         if given is None:
             return np.full(size, np.nan)
-        return pd.to_numeric(pd.Series(given), errors="coerce").to_numpy("float64", na_value=np.nan)
+        try:
+            return np.asarray(given, dtype="float64")  # numbers, and None as NaN
+        except (TypeError, ValueError):
+            return pd.to_numeric(pd.Series(given), errors="coerce").to_numpy(
+                "float64", na_value=np.nan
+            )
 
     valid = np.isfinite(v)
     n = len(s)
@@ -724,19 +722,55 @@ def positions_in_group(
     has_ci = valid & np.isfinite(ci_low) & np.isfinite(ci_high) & np.isfinite(med)
     outside = (med < ci_low) | (med > ci_high)
 
-    def integers(data: np.ndarray, ok: np.ndarray) -> pd.arrays.IntegerArray:
-        ok = ok & valid
-        return pd.arrays.IntegerArray(np.where(ok, data, 0).astype(np.int64), ~ok)
+    change = v - column(previous_value)
+    return {
+        "value": (v, valid),
+        "percentile": (percentile, valid),
+        "quartile_band": (band, band_ok & valid),
+        "rank": (rank, rank_ok & valid),
+        "ci_low": (ci_low, has_ci),
+        "ci_high": (ci_high, has_ci),
+        "significant": (outside, has_ci),
+        "change": (change, np.isfinite(change)),
+    }
 
-    return pd.DataFrame(
-        {
-            "value": np.where(valid, v, np.nan),
-            "percentile": np.where(valid, percentile, np.nan),
-            "quartile_band": integers(band, band_ok),
-            "rank": integers(rank, rank_ok),
-            "ci_low": np.where(has_ci, ci_low, np.nan),
-            "ci_high": np.where(has_ci, ci_high, np.nan),
-            "significant": pd.arrays.BooleanArray(outside & has_ci, ~has_ci),
-            "change": v - column(previous_value),
-        }
-    )
+
+def positions_in_group(sorted_values, values, **facts) -> pd.DataFrame:
+    """Where each of ``values`` sits in a group whose values are ``sorted_values``.
+
+    ``sorted_values`` are every finite value of the group in ascending order (as
+    ``group_distributions`` gives them); each of ``values`` must be one of them (a council of
+    the group) or NaN. The result is what ``council_positions`` gives for the same councils
+    over the whole group, one row per value in the order given, with ``change`` =
+    value - ``previous_value`` (NaN where either is missing). ``facts``: ``polarity``,
+    ``target_value``, ``scale``, ``sample_size`` and ``previous_value``.
+    """
+    columns = _position_columns(sorted_values, values, **facts)
+    out = {}
+    for name, (data, ok) in columns.items():
+        if name in ("quartile_band", "rank"):
+            out[name] = pd.arrays.IntegerArray(np.where(ok, data, 0).astype(np.int64), ~ok)
+        elif name == "significant":
+            out[name] = pd.arrays.BooleanArray(data & ok, ~ok)
+        elif name == "change":
+            out[name] = data
+        else:
+            out[name] = np.where(ok, data, np.nan)
+    return pd.DataFrame(out)
+
+
+def position_records(sorted_values, values, **facts) -> list[dict]:
+    """``positions_in_group`` as one dict per value, of plain Python numbers and None where
+    a figure is missing: the same figures, without building a table (a dashboard asks for
+    one council in each of a hundred groups)."""
+    columns = _position_columns(sorted_values, values, **facts)
+    kinds = {"quartile_band": int, "rank": int, "significant": bool}
+    lists = {}
+    for name, (data, ok) in columns.items():
+        ok = ok & np.isfinite(data) if data.dtype.kind == "f" else ok
+        kind = kinds.get(name, float)
+        lists[name] = [
+            kind(x) if present else None
+            for x, present in zip(data.tolist(), ok.tolist(), strict=True)
+        ]
+    return [dict(zip(lists, row, strict=True)) for row in zip(*lists.values(), strict=True)]

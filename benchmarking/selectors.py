@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from benchmarking import access
-from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare, positions_in_group
+from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare, position_records
 from benchmarking.eras import Era, era_from_label, period_day, periods_to_eras
 from benchmarking.families import (
     SIMILAR_COUNCILS_SOURCES,
@@ -324,7 +324,7 @@ def stored_positions(
     previous = _previous(statistic.period)
     wanted = [int(c) for c in ids[chosen]]
     key = (metric.pk, statistic.period)
-    frame = positions_in_group(
+    records = position_records(
         values,
         values[chosen],
         polarity=metric.polarity,
@@ -334,8 +334,8 @@ def stored_positions(
         previous_value=[facts.get((c, metric.pk, previous), (None, None))[0] for c in wanted],
     )
     return {
-        council: {name: plain(row[name]) for name in POSITION_FIELDS}
-        for council, row in zip(wanted, frame.to_dict("records"), strict=True)
+        council: {name: row[name] for name in POSITION_FIELDS}
+        for council, row in zip(wanted, records, strict=True)
     }
 
 

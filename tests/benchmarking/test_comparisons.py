@@ -17,8 +17,10 @@ from benchmarking.comparisons import (
     council_positions,
     group_distributions,
     group_statistics,
+    position_records,
     positions_in_group,
 )
+from benchmarking.selectors import plain
 from selfreg.stats import Z_95, wilson_interval
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -821,6 +823,22 @@ def test_positions_from_sorted_values_equal_whole_frame_positions(seed):
         )
         want = expected.loc[part.index, POSITION_COLUMNS].reset_index(drop=True)
         pd.testing.assert_frame_equal(got[POSITION_COLUMNS], want, check_exact=True)
+        # The records a dashboard reads are the same figures, as plain values.
+        records = position_records(
+            row["values"],
+            part["value"].tolist(),
+            polarity=part["polarity"].iat[0],
+            target_value=part["target_value"].iat[0],
+            scale=part["scale"].iat[0],
+            sample_size=part["sample_size"].tolist(),
+            previous_value=(part["value"] - 1).tolist(),
+        )
+        plain_rows = [{k: plain(v) for k, v in r.items()} for r in got.to_dict("records")]
+        for record, plain_row, value in zip(records, plain_rows, part["value"], strict=True):
+            assert {k: record[k] for k in POSITION_COLUMNS} == {
+                k: plain_row[k] for k in POSITION_COLUMNS
+            }
+            assert record["change"] == (None if np.isnan(value) else 1.0)
 
 
 def test_group_distributions_keep_each_groups_values_and_councils_in_order():
