@@ -346,6 +346,12 @@ class Command(BaseCommand):
             help="Bulk load every value and measure only the comparisons (no import rates).",
         )
         parser.add_argument(
+            "--skip-pandas",
+            action="store_true",
+            help="Leave out the bare pandas baseline: it holds every value and its groups in "
+            "memory at once (about 19 GB at 40M values).",
+        )
+        parser.add_argument(
             "--workers",
             type=int,
             default=2,
@@ -464,7 +470,8 @@ class Bench:
     def comparisons(self, result: dict) -> None:
         o, data = self.opts, self.data
         result["full_recompute"] = self.full_recompute()
-        result["pandas"] = self.pandas_baseline(result["full_recompute"])
+        if not o["skip_pandas"]:
+            result["pandas"] = self.pandas_baseline(result["full_recompute"])
         result["incremental"] = self.incremental(council=0, metrics=data.m)
         small = min(o["small_upload"], data.m)
         if small < data.m:
@@ -926,14 +933,16 @@ def targets(result: dict) -> dict:
     if "full_recompute" not in result:
         return found
     full = result["full_recompute"]
-    ratio = result["pandas"]["ratio_full_recompute_vs_end_to_end"]
+    ratio = result.get("pandas", {}).get("ratio_full_recompute_vs_end_to_end")
     incremental = result["incremental"]["seconds"]
     small = result.get("incremental_small", {}).get("seconds")
     speedup = full.get("celery", {}).get("speedup")
     return {
         **found,
         "full_recompute_le_30s": full["seconds"] <= TARGETS["full_s"],
-        "full_recompute_within_2x_pandas": ratio <= TARGETS["full_vs_pandas"],
+        "full_recompute_within_2x_pandas": None
+        if ratio is None
+        else ratio <= TARGETS["full_vs_pandas"],
         "full_recompute_peak_rss_le_3gb": full["peak_rss_gb"] <= TARGETS["full_rss_gb"],
         "two_workers_ge_1_6x_one": None
         if speedup is None
