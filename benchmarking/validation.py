@@ -103,17 +103,30 @@ def _number(value: float) -> str:
     return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
+def _distinct(cells: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """A column's distinct cells, and where each cell is among them (-1 for a missing one).
+    A file repeats its councils, measures, periods and blanks on every row, so the checks
+    below work on each distinct cell once."""
+    codes, distinct = pd.factorize(cells)
+    return codes, pd.Series(distinct, dtype=cells.dtype)
+
+
 def plain_numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A column of cells as floats, and which of them are plain, finite numbers."""
-    plain = cells.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
+    codes, distinct = _distinct(cells)
+    plain = distinct.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
     parsed = pd.to_numeric(
-        cells.where(plain, "").str.replace(",", "", regex=False), errors="coerce"
+        distinct.where(plain, "").str.replace(",", "", regex=False), errors="coerce"
     ).to_numpy(dtype=float)
-    return parsed, plain & np.isfinite(parsed)
+    # One more entry, for a missing cell (code -1): not a number.
+    parsed, ok = np.append(parsed, np.nan), np.append(plain & np.isfinite(parsed), False)
+    return parsed[codes], ok[codes]
 
 
 def _tidy(cells: pd.Series) -> pd.Series:
-    return normalise(cells.str.strip()).str.strip()
+    codes, distinct = _distinct(cells)
+    tidied = normalise(distinct.str.strip()).str.strip()
+    return pd.Series(tidied.array.take(codes, allow_fill=True), index=cells.index, name=cells.name)
 
 
 def _tidy_code(cells: pd.Series) -> pd.Series:

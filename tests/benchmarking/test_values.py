@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from benchmarking import services
+from benchmarking import services, validation
 from benchmarking.models import ComparisonStatistic, Metric, PendingRecompute, Value
 from benchmarking.selectors import comparison_councils
 from benchmarking.services import (
@@ -19,7 +19,7 @@ from benchmarking.services import (
     usual_ranges,
     values_import,
 )
-from benchmarking.validation import UsualRange, unit_limits
+from benchmarking.validation import UsualRange, plain_numbers, unit_limits
 from selfreg.fileproblems import FileProblems, read_table
 from selfreg.models import Council, Visibility
 
@@ -169,6 +169,21 @@ def test_only_plain_numbers_are_numbers(metrics, cell, expected):
     messages = problems_of(HEADER + f'E06000001,cost,2019-20,"{cell}",\n')
     assert any(expected in m for m in messages), messages
     assert Value.objects.count() == 0
+
+
+def test_each_distinct_cell_is_read_as_it_would_be_alone():
+    """The checks work on each distinct cell once: repeated, blank, full-width and missing
+    cells come out as each would on its own."""
+    cells = [" 12 ", "１２", "", " 12 ", None, "1,234.5", "x", "", "１２", "nan"]
+    column = pd.Series(cells, dtype="str")
+    parsed, plain = plain_numbers(column)
+    alone = [plain_numbers(pd.Series([c], dtype="str")) for c in cells]
+    np.testing.assert_array_equal(parsed, [p[0][0] for p in alone])
+    assert plain.tolist() == [bool(p[1][0]) for p in alone]
+    tidied = validation._tidy(column)
+    assert tidied.tolist() == [validation._tidy(pd.Series([c], dtype="str")).iat[0] for c in cells]
+    assert tidied.tolist()[:4] == ["12", "12", "", "12"]
+    assert pd.isna(tidied.iat[4])
 
 
 def test_thousands_separators_and_full_width_digits_are_read_as_written(metrics):
