@@ -74,6 +74,7 @@ __all__ = [
     "Limits",
     "assess",
     "beyond_limit",
+    "may_signal",
     "plain",
     "run_about_mean",
     "trend",
