@@ -201,12 +201,18 @@ def metrics_read_csv(content: bytes) -> list[dict]:
     except UnicodeDecodeError:
         raise FileProblems([Problem(0, "", "The file is not UTF-8 text.")]) from None
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"code", "title", "element"} <= set(reader.fieldnames):
-        raise FileProblems([Problem(1, "", "The columns code, title and element are required.")])
-    unknown = set(reader.fieldnames) - set(METRIC_COLUMNS)
-    if unknown:
-        raise FileProblems([Problem(1, c, "This column is not recognised.") for c in unknown])
-    return list(reader)
+    try:
+        if not reader.fieldnames or not {"code", "title", "element"} <= set(reader.fieldnames):
+            message = "The columns code, title and element are required."
+            raise FileProblems([Problem(1, "", message)])
+        unknown = set(reader.fieldnames) - set(METRIC_COLUMNS)
+        if unknown:
+            raise FileProblems([Problem(1, c, "This column is not recognised.") for c in unknown])
+        return list(reader)
+    except csv.Error:
+        # A stray line break or NUL inside a cell, say: the rows cannot be told apart.
+        row = reader.line_num or 1
+        raise FileProblems([Problem(row, "", "This line cannot be read as CSV.")]) from None
 
 
 def dataset_import_record(

@@ -11,7 +11,7 @@ import io
 import zipfile
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
@@ -234,6 +234,7 @@ def test_a_million_rows_with_one_bad_row_are_refused_whole():
         rows.map(lambda b: to_csv(["code", "title", "element", "unit", "polarity"], b, "utf-8")),
     )
 )
+@example(content=b"\r\x00")  # a carriage return then a NUL: once the csv module's error
 def test_metric_catalogue_files_give_a_message(content):
     try:
         rows_ = metrics_read_csv(content)
