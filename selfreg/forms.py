@@ -86,7 +86,8 @@ def _councils():
 
 class _CodesAndNames(forms.models.ModelChoiceIterator):
     """A council field's choices, each (code, name) straight from the database: a model
-    instance for each of several hundred councils took a third of a dashboard's time."""
+    instance for each of several hundred councils took a third of a dashboard's time. The
+    label is the council's name, so the fields need no ``label_from_instance``."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
@@ -117,9 +118,6 @@ class CouncilField(forms.ModelChoiceField):
             to_field_name=to_field_name,
             **kwargs,
         )
-
-    def label_from_instance(self, obj):
-        return obj.name
 
     def to_python(self, value):
         # A code typed into a link may be in any case; GSS codes are upper case.
@@ -155,9 +153,6 @@ class CouncilsField(forms.ModelMultipleChoiceField):
             **kwargs,
         )
         self.widget.attrs.setdefault("size", 8)
-
-    def label_from_instance(self, obj):
-        return obj.name
 
     def clean(self, value):
         value = [v.upper() for v in split_codes(value)]

@@ -61,3 +61,22 @@ def test_option_groups_are_left_to_djangos_select():
     ours = Quick({"measure": "c"})["measure"].as_widget()
     assert '<optgroup label="Fruit">' in ours
     assert ours == Plain({"measure": "c"})["measure"].as_widget()
+
+
+@pytest.mark.django_db
+def test_council_fields_list_every_current_council_by_name_with_its_code():
+    from html import unescape
+
+    from selfreg.forms import CouncilField, CouncilsField
+    from selfreg.models import Council
+
+    class Councils(forms.Form):
+        one = CouncilField()
+        several = CouncilsField()
+
+    expected = list(Council.objects.current().order_by("name").values_list("gss_code", "name"))
+    assert len(expected) > 300
+    form = Councils()
+    for name in ("one", "several"):
+        listed = re.findall(r'<option value="([^"]+)">([^<]*)</option>', str(form[name]))
+        assert [(code, unescape(label)) for code, label in listed] == expected
