@@ -16,36 +16,36 @@ class Select(forms.Select):
     Select so that crispy-forms-gds styles it, and its errors, as a GOV.UK select."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        if any(isinstance(label, list | tuple) for _value, label in self.choices):
-            return super().render(name, value, attrs, renderer)  # option groups
         widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
         chosen = set(widget["value"])
-        options = []
-        for option, label in self.choices:
+
+        def option_html(option, label) -> str:
+            nonlocal chosen
             option = "" if option is None else str(option)
             selected = option in chosen
             if selected and not self.allow_multiple_selected:
                 chosen = set()  # as Django's: only the first match is selected
-            options.append(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    option,
-                    mark_safe(" selected") if selected else "",  # noqa: S308
-                    label,
-                )
-            )
+            mark = mark_safe(" selected") if selected else ""  # noqa: S308
+            return format_html('<option value="{}"{}>{}</option>', option, mark, label)
+
+        parts = []
+        for option, label in self.choices:
+            if isinstance(label, list | tuple):  # an option group
+                inner = _safe(option_html(*choice) for choice in label)
+                parts.append(format_html('<optgroup label="{}">{}</optgroup>', option, inner))
+            else:
+                parts.append(option_html(option, label))
         attributes = [
             format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value)
             for key, value in widget["attrs"].items()
             if value is not False
         ]
-        # Each attribute and option is escaped above.
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            mark_safe("".join(attributes)),  # noqa: S308
-            mark_safe("".join(options)),  # noqa: S308
-        )
+        return format_html('<select name="{}"{}>{}</select>', name, _safe(attributes), _safe(parts))
+
+
+def _safe(parts) -> str:
+    """Join markup every piece of which format_html has already escaped."""
+    return mark_safe("".join(parts))  # noqa: S308
 
 
 class SelectMultiple(Select):
