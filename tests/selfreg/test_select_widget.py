@@ -4,6 +4,8 @@ import re
 
 import pytest
 from django import forms
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from selfreg.forms import Select
 
@@ -13,6 +15,8 @@ CHOICES = [
     ("b", '<script>alert("b")</script>'),
     ("c", "Cherries"),
     ("c", "Cherries again"),  # only the first match is selected, as in Django
+    ("d", mark_safe("<em>Damsons</em>")),  # noqa: S308  markup already safe is kept as it is
+    ("e'", gettext_lazy("Elderberries")),  # lazy text, and a quote in a value
 ]
 
 
