@@ -761,9 +761,105 @@ def positions_in_group(sorted_values, values, **facts) -> pd.DataFrame:
 
 def position_records(sorted_values, values, **facts) -> list[dict]:
     """``positions_in_group`` as one dict per value, of plain Python numbers and None where
-    a figure is missing: the same figures, without building a table (a dashboard asks for
-    one council in each of a hundred groups)."""
-    columns = _position_columns(sorted_values, values, **facts)
+    a figure is missing: the same figures, without building a table."""
+    return _records(_position_columns(sorted_values, values, **facts))
+
+
+def positions_one_in_each(
+    sorted_values: list,
+    values,
+    *,
+    polarity: list[str],
+    target_value,
+    scale,
+    sample_size,
+    previous_value,
+) -> list[dict]:
+    """One value's position in each of several groups: ``position_records(sorted_values[i],
+    [values[i]], ...)[0]`` for each i, every argument a list with an item per group.
+
+    A dashboard places one council in each of a hundred measures' groups. Worked out for all
+    the groups at once, over their sorted values laid end to end, with the same operations in
+    the same order, so the figures are the same to the last bit (a test checks this). A
+    target measure's rank is by distance from its target, which needs its own sort: those
+    groups are worked out one at a time.
+    """
+    k = len(values)
+    if not k:
+        return []
+    arrays = [np.asarray(a, dtype="float64") for a in sorted_values]
+    counts = np.array([len(a) for a in arrays], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    s = np.concatenate(arrays) if counts.sum() else np.zeros(0)
+    v = np.asarray(values, dtype="float64")
+    owner = np.repeat(np.arange(k), counts)
+    below = np.bincount(owner, weights=s < v[owner], minlength=k).astype(np.int64)
+    above = np.bincount(owner, weights=s > v[owner], minlength=k).astype(np.int64)
+    n = counts
+    ties_others = n - 1 - below - above
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percentile = 100.0 * (below + 0.5 * ties_others) / (n - 1)
+    percentile = np.where(n == 1, 50.0, percentile)
+
+    def quantile(q: float) -> np.ndarray:
+        has = n > 0
+        pos = (n - 1) * q
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, n - 1)
+        out = np.full(k, np.nan)
+        out[has] = _lerp(s[starts[has] + lo[has]], s[starts[has] + hi[has]], (pos - lo)[has])
+        return out
+
+    enough = n >= MIN_COUNCILS_FOR_QUARTILES
+    med = quantile(0.5)
+    lq = np.where(enough, quantile(0.25), np.nan)
+    uq = np.where(enough, quantile(0.75), np.nan)
+    code = np.array([POLARITIES.index(p) for p in polarity])
+    rank = np.where(code == _LOWER, below + 1, above + 1)
+    with np.errstate(invalid="ignore"):
+        higher = np.select([v >= uq, v >= med, v >= lq], [1, 2, 3], 4)
+        lower = np.select([v <= lq, v <= med, v <= uq], [1, 2, 3], 4)
+    band = np.select([code == _HIGHER, code == _LOWER], [higher, lower], 0)
+    ranked_by_side = (code == _HIGHER) | (code == _LOWER)
+    band_ok = ranked_by_side & enough & np.isfinite(lq) & np.isfinite(med) & np.isfinite(uq)
+    rank_ok = np.full(k, True)
+
+    scale = np.asarray(scale, dtype="float64")
+    valid = np.isfinite(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = wilson_interval(v / scale, np.asarray(sample_size, dtype="float64"))
+    ci_low = low * scale
+    ci_high = high * scale
+    has_ci = valid & np.isfinite(ci_low) & np.isfinite(ci_high) & np.isfinite(med)
+    outside = (med < ci_low) | (med > ci_high)
+    change = v - np.asarray(previous_value, dtype="float64")
+    columns = {
+        "value": (v, valid),
+        "percentile": (percentile, valid),
+        "quartile_band": (band, band_ok & valid),
+        "rank": (rank, rank_ok & valid),
+        "ci_low": (ci_low, has_ci),
+        "ci_high": (ci_high, has_ci),
+        "significant": (outside, has_ci),
+        "change": (change, np.isfinite(change)),
+    }
+    records = _records(columns)
+    for i in np.flatnonzero(code == _TARGET):
+        records[i] = position_records(
+            arrays[i],
+            v[i : i + 1],
+            polarity=TARGET,
+            target_value=target_value[i],
+            scale=scale[i],
+            sample_size=[sample_size[i]],
+            previous_value=[previous_value[i]],
+        )[0]
+    return records
+
+
+def _records(columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[dict]:
+    """``_position_columns``' columns as one dict per row, of plain Python numbers, None
+    where a figure is missing."""
     kinds = {"quartile_band": int, "rank": int, "significant": bool}
     lists = {}
     for name, (data, ok) in columns.items():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
@@ -23,7 +24,12 @@ from django.utils.translation import gettext_lazy as _
 
 from benchmarking import access, charts, selectors
 from benchmarking.charts import format_value
-from benchmarking.comparisons import MIN_COUNCILS_FOR_QUARTILES, compare, too_few_for_quartiles
+from benchmarking.comparisons import (
+    MIN_COUNCILS_FOR_QUARTILES,
+    compare,
+    positions_one_in_each,
+    too_few_for_quartiles,
+)
 from benchmarking.families import similar_kind
 from benchmarking.groups import BY_MEASURE, Group, group_for_metric, stored_kinds
 from benchmarking.models import Audience, ComparisonStatistic, Element, Metric, Polarity
@@ -416,23 +422,43 @@ def _stored_positions(
     own_by_metric = defaultdict(list)
     for row in own:
         own_by_metric[row[0]].append(row)
-    found: dict[int, dict] = {}
+    placed = []  # (metric id, statistic, the group's sorted values, the council's value)
+    facts: dict[str, list] = {name: [] for name in PLACING_FACTS}
     for metric_id, statistic in chosen.items():
+        at = np.flatnonzero(statistic.councils_in_order() == council.pk)
+        if not len(at):
+            continue
+        values = statistic.values_in_order()
+        placed.append((metric_id, statistic, values, values[at[0]]))
         counted = selectors.audience_filter(statistic.audience)
-        facts = {
-            (council.pk, m, p): (value, sample)
-            for m, p, value, sample, visibility in own_by_metric[metric_id]
+        mine = {
+            period: (value, sample)
+            for _m, period, value, sample, visibility in own_by_metric[metric_id]
             if visibility in counted
         }
-        placed = selectors.stored_positions(
-            statistic, metrics[metric_id], facts, council_ids=[council.pk]
-        )
-        if council.pk in placed:
-            found[metric_id] = {
-                **{k: getattr(statistic, k) for k in STAT_KEYS},
-                **{k: placed[council.pk][k] for k in POSITION_KEYS},
-            }
-    return found
+        metric = metrics[metric_id]
+        facts["polarity"].append(metric.polarity)
+        facts["target_value"].append(_float(metric.target_value))
+        facts["scale"].append(_float(metric.scale))
+        facts["sample_size"].append(mine.get(statistic.period, (None, None))[1])
+        facts["previous_value"].append(mine.get(_previous(statistic.period), (None, None))[0])
+    records = positions_one_in_each(
+        [values for _m, _s, values, _v in placed], [v for *_rest, v in placed], **facts
+    )
+    return {
+        metric_id: {
+            **{k: getattr(statistic, k) for k in STAT_KEYS},
+            **{k: record[k] for k in POSITION_KEYS},
+        }
+        for (metric_id, statistic, _values, _value), record in zip(placed, records, strict=True)
+    }
+
+
+PLACING_FACTS = ("polarity", "target_value", "scale", "sample_size", "previous_value")
+
+
+def _float(value) -> float:
+    return np.nan if value is None else float(value)
 
 
 def _custom_positions(user, council, group: Group, metrics, latest) -> dict[int, dict]:

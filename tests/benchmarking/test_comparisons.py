@@ -19,6 +19,7 @@ from benchmarking.comparisons import (
     group_statistics,
     position_records,
     positions_in_group,
+    positions_one_in_each,
 )
 from benchmarking.selectors import plain
 from selfreg.stats import Z_95, wilson_interval
@@ -839,6 +840,38 @@ def test_positions_from_sorted_values_equal_whole_frame_positions(seed):
                 k: plain_row[k] for k in POSITION_COLUMNS
             }
             assert record["change"] == (None if np.isnan(value) else 1.0)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_one_council_in_each_group_at_once_equals_each_group_in_turn(seed):
+    """A dashboard places one council in each measure's group, all groups at once: the
+    figures are exactly those of placing it in each group in turn."""
+    df = varied_random_frame(seed)
+    stored = group_distributions(df).set_index(["metric", "period", "group"])
+    rng = np.random.default_rng(seed)
+    groups, values, facts = [], [], {name: [] for name in FACTS}
+    for key, part in df.groupby(["metric", "period", "group"], sort=False):
+        one = part.iloc[int(rng.integers(len(part)))]  # one council, its value maybe missing
+        groups.append(stored.loc[key, "values"])
+        values.append(one["value"])
+        facts["polarity"].append(one["polarity"])
+        facts["target_value"].append(one["target_value"])
+        facts["scale"].append(one["scale"])
+        facts["sample_size"].append(None if np.isnan(one["sample_size"]) else one["sample_size"])
+        facts["previous_value"].append(None if rng.random() < 0.2 else float(rng.integers(12)))
+    got = positions_one_in_each(groups, values, **facts)
+    for i, record in enumerate(got):
+        expected = position_records(
+            groups[i],
+            [values[i]],
+            **{name: facts[name][i] for name in ("polarity", "target_value", "scale")},
+            sample_size=[facts["sample_size"][i]],
+            previous_value=[facts["previous_value"][i]],
+        )[0]
+        assert record == expected
+
+
+FACTS = ("polarity", "target_value", "scale", "sample_size", "previous_value")
 
 
 def test_group_distributions_keep_each_groups_values_and_councils_in_order():
