@@ -399,16 +399,14 @@ def _stored_positions(
     # A by-measure group reads each metric in its own set's group.
     kinds = stored_kinds(council.gss_code) if group.label.startswith(BY_MEASURE) else None
     label_of = {m: group_for_metric(group, metrics[m], kinds).label for m in latest}
-    metrics_by_period = defaultdict(list)
+    metrics_by_place = defaultdict(list)
     for metric_id, period in latest.items():
-        metrics_by_period[period].append(metric_id)
-    latest_only = Q()  # each metric's own latest period, not every latest period of any
-    for period, metric_ids in metrics_by_period.items():
-        latest_only |= Q(period=period, metric_id__in=metric_ids)
+        metrics_by_place[period, label_of[metric_id]].append(metric_id)
+    wanted = Q()  # each metric's own latest period and group, not those of any other metric
+    for (period, label), metric_ids in metrics_by_place.items():
+        wanted |= Q(period=period, group=label, metric_id__in=metric_ids)
     statistics = ComparisonStatistic.objects.filter(
-        latest_only,
-        group__in=set(label_of.values()),
-        audience__in=access.audiences_of(user),
+        wanted, audience__in=access.audiences_of(user)
     ).only("metric_id", "period", "group", "audience", *STAT_KEYS, "sorted_values", "council_ids")
     chosen: dict[int, ComparisonStatistic] = {}
     for statistic in statistics:

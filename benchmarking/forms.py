@@ -116,6 +116,7 @@ class CompareForm(forms.Form):
     )
 
     def __init__(self, *args, metrics, **kwargs):
+        """``metrics``: each with its ``code``, ``title`` and ``element``."""
         super().__init__(*args, **kwargs)
         # Measures by title, in a group per element, as the catalogue has no other themes.
         by_element = {element: [] for element in Element.values}
