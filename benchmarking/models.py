@@ -256,27 +256,37 @@ class Value(models.Model):
 
 
 class PendingRecompute(models.Model):
-    """A metric-period whose comparisons wait to be recomputed.
+    """A metric-period whose comparisons wait to be recomputed: only the groups of ``council``,
+    whose values changed, or (no council) every group.
 
     Written in the same transaction as the values that changed, so a change never commits
     without it. Changes arriving together (a seed, a batch of uploads, API posts) add to the
     same rows, and one recompute takes them all (`services.comparisons_recompute_pending`).
     A recompute marks the rows it takes with its `claim`; a change arriving meanwhile clears
-    the mark, so that metric-period is recomputed again rather than forgotten.
+    the mark (or, for a whole metric-period, adds a row), so that change is recomputed again
+    rather than forgotten.
     """
 
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=20)
+    # A council taken out of the register leaves its row standing for every group.
+    council = models.ForeignKey(
+        Council, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     claim = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["metric", "period"], name="one_pending_recompute")
+            # Rows without a council never clash: a second one is harmless, as both go in the
+            # same recompute.
+            models.UniqueConstraint(
+                fields=["metric", "period", "council"], name="one_pending_recompute_each"
+            )
         ]
 
     def __str__(self):
-        return f"{self.metric_id} {self.period}"
+        return f"{self.metric_id} {self.period} {self.council_id or 'all'}"
 
 
 class Audience(models.TextChoices):

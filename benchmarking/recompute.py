@@ -43,19 +43,34 @@ class RecomputeReport:
 
 
 def comparisons_recompute(
-    *, pairs: list[tuple[int, str]] | None = None, metric_ids: list[int] | None = None
+    *,
+    pairs: list[tuple[int, str]] | None = None,
+    metric_ids: list[int] | None = None,
+    changed: dict[tuple[int, str], set[int]] | None = None,
 ) -> RecomputeReport:
     """Recompute stored comparisons: of some (metric id, period) pairs, of every period of
     some metrics, or (neither given) of everything, one chunk of metrics after another.
+
+    ``changed`` says, for some of the pairs, the only councils whose values changed: those
+    pairs are recomputed only in the groups that hold one of those councils, since no other
+    group's values moved. The rest of the pairs are recomputed in every group.
 
     Safe to run twice: each affected metric-period (or metric) is replaced whole. A changed
     value moves only its own period's statistics: the change since the previous period is
     derived on read.
     """
     if pairs is not None:
-        if not pairs:
-            return RecomputeReport()
-        return _recompute(pairs=[(int(m), str(p)) for m, p in pairs])
+        pairs = [(int(m), str(p)) for m, p in pairs]
+        changed = changed or {}
+        whole = [pair for pair in pairs if pair not in changed]
+        partial = [pair for pair in pairs if pair in changed]
+        report = RecomputeReport()
+        if whole:
+            report.add(_recompute(pairs=whole))
+        if partial:
+            councils = set().union(*(changed[pair] for pair in partial))
+            report.add(_recompute(pairs=partial, councils=councils))
+        return report
     if metric_ids is not None:
         return _recompute(metric_ids=[int(m) for m in metric_ids])
     report = RecomputeReport()
@@ -88,22 +103,57 @@ def _recompute(
     pairs: list[tuple[int, str]] | None = None,
     metric_ids: list[int] | None = None,
     members: pd.DataFrame | None = None,
+    councils: set[int] | None = None,
 ) -> RecomputeReport:
+    """Recompute these pairs (or metrics); with ``councils``, only the groups that hold one."""
     frame = selectors.compared_values(metric_ids=metric_ids, pairs=pairs)
+    report = RecomputeReport()
+    if councils is not None:
+        # Sector statistics are kept only where something is shared with the sector alone:
+        # where that has just begun or ended, every group's sector statistics come or go.
+        toggled = _sector_toggled(frame, pairs)
+        if toggled:
+            report.add(_recompute(pairs=sorted(toggled)))
+            pairs = [pair for pair in pairs if pair not in toggled]
+            frame = frame[~selectors.pair_in(frame, toggled)]
+            if not pairs:
+                return report
     if members is None:
         periods = None if pairs is None else sorted({period for _metric, period in pairs})
         members = selectors.group_members(periods)
+    groups = None
+    if councils is not None:
+        groups = sorted(members.loc[members["council_id"].isin(councils), "group"].unique())
+        if not groups:
+            return report  # the councils are in no group: no comparison moves
+        members = members[members["group"].isin(groups)]
     results = [(audience, _distributions(frame, audience, members)) for audience in Audience]
     with transaction.atomic():
         if pairs is not None:
-            _delete_statistics(pairs)
+            _delete_statistics(pairs, groups)
         else:
             _delete_metrics(metric_ids)
-        report = RecomputeReport()
         for audience, stored in results:
             report.statistics += _insert_statistics(audience, stored)
             report.values += int(stored["n"].sum()) if len(stored) else 0
     return report
+
+
+def _sector_toggled(frame: pd.DataFrame, pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The pairs that hold values shared with the sector alone and have no stored sector
+    statistics, or the other way round."""
+    shared = frame.loc[frame["visibility"] == Visibility.SECTOR, ["metric_id", "period"]]
+    now = set(shared.drop_duplicates().itertuples(index=False, name=None))
+    stored = set(
+        ComparisonStatistic.objects.filter(
+            audience=Audience.SECTOR,
+            metric_id__in=sorted({metric for metric, _period in pairs}),
+            period__in=sorted({period for _metric, period in pairs}),
+        )
+        .values_list("metric_id", "period")
+        .distinct()
+    )
+    return (now ^ stored) & set(pairs)
 
 
 def _distributions(frame: pd.DataFrame, audience: str, members: pd.DataFrame) -> pd.DataFrame:
@@ -137,25 +187,31 @@ def _delete_metrics(metric_ids: list[int]) -> None:
     ComparisonStatistic.objects.filter(metric_id__in=metric_ids).delete()
 
 
-def _delete_statistics(pairs: list[tuple[int, str]]) -> None:
-    """Remove the stored comparisons of these (metric id, period) pairs."""
+def _delete_statistics(pairs: list[tuple[int, str]], groups: list[str] | None = None) -> None:
+    """Remove the stored comparisons of these (metric id, period) pairs: in every group, or
+    only in these ``groups``."""
     if not pairs:
         return
     if connection.vendor != "postgresql":
         by_metric: dict[int, list[str]] = {}
         for metric_id, period in pairs:
             by_metric.setdefault(metric_id, []).append(period)
+        in_groups = {} if groups is None else {"group__in": groups}
         for metric_id, periods in by_metric.items():
-            ComparisonStatistic.objects.filter(metric_id=metric_id, period__in=periods).delete()
+            ComparisonStatistic.objects.filter(
+                metric_id=metric_id, period__in=periods, **in_groups
+            ).delete()
         return
     # One statement joined to the pairs, instead of a query per metric. Only the model's own
-    # table name is formatted in; the pairs are parameters.
+    # table name is formatted in; the pairs and groups are parameters.
     table = ComparisonStatistic._meta.db_table
+    in_groups = "" if groups is None else ' AND s."group" = ANY(%s::text[])'
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {table} s USING unnest(%s::bigint[], %s::text[]) "  # noqa: S608
-            "AS t(metric_id, period) WHERE s.metric_id = t.metric_id AND s.period = t.period",
-            [[m for m, _ in pairs], [p for _, p in pairs]],
+            "AS t(metric_id, period) WHERE s.metric_id = t.metric_id AND s.period = t.period"
+            + in_groups,
+            [[m for m, _ in pairs], [p for _, p in pairs], *([] if groups is None else [groups])],
         )
 
 

@@ -77,9 +77,15 @@ def compared_values(*, metric_ids=None, pairs=None) -> pd.DataFrame:
         frame = pd.DataFrame.from_records(list(rows), columns=COMPARED_COLUMNS)
         frame["value"] = frame["value"].astype("float64")
     if pairs is not None and len(frame):
-        wanted = pd.MultiIndex.from_tuples([(int(m), str(p)) for m, p in pairs])
-        frame = frame[pd.MultiIndex.from_frame(frame[["metric_id", "period"]]).isin(wanted)]
+        frame = frame[pair_in(frame, pairs)]
     return frame.reset_index(drop=True)
+
+
+def pair_in(frame: pd.DataFrame, pairs) -> np.ndarray:
+    """Which rows of a ``compared_values`` frame belong to one of these (metric id, period)
+    pairs."""
+    wanted = pd.MultiIndex.from_tuples(sorted({(int(m), str(p)) for m, p in pairs}))
+    return pd.MultiIndex.from_frame(frame[["metric_id", "period"]]).isin(wanted)
 
 
 # One row of ``_compared_packed``: fixed-width big-endian numbers, as PostgreSQL's

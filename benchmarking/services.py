@@ -320,6 +320,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     pairs: set[tuple[int, str]] = field(default_factory=set)
+    # (metric id, period, council id) of every value written: whose groups to recompute.
+    changes: set[tuple[int, str, int]] = field(default_factory=set)
     # How many rows took each visibility, strictest first.
     visibility: dict[str, int] = field(default_factory=dict)
 
@@ -443,12 +445,17 @@ def values_import(
 
         values_write(merged[is_new], merged[is_changed], common)
         touched = merged[is_new | is_changed]
-        report.pairs = set(
-            zip(touched["metric_id"].tolist(), touched["period"].tolist(), strict=True)
+        report.changes = set(
+            zip(
+                touched["metric_id"].tolist(),
+                touched["period"].tolist(),
+                touched["council_id"].tolist(),
+                strict=True,
+            )
         )
-        if recompute and report.pairs:
-            pairs = sorted(report.pairs)
-            comparisons_recompute_queue(pairs=pairs)
+        report.pairs = {(metric, period) for metric, period, _council in report.changes}
+        if recompute and report.changes:
+            comparisons_recompute_queue(changes=report.changes)
     return report
 
 
@@ -655,8 +662,9 @@ def sharing_set(*, user, council: Council, element: str, visibility: str) -> int
             bulk_update_with_history(
                 moving, Value, ["visibility"], batch_size=BATCH, default_user=user
             )
-            pairs = sorted({(v.metric_id, v.period) for v in moving})
-            comparisons_recompute_queue(pairs=pairs)
+            comparisons_recompute_queue(
+                changes={(v.metric_id, v.period, council.pk) for v in moving}
+            )
     return len(moving)
 
 
@@ -687,28 +695,33 @@ def values_delete(*, council: Council, period: str, metric_codes: list[str]) -> 
     )
     for value in stale:
         value.delete()  # one at a time, so that each deletion is kept in the history
-    comparisons_recompute_queue(pairs={(v.metric_id, v.period) for v in stale})
+    comparisons_recompute_queue(changes={(v.metric_id, v.period, council.pk) for v in stale})
     return len(stale)
 
 
-def comparisons_recompute_queue(*, pairs, now: bool = True) -> None:
-    """Ask for the comparisons of these (metric id, period) pairs to be recomputed.
+def comparisons_recompute_queue(*, pairs=(), changes=(), now: bool = True) -> None:
+    """Ask for comparisons to be recomputed: every group of these (metric id, period)
+    ``pairs``, and, of these (metric id, period, council id) ``changes``, the groups that hold
+    the council (its values changed; no other council's did).
 
-    The one way every change asks for a recompute. Pairs are recorded as `PendingRecompute`
-    rows in the caller's transaction, so they are kept even when the queue is down; then,
-    once the change commits and if `now`, a recompute of every pending pair is queued to
-    start `RECOMPUTE_DELAY_S` later, so changes arriving together share one recompute. With
-    `now` off the pairs wait for the next such recompute (the seed runs one at its end).
+    The one way every change asks for a recompute. Each is recorded as a `PendingRecompute`
+    row in the caller's transaction, so it is kept even when the queue is down; then, once
+    the change commits and if `now`, a recompute of everything pending is queued to start
+    `RECOMPUTE_DELAY_S` later, so changes arriving together share one recompute. With `now`
+    off they wait for the next such recompute (the seed runs one at its end).
     """
     pending = [PendingRecompute(metric_id=m, period=p) for m, p in sorted(set(pairs))]
+    pending += [
+        PendingRecompute(metric_id=m, period=p, council_id=c) for m, p, c in sorted(set(changes))
+    ]
     if not pending:
         return
-    # A pair already taken by a running recompute is cleared of its claim: it changed again.
+    # A change already taken by a running recompute is cleared of its claim: it changed again.
     PendingRecompute.objects.bulk_create(
         pending,
         batch_size=BATCH,
         update_conflicts=True,
-        unique_fields=["metric", "period"],
+        unique_fields=["metric", "period", "council"],
         update_fields=["claim", "claimed_at"],
     )
     if now:
@@ -739,11 +752,17 @@ def comparisons_recompute_pending() -> list[tuple[int, str]]:
         ids = list(free.values_list("pk", flat=True))
         PendingRecompute.objects.filter(pk__in=ids).update(claim=claim, claimed_at=now)
     mine = PendingRecompute.objects.filter(claim=claim)
-    pairs = sorted(mine.values_list("metric_id", "period"))
+    rows = list(mine.values_list("metric_id", "period", "council_id"))
+    pairs = sorted({(metric, period) for metric, period, _council in rows})
     if not pairs:
         return pairs
+    whole = {(metric, period) for metric, period, council in rows if council is None}
+    changed: dict[tuple[int, str], set[int]] = {}
+    for metric, period, council in rows:
+        if (metric, period) not in whole:
+            changed.setdefault((metric, period), set()).add(council)
     try:
-        comparisons_recompute(pairs=pairs)
+        comparisons_recompute(pairs=pairs, changed=changed)
     except BaseException:
         mine.update(claim=None, claimed_at=None)
         raise

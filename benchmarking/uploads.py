@@ -431,7 +431,7 @@ def _import_whole(upload: Upload) -> None:
     frame = _read_stored(upload)
     total = len(frame)
     created = updated = unchanged = 0
-    pairs: set[tuple[int, str]] = set()
+    changes: set[tuple[int, str, int]] = set()
     shown: dict[str, int] = {}
     for start in chunk_starts(total):
         _progress_write(upload.pk, phase="writing", done=start, total=total)
@@ -451,7 +451,7 @@ def _import_whole(upload: Upload) -> None:
         created += report.created
         updated += report.updated
         unchanged += report.unchanged
-        pairs |= report.pairs
+        changes |= report.changes
         for visibility, count in report.visibility.items():
             shown[visibility] = shown.get(visibility, 0) + count
     promised = upload.summary.get("visibility")
@@ -475,7 +475,7 @@ def _import_whole(upload: Upload) -> None:
     upload.error_message = ""
     upload.committed_at = timezone.now()
     upload.save()
-    services.comparisons_recompute_queue(pairs=pairs)
+    services.comparisons_recompute_queue(changes=changes)
 
 
 # --- files no longer needed ------------------------------------------------------------------

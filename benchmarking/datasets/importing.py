@@ -158,14 +158,16 @@ def dataset_import(*, name: str, content: DatasetContent) -> DatasetReport:
             rows=content.references, metric_codes=[m["code"] for m in content.metrics]
         )
         pairs = set(values.pairs)
+        regrouped = set()  # a grouping's members changed: every group of these is recomputed
         if groupings.changed:
-            pairs |= set(
+            regrouped = set(
                 Value.objects.filter(metric__dataset=name)
                 .values_list("metric_id", "period")
                 .distinct()
             )
+        pairs |= regrouped
         # Kept with the change; whoever imports decides when the recompute runs.
-        comparisons_recompute_queue(pairs=pairs, now=False)
+        comparisons_recompute_queue(pairs=regrouped, changes=values.changes, now=False)
     return DatasetReport(
         metrics=metrics, groupings=groupings, values=values, pairs=pairs, references=references
     )

@@ -640,9 +640,9 @@ def test_a_pair_changed_again_during_its_recompute_stays_pending(metrics, monkey
     sat = metrics["sat"].pk
     original = services.comparisons_recompute
 
-    def recompute_while_a_change_arrives(*, pairs):
+    def recompute_while_a_change_arrives(*, pairs, changed=None):
         values_import(frame=table(HEADER + "E06000001,sat,2019-20,99,400\n"), source="upload")
-        return original(pairs=pairs)
+        return original(pairs=pairs, changed=changed)
 
     monkeypatch.setattr(services, "comparisons_recompute", recompute_while_a_change_arrives)
     assert set(services.comparisons_recompute_pending()) == {(sat, "2018-19"), (sat, "2019-20")}
@@ -654,7 +654,7 @@ def test_a_failed_recompute_leaves_its_pairs_pending(metrics, monkeypatch):
     values_import(frame=table(GOOD), source="upload")
     before = pending_pairs()
 
-    def fail(*, pairs):
+    def fail(*, pairs, changed=None):
         raise RuntimeError("the worker lost its database")
 
     monkeypatch.setattr(services, "comparisons_recompute", fail)
