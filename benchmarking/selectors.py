@@ -65,8 +65,9 @@ def compared_values(*, metric_ids=None, pairs=None) -> pd.DataFrame:
     query = Value.objects.all()
     periods = None
     if pairs is not None:
-        metric_ids = sorted({int(m) for m, _ in pairs})
-        periods = sorted({str(p) for _, p in pairs})
+        pairs = {(int(m), str(p)) for m, p in pairs}
+        metric_ids = sorted({m for m, _ in pairs})
+        periods = sorted({p for _, p in pairs})
         query = query.filter(period__in=periods)
     if metric_ids is not None:
         query = query.filter(metric_id__in=[int(m) for m in metric_ids])
@@ -76,7 +77,9 @@ def compared_values(*, metric_ids=None, pairs=None) -> pd.DataFrame:
         rows = query.values_list(*COMPARED_COLUMNS)
         frame = pd.DataFrame.from_records(list(rows), columns=COMPARED_COLUMNS)
         frame["value"] = frame["value"].astype("float64")
-    if pairs is not None and len(frame):
+    # The query returns every period of every metric asked for: keep only the pairs asked
+    # for, unless that is all of them.
+    if pairs is not None and len(frame) and len(pairs) < len(metric_ids) * len(periods):
         frame = frame[pair_in(frame, pairs)]
     return frame.reset_index(drop=True)
 
@@ -230,14 +233,21 @@ def _days(column: pd.Series) -> list:
 def members_by_era(values: pd.DataFrame, members: pd.DataFrame) -> list[tuple]:
     """``values`` split by the register era of their period, each part with the members its
     groups have then: groups without eras always, similar groups of that era (today's for a
-    period whose era is not worked out yet)."""
+    period whose era is not worked out yet). Eras in order, "" (none) first."""
     shared = members[members["era"].isna()].drop(columns="era")
     by_era = members[members["era"].notna()]
-    eras = periods_to_eras(values["period"].unique(), by_era["era"].unique())
-    era_of_value = values["period"].map(eras).astype(object).fillna("")
+    # Each distinct period's era once, not each value's: there are hundreds of thousands.
+    codes, periods = pd.factorize(values["period"])
+    eras = periods_to_eras(periods, by_era["era"].unique())
+    labels = sorted({eras.get(period, "") for period in periods})
+    era_of_period = np.array([labels.index(eras.get(period, "")) for period in periods])
+    era_of_value = era_of_period[codes] if len(labels) > 1 else None
     return [
-        (part, pd.concat([shared, by_era[by_era["era"] == era].drop(columns="era")]))
-        for era, part in values.groupby(era_of_value, sort=True)
+        (
+            values if era_of_value is None else values[era_of_value == i],
+            pd.concat([shared, by_era[by_era["era"] == era].drop(columns="era")]),
+        )
+        for i, era in enumerate(labels)
     ]
 
 
