@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -70,8 +71,11 @@ def compared_values(*, metric_ids=None, pairs=None) -> pd.DataFrame:
         periods = sorted({p for _, p in pairs})
         query = query.filter(period__in=periods)
     if metric_ids is not None:
-        query = query.filter(metric_id__in=[int(m) for m in metric_ids])
-    if connection.vendor == "postgresql":
+        metric_ids = [int(m) for m in metric_ids]
+        query = query.filter(metric_id__in=metric_ids)
+    if connection.vendor == "postgresql" and _read_in_parallel(metric_ids):
+        frame = _compared_in_parallel(metric_ids, periods)
+    elif connection.vendor == "postgresql":
         frame = _compared_packed(query, periods)
     else:
         rows = query.values_list(*COMPARED_COLUMNS)
@@ -102,6 +106,43 @@ _PACKED_ROW = np.dtype(
         ("visibility", ">i4"),
     ]
 )
+
+
+#: A read of at least this many metrics (a return's recompute) is shared between
+#: READ_CONNECTIONS connections: PostgreSQL packs one query's rows on one core, so each
+#: connection packs its share on another. Only outside a transaction, where every connection
+#: sees the same committed values. A full recompute reads smaller chunks, which it already
+#: shares out between workers.
+PARALLEL_READ_METRICS = 200
+READ_CONNECTIONS = 2
+
+
+def _read_in_parallel(metric_ids) -> bool:
+    return (
+        metric_ids is not None
+        and len(metric_ids) >= PARALLEL_READ_METRICS
+        and READ_CONNECTIONS > 1
+        and not connection.in_atomic_block
+    )
+
+
+def _compared_in_parallel(metric_ids: list[int], periods: list[str] | None) -> pd.DataFrame:
+    """``_compared_packed`` of the metrics in shares, each read in a thread of its own on a
+    connection of its own, closed when it is done."""
+
+    def share(ids: list[int]) -> pd.DataFrame:
+        try:
+            query = Value.objects.filter(metric_id__in=ids)
+            if periods is not None:
+                query = query.filter(period__in=periods)
+            return _compared_packed(query, periods)
+        finally:
+            connection.close()  # this thread's own connection
+
+    shares = [[int(m) for m in part] for part in np.array_split(metric_ids, READ_CONNECTIONS)]
+    with ThreadPoolExecutor(max_workers=READ_CONNECTIONS) as pool:
+        frames = list(pool.map(share, shares))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _compared_packed(query, periods: list[str] | None = None) -> pd.DataFrame:

@@ -1,13 +1,15 @@
 """The full recompute split over Celery workers: chunks of metrics, then one closing step."""
 
+import threading
 import time
 
 import pandas as pd
 import pytest
 from celery.signals import task_postrun
+from django.db import transaction
 
-from benchmarking import recompute
-from benchmarking.models import ComparisonStatistic
+from benchmarking import recompute, selectors
+from benchmarking.models import ComparisonStatistic, Metric
 from benchmarking.services import metrics_import, values_import
 from benchmarking.tasks import comparisons_recompute_task
 from tests.conftest import HARTLEPOOL
@@ -78,3 +80,42 @@ def test_inline_without_a_broker_recomputes_everything_at_once(register_loaded):
     outcome = comparisons_recompute_task.delay().get()
     assert outcome["statistics"] == ComparisonStatistic.objects.count() > 0
     assert outcome["values"] == sum(ComparisonStatistic.objects.values_list("n", flat=True))
+
+
+def test_a_read_of_many_metrics_is_shared_between_connections(register_loaded, monkeypatch):
+    """Outside a transaction, the values of many metrics are read in shares, each on a
+    connection and thread of its own, and come back the same as read on one; inside a
+    transaction they are read on its own connection, which sees what it has not committed."""
+    metrics_import(
+        rows=[{"code": f"m{i}", "title": f"M {i}", "element": "outcome"} for i in range(6)]
+    )
+    rows = [
+        {"gss_code": gss, "metric_code": f"m{i}", "period": "2019-20", "value": str(i * 3 + j)}
+        for i in range(6)
+        for j, gss in enumerate(COUNCILS)
+    ]
+    values_import(frame=pd.DataFrame(rows), source="upload", recompute=False)
+    pairs = [(pk, "2019-20") for pk in Metric.objects.values_list("pk", flat=True)]
+    monkeypatch.setattr(selectors, "READ_CONNECTIONS", 1)
+    alone = sorted(selectors.compared_values(pairs=pairs).itertuples(index=False))
+
+    threads = set()
+    real = selectors._compared_packed
+
+    def spy(query, periods=None):
+        threads.add(threading.get_ident())
+        return real(query, periods)
+
+    monkeypatch.setattr(selectors, "_compared_packed", spy)
+    monkeypatch.setattr(selectors, "READ_CONNECTIONS", 3)
+    monkeypatch.setattr(selectors, "PARALLEL_READ_METRICS", 2)
+    shared = sorted(selectors.compared_values(pairs=pairs).itertuples(index=False))
+    assert len(alone) == 36 and shared == alone
+    assert len(threads) == 3 and threading.get_ident() not in threads
+
+    threads.clear()
+    with transaction.atomic():
+        extra = [{"gss_code": COUNCILS[0], "metric_code": "m0", "period": "2020-21", "value": "5"}]
+        values_import(frame=pd.DataFrame(extra), source="upload", recompute=False)
+        seen = selectors.compared_values(pairs=[*pairs, (pairs[0][0], "2020-21")])
+    assert len(seen) == 37 and threads == {threading.get_ident()}
