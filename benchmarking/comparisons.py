@@ -679,7 +679,6 @@ def _position_columns(
                 "float64", na_value=np.nan
             )
 
-    valid = np.isfinite(v)
     n = len(s)
     below = np.searchsorted(s, v, side="left")
     above = n - np.searchsorted(s, v, side="right")
@@ -715,14 +714,25 @@ def _position_columns(
             band_ok[:] = enough
 
     scale = float(scale) if scale is not None else np.nan
+    ranked = {"percentile": percentile, "band": band, "band_ok": band_ok, "rank": rank}
+    return _with_intervals(
+        v, med, scale, column(sample_size), column(previous_value), **ranked, rank_ok=rank_ok
+    )
+
+
+def _with_intervals(
+    v, med, scale, sample_size, previous_value, *, percentile, band, band_ok, rank, rank_ok
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The position columns, with each value's Wilson interval, whether the group's median
+    lies outside it, and the change since the previous value."""
+    valid = np.isfinite(v)
     with np.errstate(divide="ignore", invalid="ignore"):
-        low, high = wilson_interval(v / scale, column(sample_size))
+        low, high = wilson_interval(v / scale, sample_size)
     ci_low = low * scale
     ci_high = high * scale
     has_ci = valid & np.isfinite(ci_low) & np.isfinite(ci_high) & np.isfinite(med)
     outside = (med < ci_low) | (med > ci_high)
-
-    change = v - column(previous_value)
+    change = v - previous_value
     return {
         "value": (v, valid),
         "percentile": (percentile, valid),
@@ -784,6 +794,7 @@ def positions_one_in_each(
     target measure's rank is by distance from its target, which needs its own sort: those
     groups are worked out one at a time.
     """
+    # Long: _position_columns' steps in the same order, for many groups at once.
     k = len(values)
     if not k:
         return []
@@ -822,27 +833,20 @@ def positions_one_in_each(
     band = np.select([code == _HIGHER, code == _LOWER], [higher, lower], 0)
     ranked_by_side = (code == _HIGHER) | (code == _LOWER)
     band_ok = ranked_by_side & enough & np.isfinite(lq) & np.isfinite(med) & np.isfinite(uq)
-    rank_ok = np.full(k, True)
 
     scale = np.asarray(scale, dtype="float64")
-    valid = np.isfinite(v)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        low, high = wilson_interval(v / scale, np.asarray(sample_size, dtype="float64"))
-    ci_low = low * scale
-    ci_high = high * scale
-    has_ci = valid & np.isfinite(ci_low) & np.isfinite(ci_high) & np.isfinite(med)
-    outside = (med < ci_low) | (med > ci_high)
-    change = v - np.asarray(previous_value, dtype="float64")
-    columns = {
-        "value": (v, valid),
-        "percentile": (percentile, valid),
-        "quartile_band": (band, band_ok & valid),
-        "rank": (rank, rank_ok & valid),
-        "ci_low": (ci_low, has_ci),
-        "ci_high": (ci_high, has_ci),
-        "significant": (outside, has_ci),
-        "change": (change, np.isfinite(change)),
-    }
+    columns = _with_intervals(
+        v,
+        med,
+        scale,
+        np.asarray(sample_size, dtype="float64"),
+        np.asarray(previous_value, dtype="float64"),
+        percentile=percentile,
+        band=band,
+        band_ok=band_ok,
+        rank=rank,
+        rank_ok=np.full(k, True),
+    )
     records = _records(columns)
     for i in np.flatnonzero(code == _TARGET):
         records[i] = position_records(
