@@ -699,6 +699,10 @@ def values_delete(*, council: Council, period: str, metric_codes: list[str]) -> 
     return len(stale)
 
 
+#: A metric-period changed for more councils than this at once is recomputed in every group.
+COUNCILS_PER_CHANGE = 10
+
+
 def comparisons_recompute_queue(*, pairs=(), changes=(), now: bool = True) -> None:
     """Ask for comparisons to be recomputed: every group of these (metric id, period)
     ``pairs``, and, of these (metric id, period, council id) ``changes``, the groups that hold
@@ -710,9 +714,19 @@ def comparisons_recompute_queue(*, pairs=(), changes=(), now: bool = True) -> No
     `RECOMPUTE_DELAY_S` later, so changes arriving together share one recompute. With `now`
     off they wait for the next such recompute (the seed runs one at its end).
     """
-    pending = [PendingRecompute(metric_id=m, period=p) for m, p in sorted(set(pairs))]
+    councils_of: dict[tuple[int, str], set[int]] = {}
+    for metric, period, council in changes:
+        councils_of.setdefault((metric, period), set()).add(council)
+    # A change of many councils at once (a dataset) touches most groups anyway.
+    whole = set(pairs) | {
+        pair for pair, councils in councils_of.items() if len(councils) > COUNCILS_PER_CHANGE
+    }
+    pending = [PendingRecompute(metric_id=m, period=p) for m, p in sorted(whole)]
     pending += [
-        PendingRecompute(metric_id=m, period=p, council_id=c) for m, p, c in sorted(set(changes))
+        PendingRecompute(metric_id=m, period=p, council_id=c)
+        for (m, p), councils in sorted(councils_of.items())
+        if (m, p) not in whole
+        for c in sorted(councils)
     ]
     if not pending:
         return

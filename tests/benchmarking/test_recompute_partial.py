@@ -168,3 +168,16 @@ def test_a_whole_metric_period_is_recomputed_in_every_group(data):
     assert services.comparisons_recompute_pending() == [(metric, LATEST)]
     after = set(latest.filter(metric_id=metric).values_list("computed_at", flat=True))
     assert len(after) == 1 and not after & stamps
+
+
+def test_a_change_of_many_councils_at_once_waits_for_every_group(data):
+    """A dataset changes a metric-period for most councils: it waits as one row for every
+    group, not a row per council."""
+    metric = ComparisonStatistic.objects.first().metric_id
+    many = [(metric, LATEST, c.pk) for c in data[: services.COUNCILS_PER_CHANGE + 1]]
+    few = [(metric, PERIODS[0], c.pk) for c in data[:2]]
+    services.comparisons_recompute_queue(changes=many + few, now=False)
+    waiting = PendingRecompute.objects.values_list("period", "council_id")
+    assert sorted(waiting, key=str) == sorted(
+        [(LATEST, None), (PERIODS[0], data[0].pk), (PERIODS[0], data[1].pk)], key=str
+    )
