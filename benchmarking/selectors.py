@@ -182,7 +182,9 @@ def _compared_packed(query, periods: list[str] | None = None) -> pd.DataFrame:
 
 
 def _labels(names: list[str], codes: np.ndarray) -> pd.Series:
-    return pd.Series(pd.Categorical.from_codes(codes, categories=names)).astype(str)
+    """Codes as their names, kept categorical: a text object for each of 800,000 values took
+    a fifth of a return's recompute, and the statistics are the same either way."""
+    return pd.Series(pd.Categorical.from_codes(codes, categories=names))
 
 
 def region_group(council: Council) -> str:
