@@ -436,8 +436,8 @@ def _stored_positions(
         }
         metric = metrics[metric_id]
         facts["polarity"].append(metric.polarity)
-        facts["target_value"].append(_float(metric.target_value))
-        facts["scale"].append(_float(metric.scale))
+        facts["target_value"].append(metric.target_value)  # None is read as missing
+        facts["scale"].append(metric.scale)
         facts["sample_size"].append(mine.get(statistic.period, (None, None))[1])
         facts["previous_value"].append(mine.get(_previous(statistic.period), (None, None))[0])
     records = positions_one_in_each(
@@ -453,10 +453,6 @@ def _stored_positions(
 
 
 PLACING_FACTS = ("polarity", "target_value", "scale", "sample_size", "previous_value")
-
-
-def _float(value) -> float:
-    return np.nan if value is None else float(value)
 
 
 def _custom_positions(user, council, group: Group, metrics, latest) -> dict[int, dict]:

@@ -714,9 +714,7 @@ def comparisons_recompute_queue(*, pairs=(), changes=(), now: bool = True) -> No
     `RECOMPUTE_DELAY_S` later, so changes arriving together share one recompute. With `now`
     off they wait for the next such recompute (the seed runs one at its end).
     """
-    councils_of: dict[tuple[int, str], set[int]] = {}
-    for metric, period, council in changes:
-        councils_of.setdefault((metric, period), set()).add(council)
+    councils_of = councils_by_pair(changes)
     # A change of many councils at once (a dataset) touches most groups anyway.
     whole = set(pairs) | {
         pair for pair, councils in councils_of.items() if len(councils) > COUNCILS_PER_CHANGE
@@ -740,6 +738,14 @@ def comparisons_recompute_queue(*, pairs=(), changes=(), now: bool = True) -> No
     )
     if now:
         job_enqueue(RECOMPUTE_PENDING_TASK, countdown=settings.RECOMPUTE_DELAY_S)
+
+
+def councils_by_pair(changes) -> dict[tuple[int, str], set]:
+    """(metric id, period, council id) changes as the councils changed in each metric-period."""
+    councils: dict[tuple[int, str], set] = {}
+    for metric, period, council in changes:
+        councils.setdefault((metric, period), set()).add(council)
+    return councils
 
 
 def _claim_expires() -> datetime.timedelta:
@@ -770,11 +776,9 @@ def comparisons_recompute_pending() -> list[tuple[int, str]]:
     pairs = sorted({(metric, period) for metric, period, _council in rows})
     if not pairs:
         return pairs
-    whole = {(metric, period) for metric, period, council in rows if council is None}
-    changed: dict[tuple[int, str], set[int]] = {}
-    for metric, period, council in rows:
-        if (metric, period) not in whole:
-            changed.setdefault((metric, period), set()).add(council)
+    # A row without a council asks for every group of its metric-period.
+    changed = councils_by_pair(rows)
+    changed = {pair: councils for pair, councils in changed.items() if None not in councils}
     try:
         comparisons_recompute(pairs=pairs, changed=changed)
     except BaseException:

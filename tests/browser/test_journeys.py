@@ -157,3 +157,30 @@ def test_resident_reads_a_public_dashboard_without_signing_in(page, benchmarks):
     assert "Residents satisfied" in page.locator("main").inner_text()
     assert page.get_by_role("link", name="Sign in").is_visible()
     assert_accessible(page)
+
+
+def test_officer_uploads_a_figure_and_the_dashboard_compares_it(
+    page, users, benchmarks, tmp_path, settings
+):
+    """Hartlepool's officer uploads a new figure through the pages; once saved, the
+    dashboard places it against the group anew: from the worst quarter to the best."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    sign_in(page, "officer@example.com")
+    page.goto("/benchmarking/councils/E06000001/?group=type")
+    row = page.get_by_role("row").filter(has_text="Residents satisfied")
+    assert "Worst quarter" in row.inner_text() and "22.0%" in row.inner_text()
+
+    page.goto("/benchmarking/upload/")
+    path = tmp_path / "return.csv"
+    path.write_text("gss_code,metric_code,period,value\nE06000001,sat,2019-20,60\n")
+    page.get_by_label("Upload a file").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("button", name="Confirm and save").click()
+    assert "Values saved" in page.locator(".govuk-panel").inner_text()
+
+    page.goto("/benchmarking/councils/E06000001/?group=type")
+    row = page.get_by_role("row").filter(has_text="Residents satisfied")
+    # The group's middle value moves from 22% to 32% with Hartlepool's new figure.
+    assert "60.0%" in row.inner_text() and "Best quarter" in row.inner_text()
+    assert "32.0%" in row.inner_text()
+    assert_accessible(page)
