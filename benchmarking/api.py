@@ -317,7 +317,7 @@ class CouncilDetail(OpenDataMixin, generics.RetrieveAPIView):
             ),
             FORMAT_PARAMETER,
         ],
-        responses=list_responses(SimilarCouncilSerializer, 404),
+        responses=list_responses(SimilarCouncilSerializer, 400, 404),
     )
 )
 class SimilarCouncilList(OpenDataMixin, generics.ListAPIView):
