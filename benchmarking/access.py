@@ -55,6 +55,13 @@ def audiences_of(user) -> list[str]:
     return [Audience.PUBLIC]
 
 
+def reader_of(user) -> tuple[bool, tuple[int, ...]]:
+    """All that `visible_q` and `audiences_of` read of the user: whether they are in the
+    sector, and the councils whose own figures they may see. People with the same answer
+    see the same figures, so benchmarking.readcache keeps one copy of a read for them."""
+    return access.is_in_sector(user), tuple(sorted(access.council_ids(user)))
+
+
 def can_submit_values(user) -> bool:
     """Writing values needs a user who may submit for at least one council."""
     return access.submittable_councils(user).exists()

@@ -33,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from benchmarking import access, selectors, services
+from benchmarking import access, readcache, selectors, services
 from benchmarking.charts import TOO_FEW_FOR_QUARTILES
 from benchmarking.comparisons import too_few_for_quartiles
 from benchmarking.eras import period_day
@@ -689,6 +689,11 @@ class ValueList(OpenDataMixin, generics.ListAPIView):
 # --- comparisons -----------------------------------------------------------------------------
 
 STATISTIC_FIELDS = list(StatisticsSerializer().fields)
+# A comparison's councils by name, or best first (those without a rank last).
+COUNCIL_ORDER = {
+    "name": lambda c: (c["name"], c["gss_code"]),
+    "rank": lambda c: (c["rank"] is None, c["rank"] or 0, c["name"], c["gss_code"]),
+}
 POSITION_FIELDS = list(PositionSerializer().fields)
 
 
@@ -750,35 +755,37 @@ class ComparisonDetail(OpenDataMixin, APIView):
             period = params["period"].strip()
             if period.lower() != "latest":
                 period = period_label(period)
-            found = selectors.comparison_read(request.user, metric, period, group)
+            data = self.comparison(request.user, metric, period, group, order)
         except LookupError as error:
             raise NotFound(str(error)) from None
-        audience, period, statistics, councils = (
-            found.audience,
-            found.period,
-            found.statistics,
-            found.councils,
-        )
-        key = (
-            (lambda c: (c["rank"] is None, c["rank"] or 0, c["name"], c["gss_code"]))
-            if order == "rank"
-            else (lambda c: (c["name"], c["gss_code"]))
-        )
-        reason = TOO_FEW_FOR_QUARTILES if too_few_for_quartiles(statistics["n"]) else None
-        statistics = {**statistics, "no_quartiles_reason": reason}
-        data = {
-            "metric": metric.code,
-            "metric_title": metric.title,
-            "unit": metric.unit,
-            "polarity": metric.polarity,
-            "period": period,
-            "group": group.label,
-            "audience": audience,
-            "statistics": statistics,
-            "councils": sorted(councils, key=key),
-        }
-        self.names = (metric.code, period, group.label)
-        return Response(ComparisonSerializer(data).data)
+        self.names = (metric.code, data["period"], group.label)
+        return Response(data)
+
+    def comparison(self, user, metric, period: str, group, order: str) -> dict:
+        """The comparison as sent. Readers who may see the same figures share one copy until
+        the figures change (readcache); custom groups are worked out each time."""
+
+        def compute() -> dict:
+            found = selectors.comparison_read(user, metric, period, group)
+            statistics = found.statistics
+            reason = TOO_FEW_FOR_QUARTILES if too_few_for_quartiles(statistics["n"]) else None
+            data = {
+                "metric": metric.code,
+                "metric_title": metric.title,
+                "unit": metric.unit,
+                "polarity": metric.polarity,
+                "period": found.period,
+                "group": group.label,
+                "audience": found.audience,
+                "statistics": {**statistics, "no_quartiles_reason": reason},
+                "councils": sorted(found.councils, key=COUNCIL_ORDER[order]),
+            }
+            return dict(ComparisonSerializer(data).data)
+
+        if group.is_custom:
+            return compute()
+        parts = (metric.pk, period, group.label, order)
+        return readcache.shared(user, "api-comparison", parts, compute)
 
     # CSV: one row per council, the group's statistics repeated as `statistics.<name>`.
 

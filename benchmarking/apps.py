@@ -7,7 +7,8 @@ class BenchmarkingConfig(AppConfig):
     verbose_name = _("Benchmarking")
 
     def ready(self):
-        from benchmarking import home
+        from benchmarking import home, signals
         from selfreg.home import home_council_register
 
         home_council_register("benchmarking", home.council_lines, order=10)
+        signals.connect()

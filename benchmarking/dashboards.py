@@ -22,7 +22,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from benchmarking import access, charts, selectors
+from benchmarking import access, charts, readcache, selectors
 from benchmarking.charts import format_value
 from benchmarking.comparisons import (
     MIN_COUNCILS_FOR_QUARTILES,
@@ -186,7 +186,7 @@ def council_dashboard(
         if group.is_custom
         else _stored_positions(user, council, group, latest, metrics, own)
     )
-    sections = {e: ElementSection(e, label) for e, label in Element.choices}
+    sections = {e: ElementSection(e, str(label)) for e, label in Element.choices}
     for metric_id, metric in sorted(metrics.items(), key=lambda item: _order(item[1])):
         period = latest[metric_id]
         row = DashboardRow(
@@ -259,16 +259,57 @@ def dashboard_page(
     by_element = defaultdict(list)
     for measure in measures:
         by_element[measure.element].append(measure)
-    parts = [(e, label, len(by_element[e])) for e, label in Element.choices if by_element[e]]
+    parts = [(e, str(label), len(by_element[e])) for e, label in Element.choices if by_element[e]]
     current = element if element in by_element else parts[0][0]
-    shown = Paginator(by_element[current], PAGE_ROWS).get_page(page)
+    in_part = by_element[current]
+    # Pages of positions in the part, not of measures: a page is small to keep (readcache).
+    shown = Paginator(range(len(in_part)), PAGE_ROWS).get_page(page)
     return DashboardPage(
-        metric_ids=[m.metric_id for m in shown.object_list],
+        metric_ids=[in_part[i].metric_id for i in shown.object_list],
         found=len(measures),
         parts=parts,
         current=current,
         page=shown,
     )
+
+
+@dataclass
+class DashboardTables:
+    """What a dashboard page shows of its measures: which ones, their rows by element and the
+    sources to credit; `html`, the rows as the page shows them, is the view's to fill."""
+
+    shown: DashboardPage
+    sections: list[ElementSection]
+    attributions: list[str]
+    html: str = ""
+
+
+def dashboard_tables(
+    user,
+    council,
+    group: Group,
+    *,
+    search: str,
+    element: str | None,
+    page: str | None,
+) -> DashboardTables:
+    """One page of a council's dashboard, as the user may see it."""
+    measures = dashboard_measures(user, council)
+    if search:
+        measures = find_measures(measures, search)
+    shown = dashboard_page(measures, element=element, page=page)
+    sections = council_dashboard(user, council, group, shown.metric_ids)
+    return DashboardTables(
+        shown=shown,
+        sections=sections,
+        attributions=attributions(r.metric for s in sections for r in s.rows),
+    )
+
+
+def attributions(metrics) -> list[str]:
+    """What a printed page says of its figures' sources: each measure's attribution, or its
+    source where it has none, once each."""
+    return sorted({m.attribution or m.source for m in metrics if m.attribution or m.source})
 
 
 @dataclass(frozen=True)
@@ -522,7 +563,17 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
     pooled span; and a scatter of the first two measures at the latest period both have.
 
     Every council of the group is accounted for: drawn, not drawn (named), without figures
-    for the first measure (named), or beyond the MAX_COMPARE_COUNCILS shown (counted)."""
+    for the first measure (named), or beyond the MAX_COMPARE_COUNCILS shown (counted).
+    Public readers share one copy until the figures change (readcache)."""
+    if group.is_custom:
+        return _compare_tables(user, codes_chosen, group)
+    parts = (tuple(codes_chosen), group.label)
+    return readcache.shared(
+        user, "compare", parts, lambda: _compare_tables(user, codes_chosen, group)
+    )
+
+
+def _compare_tables(user, codes_chosen: list[str], group) -> dict:
     by_code = Metric.objects.in_bulk(codes_chosen, field_name="code")
     chosen = [by_code[c] for c in codes_chosen if c in by_code]
     if chosen and group.label.startswith(BY_MEASURE):  # one set for the table: the first's

@@ -21,7 +21,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
-from benchmarking import selectors
+from benchmarking import readcache, selectors
 from benchmarking.comparisons import STAT_COLUMNS, group_distributions
 from benchmarking.models import COUNCIL_DTYPE, VALUE_DTYPE, Audience, ComparisonStatistic, Metric
 from selfreg.models import Visibility
@@ -129,6 +129,7 @@ def _recompute(
         members = members[members["group"].isin(groups)]
     results = [(audience, _distributions(frame, audience, members)) for audience in Audience]
     with transaction.atomic():
+        readcache.changed()
         if pairs is not None:
             _delete_statistics(pairs, groups)
         else:

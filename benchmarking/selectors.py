@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.text import slugify
 
-from benchmarking import access
+from benchmarking import access, readcache
 from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare, position_records
 from benchmarking.eras import Era, era_from_label, period_day, periods_to_eras
 from benchmarking.families import (
@@ -324,6 +324,13 @@ def comparison_read(user, metric: Metric, period: str, group) -> Comparison:
     """
     if group.is_custom:
         return _custom_comparison(user, metric, period, group)
+    parts = (metric.pk, "latest" if period.lower() == "latest" else period, group.label)
+    return readcache.shared(
+        user, "comparison", parts, lambda: _stored_comparison(user, metric, period, group)
+    )
+
+
+def _stored_comparison(user, metric: Metric, period: str, group) -> Comparison:
     statistics = ComparisonStatistic.objects.filter(
         metric=metric, group=group.label, audience__in=access.audiences_of(user)
     )

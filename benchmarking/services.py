@@ -18,7 +18,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from benchmarking import access
+from benchmarking import access, readcache
 from benchmarking.context import (
     CONTEXT_VARIABLES,
     COUNCIL_TYPES,
@@ -485,6 +485,8 @@ def values_write(new: pd.DataFrame, changed: pd.DataFrame, common: dict) -> None
     On PostgreSQL the rows go to a temporary table by one COPY, then two set-based statements
     write values and history together; elsewhere simple-history's bulk helpers do it.
     """
+    if not (new.empty and changed.empty):
+        readcache.changed()
     if connection.vendor == "postgresql":
         _values_write_sql(new, changed, common)
     elif connection.vendor == "sqlite":
@@ -728,6 +730,7 @@ def comparisons_recompute_queue(*, pairs=(), changes=(), now: bool = True) -> No
     ]
     if not pending:
         return
+    readcache.changed()
     # A change already taken by a running recompute is cleared of its claim: it changed again.
     PendingRecompute.objects.bulk_create(
         pending,

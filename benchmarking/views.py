@@ -4,11 +4,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from benchmarking import access, charts, dashboards, families, hexmap, likeness, selectors, services
+from benchmarking import (
+    access,
+    charts,
+    dashboards,
+    families,
+    hexmap,
+    likeness,
+    readcache,
+    selectors,
+    services,
+)
 from benchmarking import api_docs as api_docs_module
 from benchmarking.forms import (
     CompareForm,
@@ -25,7 +36,7 @@ from benchmarking.groups import (
     resolve_group,
     stored_kinds,
 )
-from benchmarking.models import Metric, SavedComparison, SimilarityKind
+from benchmarking.models import Element, Metric, SavedComparison, SimilarityKind
 from benchmarking.periods import period_sort_key, sort_periods
 from selfreg import access as kernel_access
 from selfreg.csvfiles import csv_response
@@ -42,6 +53,7 @@ def api_docs(request):
 
 
 @printable
+@readcache.shared_page("group", "councils", "ranks", "element", "page", "format")
 def council_dashboard(request, gss_code):
     council = kernel_access.access_council_by_gss(request.user, gss_code)
     groupings = council.groupings.exclude(kind=GroupingKind.REGION).distinct()
@@ -57,20 +69,18 @@ def council_dashboard(request, gss_code):
     except GroupNotFound as error:
         problem = str(error)
         group = resolve_group(request.user, f"type:{council.kind}")
-    measures = dashboards.dashboard_measures(request.user, council)
     search = request.GET.get("q", "").strip()[:100]
-    if search:
-        measures = dashboards.find_measures(measures, search)
     if request.GET.get("format") == "csv":
-        chosen = [m.metric_id for m in measures] if search else None
+        chosen = None
+        if search:
+            measures = dashboards.dashboard_measures(request.user, council)
+            chosen = [m.metric_id for m in dashboards.find_measures(measures, search)]
         return _dashboard_csv(
             dashboards.council_dashboard(request.user, council, group, chosen), council, group
         )
-    shown = dashboards.dashboard_page(
-        measures, element=request.GET.get("element"), page=request.GET.get("page")
-    )
-    sections = dashboards.council_dashboard(request.user, council, group, shown.metric_ids)
-    row_view = dashboards.RowViews(council=council, group=group, show_ranks=form.show_ranks())
+    group_name = describe_group(group)
+    page = _dashboard_tables(request, council, group, group_name, form, search)
+    shown = page.shown
     keep = request.GET.copy()  # what the search form, parts and pages carry along
     for name in ("q", "element", "page", "format"):
         keep.pop(name, None)
@@ -82,29 +92,46 @@ def council_dashboard(request, gss_code):
             "predecessors": council.predecessors.with_gss().order_by("name"),
             "form": form,
             "group": group,
-            "group_name": describe_group(group),
+            "group_name": group_name,
             "similar_url": _similar_url(group),
             "group_problem": problem,
             "can_choose_sharing": kernel_access.can_choose_sharing(request.user, council),
             "search": search,
             "keep": keep,
             "shown": shown,
-            "sections": sections,
-            "tables": [(s, dashboards.by_theme([row_view(r) for r in s.rows])) for s in sections],
+            "sections": page.sections,
+            "tables_html": page.html,
             "parts": [
                 (element, label, count, _query(keep, q=search, element=element))
                 for element, label, count in shown.parts
             ],
             "query": _query(keep, q=search, element=shown.current),
-            "attributions": _attributions(r.metric for s in sections for r in s.rows),
+            "attributions": page.attributions,
         },
     )
 
 
-def _attributions(metrics) -> list[str]:
-    """What a printed page says of its figures' sources: each measure's attribution, or its
-    source where it has none, once each."""
-    return sorted({m.attribution or m.source for m in metrics if m.attribution or m.source})
+def _dashboard_tables(request, council, group, group_name, form, search):
+    """The dashboard's measures and tables, the tables rendered. Public readers share one
+    copy until the figures change (readcache); searches and custom groups are not kept."""
+    element, page = request.GET.get("element"), request.GET.get("page")
+
+    def compute() -> dashboards.DashboardTables:
+        found = dashboards.dashboard_tables(
+            request.user, council, group, search=search, element=element, page=page
+        )
+        row_view = dashboards.RowViews(council=council, group=group, show_ranks=form.show_ranks())
+        tables = [(s, dashboards.by_theme([row_view(r) for r in s.rows])) for s in found.sections]
+        context = {"tables": tables, "council": council, "group_name": group_name}
+        found.html = render_to_string("benchmarking/includes/dashboard_tables.html", context)
+        return found
+
+    # Not kept: what could be anything (a search, a made-up page), which would fill the cache.
+    if group.is_custom or search or (page and not (page.isdigit() and len(page) < 5)):
+        return compute()
+    known = element if element in Element.values else None  # any other shows the first part
+    parts = (council.pk, group.label, known, page or None, form.show_ranks())
+    return readcache.shared(request.user, "dashboard", parts, compute)
 
 
 def _similar_url(group) -> str:
@@ -152,6 +179,7 @@ def _query(params, **more) -> str:
 
 
 @printable
+@readcache.shared_page("council", "group", "period")
 def metric_detail(request, code):
     """One metric for one period across a comparison group, and over time."""
     metric = get_object_or_404(Metric, code=code)
@@ -194,7 +222,7 @@ def metric_detail(request, code):
         "benchmarking/metric_detail.html",
         {
             "metric": metric,
-            "attributions": _attributions([metric]),
+            "attributions": dashboards.attributions([metric]),
             "council": council,
             "group": group,
             "group_name": group_name,
@@ -359,6 +387,7 @@ def sharing(request, gss_code):
     return render(request, "benchmarking/sharing.html", {"council": council, "form": form})
 
 
+@readcache.shared_page("metric_1", "metric_2", "metric_3", "councils", "group", "format")
 def compare(request, slug=None):
     """The compare tool: measures by councils by periods, as a table, lines and a scatter."""
     saved = get_object_or_404(SavedComparison, slug=slug) if slug else None

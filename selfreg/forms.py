@@ -1,4 +1,6 @@
+import functools
 import html
+from dataclasses import dataclass
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
@@ -19,30 +21,67 @@ class Select(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
-        chosen = set(widget["value"])
-
-        def option_html(option, label) -> str:
-            nonlocal chosen
-            option = "" if option is None else str(option)
-            selected = option in chosen
-            if selected and not self.allow_multiple_selected:
-                chosen = set()  # as Django's: only the first match is selected
-            mark = " selected" if selected else ""
-            return f'<option value="{_escape(option)}"{mark}>{_escape(label)}</option>'
-
-        parts = []
-        for option, label in self.choices:
-            if isinstance(label, list | tuple):  # an option group
-                inner = _safe(option_html(*choice) for choice in label)
-                parts.append(format_html('<optgroup label="{}">{}</optgroup>', option, inner))
-            else:
-                parts.append(option_html(option, label))
+        options = _options(_as_text(self.choices))
+        parts = list(options.html)
+        for chosen in widget["value"]:
+            places = options.places.get(chosen, ())
+            if places and not self.allow_multiple_selected:
+                places = places[:1]  # as Django's: only the first match is selected
+            for place in places:
+                # The value is escaped, so its closing quote is the first '">'.
+                parts[place] = parts[place].replace('">', '" selected>', 1)
+            if places and not self.allow_multiple_selected:
+                break
         attributes = [
             format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value)
             for key, value in widget["attrs"].items()
             if value is not False
         ]
         return format_html('<select name="{}"{}>{}</select>', name, _safe(attributes), _safe(parts))
+
+
+@dataclass(frozen=True)
+class _Options:
+    html: tuple[str, ...]  # each option (or an option group's opening or closing), unselected
+    places: dict[str, tuple[int, ...]]  # where each value's options are
+
+
+def _as_text(choices) -> tuple:
+    """Choices as text (lazy labels in the current language), hashable: the key of a list's
+    markup."""
+    text = []
+    for option, label in choices:
+        if isinstance(label, list | tuple):  # an option group
+            text.append((str(option), tuple((_text(o), str(lab)) for o, lab in label)))
+        else:
+            text.append((_text(option), str(label)))
+    return tuple(text)
+
+
+def _text(option) -> str:
+    return "" if option is None else str(option)
+
+
+@functools.lru_cache(maxsize=64)
+def _options(choices: tuple) -> _Options:
+    """The markup of a list of choices, worked out once per process for each list: the same
+    few long lists (measures, councils) are written on page after page."""
+    html_parts: list[str] = []
+    places: dict[str, list[int]] = {}
+
+    def add(option: str, label: str) -> None:
+        places.setdefault(option, []).append(len(html_parts))
+        html_parts.append(f'<option value="{_escape(option)}">{_escape(label)}</option>')
+
+    for option, label in choices:
+        if isinstance(label, tuple):
+            html_parts.append(f'<optgroup label="{_escape(option)}">')
+            for inner, inner_label in label:
+                add(inner, inner_label)
+            html_parts.append("</optgroup>")
+        else:
+            add(option, label)
+    return _Options(tuple(html_parts), {k: tuple(v) for k, v in places.items()})
 
 
 def _escape(text) -> str:

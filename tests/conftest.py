@@ -9,6 +9,7 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 
+from benchmarking import readcache
 from selfreg.models import RoleKind
 from tests.factories import RoleFactory, UserFactory, council
 
@@ -149,6 +150,12 @@ def data_dir() -> Path:
 def fast_password_hasher(settings):
     """Real hashing is deliberately slow; tests only need it to be a hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def no_shared_reads_from_other_tests():
+    """Each test's figures are its own: no public read kept from another test is served."""
+    readcache.forget()
 
 
 @pytest.fixture(scope="session")

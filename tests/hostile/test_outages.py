@@ -35,6 +35,7 @@ from benchmarking.models import (
     Value,
 )
 from benchmarking.uploads import upload_confirm, upload_receive, uploads_requeue
+from selfreg.cache import _LOCAL
 from selfreg.celery import app
 from selfreg.fileproblems import read_table
 from selfreg.jobs import jobs_flush
@@ -146,6 +147,18 @@ def test_pages_render_while_redis_is_down(settings, client_for, users, metrics):
             client = client_for(users[role])
             for page in pages:
                 assert client.get(page).status_code == 200, (role, page)
+
+
+@pytest.mark.django_db
+def test_nothing_is_kept_for_readers_while_redis_is_down(settings, client_for, users, metrics):
+    """Each process's stand-in memory would not hear of a change made in another process,
+    so shared reads and pages are worked out afresh each time until Redis is back."""
+    use_redis_cache(settings, f"redis://127.0.0.1:{free_port()}/0")
+    url = reverse("benchmarking:council", kwargs={"gss_code": "E06000001"})
+    for role in ("anonymous", "officer", "anonymous"):
+        page = client_for(users[role]).get(url)
+        assert page.status_code == 200 and page.context is not None, role
+    assert not [key for key in _LOCAL._cache if "shared-reads" in key]
 
 
 @pytest.mark.redis
