@@ -30,6 +30,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import get_language
@@ -50,16 +51,19 @@ def shared[T](user, name: str, parts: tuple, compute: Callable[[], T]) -> T:
     """``compute()``, or what it returned for an earlier reader who may see the same figures,
     when nothing has changed since. ``parts`` are what the result depends on besides the
     figures and the reader: the council, group, measure, page..."""
+    store = _store()
+    if store is None:
+        return compute()
     try:
-        key = _key(name, (access.reader_of(user), parts))
-        found = _store().get(key, _MISSING)
+        key = _key(store, name, (access.reader_of(user), parts))
+        found = store.get(key, _MISSING)
     except UNAVAILABLE:
         return compute()
     if found is not _MISSING:
         return found
     result = compute()
     with suppress(*UNAVAILABLE):
-        _store().set(key, result, TIMEOUT)
+        store.set(key, result, TIMEOUT)
     return result
 
 
@@ -73,11 +77,12 @@ def shared_page(*params: str):
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not _page_shareable(request, allowed):
+            store = _store()
+            if store is None or not _page_shareable(request, allowed):
                 return view(request, *args, **kwargs)
             try:
-                key = _key("page", (request.path, sorted(request.GET.lists())))
-                found = _store().get(key)
+                key = _key(store, "page", (request.path, sorted(request.GET.lists())))
+                found = store.get(key)
             except UNAVAILABLE:
                 return view(request, *args, **kwargs)
             if found is not None:
@@ -87,7 +92,7 @@ def shared_page(*params: str):
             if _response_shareable(request, response):
                 kept = (response.content, dict(response.items()))
                 with suppress(*UNAVAILABLE):
-                    _store().set(key, kept, PAGE_TIMEOUT)
+                    store.set(key, kept, PAGE_TIMEOUT)
             return response
 
         return wrapped
@@ -134,18 +139,21 @@ def changed() -> None:
 
 def forget() -> None:
     """Serve nothing kept so far."""
+    store = _store()
+    if store is None:
+        return
     try:
-        _store().incr(GENERATION_KEY)
+        store.incr(GENERATION_KEY)
     except ValueError:  # not there: the cache was emptied
         with suppress(*UNAVAILABLE):
-            _store().add(GENERATION_KEY, _first_generation(), timeout=None)
+            store.add(GENERATION_KEY, _first_generation(), timeout=None)
     except UNAVAILABLE:
         pass  # nothing is read from the cache while it does not answer
 
 
-def generation() -> int:
+def generation(store=None) -> int:
     """The current generation; raises one of UNAVAILABLE while the cache does not answer."""
-    store = _store()
+    store = store or _store()
     found = store.get(GENERATION_KEY)
     if found is None:
         store.add(GENERATION_KEY, _first_generation(), timeout=None)
@@ -154,13 +162,14 @@ def generation() -> int:
 
 
 def _store():
-    """The cache itself, without the stand-in each process keeps in its own memory while
-    Redis does not answer (selfreg.cache): a copy kept there would not hear of a change made
-    in another process. So while Redis does not answer, nothing is kept or read."""
+    """The cache every process shares, or None. Redis is used without the stand-in each
+    process keeps in its own memory while Redis does not answer (selfreg.cache), and a cache
+    of one process's memory (no REDIS_URL) is not used: a copy kept in one process would not
+    hear of a change made in another. So nothing is kept or read without a Redis answering."""
     backend = caches["default"]
     if isinstance(backend, ResilientRedisCache):
         return super(ResilientRedisCache, backend)
-    return backend
+    return backend if isinstance(backend, RedisCache) else None
 
 
 def _first_generation() -> int:
@@ -169,11 +178,11 @@ def _first_generation() -> int:
     return time.time_ns() // 1000
 
 
-def _key(name: str, parts: tuple) -> str:
+def _key(store, name: str, parts: tuple) -> str:
     # The day and language too: texts say when a figure is old, and are translated.
     text = repr((name, parts, date.today().isoformat(), get_language()))
     digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-    return f"benchmarking:shared-reads:{_code()}:{generation()}:{name}:{digest}"
+    return f"benchmarking:shared-reads:{_code()}:{generation(store)}:{name}:{digest}"
 
 
 @functools.cache

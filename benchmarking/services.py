@@ -284,6 +284,7 @@ def references_import(*, rows: list[dict], metric_codes: list[str]) -> Reference
         raise FileProblems(problems[:100])
     report = ReferenceReport()
     with transaction.atomic():
+        readcache.changed()  # measure pages show reference values
         existing = {
             (r.metric_id, r.period, r.area_code): r
             for r in ReferenceValue.objects.filter(metric_id__in=metrics.values())
@@ -848,6 +849,7 @@ def similar_councils_save(*, neighbours: pd.DataFrame, context: pd.DataFrame | N
         SimilarCouncil.objects.values_list("council_id", "kind", "valid_from", "neighbour_id")
     )
     with transaction.atomic():
+        readcache.changed()  # pages name each council's similar councils
         SimilarCouncil.objects.all().delete()
         SimilarCouncil.objects.bulk_create(objects, batch_size=BATCH)
         if context is not None:

@@ -179,3 +179,12 @@ def test_a_kept_page_is_not_sent_once_the_figures_change(figures, hartlepool):
     page = public.get(url)
     assert page.context is not None
     assert "/benchmarking/metrics/cost/" not in page.content.decode()
+
+
+def test_nothing_is_kept_in_one_process_memory(db, settings, users):
+    """Without Redis (a cache of each process's own memory) a copy kept in one process would
+    not hear of a change made in another: every read is worked out."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    read = Counted()
+    assert readcache.shared(None, "test", (1,), read) == {"call": 1}
+    assert readcache.shared(None, "test", (1,), read) == {"call": 2}
