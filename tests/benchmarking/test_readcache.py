@@ -17,6 +17,7 @@ from benchmarking.services import (
     values_import,
 )
 from selfreg.fileproblems import read_table
+from tests.benchmarking.test_sharing import values  # noqa: F401 (a fixture)
 from tests.conftest import sign_in_fully
 
 
@@ -85,19 +86,9 @@ def test_saving_a_measure_one_at_a_time_is_a_change(db, emptied_cache):
 
 
 @pytest.fixture
-def figures(db, emptied_cache):
-    metrics_import(
-        rows=[
-            {"code": "sat", "title": "Satisfied", "element": "perception"},
-            {"code": "cost", "title": "Cost", "element": "cost"},
-        ]
-    )
-    text = "gss_code,metric_code,period,value\n" + "".join(
-        f"{gss},{code},2019-20,{n + 1}\n"
-        for n, gss in enumerate(["E06000001", "E06000002", "E06000003"])
-        for code in ("sat", "cost")
-    )
-    values_import(frame=read_table(text.encode(), "v.csv"), source="upload")
+def figures(values, emptied_cache):  # noqa: F811 (the fixture imported above)
+    """Hartlepool and two other councils, each with a perception and a cost figure, public
+    and compared."""
     comparisons_recompute_pending()
 
 
