@@ -564,7 +564,7 @@ def compare_tables(user, codes_chosen: list[str], group) -> dict:
 
     Every council of the group is accounted for: drawn, not drawn (named), without figures
     for the first measure (named), or beyond the MAX_COMPARE_COUNCILS shown (counted).
-    Public readers share one copy until the figures change (readcache)."""
+    Readers who may see the same figures share one copy until they change (readcache)."""
     if group.is_custom:
         return _compare_tables(user, codes_chosen, group)
     parts = (tuple(codes_chosen), group.label)

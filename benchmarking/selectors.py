@@ -320,7 +320,8 @@ def comparison_read(user, metric: Metric, period: str, group) -> Comparison:
     Stored groups are read from what `recompute.comparisons_recompute` wrote: the sector's
     figures for users in the sector where they differ, the public's otherwise; each council's
     position is derived from the group's stored values. Custom groups are computed now over
-    the values the user may see. Raises LookupError when there is none.
+    the values the user may see. Raises LookupError when there is none. Readers who may see
+    the same figures share one stored comparison until the figures change (readcache).
     """
     if group.is_custom:
         return _custom_comparison(user, metric, period, group)

@@ -112,8 +112,9 @@ def council_dashboard(request, gss_code):
 
 
 def _dashboard_tables(request, council, group, group_name, form, search):
-    """The dashboard's measures and tables, the tables rendered. Public readers share one
-    copy until the figures change (readcache); searches and custom groups are not kept."""
+    """The dashboard's measures and tables, the tables rendered. Readers who may see the same
+    figures share one copy until they change (readcache); searches and custom groups are
+    worked out each time."""
     element, page = request.GET.get("element"), request.GET.get("page")
 
     def compute() -> dashboards.DashboardTables:
