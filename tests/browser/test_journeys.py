@@ -184,3 +184,29 @@ def test_officer_uploads_a_figure_and_the_dashboard_compares_it(
     assert "60.0%" in row.inner_text() and "Best quarter" in row.inner_text()
     assert "32.0%" in row.inner_text()
     assert_accessible(page)
+
+
+def test_a_figure_the_council_keeps_to_itself_leaves_the_public_dashboard(
+    page, browser, live_server, users, benchmarks
+):
+    """A resident reads Hartlepool's dashboard, which is then kept for every visitor; its
+    officer, in a browser of their own, keeps residents' views to the council; the resident's
+    next look no longer shows them, and the officer still sees them."""
+    page.goto("/benchmarking/councils/E06000001/")
+    page.reload()
+    assert "Residents satisfied" in page.locator("main").inner_text()
+
+    officer_context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    officer = officer_context.new_page()
+    sign_in(officer, "officer@example.com")
+    officer.goto("/benchmarking/councils/E06000001/sharing/")
+    officer.locator("#id_perception_1").check()  # own council only
+    officer.get_by_role("button", name="Save choices").click()
+    assert "Your choices are saved" in officer.locator(".govuk-notification-banner").inner_text()
+
+    page.reload()
+    shown = page.locator("main").inner_text()
+    assert "Residents satisfied" not in shown and "Cost per resident" in shown
+    officer.goto("/benchmarking/councils/E06000001/")
+    assert "Residents satisfied" in officer.locator("main").inner_text()
+    officer_context.close()
