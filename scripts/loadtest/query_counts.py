@@ -9,7 +9,9 @@ PYTHONPATH). Writes, into the folder given:
   type) and metrics that have a stored comparison for that group; and the demo officer's
   council;
 - query_counts.json: per page, the status and the number of SQL queries of one request through
-  Django's test client, twice: the first request (cold cache) and the second (warm).
+  Django's test client, twice: the first with nothing kept in the cache (cold: what was kept
+  before is forgotten first, benchmarking.readcache) and the second (warm: the page or its
+  reads kept by the first).
 
 It reads only; it changes no data.
 """
@@ -31,6 +33,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from pages import OFFICER_EMAIL, pages  # noqa: E402
 
+from benchmarking import readcache  # noqa: E402
 from benchmarking.models import ComparisonStatistic  # noqa: E402
 from selfreg.models import Council  # noqa: E402
 
@@ -104,6 +107,7 @@ def main(out: Path) -> None:
     targets = choose_targets()
     (out / "targets.json").write_text(json.dumps(targets, indent=2))
     clients = role_clients(targets)
+    readcache.forget()
     counts = {}
     for page in pages(targets):
         client = clients[page["role"]]
