@@ -81,7 +81,8 @@ def shared_page(*params: str):
             if store is None or not _page_shareable(request, allowed):
                 return view(request, *args, **kwargs)
             try:
-                key = _key(store, "page", (request.path, sorted(request.GET.lists())))
+                address = (request.scheme, request.get_host(), request.path)
+                key = _key(store, "page", (address, sorted(request.GET.lists())))
                 found = store.get(key)
             except UNAVAILABLE:
                 return view(request, *args, **kwargs)
