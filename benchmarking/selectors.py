@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.text import slugify
 
-from benchmarking import access, readcache
+from benchmarking import access
 from benchmarking.comparisons import POSITION_COLUMNS, STAT_COLUMNS, compare, position_records
 from benchmarking.eras import Era, era_from_label, period_day, periods_to_eras
 from benchmarking.families import (
@@ -320,18 +320,10 @@ def comparison_read(user, metric: Metric, period: str, group) -> Comparison:
     Stored groups are read from what `recompute.comparisons_recompute` wrote: the sector's
     figures for users in the sector where they differ, the public's otherwise; each council's
     position is derived from the group's stored values. Custom groups are computed now over
-    the values the user may see. Raises LookupError when there is none. Readers who may see
-    the same figures share one stored comparison until the figures change (readcache).
+    the values the user may see. Raises LookupError when there is none.
     """
     if group.is_custom:
         return _custom_comparison(user, metric, period, group)
-    parts = (metric.pk, "latest" if period.lower() == "latest" else period, group.label)
-    return readcache.shared(
-        user, "comparison", parts, lambda: _stored_comparison(user, metric, period, group)
-    )
-
-
-def _stored_comparison(user, metric: Metric, period: str, group) -> Comparison:
     statistics = ComparisonStatistic.objects.filter(
         metric=metric, group=group.label, audience__in=access.audiences_of(user)
     )
