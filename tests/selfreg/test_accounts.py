@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from selfreg import access
+from selfreg import settings as portal_settings
 from selfreg.accounts import services
 from selfreg.models import ApiToken, Role, RoleKind, RoleRequest, RoleRequestStatus, User
 from selfreg.tokens import api_token_create
@@ -219,6 +221,21 @@ def test_officers_do_not_need_two_factor(client, users):
     assert not access.needs_two_factor(users["officer"])
     client.force_login(users["officer"], backend="django.contrib.auth.backends.ModelBackend")
     assert client.get(reverse("account")).status_code == 200
+
+
+def test_passwords_are_kept_as_argon2_and_older_hashes_are_rewritten_at_sign_in(client, settings):
+    """The portal's own hashers, not the tests' fast one: a sign-in through the form with a
+    password kept by PBKDF2 succeeds and leaves it kept by Argon2."""
+    settings.PASSWORD_HASHERS = portal_settings.PASSWORD_HASHERS
+    person = UserFactory(email="older.hash@example.com")
+    person.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    person.save()
+    signed_in = client.post(reverse("login"), {"username": person.email, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert client.session[SESSION_KEY] == str(person.pk)
+    person.refresh_from_db()
+    assert person.password.startswith("argon2$argon2id$")
+    assert person.check_password(PASSWORD)
 
 
 @pytest.fixture
