@@ -117,9 +117,9 @@ AUTHENTICATION_BACKENDS = [
 # argon2-cffi's defaults through Django (time cost 2, 100 MiB, 8 lanes). It also costs the
 # server less than PBKDF2 at Django's 1,500,000 iterations (0.19 s of CPU a sign-in against
 # 0.35 s on a quiet 2-core machine; BENCHMARKS.md), so a burst of sign-ins holds up other
-# requests less. Hashes made with PBKDF2 still verify and are rewritten with
-# Argon2 at the next sign-in; as with Django's own yearly rise in PBKDF2 iterations, that
-# rewrite ends the person's other sessions, once.
+# requests less. Hashes made with PBKDF2 still verify and are rewritten with Argon2 at the
+# next sign-in; as with Django's own yearly rise in PBKDF2 iterations, that rewrite ends the
+# person's other sessions, once.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
