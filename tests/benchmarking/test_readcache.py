@@ -161,6 +161,20 @@ def test_whole_pages_are_kept_for_visitors_who_are_not_signed_in(figures, users)
     assert officer.get(url).context is not None
 
 
+def test_a_page_kept_at_one_address_is_not_sent_at_another(figures):
+    """A page names its own address (for a printed copy): one kept as asked of one host is
+    not sent to a reader who asked another."""
+    url = reverse("benchmarking:council", args=["E06000001"])
+    public = Client()
+    public.get(url)
+    assert public.get(url).context is None
+    elsewhere = public.get(url, HTTP_HOST="localhost")
+    assert elsewhere.context is not None
+    assert f"http://localhost{url}" in elsewhere.content.decode()
+    assert f"http://testserver{url}" not in elsewhere.content.decode()
+    assert public.get(url, HTTP_HOST="localhost").context is None
+
+
 def test_a_kept_page_is_not_sent_once_the_figures_change(figures, hartlepool):
     url = reverse("benchmarking:council", args=["E06000001"])
     public = Client()

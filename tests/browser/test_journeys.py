@@ -199,7 +199,8 @@ def test_a_figure_the_council_keeps_to_itself_leaves_the_public_dashboard(
     officer_context = browser.new_context(base_url=live_server.url, locale="en-GB")
     officer = officer_context.new_page()
     sign_in(officer, "officer@example.com")
-    officer.goto("/benchmarking/councils/E06000001/sharing/")
+    officer.goto("/benchmarking/councils/E06000001/")
+    officer.get_by_role("link", name="Choose who can see your council's figures").click()
     officer.locator("#id_perception_1").check()  # own council only
     officer.get_by_role("button", name="Save choices").click()
     assert "Your choices are saved" in officer.locator(".govuk-notification-banner").inner_text()
