@@ -10,8 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from benchmarking.models import Metric, SimilarCouncil, Source, Value
+from earlywarning import selectors
+from earlywarning.management.commands.backtest_risk import read_events
 from earlywarning.models import Alert, AlertReason, RiskAssessment
 from earlywarning.services import risk_chunks, risk_recompute, signal_record
+from selfreg import settings as portal_settings
+from selfreg.fileproblems import read_table
 from selfreg.models import Council, CouncilType
 
 HARTLEPOOL, DARLINGTON = "E06000001", "E06000005"
@@ -378,6 +382,23 @@ def test_backtest_replays_the_register_as_it_stood(finance_data, tmp_path):
     late = events_file(tmp_path, ["E10000021,2022-01-01,s114"])
     with pytest.raises(CommandError, match="did not exist on 2022-01-01"):
         call_command("backtest_risk", "--events", late, "--horizon-months", "12")
+
+
+@pytest.mark.parametrize(
+    "name, events, councils",
+    [
+        ("england_section114_notices_2018_2023.csv", 8, 7),
+        ("england_exceptional_financial_support_2020_21.csv", 8, 8),
+    ],
+)
+def test_the_shipped_events_files_read_cleanly_against_the_register(db, name, events, councils):
+    """Every events file the portal ships names councils of the register, abolished ones
+    included, on days they existed; a file that stopped reading would stop its back-test."""
+    path = portal_settings.BASE_DIR / "data" / "events" / name
+    known = {c.gss_code: c for c in selectors.councils(former=True)}
+    parsed = read_events(read_table(path.read_bytes(), path.name), known)
+    assert len(parsed) == events
+    assert len({e.gss_code for e in parsed}) == councils
 
 
 def test_the_register_on_a_date():
