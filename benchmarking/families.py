@@ -238,11 +238,10 @@ def _standard_context(context: pd.DataFrame, variables: Sequence[str]) -> tuple[
     return z, kept
 
 
-def knn_error(z: np.ndarray, targets: np.ndarray, weights: np.ndarray, k: int = 7) -> float:
-    """How badly a council's ``k`` nearest councils predict its figures: the mean squared
-    difference between each council's standard score on each indicator and the average of its
-    neighbours' (the council itself is never its own neighbour). Distances are
-    ``similarity``'s: weighted, missing variables left out of a pair and the rest scaled up."""
+def _nearest(z: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """Each council's ``k`` nearest councils, by position (never itself). Distances are
+    ``similarity``'s: weighted, missing variables left out of a pair and the rest scaled up;
+    ties go to the earlier council."""
     contrib = weights * (z[:, None, :] - z[None, :, :]) ** 2
     used = ~np.isnan(contrib)
     weight_used = (used * weights).sum(axis=2)
@@ -250,11 +249,46 @@ def knn_error(z: np.ndarray, targets: np.ndarray, weights: np.ndarray, k: int = 
         dist = np.where(used, contrib, 0.0).sum(axis=2) * weights.sum() / weight_used
     dist = np.where(np.isfinite(dist), dist, np.inf)
     np.fill_diagonal(dist, np.inf)
-    nearest = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    return np.argsort(dist, axis=1, kind="stable")[:, :k]
+
+
+def knn_error(z: np.ndarray, targets: np.ndarray, weights: np.ndarray, k: int = 7) -> float:
+    """How badly a council's ``k`` nearest councils predict its figures: the mean squared
+    difference between each council's standard score on each indicator and the average of its
+    neighbours' (the council itself is never its own neighbour)."""
+    nearest = _nearest(z, weights, k)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an indicator no neighbour has
         predicted = np.nanmean(targets[nearest], axis=1)
     return float(np.nanmean((targets - predicted) ** 2))
+
+
+def knn_overlap(z: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int = 7) -> float:
+    """Overlap@k as ``overlap_at_k`` counts it, for councils given by position: the average
+    share of each council's ``k`` nearest councils that carry its label."""
+    nearest = _nearest(z, weights, k)
+    return float((labels[nearest] == labels[:, None]).mean())
+
+
+def _coordinate_search(count: int, loss) -> np.ndarray:
+    """The weights ``loss`` likes best, searched from equal weights: each value of
+    ``WEIGHT_GRID`` is tried for one variable at a time, keeping any that lowers the loss,
+    until none does. Deterministic, and coarse enough not to chase noise among 32 councils."""
+    weights = np.ones(count)
+    best = loss(weights)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(count):
+            for value in WEIGHT_GRID:
+                trial = weights.copy()
+                trial[i] = value
+                if trial.sum() == 0 or value == weights[i]:
+                    continue
+                found = loss(trial)
+                if found < best - 1e-12:
+                    best, weights, improved = found, trial, True
+    return weights
 
 
 def knn_weights(
@@ -265,33 +299,53 @@ def knn_weights(
     k: int = 7,
 ) -> dict[str, float]:
     """The weights under which each council's ``k`` nearest councils best predict its own
-    indicators (``knn_error`` on the indicators' standard ranks), scaled to add up to 1.
-
-    The search starts from equal weights and tries each value of ``WEIGHT_GRID`` for one
-    variable at a time, keeping any that lowers the error, until none does: deterministic,
-    and coarse enough not to chase noise among 32 councils. A variable the councils have no
-    figures for gets the median weight of the others, as in ``evidence_weights``.
+    indicators (``knn_error`` on the indicators' standard ranks), found by
+    ``_coordinate_search`` and scaled to add up to 1. A variable the councils have no figures
+    for gets the median weight of the others, as in ``evidence_weights``.
     """
     codes = indicators.index.intersection(context.index)
     z, kept = _standard_context(context.loc[codes], variables)
     targets = _standard_ranks(indicators, codes)
-    weights = np.ones(len(kept))
-    best = knn_error(z, targets, weights, k)
-    improved = True
-    while improved:
-        improved = False
-        for i in range(len(kept)):
-            for value in WEIGHT_GRID:
-                trial = weights.copy()
-                trial[i] = value
-                if trial.sum() == 0 or value == weights[i]:
-                    continue
-                error = knn_error(z, targets, trial, k)
-                if error < best - 1e-12:
-                    best, weights, improved = error, trial, True
+    weights = _coordinate_search(len(kept), lambda w: knn_error(z, targets, w, k))
     found = {v: round(float(w / weights.sum()), 3) for v, w in zip(kept, weights, strict=True)}
     typical = round(float(np.median(list(found.values()))), 3) if found else 1.0
     return {v: found.get(v, typical) for v in variables}
+
+
+def fitted_to_families(
+    context: pd.DataFrame,
+    family: Mapping[str, object],
+    variables: Sequence[str],
+    *,
+    k: int = 7,
+) -> dict[str, float]:
+    """How far these variables take overlap@k when their weights are searched
+    (``_coordinate_search``) to fit ``family`` itself. Never used for a set: such weights
+    memorise the families they are checked against. It shows what the figures could give at
+    best, as far as the search finds (a search is not a proof of the maximum).
+
+    ``fitted`` is the overlap on the councils the weights were fitted to. ``left_out`` is the
+    honest figure: each council in turn is left out of the fit (its family unseen), and only
+    its own nearest councils are counted, under the weights fitted to the others.
+    """
+    codes = sorted(c for c in family if c in context.index)
+    # Every council's context figures are known; only the family is held out.
+    z, kept = _standard_context(context.loc[codes], variables)
+    labels = np.array([family[c] for c in codes])
+    fitted = _coordinate_search(len(kept), lambda w: -knn_overlap(z, labels, w, k))
+    shares = []
+    for i in range(len(codes)):
+        rest = np.arange(len(codes)) != i
+        weights = _coordinate_search(
+            len(kept), lambda w, rest=rest: -knn_overlap(z[rest], labels[rest], w, k)
+        )
+        nearest = _nearest(z, weights, k)[i]
+        shares.append(float((labels[nearest] == labels[i]).mean()))
+    return {
+        "variables": len(kept),
+        "fitted": knn_overlap(z, labels, fitted, k),
+        "left_out": float(np.mean(shares)),
+    }
 
 
 # How each validated set's weights are worked out from one year's indicators.
