@@ -251,6 +251,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 BY_CODE = {i.code: i for i in INDICATORS}
+# Every loaded measure the indicators read. Early warning's service SPC leaves them out: a
+# finance figure counts once, in the financial domain, not again as a service concern.
+READ_METRICS = frozenset(
+    {"fin-usable-reserves", "fin-reserves-change", "fin-trading-surplus-per-head", "fin-nre"}
+    | {indicator.metric for indicator in INDICATORS if indicator.metric}
+)
 
 LEVEL_COLUMNS = ["gss_code", "indicator", "year", "period", "known_on", "value"]
 POSITION_COLUMNS = [
@@ -337,9 +343,7 @@ def levels(values: pd.DataFrame) -> pd.DataFrame:
     """Every indicator's level for every council and year the values allow: columns
     `LEVEL_COLUMNS`, one row per (council, indicator, year)."""
     # The few finance measures read below, taken out of every other value once.
-    read = {"fin-usable-reserves", "fin-reserves-change", "fin-trading-surplus-per-head"}
-    read |= {"fin-nre", *(indicator.metric for indicator in INDICATORS if indicator.metric)}
-    values = values[values["metric"].isin(read)]
+    values = values[values["metric"].isin(READ_METRICS)]
     parts = [_reserves_years(values), _commercial(values)]
     for indicator in INDICATORS:
         if not indicator.metric:

@@ -699,7 +699,9 @@ def _resilience_signal(inputs: Inputs, last, limits, severity: int, why: str) ->
 # --- service: statistical process control -----------------------------------------------------
 
 SPC_ELEMENTS = ("outcome", "perception", "cost")
-SPC_EXCLUDED_DATASETS = ("england-rs",)  # read by the financial rules instead
+# Read by the financial rules instead: the revenue outturn, and every measure the financial
+# resilience indicators read (borrowing, capital financing, spending power and the rest).
+SPC_EXCLUDED_DATASETS = ("england-rs",)
 
 
 def _modal_length(values: pd.DataFrame) -> pd.DataFrame:
@@ -742,6 +744,7 @@ def spc_concerns(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signa
         values["element"].isin(SPC_ELEMENTS)
         & (values["polarity"] != "neutral")
         & ~values["dataset"].isin(SPC_EXCLUDED_DATASETS)
+        & ~values["metric"].isin(resilience.READ_METRICS)
     ]
     # Each council's series of each measure, oldest first, as positions in plain arrays: a
     # dict per value would take gigabytes at millions of values.

@@ -5,7 +5,7 @@ import datetime
 import pandas as pd
 import pytest
 
-from earlywarning import rules, thresholds
+from earlywarning import resilience, rules, thresholds
 from earlywarning.rules import Inputs
 
 TH = thresholds.rule_thresholds()
@@ -316,6 +316,16 @@ def test_spc_keeps_each_series_most_common_length_of_period():
 
 def test_spc_skips_the_financial_dataset():
     rows = [dict(r, dataset="england-rs") for r in series_rows(RECYCLING)]
+    assert rules.spc_concerns(inputs(rows), TH) == {}
+
+
+@pytest.mark.parametrize("metric", sorted(resilience.READ_METRICS))
+def test_spc_skips_every_measure_the_financial_rules_read(metric):
+    """External borrowing and the other figures the resilience indicators read count once, in
+    the financial domain: the same worsening series raises an SPC concern on a service measure
+    and none on theirs, whatever dataset brought them."""
+    assert rules.spc_concerns(inputs(series_rows(RECYCLING)), TH)
+    rows = [dict(r, dataset="england-borrowing") for r in series_rows(RECYCLING, metric=metric)]
     assert rules.spc_concerns(inputs(rows), TH) == {}
 
 
