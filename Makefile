@@ -101,6 +101,11 @@ assets: setup ## Rebuild the vendored GOV.UK Frontend and plotly.js files (needs
 migrations: setup ## Make migrations for model changes
 	$(RUN_ENV) $(MANAGE) makemigrations
 
+.PHONY: backtest
+backtest: setup ## Back-test early warning on an events file: make backtest EVENTS=file.csv [ARGS=--json]
+	@DEBUG=false SECRET_KEY=backtest-only-secret STATIC_MANIFEST=false CELERY_TASK_ALWAYS_EAGER=true \
+		bash scripts/with_services.sh bash scripts/backtest.sh "$(EVENTS)" $(ARGS)
+
 .PHONY: bench
 bench: setup ## Measure import and recompute speed on PostgreSQL (see BENCHMARKS.md)
 	@set -o pipefail; DEBUG=false SECRET_KEY=bench STATIC_MANIFEST=false CELERY_TASK_ALWAYS_EAGER=true \

@@ -300,6 +300,11 @@ def test_backtest_event_before_any_data_is_missed(finance_data, tmp_path):
     assert result["flagged_in_time"] == 0
     assert result["per_event"][0]["first_flagged"] is None
     assert result["per_event"][0]["band_at_event"] == "low"
+    text = io.StringIO()
+    call_command("backtest_risk", "--events", path, "--horizon-months", "6", stdout=text)
+    assert "0 of 1 events flagged at elevated or above within 6 months before (none " in (
+        text.getvalue()
+    )
 
 
 def test_backtest_text_and_bad_files(finance_data, tmp_path):

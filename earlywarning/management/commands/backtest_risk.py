@@ -144,10 +144,11 @@ class Command(BaseCommand):
 
     def _write(self, result):
         horizon = result["horizon_months"]
+        lead = result["median_lead_months"]
+        lead = "none flagged in time" if lead is None else f"median lead {lead} months"
         self.stdout.write(
             f"{result['flagged_in_time']} of {result['events']} events flagged at elevated or "
-            f"above within {horizon} months before (median lead "
-            f"{result['median_lead_months']} months); {result['false_alarms']} of "
+            f"above within {horizon} months before ({lead}); {result['false_alarms']} of "
             f"{result['councils_assessed']} councils ({result['false_alarm_rate']:.1%}) flagged "
             f"with no event following (assessed every 3 months from "
             f"{result['assessed_from']} to {result['assessed_to']}; thresholds "
