@@ -734,7 +734,8 @@ def _spc(values: tuple, polarity: str, target, periods: tuple, unit: str) -> spc
 @rule("spc-service-concern", signal="spc-service-concern", kind="service")
 def spc_concerns(inputs: Inputs, thresholds: Thresholds) -> dict[str, list[Signal]]:
     """Service SPC: on each outcome, perception and cost measure of the council's own time
-    series, the XmR rules of `spc.py` read with the measure's polarity. A concern that involves
+    series, bar the finance measures the financial rules read, the XmR rules of `spc.py` read
+    with the measure's polarity. A concern that involves
     one of the `recent_points` latest values is a signal; on trial limits (6 to 11 values) it
     is provisional and has the lower severity. Neutral measures never raise one."""
     t = thresholds["spc-service-concern"]
