@@ -276,6 +276,9 @@ def test_backtest_on_constructed_events(finance_data, tmp_path):
     assert result["false_alarms"] == 1  # Darlington
     assert result["councils_assessed"] > 300
     assert result["false_alarm_rate"] == round(1 / result["councils_assessed"], 4)
+    assert result["flagged_in_time_interval"] == [0.2065, 1.0]  # 1 of 1
+    low, high = result["false_alarm_rate_interval"]
+    assert low < result["false_alarm_rate"] < high
     (event,) = result["per_event"]
     assert event["gss_code"] == HARTLEPOOL
     assert event["event_date"] == "2019-06-30"
@@ -302,9 +305,10 @@ def test_backtest_event_before_any_data_is_missed(finance_data, tmp_path):
     assert result["per_event"][0]["band_at_event"] == "low"
     text = io.StringIO()
     call_command("backtest_risk", "--events", path, "--horizon-months", "6", stdout=text)
-    assert "0 of 1 events flagged at elevated or above within 6 months before (none " in (
+    assert "0 of 1 events (0%, 95% interval 0.0% to 79.3%) flagged at elevated or above " in (
         text.getvalue()
     )
+    assert "within 6 months before (none flagged in time)" in text.getvalue()
 
 
 def test_backtest_text_and_bad_files(finance_data, tmp_path):
@@ -320,7 +324,9 @@ def test_backtest_text_and_bad_files(finance_data, tmp_path):
         "today",
         stdout=out,
     )
-    assert out.getvalue().startswith("1 of 1 events flagged at elevated or above")
+    assert out.getvalue().startswith(
+        "1 of 1 events (100%, 95% interval 20.6% to 100.0%) flagged at elevated or above"
+    )
     assert "(median lead 2 months)" in out.getvalue()
     bad = events_file(tmp_path, ["W99999999,2019-06-30,s114", f"{HARTLEPOOL},30/06/2019,s114"])
     with pytest.raises(CommandError) as error:
@@ -447,6 +453,19 @@ def test_worst_decile_baseline_by_hand():
     )
     inputs = Inputs(values=pd.DataFrame(rows))
     assert worst_decile(inputs, set(codes[:20])) == {"A", "B", "S", "T"}
+
+
+def test_wilson_interval_by_hand():
+    """p = 3/8, z = 1.96: centre (p + z²/16) / (1 + z²/8) = 0.4155, half-width
+    z·sqrt(p(1-p)/8 + z²/256) / (1 + z²/8) = 0.2787; none of 8 still allows up to a third;
+    nothing to count gives no interval."""
+    from earlywarning.backtest import wilson_interval
+
+    assert wilson_interval(3, 8) == [0.1368, 0.6943]
+    assert wilson_interval(0, 8) == [0.0, 0.3244]
+    assert wilson_interval(8, 8) == [0.6756, 1.0]
+    assert wilson_interval(21, 430) == [0.0322, 0.0735]
+    assert wilson_interval(0, 0) is None
 
 
 def test_lead_months():

@@ -48,6 +48,12 @@ def read_events(frame, known: dict) -> list[Event]:
     return events
 
 
+def _interval(bounds: list[float]) -> str:
+    """A 95% interval of a share, in words."""
+    low, high = bounds
+    return f"95% interval {low:.1%} to {high:.1%}"
+
+
 def _overrides(pairs: list[str]) -> dict[str, float]:
     known = thresholds.calibration_settings()
     found = {}
@@ -146,13 +152,15 @@ class Command(BaseCommand):
         horizon = result["horizon_months"]
         lead = result["median_lead_months"]
         lead = "none flagged in time" if lead is None else f"median lead {lead} months"
+        flagged, events = result["flagged_in_time"], result["events"]
         self.stdout.write(
-            f"{result['flagged_in_time']} of {result['events']} events flagged at elevated or "
-            f"above within {horizon} months before ({lead}); {result['false_alarms']} of "
-            f"{result['councils_assessed']} councils ({result['false_alarm_rate']:.1%}) flagged "
-            f"with no event following (assessed every 3 months from "
-            f"{result['assessed_from']} to {result['assessed_to']}; thresholds "
-            f"{result['thresholds']})."
+            f"{flagged} of {events} events ({flagged / events:.0%}, "
+            f"{_interval(result['flagged_in_time_interval'])}) flagged at elevated or above "
+            f"within {horizon} months before ({lead}); {result['false_alarms']} of "
+            f"{result['councils_assessed']} councils ({result['false_alarm_rate']:.1%}, "
+            f"{_interval(result['false_alarm_rate_interval'])}) flagged with no event following "
+            f"(assessed every 3 months from {result['assessed_from']} to "
+            f"{result['assessed_to']}; thresholds {result['thresholds']})."
         )
         for name, baseline in result["baselines"].items():
             self.stdout.write(
