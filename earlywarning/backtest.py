@@ -217,8 +217,9 @@ def backtest(
         councils, inputs, recorded, types, scheme, thresholds_on or (lambda day: thresholds)
     )
     dates = replay_dates(events, horizon_months, scheme.period_months)
-    flags, baseline_flags, ever_assessed = replay.flags_on(dates)
+    flags, held, baseline_flags, ever_assessed = replay.flags_on(dates)
     first, false_alarms = _score(flags, events, horizon_months)
+    first_held, _ = _score(held, events, horizon_months)
     at_event = {event: replay.band_at_event(event) for event in events}
     return {
         "events": len(events),
@@ -232,7 +233,7 @@ def backtest(
         "baselines": _baseline_summaries(
             baseline_flags, events, horizon_months, len(ever_assessed)
         ),
-        "per_event": _per_event(events, first, at_event),
+        "per_event": _per_event(events, first, first_held, at_event),
     }
 
 
@@ -281,9 +282,12 @@ class _Replay:
 
     def flags_on(self, dates: list[datetime.date]):
         """The councils flagged at each point, by the assessment and by each baseline, and
-        every council assessed at some point: (flags, baseline flags by name, assessed)."""
+        every council assessed at some point: (flags, held, baseline flags by name, assessed).
+        `held` are the councils whose points reached elevated but whose band the two-domain
+        rule held at watch."""
         ever_assessed: set[str] = set()
         flags: dict[datetime.date, set[str]] = {}
+        held: dict[datetime.date, set[str]] = {}
         baseline_flags: dict[str, dict[datetime.date, set[str]]] = {
             b: {} for b in [*BASELINES, "worst_decile"]
         }
@@ -294,9 +298,14 @@ class _Replay:
             ever_assessed |= assessed
             previous = {gss: r.raw_band for gss, r in results.items()}
             flags[day] = {gss for gss, r in results.items() if scoring.band_rank(r.band) >= 2}
+            held[day] = {
+                gss
+                for gss, r in results.items()
+                if scoring.band_rank(r.raw_band) >= 2 > scoring.band_rank(r.band)
+            }
             for name, flagged in self.baselines_on(then, limits, day, assessed).items():
                 baseline_flags[name][day] = flagged
-        return flags, baseline_flags, ever_assessed
+        return flags, held, baseline_flags, ever_assessed
 
     def baselines_on(
         self, then: rules.Inputs, limits, day: datetime.date, assessed: set[str]
@@ -355,15 +364,23 @@ def _baseline_summaries(
 def _per_event(
     events: list[Event],
     first: Mapping[Event, datetime.date | None],
+    first_held: Mapping[Event, datetime.date | None],
     at_event: Mapping[Event, str | None],
 ) -> list[dict]:
-    """One line per event: when its council was first flagged in time, and its band then."""
+    """One line per event: when its council was first flagged in time, when its points first
+    reached elevated only for the two-domain rule to hold it at watch, and its band at the
+    event."""
+
+    def day(value: datetime.date | None) -> str | None:
+        return value.isoformat() if value else None
+
     return [
         {
             "gss_code": e.gss_code,
             "event_date": e.event_date.isoformat(),
             "kind": e.kind,
-            "first_flagged": first[e].isoformat() if first[e] else None,
+            "first_flagged": day(first[e]),
+            "first_held_at_watch": day(first_held[e]),
             "band_at_event": at_event[e],
         }
         for e in events

@@ -283,6 +283,7 @@ def test_backtest_on_constructed_events(finance_data, tmp_path):
     assert event["gss_code"] == HARTLEPOOL
     assert event["event_date"] == "2019-06-30"
     assert event["first_flagged"] == "2019-03-31"
+    assert event["first_held_at_watch"] == "2018-12-31"  # financial signals alone, at first
     assert event["band_at_event"] == "watch"
     reserves = result["baselines"]["reserves_runout"]
     assert (reserves["rule"], reserves["flagged_in_time"], reserves["false_alarms"]) == (
@@ -292,6 +293,26 @@ def test_backtest_on_constructed_events(finance_data, tmp_path):
     )
     assert result["baselines"]["debt_to_nre"]["flagged_in_time"] == 0
     assert result["baselines"]["debt_to_nre"]["false_alarms"] == 0
+
+
+def test_backtest_names_a_council_the_two_domain_rule_held_at_watch(finance_data, tmp_path):
+    """The constructed case above, with the event on 31 March 2019 and a 6-month horizon: the
+    points before it are 30 September and 31 December 2018. On 31 December Hartlepool's points
+    reached elevated on financial signals alone, and the two-domain rule held it at watch; it
+    would have stood on the event date itself, which does not count. Not flagged in time, and
+    the report says why."""
+    path = events_file(tmp_path, [f"{HARTLEPOOL},2019-03-31,s114"])
+    out = io.StringIO()
+    args = ("--events", path, "--horizon-months", "6", "--thresholds", "today")
+    call_command("backtest_risk", *args, "--json", stdout=out)
+    (event,) = json.loads(out.getvalue())[0]["per_event"]
+    assert (event["first_flagged"], event["first_held_at_watch"]) == (None, "2018-12-31")
+    text = io.StringIO()
+    call_command("backtest_risk", *args, stdout=text)
+    assert (
+        f"{HARTLEPOOL} 2019-03-31 s114: first flagged never (its points reached elevated on "
+        "2018-12-31; the two-domain rule held it at watch)"
+    ) in text.getvalue()
 
 
 def test_backtest_event_before_any_data_is_missed(finance_data, tmp_path):

@@ -169,7 +169,14 @@ class Command(BaseCommand):
                 f"false alarms ({baseline['false_alarm_rate']:.1%})."
             )
         for event in result["per_event"]:
+            held = event["first_held_at_watch"]
+            held = (
+                f" (its points reached elevated on {held}; the two-domain rule held it at watch)"
+                if held and not event["first_flagged"]
+                else ""
+            )
             self.stdout.write(
                 f"  {event['gss_code']} {event['event_date']} {event['kind']}: first flagged "
-                f"{event['first_flagged'] or 'never'}, band at the event {event['band_at_event']}."
+                f"{event['first_flagged'] or 'never'}{held}, band at the event "
+                f"{event['band_at_event']}."
             )
