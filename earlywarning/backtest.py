@@ -234,6 +234,7 @@ def backtest(
             baseline_flags, events, horizon_months, len(ever_assessed)
         ),
         "per_event": _per_event(events, first, first_held, at_event),
+        "false_alarm_councils": _false_alarm_councils(flags, false_alarms, councils),
     }
 
 
@@ -359,6 +360,22 @@ def _baseline_summaries(
         b_first, b_false = _score(baseline_flags[name], events, horizon_months)
         baselines[name] = {"rule": code, **_summary(b_first, b_false, councils_assessed)}
     return baselines
+
+
+def _false_alarm_councils(
+    flags: Mapping[datetime.date, set[str]],
+    false_alarms: set[str],
+    councils: list[risk.CouncilInfo],
+) -> list[dict]:
+    """Each council counted as a false alarm, with its name and the first date it was flagged,
+    oldest first: a reader can then see which were not false at all (helped, recovered, or
+    failing later than the horizon)."""
+    names = {c.gss_code: c.name for c in councils}
+    first = {gss: min(d for d, flagged in flags.items() if gss in flagged) for gss in false_alarms}
+    return [
+        {"gss_code": gss, "name": names.get(gss, gss), "first_flagged": day.isoformat()}
+        for gss, day in sorted(first.items(), key=lambda item: (item[1], item[0]))
+    ]
 
 
 def _per_event(

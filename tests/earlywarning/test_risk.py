@@ -274,6 +274,9 @@ def test_backtest_on_constructed_events(finance_data, tmp_path):
     assert result["flagged_in_time"] == 1
     assert result["lead_months"] == [2]
     assert result["false_alarms"] == 1  # Darlington
+    (alarm,) = result["false_alarm_councils"]
+    assert (alarm["gss_code"], alarm["name"]) == (DARLINGTON, "Darlington")
+    assert alarm["first_flagged"] == "2019-03-31"
     assert result["councils_assessed"] > 300
     assert result["false_alarm_rate"] == round(1 / result["councils_assessed"], 4)
     assert result["flagged_in_time_interval"] == [0.2065, 1.0]  # 1 of 1
@@ -349,6 +352,9 @@ def test_backtest_text_and_bad_files(finance_data, tmp_path):
         "1 of 1 events (100%, 95% interval 20.6% to 100.0%) flagged at elevated or above"
     )
     assert "(median lead 2 months)" in out.getvalue()
+    assert "Flagged with no event following (first flagged): Darlington (2019-03-31)." in (
+        out.getvalue()
+    )
     bad = events_file(tmp_path, ["W99999999,2019-06-30,s114", f"{HARTLEPOOL},30/06/2019,s114"])
     with pytest.raises(CommandError) as error:
         call_command("backtest_risk", "--events", bad, "--horizon-months", "12")

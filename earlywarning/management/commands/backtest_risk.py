@@ -168,6 +168,11 @@ class Command(BaseCommand):
                 f"{baseline['flagged_in_time']} flagged in time, {baseline['false_alarms']} "
                 f"false alarms ({baseline['false_alarm_rate']:.1%})."
             )
+        alarms = ", ".join(
+            f"{c['name']} ({c['first_flagged']})" for c in result["false_alarm_councils"]
+        )
+        if alarms:
+            self.stdout.write(f"Flagged with no event following (first flagged): {alarms}.")
         for event in result["per_event"]:
             held = event["first_held_at_watch"]
             held = (
