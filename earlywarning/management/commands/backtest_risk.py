@@ -48,8 +48,10 @@ def read_events(frame, known: dict) -> list[Event]:
     return events
 
 
-def _interval(bounds: list[float]) -> str:
+def _interval(bounds: list[float] | None) -> str:
     """A 95% interval of a share, in words."""
+    if bounds is None:
+        return "no interval: nothing to count"
     low, high = bounds
     return f"95% interval {low:.1%} to {high:.1%}"
 
