@@ -348,6 +348,20 @@ def fitted_to_families(
     }
 
 
+def place_ceilings(
+    context: pd.DataFrame,
+    family: Mapping[str, object],
+    sets: Mapping[str, Mapping[str, float]],
+) -> list[dict]:
+    """``fitted_to_families`` on the place set's figures, and on every figure of the people,
+    place and finance sets, as ``similar_councils --validate`` reports them."""
+    every = list(dict.fromkeys(v for kind in ("people", "place", "finance") for v in sets[kind]))
+    return [
+        {"figures": name} | fitted_to_families(context, family, variables)
+        for name, variables in (("place set", list(sets["place"])), ("every set", every))
+    ]
+
+
 # How each validated set's weights are worked out from one year's indicators.
 WEIGHT_METHODS = {"people": evidence_weights, "place": knn_weights}
 

@@ -38,12 +38,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from earlywarning import calibration, resilience, risk, rules, scoring
 from earlywarning.scoring import Scheme, Signal, TypeInfo
+from selfreg import stats
 
 BASELINES = {"reserves_runout": "fin-reserves-runout", "debt_to_nre": "fin-debt-high"}
 DECILE_MEASURES = {"fin-reserves-to-nre": "low", "fin-debt-to-nre": "high"}
@@ -144,35 +144,28 @@ def months_between(start: datetime.date, end: datetime.date) -> int:
     return months - (1 if end.day < start.day else 0)
 
 
-# The normal quantile of a two-sided 95% interval.
-Z_95 = 1.959964
-
-
-def wilson_interval(count: int, total: int, z: float = Z_95) -> list[float] | None:
-    """The 95% Wilson score interval of the share `count` of `total`, as [low, high]: the
-    range of true rates the count is consistent with. It stays within 0 to 1 and is honest
-    with few cases, where 3 of 8 is consistent with anything from 14% to 69%."""
+def share_interval(count: int, total: int) -> list[float] | None:
+    """The 95% Wilson interval (`selfreg.stats.wilson_interval`) of the share `count` of
+    `total`, as [low, high] rounded to 4 places, or None with nothing to count: with few
+    cases 3 of 8 is consistent with anything from 14% to 69%."""
     if not total:
         return None
-    share = count / total
-    scale = 1 + z * z / total
-    centre = (share + z * z / (2 * total)) / scale
-    half = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total)) / scale
-    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
+    low, high = stats.wilson_interval(count / total, total)
+    return [round(max(0.0, float(low)), 4), round(min(1.0, float(high)), 4)]
 
 
 def _summary(first, false_alarms, councils_assessed: int) -> dict:
     leads = sorted(months_between(d, e.event_date) for e, d in first.items() if d is not None)
     return {
         "flagged_in_time": len(leads),
-        "flagged_in_time_interval": wilson_interval(len(leads), len(first)),
+        "flagged_in_time_interval": share_interval(len(leads), len(first)),
         "lead_months": leads,
         "median_lead_months": leads[len(leads) // 2] if leads else None,
         "false_alarms": len(false_alarms),
         "false_alarm_rate": round(len(false_alarms) / councils_assessed, 4)
         if councils_assessed
         else None,
-        "false_alarm_rate_interval": wilson_interval(len(false_alarms), councils_assessed),
+        "false_alarm_rate_interval": share_interval(len(false_alarms), councils_assessed),
     }
 
 

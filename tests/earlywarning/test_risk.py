@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from benchmarking.models import Metric, SimilarCouncil, Source, Value
 from earlywarning import selectors
-from earlywarning.backtest import wilson_interval
+from earlywarning.backtest import share_interval
 from earlywarning.management.commands.backtest_risk import read_events
 from earlywarning.models import Alert, AlertReason, RiskAssessment
 from earlywarning.services import risk_chunks, risk_recompute, signal_record
@@ -483,15 +483,15 @@ def test_worst_decile_baseline_by_hand():
     assert worst_decile(inputs, set(codes[:20])) == {"A", "B", "S", "T"}
 
 
-def test_wilson_interval_by_hand():
+def test_share_interval_by_hand():
     """p = 3/8, z = 1.96: centre (p + z²/16) / (1 + z²/8) = 0.4155, half-width
     z·sqrt(p(1-p)/8 + z²/256) / (1 + z²/8) = 0.2787; none of 8 still allows up to a third;
     nothing to count gives no interval."""
-    assert wilson_interval(3, 8) == [0.1368, 0.6943]
-    assert wilson_interval(0, 8) == [0.0, 0.3244]
-    assert wilson_interval(8, 8) == [0.6756, 1.0]
-    assert wilson_interval(21, 430) == [0.0322, 0.0735]
-    assert wilson_interval(0, 0) is None
+    assert share_interval(3, 8) == [0.1368, 0.6943]
+    assert share_interval(0, 8) == [0.0, 0.3244]
+    assert share_interval(8, 8) == [0.6756, 1.0]
+    assert share_interval(21, 430) == [0.0322, 0.0735]
+    assert share_interval(0, 0) is None
 
 
 def test_lead_months():

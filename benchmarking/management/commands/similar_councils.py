@@ -105,7 +105,7 @@ class Command(BaseCommand):
         for row in rows:
             row["leave_one_out_min"], row["leave_one_out_max"] = loo[row["set"]]
         place = _place_methods(scotland, lgbf, family, shipped)
-        ceiling = _place_ceiling(scotland, family["place"], shipped)
+        ceiling = families.place_ceilings(scotland, family["place"], shipped)
         if as_json:
             report = {"k": 7, "councils": len(scotland), "sets": rows, "place_methods": place}
             self.stdout.write(_dumps(report | {"place_fitted_to_families": ceiling}))
@@ -179,16 +179,6 @@ def _place_methods(scotland, lgbf, family, shipped) -> list[dict]:
         }
     )
     return rows
-
-
-def _place_ceiling(scotland, family, shipped) -> list[dict]:
-    """``families.fitted_to_families`` on the place set's figures, and on every figure of the
-    people, place and finance sets."""
-    every = list(dict.fromkeys(v for kind in ("people", "place", "finance") for v in shipped[kind]))
-    return [
-        {"figures": name} | families.fitted_to_families(scotland, family, variables)
-        for name, variables in (("place set", list(shipped["place"])), ("every set", every))
-    ]
 
 
 def _dumps(data) -> str:
